@@ -1,0 +1,95 @@
+// The room's newest full tile set: a single-writer double buffer with deferred release.
+// A published generation is replaced by the next frame and only recycled when that one is replaced in turn,
+// so a reader that took a generation (a late joiner's keyframe, a snapshot encode) never sees it reused
+// within one step. This is the shape the shared-memory, lock-free version will keep.
+import { type Geometry, gridShape } from '../../shared/protocol';
+import { RoomLimitError } from '../errors';
+import type { IngestedFrame, TileEntry } from './tile-entry';
+
+export interface ScreenShotView {
+  readonly generation: number;
+  readonly geometry: Geometry | null;
+  readonly tiles: readonly (TileEntry | null)[];
+  /** seq and capture time of the newest frame in it */
+  readonly seq: number;
+  readonly captureTs: number;
+  /** ingest number of the newest frame in it */
+  readonly ingestNo: number;
+  /** sum of tile message bytes */
+  readonly bytes: number;
+  /** tiles that hold an image */
+  readonly filled: number;
+}
+
+class Generation implements ScreenShotView {
+  generation = 0;
+  seq = 0;
+  captureTs = 0;
+  ingestNo = 0;
+  bytes = 0;
+  filled = 0;
+  constructor(
+    public geometry: Geometry | null,
+    public tiles: (TileEntry | null)[],
+  ) {}
+}
+
+export class ScreenShot {
+  private front: Generation;
+  /** replaced by `front`; still safe to read until the next apply */
+  private retired: Generation | null = null;
+  /** released: the next apply writes into it */
+  private spare: Generation | null = null;
+  private nextGeneration = 1;
+
+  constructor(private readonly maxBytes: number) {
+    this.front = new Generation(null, []);
+  }
+
+  current(): ScreenShotView {
+    return this.front;
+  }
+
+  /** Starts an empty picture for a new geometry; every generation is dropped (their tiles no longer fit). */
+  reset(geometry: Geometry | null): void {
+    const tiles = geometry ? new Array<TileEntry | null>(gridShape(geometry).tiles).fill(null) : [];
+    this.front = new Generation(geometry, tiles);
+    this.front.generation = this.nextGeneration++;
+    this.retired = null;
+    this.spare = null;
+  }
+
+  /** Applies a frame into the back buffer and publishes it. Throws RoomLimitError (nothing published) if over the byte cap. */
+  apply(frame: IngestedFrame): ScreenShotView {
+    const front = this.front;
+    const back = this.spare ?? new Generation(front.geometry, new Array(front.tiles.length));
+    this.spare = null;
+    back.geometry = front.geometry;
+    back.tiles.length = front.tiles.length;
+    let bytes = front.bytes;
+    let filled = front.filled;
+    for (let i = 0; i < front.tiles.length; i++) back.tiles[i] = front.tiles[i];
+    for (const tile of frame.tiles) {
+      const old = back.tiles[tile.index];
+      if (old) bytes -= old.message.byteLength;
+      else filled++;
+      bytes += tile.message.byteLength;
+      back.tiles[tile.index] = tile;
+    }
+    if (bytes > this.maxBytes) {
+      this.spare = back;
+      throw new RoomLimitError(`ScreenShot would hold ${bytes} bytes, room limit is ${this.maxBytes}`);
+    }
+    back.bytes = bytes;
+    back.filled = filled;
+    back.seq = frame.seq;
+    back.captureTs = frame.captureTs;
+    back.ingestNo = frame.ingestNo;
+    back.generation = this.nextGeneration++;
+    // Deferred release: the generation replaced last time is only now given back for reuse.
+    this.spare = this.retired;
+    this.retired = front;
+    this.front = back;
+    return back;
+  }
+}

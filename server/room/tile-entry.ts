@@ -1,0 +1,31 @@
+// One received tile, copied once into memory the server owns; shared by the ScreenShot and every viewer.
+import type { Geometry } from '../../shared/protocol';
+
+export interface TileEntry {
+  /** row * columns + col */
+  readonly index: number;
+  readonly col: number;
+  readonly row: number;
+  /** a complete Tile message (header + encoded image); sent as is to every viewer, never copied again */
+  readonly message: Uint8Array;
+  /** frame sequence number that produced this tile */
+  readonly seq: number;
+}
+
+/** A frame after ingest: what the fan-out, the ScreenShot and observers (recording) see. */
+export interface IngestedFrame {
+  seq: number;
+  /** presenter's capture clock, ms since the epoch */
+  captureTs: number;
+  /** server clock when the frame was received */
+  receivedAt: number;
+  tiles: readonly TileEntry[];
+  /** monotonically increasing per room; used to tell which viewers a frame applies to */
+  ingestNo: number;
+}
+
+export interface GeometryChange {
+  geometry: Geometry;
+  receivedAt: number;
+  ingestNo: number;
+}

@@ -1,0 +1,87 @@
+// The small interface both engines (uWebSockets.js, ws) implement; everything above it is engine-agnostic.
+import type { Readable } from 'node:stream';
+
+/** What an upgrade request looks like to the app. */
+export interface UpgradeRequest {
+  path: string;
+  query: URLSearchParams;
+  headers: Record<string, string>;
+  remoteAddress: string;
+}
+
+export type UpgradeDecision<Ctx> =
+  | { accept: true; context: Ctx }
+  | { accept: false; status: number; message: string };
+
+export interface Connection<Ctx = unknown> {
+  readonly context: Ctx;
+  /** false once closed; sends after that are ignored */
+  readonly open: boolean;
+  /**
+   * Sends one binary (or text) message. The engine copies the bytes into its socket buffer before it returns,
+   * so the same buffer may be sent to many connections. Returns false when the message was dropped.
+   */
+  send(data: Uint8Array | string, binary?: boolean): boolean;
+  /** bytes queued in user space and not yet handed to the kernel */
+  bufferedAmount(): number;
+  /** batches several sends into one syscall where the engine supports it */
+  cork(fn: () => void): void;
+  close(code: number, reason: string): void;
+}
+
+export interface SocketHandlers<Ctx> {
+  upgrade(req: UpgradeRequest): UpgradeDecision<Ctx>;
+  open(conn: Connection<Ctx>): void;
+  /** `data` is valid only during this call: copy what you keep */
+  message(conn: Connection<Ctx>, data: Uint8Array, binary: boolean): void;
+  /** the connection's buffered amount went down: the sender may continue */
+  drain(conn: Connection<Ctx>): void;
+  close(conn: Connection<Ctx>, code: number, reason: string): void;
+}
+
+export interface HttpRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: Record<string, string>;
+  body: Uint8Array;
+  remoteAddress: string;
+}
+
+/** A file region streamed to the client by the engine, with backpressure, never loaded whole into memory. */
+export interface FileBody {
+  stream: () => Readable;
+  length: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string | Uint8Array | FileBody;
+}
+
+export type HttpHandler = (req: HttpRequest) => Promise<HttpResponse>;
+
+export interface TransportLimits {
+  /** the engine's own hard limit; the app enforces a smaller one itself (1009 + reason) */
+  engineMaxPayload: number;
+  /** uWS maxBackpressure: set above the app's high-water mark so sends are never dropped */
+  maxBackpressure: number;
+  idleTimeoutSeconds: number;
+  maxHttpBodyBytes: number;
+}
+
+export interface Transport {
+  readonly engine: 'uws' | 'ws';
+  /** resolves with the bound port (useful with port 0) */
+  listen(host: string, port: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface TransportOptions<Ctx> {
+  sockets: SocketHandlers<Ctx>;
+  http: HttpHandler;
+  limits: TransportLimits;
+  /** paths (exact prefixes) that accept WebSocket upgrades */
+  wsPrefix: string;
+}

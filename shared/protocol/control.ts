@@ -1,0 +1,35 @@
+// JSON control messages (text frames), validated with zod on both sides.
+import { z } from 'zod';
+import { PROTOCOL_VERSION } from './constants';
+
+/** client -> server */
+export const ClientControl = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('hello'), protocol: z.literal(PROTOCOL_VERSION), client: z.string().max(100).optional() }),
+  /** presenter only: end the room on purpose (viewers get status ended, then a normal close) */
+  z.object({ type: z.literal('end') }),
+  z.object({ type: z.literal('ping'), t: z.number().finite() }),
+]);
+export type ClientControl = z.infer<typeof ClientControl>;
+
+/** server -> client */
+export const ServerControl = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('welcome'),
+    protocol: z.literal(PROTOCOL_VERSION),
+    role: z.enum(['presenter', 'viewer']),
+    room: z.string(),
+    /** presenter: true when this connection resumed a room within the grace period */
+    resumed: z.boolean(),
+    /** server limits the client should respect */
+    limits: z.object({ maxMessageBytes: z.number(), maxTileBytes: z.number(), maxTilesPerFrame: z.number() }),
+  }),
+  z.object({ type: z.literal('pong'), t: z.number(), serverTime: z.number() }),
+]);
+export type ServerControl = z.infer<typeof ServerControl>;
+
+export function parseClientControl(text: string): ClientControl {
+  return ClientControl.parse(JSON.parse(text));
+}
+export function parseServerControl(text: string): ServerControl {
+  return ServerControl.parse(JSON.parse(text));
+}

@@ -1,0 +1,146 @@
+// Decoders: read through DataView, return views (subarray) of the input, never copies; reject with ProtocolError.
+import {
+  CODEC_NAMES,
+  type CodecName,
+  CURSOR_BYTES,
+  ERROR_HEADER_BYTES,
+  FRAME_HEADER_BYTES,
+  GEOMETRY_BYTES,
+  MessageType,
+  PROTOCOL_VERSION,
+  PRESENTER_STATE_NAMES,
+  type PresenterStateName,
+  STATUS_BYTES,
+  SYNC_BYTES,
+  TILE_HEADER_BYTES,
+} from './constants';
+import { ProtocolError, ProtocolErrorCode as E } from './errors';
+import { type Geometry, gridShape, validateGeometry } from './geometry';
+
+export interface TileView {
+  col: number;
+  row: number;
+  codec: CodecName;
+  seq: number;
+  /** the encoded image: a view into the message */
+  payload: Uint8Array;
+  /** header + payload: a view that is itself a valid Tile message */
+  record: Uint8Array;
+}
+
+export type Message =
+  | { type: typeof MessageType.Frame; seq: number; captureTs: number; tiles: TileView[] }
+  | { type: typeof MessageType.Geometry; geometry: Geometry }
+  | { type: typeof MessageType.Cursor; x: number; y: number; visible: boolean }
+  | ({ type: typeof MessageType.Tile } & TileView)
+  | { type: typeof MessageType.Sync; seq: number; captureTs: number; skipped: number }
+  | { type: typeof MessageType.Status; state: PresenterStateName; viewers: number }
+  | { type: typeof MessageType.Error; code: number; message: string };
+
+export interface DecodeLimits {
+  /** tiles must lie inside this grid; without it, coordinates are only range-checked by type */
+  geometry?: Geometry | null;
+  maxTileBytes?: number;
+  maxTilesPerFrame?: number;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+
+function need(bytes: Uint8Array, n: number, what: string): void {
+  if (bytes.byteLength < n)
+    throw new ProtocolError(E.Truncated, `truncated ${what}: ${bytes.byteLength} bytes, need ${n}`);
+}
+
+function exact(bytes: Uint8Array, n: number, what: string): void {
+  need(bytes, n, what);
+  if (bytes.byteLength > n)
+    throw new ProtocolError(E.TrailingBytes, `${what} has ${bytes.byteLength - n} trailing bytes`);
+}
+
+/** Reads one tile record at `offset`; returns it and the offset after it. */
+function readTile(bytes: Uint8Array, view: DataView, offset: number, limits: DecodeLimits): TileView {
+  const rest = bytes.subarray(offset);
+  need(rest, TILE_HEADER_BYTES, 'tile header');
+  if (view.getUint8(offset) !== PROTOCOL_VERSION)
+    throw new ProtocolError(E.WrongVersion, `tile record has version ${view.getUint8(offset)}, expected ${PROTOCOL_VERSION}`);
+  if (view.getUint8(offset + 1) !== MessageType.Tile)
+    throw new ProtocolError(E.UnexpectedType, `frame holds a record of type ${view.getUint8(offset + 1)}, expected a tile`);
+  const codec = CODEC_NAMES[view.getUint8(offset + 2)];
+  if (!codec) throw new ProtocolError(E.BadCodec, `unknown codec ${view.getUint8(offset + 2)}`);
+  const col = view.getUint16(offset + 4, true);
+  const row = view.getUint16(offset + 6, true);
+  const seq = view.getUint32(offset + 8, true);
+  const length = view.getUint32(offset + 12, true);
+  if (limits.maxTileBytes !== undefined && length > limits.maxTileBytes)
+    throw new ProtocolError(E.PayloadTooLarge, `tile (${col},${row}) payload is ${length} bytes, limit ${limits.maxTileBytes}`);
+  need(rest, TILE_HEADER_BYTES + length, `tile (${col},${row}) payload`);
+  if (limits.geometry) {
+    const { columns, rows } = gridShape(limits.geometry);
+    if (col >= columns || row >= rows)
+      throw new ProtocolError(E.TileOutsideGeometry, `tile (${col},${row}) is outside the ${columns}x${rows} grid`);
+  }
+  const record = bytes.subarray(offset, offset + TILE_HEADER_BYTES + length);
+  return { col, row, codec, seq, payload: record.subarray(TILE_HEADER_BYTES), record };
+}
+
+export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits = {}): Message {
+  need(bytes, 2, 'message header');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = bytes[0];
+  if (version !== PROTOCOL_VERSION)
+    throw new ProtocolError(E.WrongVersion, `protocol version ${version} is not supported (this side speaks ${PROTOCOL_VERSION})`);
+  const type = bytes[1];
+  switch (type) {
+    case MessageType.Frame: {
+      need(bytes, FRAME_HEADER_BYTES, 'frame header');
+      const seq = view.getUint32(4, true);
+      const captureTs = view.getFloat64(8, true);
+      const count = view.getUint16(16, true);
+      if (limits.maxTilesPerFrame !== undefined && count > limits.maxTilesPerFrame)
+        throw new ProtocolError(E.TooManyTiles, `frame has ${count} tiles, limit ${limits.maxTilesPerFrame}`);
+      if (limits.geometry === null) throw new ProtocolError(E.NoGeometry, 'frame before geometry');
+      const tiles: TileView[] = new Array(count);
+      let offset = FRAME_HEADER_BYTES;
+      for (let i = 0; i < count; i++) {
+        const tile = readTile(bytes, view, offset, limits);
+        tiles[i] = tile;
+        offset += tile.record.byteLength;
+      }
+      if (offset !== bytes.byteLength)
+        throw new ProtocolError(E.TrailingBytes, `frame has ${bytes.byteLength - offset} trailing bytes after ${count} tiles`);
+      return { type, seq, captureTs, tiles };
+    }
+    case MessageType.Tile: {
+      const tile = readTile(bytes, view, 0, limits);
+      if (tile.record.byteLength !== bytes.byteLength)
+        throw new ProtocolError(E.TrailingBytes, `tile message has ${bytes.byteLength - tile.record.byteLength} trailing bytes`);
+      return { type, ...tile };
+    }
+    case MessageType.Geometry: {
+      exact(bytes, GEOMETRY_BYTES, 'geometry');
+      const geometry = validateGeometry({
+        width: view.getUint16(2, true),
+        height: view.getUint16(4, true),
+        tileSize: view.getUint16(6, true),
+      });
+      return { type, geometry };
+    }
+    case MessageType.Cursor:
+      exact(bytes, CURSOR_BYTES, 'cursor');
+      return { type, visible: bytes[2] === 1, x: view.getUint16(4, true), y: view.getUint16(6, true) };
+    case MessageType.Sync:
+      exact(bytes, SYNC_BYTES, 'sync');
+      return { type, seq: view.getUint32(4, true), captureTs: view.getFloat64(8, true), skipped: view.getUint32(16, true) };
+    case MessageType.Status: {
+      exact(bytes, STATUS_BYTES, 'status');
+      const state = PRESENTER_STATE_NAMES[bytes[2]];
+      if (!state) throw new ProtocolError(E.UnknownType, `unknown presenter state ${bytes[2]}`);
+      return { type, state, viewers: view.getUint32(4, true) };
+    }
+    case MessageType.Error:
+      need(bytes, ERROR_HEADER_BYTES, 'error');
+      return { type, code: view.getUint16(2, true), message: utf8.decode(bytes.subarray(ERROR_HEADER_BYTES)) };
+    default:
+      throw new ProtocolError(E.UnknownType, `unknown message type 0x${type.toString(16).padStart(2, '0')}`);
+  }
+}

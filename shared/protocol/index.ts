@@ -1,0 +1,8 @@
+// The wire protocol: bytes, ids and tile geometry both sides agree on. See shared/PROTOCOL.md.
+export * from './constants';
+export * from './close-codes';
+export * from './errors';
+export * from './geometry';
+export * from './encode';
+export * from './decode';
+export * from './control';
