@@ -1,0 +1,68 @@
+// Wires one tilecast server: config -> logger -> room store -> socket handlers + HTTP routes -> engine.
+import { type Config, type ConfigInput, loadConfig } from './config';
+import { allRoutes } from './http/routes';
+import { createRouter } from './http/router';
+import { type Logger, createLogger } from './log';
+import { LocalRoomStore } from './room/registry';
+import { TokenSigner } from './room/tokens';
+import { createSocketHandlers } from './sockets/handlers';
+import type { ConnContext } from './sockets/context';
+import type { Transport, TransportOptions } from './transport/types';
+import { createUwsTransport } from './transport/uws';
+import { createWsTransport } from './transport/ws';
+
+export interface TilecastServer {
+  port: number;
+  url: string;
+  config: Config;
+  rooms: LocalRoomStore;
+  tokens: TokenSigner;
+  log: Logger;
+  close(): Promise<void>;
+}
+
+export interface StartOptions extends ConfigInput {
+  /** a ready logger (tests pass a silent one) */
+  logger?: Logger;
+}
+
+export async function startServer(options: StartOptions = {}, env: NodeJS.ProcessEnv = {}, argv: string[] = []): Promise<TilecastServer> {
+  const { logger, ...overrides } = options;
+  const config = loadConfig({ buildClient: false, ...overrides }, env, argv);
+  const log = logger ?? createLogger(config.logLevel);
+  if (config.buildClient) {
+    const { buildClient } = await import('../client/build');
+    await buildClient();
+  }
+  const rooms = new LocalRoomStore(config, log);
+  const tokens = new TokenSigner(config.secret);
+  const transportOptions: TransportOptions<ConnContext> = {
+    sockets: createSocketHandlers({ config, rooms, tokens, log }),
+    http: createRouter(allRoutes({ config, rooms, tokens, engine: config.engine }), log),
+    wsPrefix: '/ws/',
+    limits: {
+      // The engines' own limits sit above the app's, so the app closes oversized senders itself (1009 + reason).
+      engineMaxPayload: config.maxMessageBytes * 2,
+      maxBackpressure: config.viewerHighWaterBytes + config.maxMessageBytes * 2 + 64 * 1024,
+      idleTimeoutSeconds: 120,
+      maxHttpBodyBytes: 64 * 1024,
+    },
+  };
+  const transport: Transport =
+    config.engine === 'uws' ? createUwsTransport(transportOptions) : createWsTransport(transportOptions);
+  const port = await transport.listen(config.host, config.port);
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  log.info({ url, engine: config.engine }, 'listening');
+  return {
+    port,
+    url,
+    config,
+    rooms,
+    tokens,
+    log,
+    async close() {
+      rooms.closeAll('server shutting down');
+      await transport.close();
+    },
+  };
+}

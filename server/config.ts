@@ -1,0 +1,102 @@
+// Server configuration from CLI flags and environment, validated by zod; a bad value stops start-up with one line.
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+const boolish = z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])]).transform((v) => v === true || v === 'true' || v === '1');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const list = z.union([z.array(z.string()), z.string()]).transform((v) =>
+  (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean),
+);
+
+export const ConfigSchema = z
+  .object({
+    port: int(0, 65535).default(8080),
+    host: z.string().min(1).default('127.0.0.1'),
+    engine: z.enum(['uws', 'ws']).default('uws'),
+    /** HMAC secret for room tokens; generated at start when absent, refused when shorter than 32 bytes */
+    secret: z.string().min(32, 'must be at least 32 bytes').optional(),
+    /** when set, POST /api/rooms needs `Authorization: Bearer <adminToken>` */
+    adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
+    /** extra allowed WebSocket Origins (same origin is always allowed); '*' allows any */
+    allowedOrigins: list.default([]),
+    graceSeconds: z.coerce.number().min(0).max(3600).default(30),
+    /** the app's own message limit, enforced below the engines' (1009 + reason) */
+    maxMessageBytes: int(1 * KiB, 64 * MiB).default(4 * MiB),
+    maxTileBytes: int(1 * KiB, 16 * MiB).default(512 * KiB),
+    maxTilesPerFrame: int(1, 65535).default(4096),
+    maxScreenshotBytes: int(64 * KiB, 1024 * MiB).default(64 * MiB),
+    /** per-viewer send high-water mark: the sender stops queueing into the socket above it */
+    viewerHighWaterBytes: int(16 * KiB, 64 * MiB).default(256 * KiB),
+    maxViewersPerRoom: int(1, 100_000).default(5000),
+    maxRooms: int(1, 100_000).default(1000),
+    /** (viewer x tile) updates one fan-out step may do before yielding to the event loop */
+    fanoutBudget: int(100, 10_000_000).default(20_000),
+    idleRoomSeconds: z.coerce.number().min(1).default(600),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    recordingsDir: z.string().min(1).default('./recordings'),
+    recordByDefault: boolish.default(false),
+    keyframeIntervalSeconds: z.coerce.number().min(0.1).max(3600).default(10),
+    recordingFlushMs: int(10, 60_000).default(1000),
+    /** build the browser bundle at start-up */
+    buildClient: boolish.default(true),
+  })
+  .strict();
+
+export type Config = z.infer<typeof ConfigSchema> & { secret: string };
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+const ENV: Record<string, keyof ConfigInput> = {
+  PORT: 'port',
+  HOST: 'host',
+  TILECAST_ENGINE: 'engine',
+  TILECAST_SECRET: 'secret',
+  TILECAST_ADMIN_TOKEN: 'adminToken',
+  TILECAST_ALLOWED_ORIGINS: 'allowedOrigins',
+  TILECAST_GRACE_SECONDS: 'graceSeconds',
+  TILECAST_LOG_LEVEL: 'logLevel',
+  TILECAST_RECORDINGS_DIR: 'recordingsDir',
+  TILECAST_RECORD: 'recordByDefault',
+};
+
+export class ConfigError extends Error {}
+
+const kebabToCamel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** `--port 9000`, `--port=9000`, `--record-by-default` (boolean). Unknown flags are errors. */
+export function parseArgs(argv: readonly string[]): Record<string, string | boolean> {
+  const out: Record<string, string | boolean> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith('--')) throw new ConfigError(`unexpected argument ${JSON.stringify(arg)} (flags look like --port 8080)`);
+    const eq = arg.indexOf('=');
+    const name = kebabToCamel(arg.slice(2, eq < 0 ? undefined : eq));
+    if (eq >= 0) out[name] = arg.slice(eq + 1);
+    else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) out[name] = argv[++i];
+    else out[name] = true;
+  }
+  return out;
+}
+
+/** Merges defaults < env < flags < overrides and validates. Throws ConfigError with one line naming the setting. */
+export function loadConfig(
+  overrides: ConfigInput = {},
+  env: NodeJS.ProcessEnv = {},
+  argv: readonly string[] = [],
+): Config {
+  const fromEnv: Record<string, string> = {};
+  for (const [key, name] of Object.entries(ENV)) if (env[key] !== undefined && env[key] !== '') fromEnv[name] = env[key]!;
+  const merged = { ...fromEnv, ...parseArgs(argv), ...overrides };
+  const parsed = ConfigSchema.safeParse(merged);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const setting = issue.path.join('.') || '(flags)';
+    const got = issue.path.length ? (merged as Record<string, unknown>)[String(issue.path[0])] : undefined;
+    const shown = setting === 'secret' ? '' : got === undefined ? '' : ` (got ${JSON.stringify(got)})`;
+    const message = issue.code === 'unrecognized_keys' ? `unknown setting(s): ${issue.keys.join(', ')}` : `${setting}: ${issue.message}${shown}`;
+    throw new ConfigError(`invalid configuration: ${message}`);
+  }
+  return { ...parsed.data, secret: parsed.data.secret ?? randomBytes(32).toString('base64url') };
+}

@@ -1,0 +1,112 @@
+// Room fan-out: applies each ingested frame to every viewer's grid and drains it. Work is done in steps of at
+// most `budget` (viewer x tile) updates; past that it yields to the event loop (setImmediate), so one busy room
+// never stalls the others. Frames are applied in order; a viewer that joined after a frame skips it (its
+// keyframe already had it).
+import type { IngestedFrame } from '../room/tile-entry';
+import { type SendTotals, drainViewer } from './sender';
+import type { Viewer } from './viewer';
+
+export class Fanout {
+  private list: Viewer[] = [];
+  private frames: IngestedFrame[] = [];
+  /** index into `list` of the next viewer for frames[0] */
+  private next = 0;
+  private removed = 0;
+  private pendingStep: NodeJS.Immediate | null = null;
+  /** fan-out steps that had to yield: a sign of a room too large for one turn */
+  yields = 0;
+
+  constructor(
+    private readonly budget: number,
+    private readonly highWater: number,
+    private readonly totals: SendTotals,
+    private readonly onError: (err: unknown, viewer: Viewer) => void,
+  ) {}
+
+  get count(): number {
+    return this.list.length - this.removed;
+  }
+
+  /** frames waiting to reach every viewer */
+  get backlog(): number {
+    return this.frames.length;
+  }
+
+  add(viewer: Viewer): void {
+    this.list.push(viewer);
+  }
+
+  /** Marks the viewer gone; the list is compacted between frames so an in-progress step never skips anyone. */
+  remove(viewer: Viewer): void {
+    if (viewer.closed) return;
+    viewer.closed = true;
+    this.removed++;
+    if (this.frames.length === 0) this.compact();
+  }
+
+  forEach(fn: (viewer: Viewer) => void): void {
+    for (const v of this.list) if (!v.closed) fn(v);
+  }
+
+  publish(frame: IngestedFrame): void {
+    this.frames.push(frame);
+    if (!this.pendingStep) this.step();
+  }
+
+  /** Drops frames not yet applied (a geometry change made them meaningless, or the room ended). */
+  clear(): void {
+    this.frames.length = 0;
+    this.next = 0;
+    if (this.pendingStep) clearImmediate(this.pendingStep);
+    this.pendingStep = null;
+    this.compact();
+  }
+
+  drain(viewer: Viewer): void {
+    this.safely(viewer, () => drainViewer(viewer, this.highWater, this.totals));
+  }
+
+  private step = (): void => {
+    this.pendingStep = null;
+    let ops = 0;
+    while (this.frames.length > 0) {
+      const frame = this.frames[0];
+      const list = this.list;
+      while (this.next < list.length) {
+        const viewer = list[this.next++];
+        if (viewer.closed || viewer.joinedAtIngest >= frame.ingestNo) continue;
+        this.safely(viewer, () => {
+          const grid = viewer.grid;
+          for (let t = 0; t < frame.tiles.length; t++) grid.put(frame.tiles[t]);
+          viewer.stateIngest = frame.ingestNo;
+          viewer.stateSeq = frame.seq;
+          viewer.stateCaptureTs = frame.captureTs;
+          drainViewer(viewer, this.highWater, this.totals);
+        });
+        ops += frame.tiles.length + 1;
+        if (ops >= this.budget && (this.next < list.length || this.frames.length > 1)) {
+          this.yields++;
+          this.pendingStep = setImmediate(this.step);
+          return;
+        }
+      }
+      this.frames.shift();
+      this.next = 0;
+      if (this.frames.length === 0) this.compact();
+    }
+  };
+
+  private compact(): void {
+    if (this.removed === 0) return;
+    this.list = this.list.filter((v) => !v.closed);
+    this.removed = 0;
+  }
+
+  private safely(viewer: Viewer, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.onError(err, viewer);
+    }
+  }
+}

@@ -1,0 +1,25 @@
+// Per-viewer fan-out state: the tile grid, what picture it has been promised, and counters.
+import type { Connection } from '../transport/types';
+import { TileGrid } from './tile-grid';
+
+export class Viewer {
+  readonly grid = new TileGrid();
+  /** frames with ingestNo <= this are already in the grid (the keyframe it joined with) */
+  joinedAtIngest = 0;
+  /** newest frame applied to the grid, and the one the last sync announced */
+  stateIngest = 0;
+  stateSeq = 0;
+  stateCaptureTs = 0;
+  syncedIngest = 0;
+  /** latest cursor message not yet sent (latest wins) */
+  pendingCursor: Uint8Array | null = null;
+  tilesSent = 0;
+  bytesOut = 0;
+  syncs = 0;
+  closed = false;
+
+  constructor(
+    readonly id: number,
+    readonly conn: Connection,
+  ) {}
+}

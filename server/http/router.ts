@@ -1,0 +1,73 @@
+// A tiny router: routes are data (method, pattern with :params), matched in declaration order.
+import { ZodError } from 'zod';
+import { TilecastError } from '../errors';
+import type { Logger } from '../log';
+import { errorResponse } from '../transport/http-status';
+import type { HttpRequest, HttpResponse } from '../transport/types';
+
+export interface Route {
+  method: 'GET' | 'POST' | 'DELETE' | 'PUT' | 'HEAD';
+  /** `/api/rooms/:id`, `/assets/:file`; a param matches one path segment */
+  pattern: string;
+  handler: (req: HttpRequest, params: Record<string, string>) => Promise<HttpResponse>;
+}
+
+interface Compiled {
+  route: Route;
+  regex: RegExp;
+  names: string[];
+}
+
+function compile(route: Route): Compiled {
+  const names: string[] = [];
+  const source = route.pattern
+    .split('/')
+    .map((part) => {
+      if (!part.startsWith(':')) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      const dot = part.indexOf('.');
+      names.push(dot < 0 ? part.slice(1) : part.slice(1, dot));
+      return dot < 0 ? '([^/]+)' : `([^/.]+)${part.slice(dot).replace(/\./g, '\\.')}`;
+    })
+    .join('/');
+  return { route, regex: new RegExp(`^${source}/?$`), names };
+}
+
+export function createRouter(routes: Route[], log: Logger): (req: HttpRequest) => Promise<HttpResponse> {
+  const compiled = routes.map(compile);
+  return async (req) => {
+    let pathMatched = false;
+    for (const { route, regex, names } of compiled) {
+      const m = regex.exec(req.path);
+      if (!m) continue;
+      pathMatched = true;
+      if (route.method !== req.method && !(route.method === 'GET' && req.method === 'HEAD')) continue;
+      const params: Record<string, string> = {};
+      try {
+        names.forEach((n, i) => (params[n] = decodeURIComponent(m[i + 1])));
+      } catch {
+        return errorResponse(400, 'BAD_PATH', 'malformed percent-encoding in the path');
+      }
+      try {
+        const res = await route.handler(req, params);
+        return req.method === 'HEAD' ? { ...res, body: undefined } : res;
+      } catch (err) {
+        if (err instanceof TilecastError) return errorResponse(err.httpStatus, err.code, err.message);
+        if (err instanceof ZodError)
+          return errorResponse(400, 'BAD_REQUEST', err.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; '));
+        log.error({ err, path: req.path }, 'HTTP handler failed');
+        return errorResponse(500, 'INTERNAL', 'internal error');
+      }
+    }
+    return pathMatched
+      ? errorResponse(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${req.path}`)
+      : errorResponse(404, 'NOT_FOUND', `nothing at ${req.path}`);
+  };
+}
+
+export function json(status: number, value: unknown, headers: Record<string, string> = {}): HttpResponse {
+  return {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
+    body: JSON.stringify(value),
+  };
+}

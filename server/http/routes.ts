@@ -1,0 +1,28 @@
+// Every HTTP route of the server, in one place.
+import type { Config } from '../config';
+import type { RoomStore } from '../room/registry';
+import type { TokenSigner } from '../room/tokens';
+import { healthRoutes } from './health';
+import { roomRoutes } from './rooms-api';
+import type { Route } from './router';
+import { snapshotRoutes } from './snapshot';
+import { staticRoutes } from './static';
+
+export interface RouteDeps {
+  config: Config;
+  rooms: RoomStore;
+  tokens: TokenSigner;
+  engine: string;
+  /** features that bring their own routes (recording) */
+  extra?: Route[];
+}
+
+export function allRoutes({ config, rooms, tokens, engine, extra = [] }: RouteDeps): Route[] {
+  return [
+    ...healthRoutes(engine, rooms),
+    ...roomRoutes(config, rooms, tokens),
+    ...snapshotRoutes(rooms, tokens),
+    ...extra,
+    ...staticRoutes,
+  ];
+}

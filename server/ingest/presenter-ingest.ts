@@ -1,0 +1,46 @@
+// Ingest: turns a presenter's binary message into room state. Each tile record is copied exactly once, into a
+// buffer the server owns (the engine's buffer dies with its callback); that one buffer is then shared by the
+// ScreenShot, every viewer and the recorder.
+import { MessageType, ProtocolError, ProtocolErrorCode, decodeMessage, gridShape, sameGeometry } from '../../shared/protocol';
+import type { Room } from '../room/room';
+import type { TileEntry } from '../room/tile-entry';
+
+export interface IngestLimits {
+  maxTileBytes: number;
+  maxTilesPerFrame: number;
+}
+
+function own(view: Uint8Array): Uint8Array {
+  const copy = new Uint8Array(view.byteLength);
+  copy.set(view);
+  return copy;
+}
+
+export function ingestPresenterMessage(room: Room, data: Uint8Array, limits: IngestLimits): void {
+  const geometry = room.geometry;
+  const msg = decodeMessage(data, { geometry, maxTileBytes: limits.maxTileBytes, maxTilesPerFrame: limits.maxTilesPerFrame });
+  switch (msg.type) {
+    case MessageType.Geometry:
+      // A resuming presenter re-announces the same geometry: keep the picture viewers already have.
+      if (!sameGeometry(geometry, msg.geometry)) room.setGeometry(msg.geometry, own(data));
+      return;
+    case MessageType.Frame: {
+      const { columns } = gridShape(geometry!);
+      const tiles: TileEntry[] = new Array(msg.tiles.length);
+      for (let i = 0; i < msg.tiles.length; i++) {
+        const t = msg.tiles[i];
+        const message = own(t.record);
+        // The server owns the seq stamped on what viewers get.
+        new DataView(message.buffer).setUint32(8, msg.seq, true);
+        tiles[i] = { index: t.row * columns + t.col, col: t.col, row: t.row, message, seq: msg.seq };
+      }
+      room.applyFrame(msg.seq, msg.captureTs, tiles, data.byteLength);
+      return;
+    }
+    case MessageType.Cursor:
+      room.cursor(own(data), msg.x, msg.y, msg.visible);
+      return;
+    default:
+      throw new ProtocolError(ProtocolErrorCode.UnexpectedType, `a presenter may not send message type 0x${msg.type.toString(16)}`);
+  }
+}

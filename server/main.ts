@@ -1,0 +1,20 @@
+// `npm start`: reads flags and env, starts the server, shuts down cleanly on SIGINT/SIGTERM.
+import { ConfigError } from './config';
+import { startServer } from './app';
+
+try {
+  const server = await startServer({ buildClient: true }, process.env, process.argv.slice(2));
+  const stop = async (signal: string) => {
+    server.log.info({ signal }, 'shutting down');
+    await server.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(`tilecast: ${err.message}`);
+    process.exit(2);
+  }
+  throw err;
+}

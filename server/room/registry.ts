@@ -1,0 +1,97 @@
+// The room store: where rooms live. One small interface so a Redis-backed store can replace the local one.
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../config';
+import type { Logger } from '../log';
+import { TilecastError } from '../errors';
+import { CloseCode } from '../../shared/protocol';
+import { Room } from './room';
+
+export interface CreateRoomInput {
+  name?: string;
+  private?: boolean;
+  record?: boolean;
+}
+
+export interface RoomStore {
+  create(input: CreateRoomInput): Room;
+  get(id: string): Room | undefined;
+  /** true when a room with this id existed and has ended (viewers get `ended` rather than `not found`) */
+  wasEnded(id: string): boolean;
+  list(): Room[];
+  closeAll(reason: string): void;
+}
+
+const ENDED_MEMORY = 1000;
+/** Room ids: 10 url-safe characters, unguessable enough that private rooms also need the token. */
+const newRoomId = () => randomBytes(8).toString('base64url').slice(0, 10);
+
+export class LocalRoomStore implements RoomStore {
+  private readonly rooms = new Map<string, Room>();
+  private readonly ended = new Set<string>();
+  private readonly sweeper: NodeJS.Timeout;
+  /** called for every new room (recording, metrics attach here) */
+  onCreate: (room: Room) => void = () => {};
+
+  constructor(
+    private readonly config: Config,
+    private readonly log: Logger,
+  ) {
+    // Rooms nobody ever presented in, or left idle, are ended so the store cannot fill up.
+    this.sweeper = setInterval(() => this.sweep(), 5000);
+    this.sweeper.unref();
+  }
+
+  create(input: CreateRoomInput): Room {
+    if (this.rooms.size >= this.config.maxRooms)
+      throw new TilecastError('TOO_MANY_ROOMS', `server is at its limit of ${this.config.maxRooms} rooms`, CloseCode.Overloaded, 503);
+    const id = newRoomId();
+    const room = new Room(
+      {
+        id,
+        name: input.name ?? `Room ${id}`,
+        private: input.private ?? false,
+        record: input.record ?? this.config.recordByDefault,
+        graceMs: this.config.graceSeconds * 1000,
+        maxScreenshotBytes: this.config.maxScreenshotBytes,
+        maxViewers: this.config.maxViewersPerRoom,
+        highWater: this.config.viewerHighWaterBytes,
+        fanoutBudget: this.config.fanoutBudget,
+      },
+      this.log.child({ room: id }),
+      (r) => this.forget(r),
+    );
+    this.rooms.set(id, room);
+    this.onCreate(room);
+    return room;
+  }
+
+  get(id: string): Room | undefined {
+    return this.rooms.get(id);
+  }
+
+  wasEnded(id: string): boolean {
+    return this.ended.has(id);
+  }
+
+  list(): Room[] {
+    return [...this.rooms.values()];
+  }
+
+  closeAll(reason: string): void {
+    clearInterval(this.sweeper);
+    for (const room of this.list()) room.end(reason);
+  }
+
+  private forget(room: Room): void {
+    this.rooms.delete(room.id);
+    this.ended.add(room.id);
+    if (this.ended.size > ENDED_MEMORY) this.ended.delete(this.ended.values().next().value!);
+  }
+
+  private sweep(): void {
+    const idleMs = this.config.idleRoomSeconds * 1000;
+    const now = Date.now();
+    for (const room of this.rooms.values())
+      if (room.state === 'waiting' && room.viewerCount === 0 && now - room.lastActivity > idleMs) room.end('idle');
+  }
+}

@@ -1,0 +1,289 @@
+// A room: one presenter, its ScreenShot, the viewers' fan-out, and the presenter's life cycle
+// (waiting -> live -> reconnecting within grace -> live | ended). Engine-agnostic: it only sees Connections.
+import {
+  CloseCode,
+  type Geometry,
+  type PresenterStateName,
+  encodeStatus,
+  gridShape,
+} from '../../shared/protocol';
+import { Fanout } from '../fanout/fanout';
+import type { SendTotals } from '../fanout/sender';
+import { Viewer } from '../fanout/viewer';
+import { PresenterConflictError, TilecastError } from '../errors';
+import type { Logger } from '../log';
+import type { Connection } from '../transport/types';
+import { FpsMeter } from './fps-meter';
+import type { RoomObserver } from './observer';
+import { ScreenShot } from './screenshot';
+import type { IngestedFrame, TileEntry } from './tile-entry';
+
+export interface RoomOptions {
+  id: string;
+  name: string;
+  private: boolean;
+  record: boolean;
+  graceMs: number;
+  maxScreenshotBytes: number;
+  maxViewers: number;
+  highWater: number;
+  fanoutBudget: number;
+}
+
+export interface RoomInfo {
+  id: string;
+  name: string;
+  private: boolean;
+  presenter: PresenterStateName;
+  viewers: number;
+  fps: number;
+  framesIn: number;
+  bytesIn: number;
+  bytesOut: number;
+  tilesIn: number;
+  tilesCoalesced: number;
+  fanoutYields: number;
+  geometry: Geometry | null;
+  screenshotBytes: number;
+  createdAt: string;
+  recording: string | null;
+}
+
+/** How often viewer-count changes are broadcast at most: joins of many viewers must not cost O(viewers^2). */
+const STATUS_THROTTLE_MS = 250;
+
+export class Room {
+  state: PresenterStateName = 'waiting';
+  readonly createdAt = Date.now();
+  lastActivity = Date.now();
+  recordingId: string | null = null;
+  private presenter: Connection | null = null;
+  private readonly screenshot: ScreenShot;
+  private readonly fanout: Fanout;
+  private readonly observers: RoomObserver[] = [];
+  private geometryMessage: Uint8Array | null = null;
+  private cursorMessage: Uint8Array | null = null;
+  private ingestNo = 0;
+  private nextViewerId = 1;
+  private graceTimer: NodeJS.Timeout | null = null;
+  private statusTimer: NodeJS.Timeout | null = null;
+  private readonly fps = new FpsMeter();
+  private readonly totals: SendTotals = { bytesOut: 0 };
+  private coalescedByGone = 0;
+  framesIn = 0;
+  bytesIn = 0;
+  tilesIn = 0;
+
+  constructor(
+    readonly options: RoomOptions,
+    private readonly log: Logger,
+    private readonly onEnded: (room: Room) => void,
+  ) {
+    this.screenshot = new ScreenShot(options.maxScreenshotBytes);
+    this.fanout = new Fanout(options.fanoutBudget, options.highWater, this.totals, (err, viewer) => {
+      this.log.error({ err, viewer: viewer.id }, 'viewer send failed; closing that viewer only');
+      viewer.conn.close(CloseCode.InternalError, 'internal error');
+    });
+  }
+
+  get id(): string {
+    return this.options.id;
+  }
+
+  get geometry(): Geometry | null {
+    return this.screenshot.current().geometry;
+  }
+
+  get ended(): boolean {
+    return this.state === 'ended';
+  }
+
+  get viewerCount(): number {
+    return this.fanout.count;
+  }
+
+  keyframe() {
+    return this.screenshot.current();
+  }
+
+  addObserver(observer: RoomObserver): void {
+    this.observers.push(observer);
+  }
+
+  // ---- presenter side --------------------------------------------------------------------------
+
+  /** Returns whether this resumed a room whose presenter dropped. */
+  attachPresenter(conn: Connection): { resumed: boolean } {
+    if (this.ended) throw new TilecastError('ROOM_ENDED', `room ${this.id} has ended`, CloseCode.RoomNotFound, 410);
+    if (this.presenter) throw new PresenterConflictError(this.id);
+    const resumed = this.state === 'reconnecting';
+    if (this.graceTimer) clearTimeout(this.graceTimer);
+    this.graceTimer = null;
+    this.presenter = conn;
+    this.setState('live');
+    this.log.info({ resumed }, resumed ? 'presenter resumed' : 'presenter connected');
+    return { resumed };
+  }
+
+  isPresenter(conn: Connection): boolean {
+    return this.presenter === conn;
+  }
+
+  /** The presenter's socket closed: on purpose ends the room, otherwise viewers wait through the grace period. */
+  presenterLeft(conn: Connection, intentional: boolean): void {
+    if (this.presenter !== conn) return;
+    this.presenter = null;
+    if (this.ended) return;
+    if (intentional || this.options.graceMs === 0) return this.end('presenter ended the session');
+    this.setState('reconnecting');
+    this.log.info({ graceMs: this.options.graceMs }, 'presenter dropped; waiting for it to come back');
+    this.graceTimer = setTimeout(() => this.end('presenter did not come back'), this.options.graceMs);
+    this.graceTimer.unref?.();
+  }
+
+  setGeometry(geometry: Geometry, message: Uint8Array): void {
+    const now = Date.now();
+    this.lastActivity = now;
+    this.fanout.clear();
+    this.screenshot.reset(geometry);
+    this.geometryMessage = message;
+    const tiles = gridShape(geometry).tiles;
+    // O(viewers x tiles) of memset, once per geometry change: rare, and far cheaper than a frame's fan-out.
+    this.fanout.forEach((v) => {
+      v.grid.reset(tiles);
+      v.joinedAtIngest = this.ingestNo;
+      v.stateIngest = v.syncedIngest = this.ingestNo;
+      v.conn.send(message);
+    });
+    for (const o of this.observers) o.geometry?.(geometry, now);
+  }
+
+  /** Applies a frame to the ScreenShot (throws RoomLimitError, nothing applied) and fans it out. */
+  applyFrame(seq: number, captureTs: number, tiles: TileEntry[], bytes: number): IngestedFrame {
+    const now = Date.now();
+    const frame: IngestedFrame = { seq, captureTs, receivedAt: now, tiles, ingestNo: this.ingestNo + 1 };
+    const keyframe = this.screenshot.apply(frame);
+    this.ingestNo = frame.ingestNo;
+    this.lastActivity = now;
+    this.framesIn++;
+    this.tilesIn += tiles.length;
+    this.bytesIn += bytes;
+    this.fps.tick(now);
+    this.fanout.publish(frame);
+    for (const o of this.observers) o.frame?.(frame, keyframe);
+    return frame;
+  }
+
+  cursor(message: Uint8Array, x: number, y: number, visible: boolean): void {
+    this.cursorMessage = message;
+    this.fanout.forEach((v) => {
+      v.pendingCursor = message;
+      if (v.grid.pending === 0) this.fanout.drain(v);
+    });
+    for (const o of this.observers) o.cursor?.(message, x, y, visible, Date.now());
+  }
+
+  // ---- viewer side -----------------------------------------------------------------------------
+
+  addViewer(conn: Connection): Viewer {
+    if (this.fanout.count >= this.options.maxViewers)
+      throw new TilecastError('ROOM_FULL', `room ${this.id} is full (${this.options.maxViewers} viewers)`, CloseCode.Overloaded, 503);
+    const viewer = new Viewer(this.nextViewerId++, conn);
+    conn.send(encodeStatus(this.state, this.fanout.count + 1));
+    const keyframe = this.screenshot.current();
+    if (keyframe.geometry && this.geometryMessage) {
+      conn.send(this.geometryMessage);
+      // The late joiner's grid starts as the ScreenShot with every tile dirty: its first picture flows
+      // through the same sender as everything else.
+      viewer.grid.reset(keyframe.tiles.length);
+      for (const tile of keyframe.tiles) if (tile) viewer.grid.put(tile);
+      viewer.stateIngest = keyframe.ingestNo;
+      viewer.stateSeq = keyframe.seq;
+      viewer.stateCaptureTs = keyframe.captureTs;
+      viewer.pendingCursor = this.cursorMessage;
+    }
+    viewer.joinedAtIngest = this.ingestNo;
+    this.fanout.add(viewer);
+    this.fanout.drain(viewer);
+    this.scheduleStatus();
+    return viewer;
+  }
+
+  removeViewer(viewer: Viewer): void {
+    if (viewer.closed) return;
+    this.coalescedByGone += viewer.grid.coalesced;
+    this.fanout.remove(viewer);
+    this.scheduleStatus();
+  }
+
+  drainViewer(viewer: Viewer): void {
+    this.fanout.drain(viewer);
+  }
+
+  // ---- life cycle ------------------------------------------------------------------------------
+
+  end(reason: string): void {
+    if (this.ended) return;
+    this.setState('ended');
+    this.fanout.clear();
+    if (this.graceTimer) clearTimeout(this.graceTimer);
+    if (this.statusTimer) clearTimeout(this.statusTimer);
+    const status = encodeStatus('ended', 0);
+    this.fanout.forEach((v) => {
+      v.conn.send(status);
+      v.conn.close(CloseCode.Normal, 'room ended');
+    });
+    if (this.presenter) {
+      this.presenter.send(status);
+      this.presenter.close(CloseCode.Normal, 'room ended');
+      this.presenter = null;
+    }
+    for (const o of this.observers) o.ended?.(reason);
+    this.log.info({ reason }, 'room ended');
+    this.onEnded(this);
+  }
+
+  info(): RoomInfo {
+    const keyframe = this.screenshot.current();
+    let coalesced = this.coalescedByGone;
+    this.fanout.forEach((v) => (coalesced += v.grid.coalesced));
+    return {
+      id: this.id,
+      name: this.options.name,
+      private: this.options.private,
+      presenter: this.state,
+      viewers: this.fanout.count,
+      fps: this.fps.rate(Date.now()),
+      framesIn: this.framesIn,
+      bytesIn: this.bytesIn,
+      bytesOut: this.totals.bytesOut,
+      tilesIn: this.tilesIn,
+      tilesCoalesced: coalesced,
+      fanoutYields: this.fanout.yields,
+      geometry: keyframe.geometry,
+      screenshotBytes: keyframe.bytes,
+      createdAt: new Date(this.createdAt).toISOString(),
+      recording: this.recordingId,
+    };
+  }
+
+  private setState(state: PresenterStateName): void {
+    this.state = state;
+    this.broadcastStatus();
+  }
+
+  private scheduleStatus(): void {
+    if (this.statusTimer || this.ended) return;
+    this.statusTimer = setTimeout(() => {
+      this.statusTimer = null;
+      this.broadcastStatus();
+    }, STATUS_THROTTLE_MS);
+    this.statusTimer.unref?.();
+  }
+
+  private broadcastStatus(): void {
+    const status = encodeStatus(this.state, this.fanout.count);
+    this.fanout.forEach((v) => v.conn.send(status));
+    this.presenter?.send(status);
+  }
+}

@@ -1,0 +1,13 @@
+// What the server remembers about one WebSocket between callbacks.
+import type { Viewer } from '../fanout/viewer';
+import type { Room } from '../room/room';
+
+export interface ConnContext {
+  role: 'presenter' | 'viewer';
+  roomId: string;
+  token: string | null;
+  room: Room | null;
+  viewer: Viewer | null;
+  /** the presenter asked to end the room: its close is not a drop */
+  endRequested: boolean;
+}

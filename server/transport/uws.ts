@@ -1,0 +1,197 @@
+// uWebSockets.js engine: WebSockets and HTTP on one port. Message buffers die with their callback (the app
+// copies what it keeps); limits are set explicitly because the C++ defaults (16 KiB payload, 64 KiB
+// backpressure) are far too small for screen tiles.
+import uWS from 'uWebSockets.js';
+import { closeReason, errorResponse, isFileBody, statusLine } from './http-status';
+import type { Connection, HttpRequest, HttpResponse, Transport, TransportOptions, UpgradeRequest } from './types';
+
+interface UserData<Ctx> {
+  context: Ctx;
+  conn?: UwsConnection<Ctx>;
+}
+
+class UwsConnection<Ctx> implements Connection<Ctx> {
+  open = true;
+  constructor(
+    private readonly ws: uWS.WebSocket<UserData<Ctx>>,
+    readonly context: Ctx,
+  ) {}
+
+  send(data: Uint8Array | string, binary = true): boolean {
+    if (!this.open) return false;
+    return this.ws.send(data, binary) !== 2;
+  }
+
+  bufferedAmount(): number {
+    return this.open ? this.ws.getBufferedAmount() : 0;
+  }
+
+  cork(fn: () => void): void {
+    if (this.open) this.ws.cork(fn);
+  }
+
+  close(code: number, reason: string): void {
+    if (!this.open) return;
+    this.open = false;
+    this.ws.end(code, closeReason(reason));
+  }
+}
+
+function readHeaders(req: uWS.HttpRequest): Record<string, string> {
+  const headers: Record<string, string> = {};
+  req.forEach((k, v) => (headers[k] = v));
+  return headers;
+}
+
+const ip = (res: uWS.HttpResponse) => Buffer.from(res.getRemoteAddressAsText()).toString();
+
+export function createUwsTransport<Ctx>(options: TransportOptions<Ctx>): Transport {
+  const { sockets, limits } = options;
+  const app = uWS.App();
+  let listenSocket: uWS.us_listen_socket | null = null;
+
+  app.ws<UserData<Ctx>>(`${options.wsPrefix}*`, {
+    compression: uWS.DISABLED,
+    maxPayloadLength: limits.engineMaxPayload,
+    maxBackpressure: limits.maxBackpressure,
+    closeOnBackpressureLimit: 0,
+    idleTimeout: limits.idleTimeoutSeconds,
+    sendPingsAutomatically: true,
+    upgrade: (res, req, context) => {
+      const upgrade: UpgradeRequest = {
+        path: req.getUrl(),
+        query: new URLSearchParams(req.getQuery() ?? ''),
+        headers: readHeaders(req),
+        remoteAddress: ip(res),
+      };
+      const decision = sockets.upgrade(upgrade);
+      if (!decision.accept) {
+        res.cork(() => res.writeStatus(statusLine(decision.status)).end(decision.message));
+        return;
+      }
+      res.upgrade<UserData<Ctx>>(
+        { context: decision.context },
+        upgrade.headers['sec-websocket-key'] ?? '',
+        upgrade.headers['sec-websocket-protocol'] ?? '',
+        upgrade.headers['sec-websocket-extensions'] ?? '',
+        context,
+      );
+    },
+    open: (ws) => {
+      const data = ws.getUserData();
+      data.conn = new UwsConnection(ws, data.context);
+      sockets.open(data.conn);
+    },
+    message: (ws, message, isBinary) => {
+      const conn = ws.getUserData().conn!;
+      if (conn.open) sockets.message(conn, new Uint8Array(message), isBinary);
+    },
+    drain: (ws) => {
+      const conn = ws.getUserData().conn!;
+      if (conn.open) sockets.drain(conn);
+    },
+    close: (ws, code, message) => {
+      const conn = ws.getUserData().conn!;
+      conn.open = false;
+      sockets.close(conn, code, Buffer.from(message).toString());
+    },
+  });
+
+  app.any('/*', (res, req) => {
+    let aborted = false;
+    res.onAborted(() => (aborted = true));
+    const url = req.getUrl();
+    const request: HttpRequest = {
+      method: req.getMethod().toUpperCase(),
+      path: url,
+      query: new URLSearchParams(req.getQuery() ?? ''),
+      headers: readHeaders(req),
+      body: new Uint8Array(0),
+      remoteAddress: ip(res),
+    };
+    const chunks: Buffer[] = [];
+    let size = 0;
+    res.onData((chunk, isLast) => {
+      if (aborted || size < 0) return;
+      size += chunk.byteLength;
+      if (size > limits.maxHttpBodyBytes) {
+        size = -1;
+        respond(res, errorResponse(413, 'BODY_TOO_LARGE', `request body over ${limits.maxHttpBodyBytes} bytes`), () => aborted);
+        return;
+      }
+      chunks.push(Buffer.from(chunk.slice(0))); // copy: the chunk dies with this callback
+      if (!isLast) return;
+      request.body = Buffer.concat(chunks);
+      options
+        .http(request)
+        .catch(() => errorResponse(500, 'INTERNAL', 'internal error'))
+        .then((response) => respond(res, response, () => aborted));
+    });
+  });
+
+  return {
+    engine: 'uws',
+    listen: (host, port) =>
+      new Promise((resolve, reject) => {
+        app.listen(host, port, (socket) => {
+          if (!socket) return reject(new Error(`cannot listen on ${host}:${port} (port in use?)`));
+          listenSocket = socket;
+          resolve(uWS.us_socket_local_port(socket));
+        });
+      }),
+    close: async () => {
+      if (listenSocket) uWS.us_listen_socket_close(listenSocket);
+      listenSocket = null;
+    },
+  };
+}
+
+function writeHead(res: uWS.HttpResponse, response: HttpResponse): void {
+  res.writeStatus(statusLine(response.status));
+  for (const [k, v] of Object.entries(response.headers ?? {})) res.writeHeader(k, v);
+}
+
+function respond(res: uWS.HttpResponse, response: HttpResponse, isAborted: () => boolean): void {
+  if (isAborted()) return;
+  const body = response.body;
+  if (!isFileBody(body)) {
+    res.cork(() => {
+      writeHead(res, response);
+      res.end(body ?? '');
+    });
+    return;
+  }
+  // Stream a file with backpressure (uWS VideoStreamer pattern): tryEnd until the socket is full, then wait for
+  // onWritable and retry from the offset it reports. Chunks come from fs and are handed over, never concatenated.
+  const stream = body.stream();
+  const total = body.length;
+  res.cork(() => writeHead(res, response));
+  if (total === 0) {
+    res.cork(() => res.end());
+    stream.destroy();
+    return;
+  }
+  res.onAborted(() => stream.destroy());
+  stream.on('error', () => {
+    if (!isAborted()) res.close();
+  });
+  stream.on('data', (chunk: Buffer | string) => {
+    if (isAborted()) return stream.destroy();
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    const startOffset = res.getWriteOffset();
+    let ok = false;
+    let done = false;
+    res.cork(() => ([ok, done] = res.tryEnd(buf, total)));
+    if (done) return stream.destroy();
+    if (ok) return;
+    stream.pause();
+    res.onWritable((offset) => {
+      let ok2 = false;
+      let done2 = false;
+      res.cork(() => ([ok2, done2] = res.tryEnd(buf.subarray(offset - startOffset), total)));
+      if (done2) stream.destroy();
+      else if (ok2) stream.resume();
+      return ok2;
+    });
+  });
+}

@@ -1,0 +1,156 @@
+// ws engine: node:http for HTTP, ws for WebSockets (noServer, so the app decides upgrades). ws has no drain
+// event, so each send carries a flush callback; when the buffered amount falls under the low-water mark the
+// app's drain handler runs, as uWS's does.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { WebSocket, WebSocketServer } from 'ws';
+import { closeReason, errorResponse, isFileBody, statusLine } from './http-status';
+import type { Connection, HttpResponse, Transport, TransportOptions } from './types';
+
+class WsConnection<Ctx> implements Connection<Ctx> {
+  open = true;
+  private drainQueued = false;
+  private readonly onFlushed: (err?: Error) => void;
+
+  constructor(
+    private readonly ws: WebSocket,
+    readonly context: Ctx,
+    lowWater: number,
+    onDrain: (conn: WsConnection<Ctx>) => void,
+  ) {
+    // One callback per connection, reused for every send: no per-message closure on the hot path.
+    this.onFlushed = () => {
+      if (!this.open || this.drainQueued || this.ws.bufferedAmount >= lowWater) return;
+      this.drainQueued = true;
+      queueMicrotask(() => {
+        this.drainQueued = false;
+        if (this.open) onDrain(this);
+      });
+    };
+  }
+
+  send(data: Uint8Array | string, binary = true): boolean {
+    if (!this.open || this.ws.readyState !== WebSocket.OPEN) return false;
+    this.ws.send(data, { binary }, this.onFlushed);
+    return true;
+  }
+
+  bufferedAmount(): number {
+    return this.open ? this.ws.bufferedAmount : 0;
+  }
+
+  cork(fn: () => void): void {
+    // ws has no public cork; the underlying net.Socket does, and batches the writes into one writev.
+    const socket = (this.ws as unknown as { _socket?: Duplex })._socket;
+    socket?.cork();
+    try {
+      fn();
+    } finally {
+      socket?.uncork();
+    }
+  }
+
+  close(code: number, reason: string): void {
+    if (!this.open) return;
+    this.open = false;
+    this.ws.close(code, closeReason(reason));
+    // A peer that never answers the close handshake (a stalled reader) must not hold the socket forever.
+    setTimeout(() => this.ws.terminate(), 5000).unref();
+  }
+}
+
+function flatHeaders(req: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+  return headers;
+}
+
+function splitUrl(url: string | undefined): { path: string; query: URLSearchParams } {
+  const raw = url ?? '/';
+  const q = raw.indexOf('?');
+  return { path: q < 0 ? raw : raw.slice(0, q), query: new URLSearchParams(q < 0 ? '' : raw.slice(q + 1)) };
+}
+
+async function writeResponse(res: ServerResponse, response: HttpResponse): Promise<void> {
+  res.writeHead(response.status, response.headers);
+  const body = response.body;
+  if (isFileBody(body)) await pipeline(body.stream(), res).catch(() => res.destroy());
+  else res.end(body ?? '');
+}
+
+export function createWsTransport<Ctx>(options: TransportOptions<Ctx>): Transport {
+  const { sockets, limits } = options;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.engineMaxPayload, perMessageDeflate: false });
+  const lowWater = Math.floor(limits.maxBackpressure / 8);
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limits.maxHttpBodyBytes) {
+        void writeResponse(res, errorResponse(413, 'BODY_TOO_LARGE', `request body over ${limits.maxHttpBodyBytes} bytes`));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      const { path, query } = splitUrl(req.url);
+      options
+        .http({
+          method: (req.method ?? 'GET').toUpperCase(),
+          path,
+          query,
+          headers: flatHeaders(req),
+          body: Buffer.concat(chunks),
+          remoteAddress: req.socket.remoteAddress ?? '',
+        })
+        .catch(() => errorResponse(500, 'INTERNAL', 'internal error'))
+        .then((response) => writeResponse(res, response));
+    });
+  });
+
+  server.on('upgrade', (req, socket, head) => {
+    const { path, query } = splitUrl(req.url);
+    const refuse = (status: number, message: string) => {
+      socket.end(`HTTP/1.1 ${statusLine(status)}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`);
+    };
+    if (!path.startsWith(options.wsPrefix)) return refuse(404, 'no WebSocket endpoint here');
+    const decision = sockets.upgrade({ path, query, headers: flatHeaders(req), remoteAddress: req.socket.remoteAddress ?? '' });
+    if (!decision.accept) return refuse(decision.status, decision.message);
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const conn = new WsConnection(ws, decision.context, lowWater, (c) => sockets.drain(c));
+      ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
+        if (!conn.open) return;
+        const bytes = Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+        sockets.message(conn, bytes, isBinary);
+      });
+      ws.on('close', (code: number, reason: Buffer) => {
+        conn.open = false;
+        sockets.close(conn, code, reason.toString());
+      });
+      ws.on('error', () => ws.terminate());
+      sockets.open(conn);
+    });
+  });
+
+  return {
+    engine: 'ws',
+    listen: (host, port) =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          const addr = server.address();
+          resolve(typeof addr === 'object' && addr ? addr.port : port);
+        });
+      }),
+    close: () =>
+      new Promise((resolve) => {
+        for (const client of wss.clients) client.terminate();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
