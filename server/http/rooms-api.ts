@@ -80,5 +80,10 @@ export function roomRoutes(config: Config, rooms: RoomStore, tokens: TokenSigner
       pattern: '/api/rooms/:id',
       handler: async (_req, { id }) => json(200, findRoom(rooms, id).info()),
     },
+    {
+      method: 'GET',
+      pattern: '/api/rooms/:id/viewers',
+      handler: async (_req, { id }) => json(200, { viewers: findRoom(rooms, id).viewerStats() }),
+    },
   ];
 }

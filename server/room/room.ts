@@ -49,6 +49,19 @@ export interface RoomInfo {
   recording: string | null;
 }
 
+export interface ViewerStats {
+  id: number;
+  /** dirty tiles not yet sent: never more than gridTiles */
+  pending: number;
+  gridTiles: number;
+  /** bytes the engine holds for this socket in user space */
+  buffered: number;
+  coalesced: number;
+  tilesSent: number;
+  bytesOut: number;
+  syncs: number;
+}
+
 /** How often viewer-count changes are broadcast at most: joins of many viewers must not cost O(viewers^2). */
 const STATUS_THROTTLE_MS = 250;
 
@@ -155,7 +168,7 @@ export class Room {
       v.stateIngest = v.syncedIngest = this.ingestNo;
       v.conn.send(message);
     });
-    for (const o of this.observers) o.geometry?.(geometry, now);
+    this.notify('geometry', (o) => o.geometry?.(geometry, now));
   }
 
   /** Applies a frame to the ScreenShot (throws RoomLimitError, nothing applied) and fans it out. */
@@ -170,7 +183,7 @@ export class Room {
     this.bytesIn += bytes;
     this.fps.tick(now);
     this.fanout.publish(frame);
-    for (const o of this.observers) o.frame?.(frame, keyframe);
+    this.notify('frame', (o) => o.frame?.(frame, keyframe));
     return frame;
   }
 
@@ -180,7 +193,7 @@ export class Room {
       v.pendingCursor = message;
       if (v.grid.pending === 0) this.fanout.drain(v);
     });
-    for (const o of this.observers) o.cursor?.(message, x, y, visible, Date.now());
+    this.notify('cursor', (o) => o.cursor?.(message, x, y, visible, Date.now()));
   }
 
   // ---- viewer side -----------------------------------------------------------------------------
@@ -238,7 +251,7 @@ export class Room {
       this.presenter.close(CloseCode.Normal, 'room ended');
       this.presenter = null;
     }
-    for (const o of this.observers) o.ended?.(reason);
+    this.notify('ended', (o) => o.ended?.(reason));
     this.log.info({ reason }, 'room ended');
     this.onEnded(this);
   }
@@ -265,6 +278,35 @@ export class Room {
       createdAt: new Date(this.createdAt).toISOString(),
       recording: this.recordingId,
     };
+  }
+
+  /** Per-viewer fan-out state, for operators and tests: what each one still owes and has skipped. */
+  viewerStats(): ViewerStats[] {
+    const out: ViewerStats[] = [];
+    this.fanout.forEach((v) =>
+      out.push({
+        id: v.id,
+        pending: v.grid.pending,
+        gridTiles: v.grid.size,
+        buffered: v.conn.bufferedAmount(),
+        coalesced: v.grid.coalesced,
+        tilesSent: v.tilesSent,
+        bytesOut: v.bytesOut,
+        syncs: v.syncs,
+      }),
+    );
+    return out;
+  }
+
+  /** Observers (recording, metrics) must never break the live room: their failures are logged, not thrown. */
+  private notify(event: string, call: (o: RoomObserver) => void): void {
+    for (const o of this.observers) {
+      try {
+        call(o);
+      } catch (err) {
+        this.log.error({ err, event }, 'room observer failed; the live room goes on');
+      }
+    }
   }
 
   private setState(state: PresenterStateName): void {

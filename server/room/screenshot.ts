@@ -1,7 +1,7 @@
 // The room's newest full tile set: a single-writer double buffer with deferred release.
-// A published generation is replaced by the next frame and only recycled when that one is replaced in turn,
-// so a reader that took a generation (a late joiner's keyframe, a snapshot encode) never sees it reused
-// within one step. This is the shape the shared-memory, lock-free version will keep.
+// A published generation is replaced by the next frame, released when that one is replaced in turn, and only
+// then recycled as a back buffer, so a reader that took a generation (a late joiner's keyframe, a snapshot
+// encode) never sees it reused under it. This is the shape the shared-memory, lock-free version will keep.
 import { type Geometry, gridShape } from '../../shared/protocol';
 import { RoomLimitError } from '../errors';
 import type { IngestedFrame, TileEntry } from './tile-entry';

@@ -1,0 +1,42 @@
+// Starts a real tilecast server on an ephemeral loopback port, quietly, for one test file.
+import { pino } from 'pino';
+import { type StartOptions, type TilecastServer, startServer } from '../../server/app';
+
+export const ENGINES = ['uws', 'ws'] as const;
+export type Engine = (typeof ENGINES)[number];
+
+export function startTestServer(engine: Engine, options: StartOptions = {}): Promise<TilecastServer> {
+  return startServer({ port: 0, host: '127.0.0.1', engine, logger: pino({ level: 'silent' }), ...options });
+}
+
+export interface CreatedRoom {
+  id: string;
+  presenterToken: string;
+  viewerToken: string | null;
+  presenterUrl: string;
+  viewerUrl: string;
+}
+
+export async function createRoom(server: TilecastServer, body: object = {}, headers: Record<string, string> = {}): Promise<CreatedRoom> {
+  const res = await fetch(`${server.url}/api/rooms`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  if (res.status !== 201) throw new Error(`create room: ${res.status} ${await res.text()}`);
+  return (await res.json()) as CreatedRoom;
+}
+
+export const wsUrl = (server: TilecastServer, path: string) => `ws://127.0.0.1:${server.port}${path}`;
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function waitFor<T>(what: string, check: () => T | undefined | null | false, timeoutMs = 5000): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const v = check();
+    if (v) return v;
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(5);
+  }
+}

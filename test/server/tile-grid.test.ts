@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { TileGrid } from '../../server/fanout/tile-grid';
+import type { TileEntry } from '../../server/room/tile-entry';
+
+const tile = (index: number, seq: number): TileEntry => ({ index, col: index, row: 0, seq, message: new Uint8Array([seq]) });
+
+describe('TileGrid (per-viewer grid + dirty queue)', () => {
+  it('a newer tile replaces an unsent older one and is counted as coalesced', () => {
+    const g = new TileGrid(4);
+    g.put(tile(2, 1));
+    g.put(tile(2, 2));
+    g.put(tile(2, 3));
+    expect(g.pending).toBe(1);
+    expect(g.coalesced).toBe(2);
+    expect(g.take()?.seq).toBe(3);
+    expect(g.take()).toBeNull();
+  });
+
+  it('queues each index at most once, in the order it first became dirty', () => {
+    const g = new TileGrid(4);
+    for (const i of [3, 1, 3, 0, 1]) g.put(tile(i, i));
+    expect(g.pending).toBe(3);
+    expect([g.take()?.index, g.take()?.index, g.take()?.index]).toEqual([3, 1, 0]);
+  });
+
+  it('stays bounded by the tile count however far behind the viewer is', () => {
+    const g = new TileGrid(16);
+    for (let seq = 0; seq < 100_000; seq++) g.put(tile(seq % 16, seq));
+    expect(g.pending).toBe(16);
+    expect(g.coalesced).toBe(100_000 - 16);
+    const seqs = [];
+    for (let e = g.take(); e; e = g.take()) seqs.push(e.seq);
+    expect(seqs).toEqual(Array.from({ length: 16 }, (_, i) => 100_000 - 16 + i));
+  });
+
+  it('the ring wraps around correctly across many drain cycles', () => {
+    const g = new TileGrid(5);
+    let expected = 0;
+    for (let round = 0; round < 50; round++) {
+      for (let k = 0; k < 3; k++) g.put(tile((round * 3 + k) % 5, round * 3 + k));
+      for (let k = 0; k < 3; k++) expect(g.take()?.seq).toBe(expected++);
+    }
+    expect(g.pending).toBe(0);
+  });
+
+  it('releases a tile once taken and can be re-dirtied', () => {
+    const g = new TileGrid(2);
+    g.put(tile(0, 1));
+    g.take();
+    g.put(tile(0, 2));
+    expect(g.coalesced).toBe(0);
+    expect(g.take()?.seq).toBe(2);
+  });
+
+  it('reset empties the grid for a new size', () => {
+    const g = new TileGrid(2);
+    g.put(tile(1, 1));
+    g.reset(8);
+    expect(g.pending).toBe(0);
+    expect(g.size).toBe(8);
+    g.put(tile(7, 2));
+    expect(g.take()?.index).toBe(7);
+  });
+});
