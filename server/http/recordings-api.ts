@@ -1,0 +1,164 @@
+// /api/recordings: list, inspect, delete, seek (timecode -> keyframe offset), byte ranges streamed from the file,
+// and pictures at a time (seek-bar thumbnails).
+import { timingSafeEqual } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { z } from 'zod';
+import { parseTimecode } from '../../shared/timecode';
+import { UnauthorizedError } from '../errors';
+import {
+  type ImageFormat,
+  type RecordingHandle,
+  type RecordingStore,
+  parseRange,
+  pictureAt,
+  recordingInfo,
+  renderPicture,
+  seekKeyframe,
+} from '../recording';
+import { BadTimecodeError, RangeNotSatisfiableError } from '../recording/errors';
+import type { TokenSigner } from '../room/tokens';
+import type { HttpRequest, HttpResponse } from '../transport/types';
+import { bearer } from './rooms-api';
+import { type Route, json } from './router';
+import { errorResponse } from '../transport/http-status';
+
+export interface RecordingRoutesDeps {
+  store: RecordingStore;
+  tokens: TokenSigner;
+  adminToken?: string;
+  /** largest byte range served in one response; longer requests get this much (Content-Range says so) */
+  maxChunkBytes?: number;
+}
+
+const FrameQuery = z.object({
+  t: z.string().max(32).optional(),
+  width: z.coerce.number().int().min(16).max(8192).optional(),
+});
+
+function same(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** The time a request asks for, checked against what is (durably) recorded. */
+function requestedTime(req: HttpRequest, h: RecordingHandle): number {
+  const t = req.query.get('t');
+  if (t === null) throw new BadTimecodeError('missing ?t= (HH:MM:SS:FF, HH:MM:SS.mmm or seconds)');
+  const parsed = parseTimecode(t, h.header.frameRate, h.durationMs);
+  if (!parsed.ok) throw new BadTimecodeError(parsed.message);
+  return parsed.ms;
+}
+
+function dataResponse(req: HttpRequest, h: RecordingHandle, maxChunk: number): HttpResponse {
+  const size = h.size;
+  const common: Record<string, string> = {
+    'accept-ranges': 'bytes',
+    // A finished recording never changes (ids are never reused); one in progress grows.
+    'cache-control': h.inProgress ? 'no-store' : 'private, max-age=86400, immutable',
+    'x-recording-in-progress': String(h.inProgress),
+  };
+  let range;
+  try {
+    range = parseRange(req.headers['range'], size, maxChunk);
+  } catch (err) {
+    if (err instanceof RangeNotSatisfiableError) {
+      const res = errorResponse(416, err.code, err.message);
+      return { ...res, headers: { ...res.headers, ...common, 'content-range': `bytes */${size}` } };
+    }
+    throw err;
+  }
+  const start = range?.start ?? 0;
+  const end = range?.end ?? size - 1;
+  const length = Math.max(0, end - start + 1);
+  const headers: Record<string, string> = { ...common, 'content-type': 'application/octet-stream' };
+  if (range) headers['content-range'] = `bytes ${start}-${end}/${size}`;
+  return {
+    status: range ? 206 : 200,
+    headers,
+    // Streamed by the engine from the file with backpressure; no copy of the bytes is built here.
+    body: {
+      length,
+      stream: () => (length > 0 ? createReadStream(h.path, { start, end, highWaterMark: 256 * 1024 }) : Readable.from([])),
+    },
+  };
+}
+
+const FORMATS: ImageFormat[] = ['png', 'jpeg', 'webp'];
+const MIME: Record<ImageFormat, string> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' };
+
+export function recordingRoutes({ store, tokens, adminToken, maxChunkBytes = 16 * 1024 * 1024 }: RecordingRoutesDeps): Route[] {
+  const frameRoutes: Route[] = FORMATS.map((format) => ({
+    method: 'GET',
+    pattern: `/api/recordings/:id/frame.${format}`,
+    handler: async (req, { id }) => {
+      const h = await store.open(id);
+      const query = FrameQuery.parse(Object.fromEntries(req.query));
+      const ms = requestedTime(req, h);
+      const picture = await pictureAt(h, ms);
+      if (!picture?.geometry)
+        return errorResponse(404, 'NO_PICTURE', `recording ${id} has no picture at ${query.t} (the presenter had not started yet)`);
+      const image = await renderPicture(picture, format, query.width);
+      return {
+        status: 200,
+        headers: { 'content-type': MIME[format], 'cache-control': h.inProgress ? 'no-store' : 'private, max-age=86400' },
+        body: image,
+      };
+    },
+  }));
+
+  return [
+    {
+      method: 'GET',
+      pattern: '/api/recordings',
+      handler: async () => json(200, { recordings: await store.list() }),
+    },
+    {
+      method: 'GET',
+      pattern: '/api/recordings/:id',
+      handler: async (_req, { id }) => json(200, recordingInfo(await store.open(id))),
+    },
+    {
+      method: 'DELETE',
+      pattern: '/api/recordings/:id',
+      handler: async (req, { id }) => {
+        const h = await store.open(id);
+        const token = bearer(req);
+        const allowed = !!token && (tokens.verify(h.header.room, 'presenter', token) || (!!adminToken && same(token, adminToken)));
+        if (!allowed)
+          throw new UnauthorizedError(`deleting recording ${id} needs the presenter token of room ${h.header.room} or the admin token (Authorization: Bearer ...)`);
+        await store.delete(id);
+        return { status: 204 };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: '/api/recordings/:id/keyframes',
+      handler: async (_req, { id }) => {
+        const h = await store.open(id);
+        const times: number[] = [];
+        const offsets: number[] = [];
+        for (let i = 0; i < h.keyframes; i++) {
+          times.push(h.index.timeAt(i));
+          offsets.push(h.index.offsetAt(i));
+        }
+        return json(200, { times, offsets, dataStart: h.dataStart, dataEnd: h.dataEnd, size: h.size });
+      },
+    },
+    {
+      method: 'GET',
+      pattern: '/api/recordings/:id/data',
+      handler: async (req, { id }) => {
+        const h = await store.open(id);
+        if (!req.query.has('t')) return dataResponse(req, h, maxChunkBytes);
+        // ?t=: where to start reading for that time (the player fetches from `offset` with a Range request).
+        const ms = requestedTime(req, h);
+        const seek = seekKeyframe(h, ms);
+        if (!seek) return errorResponse(404, 'NO_KEYFRAME', `recording ${id} has no keyframe yet`);
+        return json(200, { timeMs: ms, offset: seek.offset, keyframe: seek.keyframe, keyframeTimeMs: seek.keyframeTimeMs, dataEnd: h.dataEnd, size: h.size }, { 'x-keyframe-offset': String(seek.offset) });
+      },
+    },
+    ...frameRoutes,
+  ];
+}

@@ -1,0 +1,20 @@
+// Recordings being written by this process, by absolute file path: readers use their in-memory index and stop at
+// their durable end instead of scanning a file that is still growing.
+import type { RecordingHeader } from '../../shared/recording/format';
+import type { KeyframeIndex } from './keyframe-index';
+
+export interface LiveRecording {
+  readonly id: string;
+  readonly path: string;
+  readonly header: RecordingHeader;
+  readonly index: KeyframeIndex;
+  /** offset of the first record */
+  readonly dataStart: number;
+  /** bytes of the file that are written (and synced): never serve past this */
+  readonly durableEnd: number;
+  /** time of the last record inside durableEnd */
+  readonly durableTimeMs: number;
+  readonly gaps: number;
+}
+
+export const activeRecordings = new Map<string, LiveRecording>();
