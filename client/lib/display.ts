@@ -1,0 +1,117 @@
+// Owns the visible canvas. Tiles decode in parallel but are drawn onto a back buffer strictly in the order they
+// arrived; the visible canvas changes only at sync(), by copying the damaged rectangles (noVNC's display model).
+import { CODEC_MIME, type CodecName } from '../../shared/protocol/constants';
+import { type Geometry, gridShape, tileRect } from '../../shared/protocol/geometry';
+
+export interface Commit {
+  seq: number;
+  captureTs: number;
+  /** tiles drawn since the previous commit */
+  tiles: number;
+}
+
+type Rect = { x: number; y: number; width: number; height: number };
+type Ctx2D = CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D;
+
+export class Display {
+  readonly canvas: HTMLCanvasElement;
+  /** called after each flip, in seq order */
+  onCommit: ((c: Commit) => void) | null = null;
+  /** called when a tile cannot be decoded (it is skipped; the next update of that tile repairs it) */
+  onDecodeError: ((err: unknown) => void) | null = null;
+
+  private readonly front: CanvasRenderingContext2D;
+  private back: OffscreenCanvas | HTMLCanvasElement;
+  private backCtx: Ctx2D;
+  private geometry: Geometry | null = null;
+  private damage: Rect[] = [];
+  private chain: Promise<void> = Promise.resolve();
+  private pendingTiles = 0;
+  private queued = 0;
+
+  constructor(canvas?: HTMLCanvasElement) {
+    this.canvas = canvas ?? document.createElement('canvas');
+    this.front = this.canvas.getContext('2d', { alpha: false })!;
+    this.back = typeof OffscreenCanvas === 'function' ? new OffscreenCanvas(1, 1) : document.createElement('canvas');
+    this.backCtx = this.back.getContext('2d', { alpha: false }) as Ctx2D;
+  }
+
+  get size(): Geometry | null {
+    return this.geometry;
+  }
+
+  /** tiles and syncs waiting for a decode: a viewer that falls behind sees this grow */
+  get backlog(): number {
+    return this.queued;
+  }
+
+  /** A new geometry resets both buffers; it takes effect after everything queued before it. */
+  setGeometry(g: Geometry): void {
+    this.enqueue(async () => {
+      this.geometry = { ...g };
+      this.damage = [];
+      this.pendingTiles = 0;
+      for (const c of [this.canvas, this.back]) {
+        c.width = g.width;
+        c.height = g.height;
+      }
+      this.backCtx.fillStyle = this.front.fillStyle = '#0b0d12';
+      this.backCtx.fillRect(0, 0, g.width, g.height);
+      this.front.fillRect(0, 0, g.width, g.height);
+    });
+  }
+
+  /** Starts decoding now; draws onto the back buffer once every earlier tile is drawn. */
+  tile(col: number, row: number, codec: CodecName, payload: Uint8Array): void {
+    const decoding = createImageBitmap(new Blob([payload as Uint8Array<ArrayBuffer>], { type: CODEC_MIME[codec] })).catch((err: unknown) => {
+      this.onDecodeError?.(err);
+      return null;
+    });
+    this.enqueue(async () => {
+      const bitmap = await decoding;
+      if (!bitmap) return;
+      const g = this.geometry;
+      if (g && col < gridShape(g).columns && row < gridShape(g).rows) {
+        const r = tileRect(g, col, row);
+        this.backCtx.drawImage(bitmap, 0, 0, r.width, r.height, r.x, r.y, r.width, r.height);
+        this.damage.push(r);
+        this.pendingTiles++;
+      }
+      bitmap.close();
+    });
+  }
+
+  /** Makes everything drawn so far visible at once. */
+  sync(seq: number, captureTs: number): void {
+    this.enqueue(async () => {
+      this.flip();
+      const tiles = this.pendingTiles;
+      this.pendingTiles = 0;
+      this.onCommit?.({ seq, captureTs, tiles });
+    });
+  }
+
+  /** Resolves once every queued tile and sync has been handled (tests, replay seeking). */
+  idle(): Promise<void> {
+    return this.chain;
+  }
+
+  private enqueue(step: () => Promise<void>): void {
+    this.queued++;
+    this.chain = this.chain.then(step).catch((err: unknown) => this.onDecodeError?.(err)).finally(() => {
+      this.queued--;
+    });
+  }
+
+  private flip(): void {
+    const g = this.geometry;
+    if (!g || this.damage.length === 0) return;
+    // Many small copies cost more than one big one past roughly a third of the screen.
+    if (this.damage.length > gridShape(g).tiles / 3) {
+      this.front.drawImage(this.back, 0, 0);
+    } else {
+      for (const r of this.damage) this.front.drawImage(this.back, r.x, r.y, r.width, r.height, r.x, r.y, r.width, r.height);
+    }
+    this.damage = [];
+  }
+}

@@ -1,0 +1,181 @@
+// A viewer's connection: decodes server messages, feeds the Display, and reports state and stats.
+import { CloseCode } from '../../shared/protocol/close-codes';
+import { MessageType, type PresenterStateName } from '../../shared/protocol/constants';
+import { parseServerControl } from '../../shared/protocol/control';
+import { decodeMessage } from '../../shared/protocol/decode';
+import type { Geometry } from '../../shared/protocol/geometry';
+import type { Display } from './display';
+import { RateMeter } from './rate-meter';
+import { ServerClock } from './server-clock';
+import { ReconnectingSocket } from './socket';
+import { wsUrl } from './urls';
+
+/** What the viewer page shows; presenter states come from the server, the others from our own socket. */
+export type ViewerState = 'connecting' | PresenterStateName | 'offline' | 'error';
+
+export interface DownlinkEvents {
+  state(state: ViewerState, detail: string): void;
+  cursor?(x: number, y: number, visible: boolean): void;
+  geometry?(g: Geometry): void;
+  viewers?(n: number): void;
+}
+
+export interface DownlinkStats {
+  fps: number;
+  kbps: number;
+  latencyMs: number | null;
+  skipped: number;
+  frames: number;
+  tiles: number;
+  bytes: number;
+  backlog: number;
+  decodeErrors: number;
+}
+
+const FINAL_CODES: number[] = [CloseCode.Normal, CloseCode.Unauthorized, CloseCode.RoomNotFound, CloseCode.UnsupportedVersion];
+
+export class Downlink {
+  private readonly socket: ReconnectingSocket;
+  private readonly clock = new ServerClock();
+  private readonly fps = new RateMeter();
+  private readonly bytes = new RateMeter();
+  private readonly latency: number[] = [];
+  private geometry: Geometry | null = null;
+  private state: ViewerState = 'connecting';
+  private lastError = '';
+  private pingTimer: ReturnType<typeof setInterval> | null = null;
+  private counters = { frames: 0, tiles: 0, skipped: 0, decodeErrors: 0 };
+
+  constructor(
+    room: string,
+    token: string | null,
+    private readonly display: Display,
+    private readonly on: DownlinkEvents,
+  ) {
+    display.onCommit = (c) => {
+      this.counters.frames++;
+      this.fps.add();
+      this.latency.push(this.clock.now() - c.captureTs);
+      if (this.latency.length > 30) this.latency.shift();
+    };
+    display.onDecodeError = () => this.counters.decodeErrors++;
+    const query = token ? `?token=${encodeURIComponent(token)}` : '';
+    this.socket = new ReconnectingSocket(
+      { url: () => wsUrl(`/ws/view/${encodeURIComponent(room)}${query}`), isFinal: (code) => FINAL_CODES.includes(code) },
+      {
+        open: () => this.opened(),
+        message: (data) => this.message(data),
+        close: (code, reason, retryInMs) => this.closed(code, reason, retryInMs),
+      },
+    );
+  }
+
+  start(): void {
+    this.setState('connecting', 'Connecting…');
+    this.socket.connect();
+  }
+
+  stop(): void {
+    this.socket.stop();
+  }
+
+  stats(): DownlinkStats {
+    const sorted = [...this.latency].sort((a, b) => a - b);
+    return {
+      fps: this.fps.rate(),
+      kbps: (this.bytes.rate() * 8) / 1000,
+      latencyMs: sorted.length ? sorted[sorted.length >> 1] : null,
+      skipped: this.counters.skipped,
+      frames: this.counters.frames,
+      tiles: this.counters.tiles,
+      bytes: this.bytes.total,
+      backlog: this.display.backlog,
+      decodeErrors: this.counters.decodeErrors,
+    };
+  }
+
+  get currentState(): ViewerState {
+    return this.state;
+  }
+
+  private setState(state: ViewerState, detail: string): void {
+    this.state = state;
+    this.on.state(state, detail);
+  }
+
+  private opened(): void {
+    this.socket.send(JSON.stringify({ type: 'hello', protocol: 1, client: 'tilecast-viewer' }));
+    // A few quick pings settle the clock estimate; then one every few seconds keeps it fresh.
+    for (const delay of [0, 300, 900]) setTimeout(() => this.socket.send(this.clock.ping()), delay);
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    this.pingTimer = setInterval(() => this.socket.send(this.clock.ping()), 5000);
+  }
+
+  private message(data: ArrayBuffer | string): void {
+    if (typeof data === 'string') {
+      try {
+        const msg = parseServerControl(data);
+        if (msg.type === 'pong') this.clock.pong(msg.t, msg.serverTime);
+      } catch {
+        console.warn('tilecast: ignoring an unknown control message');
+      }
+      return;
+    }
+    this.bytes.add(data.byteLength);
+    let msg;
+    try {
+      msg = decodeMessage(new Uint8Array(data), { geometry: this.geometry });
+    } catch (err) {
+      console.warn('tilecast: ignoring a malformed message:', (err as Error).message);
+      return;
+    }
+    switch (msg.type) {
+      case MessageType.Geometry:
+        this.geometry = msg.geometry;
+        this.display.setGeometry(msg.geometry);
+        this.on.geometry?.(msg.geometry);
+        break;
+      case MessageType.Tile:
+        this.counters.tiles++;
+        this.display.tile(msg.col, msg.row, msg.codec, msg.payload);
+        break;
+      case MessageType.Sync:
+        this.counters.skipped = msg.skipped;
+        this.display.sync(msg.seq, msg.captureTs);
+        break;
+      case MessageType.Cursor:
+        this.on.cursor?.(msg.x, msg.y, msg.visible);
+        break;
+      case MessageType.Status:
+        this.on.viewers?.(msg.viewers);
+        this.setState(msg.state, STATE_TEXT[msg.state]);
+        break;
+      case MessageType.Error:
+        this.lastError = msg.message;
+        break;
+    }
+  }
+
+  private closed(code: number, reason: string, retryInMs: number | null): void {
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    this.pingTimer = null;
+    const why = this.lastError || reason;
+    this.lastError = '';
+    if (code === CloseCode.Normal || this.state === 'ended') this.setState('ended', STATE_TEXT.ended);
+    else if (retryInMs === null) this.setState('error', closeText(code, why));
+    else this.setState('offline', `Connection lost. Reconnecting in ${Math.ceil(retryInMs / 1000)} s…`);
+  }
+}
+
+const STATE_TEXT: Record<PresenterStateName, string> = {
+  waiting: 'Waiting for the presenter to start sharing…',
+  live: 'Live',
+  reconnecting: 'The presenter lost their connection. Waiting for them to come back…',
+  ended: 'The presentation has ended.',
+};
+
+function closeText(code: number, reason: string): string {
+  if (code === CloseCode.RoomNotFound) return 'This room does not exist (or has already ended).';
+  if (code === CloseCode.Unauthorized) return 'This is a private room: the link is missing its access token.';
+  return reason || `Disconnected (code ${code}).`;
+}

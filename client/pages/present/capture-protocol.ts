@@ -1,0 +1,61 @@
+// Messages between the presenter page and its capture worker.
+import type { CodecName } from '../../../shared/protocol/constants';
+
+export interface CaptureSettings {
+  tileSize: number;
+  codec: Extract<CodecName, 'webp' | 'png'>;
+  /** 0..1, lossy codecs only */
+  quality: number;
+  maxFps: number;
+  minFps: number;
+  /** frames wider than this are scaled down */
+  maxWidth: number;
+  /** socket bytes queued above which capture ticks are skipped */
+  highWaterBytes: number;
+  maxMessageBytes: number;
+  maxTileBytes: number;
+  maxTilesPerFrame: number;
+}
+
+export const DEFAULT_SETTINGS: CaptureSettings = {
+  tileSize: 64,
+  codec: 'webp',
+  quality: 0.85,
+  maxFps: 30,
+  minFps: 2,
+  maxWidth: 1920,
+  highWaterBytes: 512 * 1024,
+  maxMessageBytes: 4 * 1024 * 1024,
+  maxTileBytes: 256 * 1024,
+  maxTilesPerFrame: 4096,
+};
+
+export type ToWorker =
+  | { type: 'source'; readable: ReadableStream<VideoFrame> }
+  | { type: 'bitmap'; bitmap: ImageBitmap }
+  | { type: 'settings'; settings: Partial<CaptureSettings> }
+  /** socket state after a send (the worker keeps one frame in flight) or when asked */
+  | { type: 'link'; connected: boolean; buffered: number; clockOffsetMs: number; ack?: boolean }
+  /** the next output carries geometry and every tile (new connection) */
+  | { type: 'keyframe' }
+  | { type: 'snapshot'; id: number }
+  | { type: 'stop' };
+
+export interface FrameReport {
+  seq: number;
+  tiles: number;
+  bytes: number;
+  /** time spent diffing and encoding */
+  workMs: number;
+  width: number;
+  height: number;
+  fps: number;
+}
+
+export type FromWorker =
+  /** messages to send on the socket, in order (geometry first when it changed) */
+  | { type: 'send'; messages: ArrayBuffer[]; report: FrameReport }
+  /** the worker is waiting for the socket to drain */
+  | { type: 'poll' }
+  | { type: 'snapshot'; id: number; blob: Blob | null }
+  | { type: 'error'; message: string };

@@ -1,0 +1,207 @@
+// The presenter's capture loop, off the main thread: paces frames (fps between a floor and a cap, ticks skipped
+// while the socket is backed up), cuts each frame into tiles, finds the changed ones, encodes only those, and
+// hands ready-to-send protocol messages to the page. At most one frame is in flight; newer frames replace the
+// pending one instead of queueing behind it.
+import { encodeFrame, encodeGeometry, type TileInput } from '../../../shared/protocol/encode';
+import { type Geometry, gridShape, sameGeometry } from '../../../shared/protocol/geometry';
+import { changedTiles, extractTile } from '../../lib/tile-diff';
+import { type CaptureSettings, DEFAULT_SETTINGS, type FromWorker, type ToWorker } from './capture-protocol';
+import { encodeTile } from './tile-encoder';
+import { chunkTiles } from './chunk-tiles';
+
+type Source = VideoFrame | ImageBitmap;
+
+const post = (msg: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(msg, transfer);
+
+let settings: CaptureSettings = { ...DEFAULT_SETTINGS };
+let pending: Source | null = null;
+let pendingAt = 0;
+let encoding = false;
+let awaitingAck = false;
+let connected = false;
+let buffered = 0;
+let clockOffsetMs = 0;
+let lastCaptureAt = -Infinity;
+let fps = settings.maxFps;
+let keyframe = true;
+let geometry: Geometry | null = null;
+let pixels: Uint32Array | null = null;
+let canvas: OffscreenCanvas | null = null;
+let seq = 0;
+let timer: ReturnType<typeof setTimeout> | null = null;
+let reader: ReadableStreamDefaultReader<VideoFrame> | null = null;
+
+self.addEventListener('message', (e: MessageEvent<ToWorker>) => {
+  const msg = e.data;
+  switch (msg.type) {
+    case 'source':
+      void pump(msg.readable);
+      break;
+    case 'bitmap':
+      accept(msg.bitmap);
+      break;
+    case 'settings':
+      applySettings(msg.settings);
+      break;
+    case 'link':
+      connected = msg.connected;
+      buffered = msg.buffered;
+      clockOffsetMs = msg.clockOffsetMs;
+      if (msg.ack) {
+        awaitingAck = false;
+        // Additive increase while the socket drains easily; the decrease happens on skipped ticks.
+        if (buffered < settings.highWaterBytes / 4) fps = Math.min(settings.maxFps, fps * 1.1 + 0.5);
+      }
+      schedule();
+      break;
+    case 'keyframe':
+      keyframe = true;
+      schedule();
+      break;
+    case 'snapshot':
+      void snapshot(msg.id);
+      break;
+    case 'stop':
+      void reader?.cancel();
+      pending?.close();
+      pending = null;
+      connected = false;
+      break;
+  }
+});
+
+async function pump(readable: ReadableStream<VideoFrame>): Promise<void> {
+  reader = readable.getReader();
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    accept(value);
+  }
+}
+
+/** Keeps only the newest frame: a skipped tick costs nothing but a close(). */
+function accept(frame: Source): void {
+  pending?.close();
+  pending = frame;
+  pendingAt = Date.now();
+  schedule();
+}
+
+function applySettings(next: Partial<CaptureSettings>): void {
+  const tileSizeChanged = next.tileSize !== undefined && next.tileSize !== settings.tileSize;
+  settings = { ...settings, ...next };
+  fps = Math.min(Math.max(fps, settings.minFps), settings.maxFps);
+  if (tileSizeChanged && geometry) {
+    // The pixels do not change, only the grid: resend everything on the new grid from what we hold.
+    geometry = { ...geometry, tileSize: settings.tileSize };
+    keyframe = true;
+  }
+  schedule();
+}
+
+function schedule(): void {
+  if (timer || encoding || awaitingAck || !connected) return;
+  if (!pending && !(keyframe && pixels)) return;
+  const wait = lastCaptureAt + 1000 / fps - performance.now();
+  if (wait > 1) {
+    timer = setTimeout(tick, wait);
+    return;
+  }
+  if (buffered > settings.highWaterBytes) {
+    // Skip this tick rather than queue: slow down and ask the page how the socket is doing.
+    fps = Math.max(settings.minFps, fps * 0.75);
+    lastCaptureAt = performance.now();
+    post({ type: 'poll' });
+    timer = setTimeout(tick, 1000 / fps);
+    return;
+  }
+  void capture();
+}
+
+function tick(): void {
+  timer = null;
+  schedule();
+}
+
+async function capture(): Promise<void> {
+  encoding = true;
+  lastCaptureAt = performance.now();
+  const source = pending;
+  const captureTs = (source ? pendingAt : Date.now()) + clockOffsetMs;
+  pending = null;
+  const started = performance.now();
+  try {
+    if (source) readPixels(source);
+    const g = geometry;
+    const current = pixels;
+    if (!g || !current) return;
+    const sendGeometry = keyframe;
+    const changed = keyframe ? changedTiles(g, current, null) : changedTiles(g, current, previous);
+    keyframe = false;
+    previous = current;
+    if (changed.length === 0) return;
+    const { columns } = gridShape(g);
+    const tiles: TileInput[] = await Promise.all(
+      changed.map((i) => {
+        const col = i % columns;
+        const row = (i - col) / columns;
+        return encodeTile(extractTile(g, current, col, row), col, row, settings);
+      }),
+    );
+    // A geometry change while we were encoding makes these tiles stale; the keyframe that follows replaces them.
+    if (!sameGeometry(g, geometry)) return;
+    const messages: ArrayBuffer[] = [];
+    if (sendGeometry) messages.push(encodeGeometry(g).buffer as ArrayBuffer);
+    let bytes = 0;
+    for (const chunk of chunkTiles(tiles, settings)) {
+      const frame = encodeFrame(++seq, captureTs, chunk);
+      bytes += frame.byteLength;
+      messages.push(frame.buffer as ArrayBuffer);
+    }
+    awaitingAck = true;
+    post(
+      {
+        type: 'send',
+        messages,
+        report: { seq, tiles: tiles.length, bytes, workMs: performance.now() - started, width: g.width, height: g.height, fps },
+      },
+      messages,
+    );
+  } catch (err) {
+    post({ type: 'error', message: (err as Error).message ?? String(err) });
+  } finally {
+    encoding = false;
+    schedule();
+  }
+}
+
+/** the pixels of the last frame sent, to diff the next one against */
+let previous: Uint32Array | null = null;
+
+function readPixels(source: Source): void {
+  const sourceWidth = 'displayWidth' in source ? source.displayWidth : source.width;
+  const sourceHeight = 'displayHeight' in source ? source.displayHeight : source.height;
+  const scale = Math.min(1, settings.maxWidth / sourceWidth);
+  const width = Math.max(1, Math.min(8192, Math.round(sourceWidth * scale)));
+  const height = Math.max(1, Math.min(8192, Math.round(sourceHeight * scale)));
+  const g = { width, height, tileSize: settings.tileSize };
+  if (!sameGeometry(g, geometry) || !canvas) {
+    geometry = g;
+    canvas = new OffscreenCanvas(width, height);
+    previous = null;
+    keyframe = true;
+  }
+  const ctx = canvas.getContext('2d', { alpha: false, willReadFrequently: true })!;
+  ctx.drawImage(source, 0, 0, width, height);
+  source.close();
+  pixels = new Uint32Array(ctx.getImageData(0, 0, width, height).data.buffer);
+}
+
+/** The last captured frame as a PNG: what viewers should converge to (tests, "copy picture"). */
+async function snapshot(id: number): Promise<void> {
+  if (!geometry || !previous) return post({ type: 'snapshot', id, blob: null });
+  const c = new OffscreenCanvas(geometry.width, geometry.height);
+  const data = new Uint8ClampedArray(previous.buffer.slice(0) as ArrayBuffer);
+  c.getContext('2d')!.putImageData(new ImageData(data, geometry.width, geometry.height), 0, 0);
+  post({ type: 'snapshot', id, blob: await c.convertToBlob({ type: 'image/png' }) });
+}

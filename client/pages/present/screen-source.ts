@@ -1,0 +1,66 @@
+// getDisplayMedia plus the path frames take to the capture worker: a MediaStreamTrackProcessor stream when the
+// browser has one (it keeps delivering while this tab is hidden), else requestVideoFrameCallback on a <video>.
+import type { ToWorker } from './capture-protocol';
+
+declare class MediaStreamTrackProcessor {
+  constructor(init: { track: MediaStreamTrack; maxBufferSize?: number });
+  readonly readable: ReadableStream<VideoFrame>;
+}
+
+export interface ScreenSource {
+  stream: MediaStream;
+  track: MediaStreamTrack;
+  /** 'browser' (a tab), 'window' or 'monitor' */
+  surface: string;
+  stop(): void;
+}
+
+export async function startScreenSource(
+  preview: HTMLVideoElement,
+  worker: Worker,
+  maxFps: number,
+  onEnded: () => void,
+): Promise<ScreenSource> {
+  const stream = await navigator.mediaDevices.getDisplayMedia({
+    video: { frameRate: { ideal: maxFps, max: maxFps } },
+    audio: false,
+  });
+  const track = stream.getVideoTracks()[0];
+  // The browser's own "Stop sharing" button ends the track.
+  track.addEventListener('ended', onEnded, { once: true });
+  preview.srcObject = stream;
+  await preview.play().catch(() => {});
+
+  let stopPump = () => {};
+  if (typeof MediaStreamTrackProcessor === 'function') {
+    const { readable } = new MediaStreamTrackProcessor({ track, maxBufferSize: 2 });
+    worker.postMessage({ type: 'source', readable } satisfies ToWorker, [readable as unknown as Transferable]);
+  } else {
+    stopPump = pumpVideoFrames(preview, worker);
+  }
+  return {
+    stream,
+    track,
+    surface: String((track.getSettings() as { displaySurface?: string }).displaySurface ?? 'monitor'),
+    stop() {
+      stopPump();
+      track.removeEventListener('ended', onEnded);
+      for (const t of stream.getTracks()) t.stop();
+      preview.srcObject = null;
+    },
+  };
+}
+
+function pumpVideoFrames(video: HTMLVideoElement, worker: Worker): () => void {
+  let running = true;
+  const onFrame = async () => {
+    if (!running) return;
+    if (video.videoWidth > 0) {
+      const bitmap = await createImageBitmap(video);
+      worker.postMessage({ type: 'bitmap', bitmap } satisfies ToWorker, [bitmap]);
+    }
+    video.requestVideoFrameCallback(onFrame);
+  };
+  video.requestVideoFrameCallback(onFrame);
+  return () => (running = false);
+}

@@ -1,0 +1,91 @@
+// Viewer page: downlink -> Display (paint at sync) plus state card, zoom modes, full screen and a stats overlay.
+import { Display } from '../../lib/display';
+import { $, setPill } from '../../lib/dom';
+import { Downlink, type ViewerState } from '../../lib/downlink';
+import { PointerOverlay } from '../../lib/pointer-overlay';
+import { roomFromPath, tokenFromQuery } from '../../lib/urls';
+import { StateCard } from './state-card';
+import { StatsOverlay } from './stats-overlay';
+
+const room = roomFromPath();
+const stage = $('stage');
+const canvas = $<HTMLCanvasElement>('screen');
+const pill = $('state-pill');
+const viewersLabel = $('viewers');
+$('room-name').textContent = `Room ${room}`;
+document.title = `Watch ${room} · tilecast`;
+
+const display = new Display(canvas);
+const pointer = new PointerOverlay(canvas, $('canvas-wrap'));
+const card = new StateCard();
+let everLive = false;
+
+const PILL: Record<ViewerState, string> = {
+  connecting: 'Connecting…',
+  waiting: 'Waiting',
+  live: 'Live',
+  reconnecting: 'Presenter reconnecting',
+  ended: 'Ended',
+  offline: 'Reconnecting…',
+  error: 'Unavailable',
+};
+
+const downlink = new Downlink(room, tokenFromQuery(), display, {
+  state(state, detail) {
+    document.body.dataset.state = stage.dataset.state = state;
+    setPill(pill, state, PILL[state]);
+    if (state === 'live') everLive = true;
+    card.show(state, detail, everLive);
+    if (state === 'ended' || state === 'error') viewersLabel.textContent = '';
+  },
+  geometry() {
+    canvas.hidden = false;
+  },
+  cursor: (x, y, visible) => pointer.set(x, y, visible),
+  viewers: (n) => (viewersLabel.textContent = `${n} watching`),
+});
+downlink.start();
+
+// ---- zoom, full screen, stats ----
+const fit = $<HTMLButtonElement>('mode-fit');
+const actual = $<HTMLButtonElement>('mode-actual');
+function setMode(mode: 'fit' | 'actual'): void {
+  stage.dataset.mode = mode;
+  fit.setAttribute('aria-pressed', String(mode === 'fit'));
+  actual.setAttribute('aria-pressed', String(mode === 'actual'));
+  pointer.place();
+}
+fit.addEventListener('click', () => setMode('fit'));
+actual.addEventListener('click', () => setMode('actual'));
+
+const fullscreen = $<HTMLButtonElement>('fullscreen');
+function toggleFullscreen(): void {
+  if (document.fullscreenElement) void document.exitFullscreen();
+  else void stage.requestFullscreen().catch(() => {});
+}
+fullscreen.addEventListener('click', toggleFullscreen);
+document.addEventListener('fullscreenchange', () => {
+  fullscreen.textContent = document.fullscreenElement ? 'Exit full screen' : 'Full screen';
+  pointer.place();
+});
+
+const stats = new StatsOverlay($('stats'), $<HTMLButtonElement>('toggle-stats'), () => ({ ...downlink.stats(), size: display.size }));
+if (new URLSearchParams(location.search).has('stats')) stats.toggle();
+
+document.addEventListener('keydown', (e) => {
+  if (e.target instanceof HTMLInputElement || e.ctrlKey || e.metaKey || e.altKey) return;
+  if (e.key === 'f' || e.key === 'F') setMode('fit');
+  else if (e.key === '1') setMode('actual');
+  else if (e.key === 's' || e.key === 'S') stats.toggle();
+  else if (e.key === 'Enter') toggleFullscreen();
+});
+
+/** Hooks for the end-to-end tests and for debugging from the console. */
+Object.assign(window, {
+  tilecastViewer: {
+    state: () => downlink.currentState,
+    stats: () => downlink.stats(),
+    setMode,
+    idle: () => display.idle(),
+  },
+});
