@@ -1,0 +1,92 @@
+// The result of one load-test run: what the JSON file holds and the table and chart are drawn from.
+import type { LoadTestOptions } from './options';
+import type { ViewerClass } from './viewer-stats';
+
+export interface LatencySummary {
+  count: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+  mean: number;
+}
+
+export interface ClassReport {
+  viewers: number;
+  /** viewers still connected at the end */
+  connected: number;
+  /** end-to-end latency (presenter capture -> sync receipt), ms, measured in the window */
+  latencyMs: LatencySummary;
+  framesPerSecondPerViewer: number;
+  messagesPerSecond: number;
+  tilesPerSecond: number;
+  mbPerSecond: number;
+  /** tiles the server reported coalesced (never sent because a newer one replaced it), over the run */
+  skippedTiles: number;
+  skippedPerViewer: { mean: number; max: number };
+  /** frames whose sync never arrived */
+  syncGaps: number;
+  /** tile updates received / offered (presenter tiles after the viewer's first sync), after drain */
+  deliveryRatio: number | null;
+  /** offered - received - reported coalesced: updates that vanished silently */
+  lostTiles: number;
+  /** viewers whose final picture equals the presenter's last sent version of every tile */
+  converged: number;
+  maxDifferences: number;
+}
+
+export interface LoadTestReport {
+  tool: 'tilecast-loadtest';
+  version: 1;
+  label: string;
+  startedAt: string;
+  options: Omit<LoadTestOptions, 'adminToken'>;
+  machine: { cpus: number; cpuModel: string; memoryGB: number; kernel: string; node: string };
+  target: { url: string; protocol: string; engine: string | null; serverPid: number | null; startedLocally: boolean };
+  windowSeconds: number;
+  content: { screen: string; tileSize: number; codec: string; meanTileBytes: number };
+  presenter: {
+    rooms: number;
+    frames: number;
+    tiles: number;
+    tilesPerSecond: number;
+    mbPerSecond: number;
+    skippedFrames: number;
+    lateTicks: number;
+    drops: number;
+    resumes: number;
+  };
+  classes: Record<ViewerClass, ClassReport>;
+  totals: {
+    viewers: number;
+    messages: number;
+    tiles: number;
+    bytes: number;
+    messagesPerSecond: number;
+    tilesPerSecond: number;
+    mbPerSecond: number;
+    /** presenter tiles/s x viewers: what full delivery would be */
+    offeredTilesPerSecond: number;
+    deliveryRatio: number | null;
+  };
+  lateJoin: { count: number; withFullPicture: number; p50Ms: number | null; p99Ms: number | null; maxMs: number | null };
+  convergence: { checked: number; converged: number; drainSeconds: number };
+  server: {
+    cpuSeconds: number;
+    cores: number;
+    cpuSecondsPerGB: number | null;
+    rssStartMB: number;
+    rssPeakMB: number;
+    rssEndMB: number;
+    rssAfterDrainMB: number;
+    rssGrowthMB: number;
+  } | null;
+  kernelTcpMemMB: { start: number; peak: number; end: number } | null;
+  generator: { cpuSeconds: number; cores: number; saturated: boolean };
+  errors: { total: number; byKind: Record<string, number>; samples: string[] };
+  timeline: { t: number; messagesPerSecond: number; serverCores: number | null; serverRssMB: number | null; tcpMemMB: number | null }[];
+}
+
+/** Above this share of one core the generator, not the server, may be the bottleneck. */
+export const GENERATOR_SATURATION = 0.85;

@@ -1,0 +1,163 @@
+// One simulated viewer: reads tile headers and syncs, measures latency at each sync, keeps the seq of every tile it
+// holds (to compare with the presenter's record at the end) and notes when it first held a full picture.
+import { type Geometry, MessageType, gridShape } from '../../shared/protocol';
+import { nowMs } from './clock';
+import { Opcode } from './frame-reader';
+import type { Protocol, RoomTarget } from './protocols';
+import { RawWebSocket } from './raw-websocket';
+import { type ClassStats, type ViewerClass, type ViewerCounters, zeroCounters } from './viewer-stats';
+
+export interface ViewerEvents {
+  error(kind: string, message: string): void;
+}
+
+export class Viewer {
+  readonly counters: ViewerCounters = zeroCounters();
+  /** tile seq held per grid cell, -1 where nothing arrived yet */
+  grid: Int32Array;
+  private filled = 0;
+  private columns: number;
+  lastSyncSeq = -1;
+  firstSyncSeq = -1;
+  /** ms from the connection attempt to the first sync with every cell held; -1 until then */
+  firstFullPictureMs = -1;
+  readonly joinedAt = nowMs();
+  lastReceiveAt = 0;
+  open = false;
+  ready = false;
+  closed = false;
+  closeCode = 0;
+  statuses: string[] = [];
+  ws: RawWebSocket;
+
+  constructor(
+    readonly id: number,
+    readonly cls: ViewerClass,
+    readonly room: RoomTarget,
+    private readonly protocol: Protocol,
+    geometry: Geometry,
+    private readonly stats: ClassStats,
+    private readonly events: ViewerEvents,
+    onOpen: (v: Viewer) => void,
+  ) {
+    this.grid = new Int32Array(gridShape(geometry).tiles).fill(-1);
+    this.columns = gridShape(geometry).columns;
+    this.ws = new RawWebSocket(
+      { url: room.viewerUrl },
+      {
+        open: () => {
+          this.open = true;
+          const r = protocol.opened();
+          for (const m of r.send) this.ws.send(m);
+          if (r.ready) this.becomeReady(onOpen);
+        },
+        message: (op, head, length) => {
+          if (op === Opcode.Text) {
+            const r = protocol.text(Buffer.from(head).toString('utf8'));
+            for (const m of r.send) this.ws.send(m);
+            if (r.ready) this.becomeReady(onOpen);
+          } else this.binary(head, length);
+        },
+        bytes: (n) => this.onBytes?.(n),
+        closed: (code, reason, error) => {
+          const wasOpen = this.open;
+          this.closed = true;
+          this.open = false;
+          this.closeCode = code;
+          if (!this.expectClose)
+            events.error(wasOpen ? 'viewer-closed' : 'viewer-connect', error?.message ?? `closed ${code} ${reason}`);
+          if (!this.ready) onOpen(this);
+        },
+      },
+    );
+  }
+
+  expectClose = false;
+  /** every chunk read from the kernel (a bandwidth cap hooks in here) */
+  onBytes: ((n: number) => void) | null = null;
+  /** tile count and coalesced count when the first sync arrived (delivery ratio excludes the initial picture) */
+  tilesAtFirstSync = 0;
+  skippedAtFirstSync = 0;
+
+  private becomeReady(onOpen: (v: Viewer) => void): void {
+    if (this.ready) return;
+    this.ready = true;
+    onOpen(this);
+  }
+
+  private resetGrid(g: Geometry): void {
+    const shape = gridShape(g);
+    if (shape.tiles === this.grid.length && shape.columns === this.columns) return;
+    this.grid = new Int32Array(shape.tiles).fill(-1);
+    this.columns = shape.columns;
+    this.filled = 0;
+  }
+
+  private binary(head: Uint8Array, length: number): void {
+    const c = this.counters;
+    c.messages++;
+    c.bytes += length;
+    this.lastReceiveAt = nowMs();
+    if (head.length < 2) return this.events.error('protocol', `viewer ${this.id}: ${length}-byte binary message`);
+    const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+    switch (head[1]) {
+      case MessageType.Tile: {
+        if (head.length < 16) return this.events.error('protocol', `viewer ${this.id}: truncated tile`);
+        c.tiles++;
+        const index = view.getUint16(6, true) * this.columns + view.getUint16(4, true);
+        if (index >= this.grid.length) return this.events.error('protocol', `viewer ${this.id}: tile outside the grid`);
+        if (this.grid[index] < 0) this.filled++;
+        this.grid[index] = view.getUint32(8, true);
+        return;
+      }
+      case MessageType.Sync: {
+        if (head.length < 20) return this.events.error('protocol', `viewer ${this.id}: truncated sync`);
+        const seq = view.getUint32(4, true);
+        const now = nowMs();
+        this.stats.record(now - view.getFloat64(8, true));
+        c.syncs++;
+        c.skipped = view.getUint32(16, true);
+        if (this.lastSyncSeq >= 0) {
+          if (seq < this.lastSyncSeq) this.events.error('sequence', `viewer ${this.id}: sync ${seq} after ${this.lastSyncSeq}`);
+          else if (seq > this.lastSyncSeq + 1) c.syncGaps += seq - this.lastSyncSeq - 1;
+        } else {
+          this.firstSyncSeq = seq;
+          this.tilesAtFirstSync = c.tiles;
+          this.skippedAtFirstSync = c.skipped;
+        }
+        this.lastSyncSeq = seq;
+        if (this.firstFullPictureMs < 0 && this.filled === this.grid.length) this.firstFullPictureMs = now - this.joinedAt;
+        return;
+      }
+      case MessageType.Geometry:
+        if (head.length >= 8) this.resetGrid({ width: view.getUint16(2, true), height: view.getUint16(4, true), tileSize: view.getUint16(6, true) });
+        return;
+      case MessageType.Status:
+        this.statuses.push(['waiting', 'live', 'reconnecting', 'ended'][head[2]] ?? `state${head[2]}`);
+        return;
+      case MessageType.Error:
+        return this.events.error('server-error', `viewer ${this.id}: server error ${view.getUint16(2, true)}`);
+      default:
+        return;
+    }
+  }
+
+  /** Cells whose tile differs from the presenter's record of what it last sent (0 = converged). */
+  differences(sentSeq: Int32Array): number {
+    let diff = 0;
+    for (let i = 0; i < sentSeq.length; i++) if (this.grid[i] !== sentSeq[i]) diff++;
+    return diff;
+  }
+
+  heartbeat(): void {
+    if (!this.open) return;
+    const beat = this.protocol.heartbeat();
+    if (beat === null) this.ws.heartbeat();
+    else this.ws.send(beat);
+  }
+
+  close(): void {
+    this.expectClose = true;
+    this.ws.close();
+  }
+}
