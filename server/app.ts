@@ -1,8 +1,10 @@
 // Wires one tilecast server: config -> logger -> room store -> socket handlers + HTTP routes -> engine.
 import { type Config, type ConfigInput, loadConfig } from './config';
+import { recordingRoutes } from './http/recordings-api';
 import { allRoutes } from './http/routes';
 import { createRouter } from './http/router';
 import { type Logger, createLogger } from './log';
+import { RecordingStore } from './recording';
 import { LocalRoomStore } from './room/registry';
 import { TokenSigner } from './room/tokens';
 import { createSocketHandlers } from './sockets/handlers';
@@ -17,6 +19,7 @@ export interface TilecastServer {
   config: Config;
   rooms: LocalRoomStore;
   tokens: TokenSigner;
+  recordings: RecordingStore;
   log: Logger;
   close(): Promise<void>;
 }
@@ -36,9 +39,16 @@ export async function startServer(options: StartOptions = {}, env: NodeJS.Proces
   }
   const rooms = new LocalRoomStore(config, log);
   const tokens = new TokenSigner(config.secret);
+  const recordings = new RecordingStore(config.recordingsDir, log);
+  rooms.onCreate = (room) => {
+    if (!room.options.record) return;
+    const recorder = recordings.record(room.id, { keyframeIntervalSeconds: config.keyframeIntervalSeconds, flushMs: config.recordingFlushMs });
+    room.recordingId = recorder.id;
+    room.addObserver(recorder);
+  };
   const transportOptions: TransportOptions<ConnContext> = {
     sockets: createSocketHandlers({ config, rooms, tokens, log }),
-    http: createRouter(allRoutes({ config, rooms, tokens, engine: config.engine }), log),
+    http: createRouter(allRoutes({ config, rooms, tokens, engine: config.engine, extra: recordingRoutes({ store: recordings, tokens, adminToken: config.adminToken }) }), log),
     wsPrefix: '/ws/',
     limits: {
       // The engines' own limits sit above the app's, so the app closes oversized senders itself (1009 + reason).
@@ -59,9 +69,11 @@ export async function startServer(options: StartOptions = {}, env: NodeJS.Proces
     config,
     rooms,
     tokens,
+    recordings,
     log,
     async close() {
       rooms.closeAll('server shutting down');
+      await recordings.settled();
       await transport.close();
     },
   };

@@ -15,6 +15,8 @@ export interface LiveRecording {
   /** time of the last record inside durableEnd */
   readonly durableTimeMs: number;
   readonly gaps: number;
+  /** resolves once the file is finished and closed */
+  readonly finished: Promise<void>;
 }
 
 export const activeRecordings = new Map<string, LiveRecording>();

@@ -162,6 +162,12 @@ export class RecordingStore {
     }
   }
 
+  /** Resolves when every recording this folder is writing has finished (call after ending the rooms). */
+  async settled(): Promise<void> {
+    const prefix = this.dir + path.sep;
+    await Promise.all([...activeRecordings.values()].filter((r) => r.path.startsWith(prefix)).map((r) => r.finished));
+  }
+
   async list(): Promise<RecordingInfo[]> {
     let names: string[];
     try {

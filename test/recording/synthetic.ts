@@ -1,7 +1,7 @@
 // A synthetic screen session with known frames: solid-colour PNG tiles whose colour encodes (frame, tile), so the
 // picture at any moment is known exactly, as tile bytes and as pixels.
 import sharp from 'sharp';
-import { type Geometry, encodeCursor, encodeTile, gridShape, tileRect } from '../../shared/protocol';
+import { type Geometry, encodeCursor, encodeFrame, encodeTile, gridShape, tileRect } from '../../shared/protocol';
 import type { TileEntry } from '../../server/room/tile-entry';
 
 export type Rgb = [number, number, number];
@@ -32,7 +32,7 @@ export interface KnownFrame {
   timeMs: number;
   geometry: Geometry;
   /** tiles this frame changed */
-  tiles: { index: number; col: number; row: number; color: Rgb; message: Uint8Array }[];
+  tiles: { index: number; col: number; row: number; color: Rgb; payload: Uint8Array; message: Uint8Array }[];
   cursor?: { x: number; y: number };
 }
 
@@ -57,7 +57,7 @@ export async function buildSession(frames: number, frameMs: number, switchAt = I
       const rect = tileRect(geometry, col, row);
       const color = colorOf(k, index);
       const payload = await solidPng(color, rect.width, rect.height);
-      list.push({ index, col, row, color, message: encodeTile({ col, row, codec: 'png', payload }, k) });
+      list.push({ index, col, row, color, payload, message: encodeTile({ col, row, codec: 'png', payload }, k) });
     }
     out.push({ seq: k, timeMs: k * frameMs, geometry, tiles: list, cursor: k % 4 === 0 ? { x: k % 70, y: k % 40 } : undefined });
   }
@@ -117,4 +117,9 @@ export function tileEntry(t: KnownFrame['tiles'][number], seq: number): TileEntr
 
 export function cursorMessage(x: number, y: number): Uint8Array {
   return encodeCursor(x, y, true);
+}
+
+/** The Frame wire message a presenter sends for a known frame. */
+export function frameMessage(f: KnownFrame, captureTs = Date.now()): Uint8Array {
+  return encodeFrame(f.seq, captureTs, f.tiles.map((t) => ({ col: t.col, row: t.row, codec: 'png' as const, payload: t.payload })));
 }
