@@ -58,6 +58,8 @@ export interface RecordingInfo {
   keyframeIntervalMs: number;
   dataStart: number;
   dataEnd: number;
+  /** set when opening had to rebuild the index (the writer was killed): how many torn bytes were cut, and why */
+  recovered: FileState['recovered'];
 }
 
 export function recordingInfo(h: RecordingHandle): RecordingInfo {
@@ -74,6 +76,7 @@ export function recordingInfo(h: RecordingHandle): RecordingInfo {
     keyframeIntervalMs: h.header.keyframeIntervalMs,
     dataStart: h.dataStart,
     dataEnd: h.dataEnd,
+    recovered: h.recovered,
   };
 }
 
