@@ -24,7 +24,8 @@ export async function resolveTarget(o: LoadTestOptions): Promise<Target> {
     const body = (await res.json().catch(() => ({}))) as { engine?: string };
     return { httpBase, pid: o.serverPid ?? null, engine: body.engine ?? null, local: null };
   } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+    const e = err as Error & { cause?: { code?: string; message?: string } };
+    const cause = e.cause?.code ?? e.cause?.message ?? e.message;
     throw new TargetError(
       cause === 'ECONNREFUSED'
         ? `cannot reach ${httpBase}: connection refused (is the server running? without --url a local one is started)`

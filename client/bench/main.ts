@@ -1,0 +1,121 @@
+// `npm run bench [-- --quick] [--reps N] [--only TEXT] [--servers a,b]`: the same workload against tilecast (uWS, ws)
+// and three baselines, servers shuffled inside each repetition, ratios paired per repetition. Writes bench-results/.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadContent } from '../loadtest/content';
+import { REPO_ROOT } from '../loadtest/server-process';
+import { benchMarkdown } from './markdown';
+import { type BenchPoint, fullProfile, quickProfile } from './points';
+import type { BenchResults } from './results';
+import { type LoadArgs, runOne } from './run-one';
+import { SERVERS, SERVER_NAMES, type ServerName } from './servers';
+import { shuffle } from './stats';
+
+const USAGE = `usage: npm run bench -- [--quick] [--reps N] [--only TEXT] [--servers ${SERVER_NAMES.join(',')}] [--out DIR]
+  --quick     fewer points, one repetition, shorter memory stress (under 10 minutes)
+  --only      run only points whose name contains TEXT (repeatable with commas)`;
+
+/** Tile deliveries/s offered to calibrate the ceiling: more than the generator can take. */
+const CALIBRATION_OFFERED = 160_000;
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean' },
+    reps: { type: 'string' },
+    only: { type: 'string' },
+    servers: { type: 'string' },
+    out: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const profile = values.quick ? quickProfile() : fullProfile(values.reps ? Number(values.reps) : 3);
+if (values.reps) profile.reps = Number(values.reps);
+if (values.only) {
+  const wanted = values.only.split(',');
+  profile.points = profile.points.filter((p) => wanted.some((w) => p.name.includes(w)));
+}
+const servers = (values.servers?.split(',') ?? [...SERVER_NAMES]) as ServerName[];
+for (const s of servers) if (!SERVERS[s]) throw new Error(`unknown server ${s}; known: ${SERVER_NAMES.join(', ')}`);
+const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+const outDir = path.resolve(REPO_ROOT, values.out ?? path.join('bench-results', stamp));
+mkdirSync(path.join(outDir, 'runs'), { recursive: true });
+
+// the same content as the load test's defaults, rendered now so no run pays for it
+const content = await loadContent({ width: 1280, height: 720, tileSize: 96, codec: 'jpeg', quality: 90 });
+const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+
+function loadFor(p: BenchPoint, deliveriesPerSecond: number): LoadArgs & { deliveriesPerSecond: number } {
+  const viewers = p.rooms * p.viewersPerRoom;
+  const rate = p.memory ? p.memory.bytesPerSecondPerStalled / content.meanTileBytes : deliveriesPerSecond / viewers;
+  const fps = Math.min(30, Math.max(5, rate / 4));
+  return {
+    rooms: p.rooms, viewers: p.viewersPerRoom, rate, fps, slow: p.stalled, slowMode: p.slowMode,
+    duration: p.duration, warmup: 2, drain: p.drain, late: 0.1, deliveriesPerSecond: rate * viewers,
+  };
+}
+
+const results: BenchResults = {
+  profile: values.quick ? 'quick' : values.only || values.servers ? 'custom' : 'full',
+  startedAt: new Date().toISOString(),
+  finishedAt: '',
+  machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryGB: Math.round(os.totalmem() / 2 ** 28) / 4, kernel: `${os.type()} ${os.release()}`, node: process.version },
+  ceilings: {},
+  points: [],
+  rows: [],
+};
+
+// ceiling: raw uWS publish offered more than it (or the generator) can deliver
+if (profile.points.some((p) => typeof p.deliveries === 'object')) {
+  for (const v of profile.calibrateViewers) {
+    const calib: BenchPoint = { name: `calibrate ${v}`, rooms: 1, viewersPerRoom: v, deliveries: CALIBRATION_OFFERED, stalled: 0, slowMode: 'stall', duration: 5, drain: 3 };
+    const out = await runOne(SERVERS['uws-publish'], { ...loadFor(calib, CALIBRATION_OFFERED), late: 0 }, path.join(outDir, 'runs', `calibrate-${v}.json`), calib.name);
+    if (!out.report) throw new Error(`calibration failed: ${out.error}`);
+    results.ceilings[v] = { tilesPerSecond: out.report.totals.tilesPerSecond, generatorCores: out.report.generator.cores, generatorSaturated: out.report.generator.saturated };
+    log(`ceiling at ${v} viewers: ${out.report.totals.tilesPerSecond} tile deliveries/s (generator ${out.report.generator.cores} cores)`);
+  }
+}
+const ceilingFor = (viewers: number) => {
+  const known = Object.keys(results.ceilings).map(Number);
+  const nearest = known.sort((a, b) => Math.abs(a - viewers) - Math.abs(b - viewers))[0];
+  return results.ceilings[nearest].tilesPerSecond;
+};
+for (const p of profile.points) {
+  const d = p.memory ? 0 : typeof p.deliveries === 'number' ? p.deliveries : p.deliveries.ceilingShare * ceilingFor(p.viewersPerRoom * p.rooms);
+  const load = loadFor(p, d);
+  results.points.push({ ...p, deliveriesPerSecond: load.deliveriesPerSecond, ratePerRoom: load.rate, fps: load.fps });
+}
+
+const save = () => {
+  results.finishedAt = new Date().toISOString();
+  writeFileSync(path.join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(path.join(outDir, 'report.md'), `${benchMarkdown(results)}\n`);
+};
+for (let rep = 1; rep <= profile.reps; rep++) {
+  for (const p of results.points) {
+    const order = shuffle(servers);
+    for (const [i, s] of order.entries()) {
+      const load = loadFor(p, p.deliveriesPerSecond);
+      const file = path.join(outDir, 'runs', `${p.name.replace(/[^A-Za-z0-9%@.-]+/g, '_')}-${s}-rep${rep}.json`);
+      const out = await runOne(SERVERS[s], load, file, `${s} ${p.name}`);
+      results.rows.push({ point: p.name, server: s, rep, order: i, report: out.report, error: out.error });
+      const r = out.report;
+      log(
+        r
+          ? `rep ${rep} ${p.name} ${s}: ${r.totals.messagesPerSecond} msg/s, ${r.server?.cpuSecondsPerGB ?? '-'} CPU-s/GB, ` +
+              `fast p99 ${r.classes.fast.latencyMs.p99} ms, RSS +${r.server?.rssGrowthMB ?? '-'} MB, errors ${r.errors.total}` +
+              `${r.generator.saturated ? ' (generator saturated)' : ''}`
+          : `rep ${rep} ${p.name} ${s}: FAILED ${out.error}`,
+      );
+      save();
+    }
+  }
+}
+save();
+log(`wrote ${path.relative(REPO_ROOT, outDir)}/report.md and results.json`);
+console.log(`\n${benchMarkdown(results)}`);

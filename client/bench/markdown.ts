@@ -1,0 +1,144 @@
+// Renders bench results as the Markdown tables of the README's Performance section, with a verdict per target.
+import type { LoadTestReport } from '../loadtest/report';
+import type { BenchResults, BenchRow } from './results';
+import { SERVER_NAMES, FLOOR, type ServerName, SERVERS } from './servers';
+import { type Spread, formatSpread, spread } from './stats';
+
+const med = (xs: (number | null | undefined)[]) => spread(xs.filter((x): x is number => typeof x === 'number'));
+const f = (s: Spread | null, d = 1) => (s ? s.median.toFixed(d) : '-');
+
+function rowsOf(r: BenchResults, point: string, server: ServerName): LoadTestReport[] {
+  return r.rows.filter((x) => x.point === point && x.server === server && x.report).map((x) => x.report!);
+}
+
+/** Per repetition: value(server) / value(reference server), at the same point. */
+export function pairedRatio(
+  r: BenchResults,
+  point: string,
+  server: ServerName,
+  reference: ServerName,
+  pick: (x: LoadTestReport) => number | null | undefined,
+  referencePoint = point,
+): Spread | null {
+  const ratios: number[] = [];
+  const reps = new Set(r.rows.map((x) => x.rep));
+  for (const rep of reps) {
+    const a = r.rows.find((x) => x.point === point && x.server === server && x.rep === rep)?.report;
+    const b = r.rows.find((x) => x.point === referencePoint && x.server === reference && x.rep === rep)?.report;
+    const va = a ? pick(a) : null;
+    const vb = b ? pick(b) : null;
+    if (typeof va === 'number' && typeof vb === 'number' && vb > 0) ratios.push(va / vb);
+  }
+  return spread(ratios);
+}
+
+const cpuPerGB = (x: LoadTestReport) => x.server?.cpuSecondsPerGB;
+
+function pointTable(r: BenchResults, point: string): string {
+  const lines = [
+    '| server | CPU-s/GB | vs raw publish | msg/s | MB/s | fast p50 / p99 ms | slow p50 / p99 ms | delivery | RSS peak / after drain MB | late full picture p50 / p99 ms | stalled converged | generator cores |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const s of SERVER_NAMES) {
+    const reps = rowsOf(r, point, s);
+    const failed = r.rows.filter((x) => x.point === point && x.server === s && !x.report);
+    if (!reps.length) {
+      if (failed.length) lines.push(`| ${s} | failed: ${failed[0].error?.slice(0, 80) ?? '?'} |||||||||||`);
+      continue;
+    }
+    const m = (pick: (x: LoadTestReport) => number | null | undefined) => med(reps.map(pick));
+    const slowCount = reps[0].classes.slow.viewers;
+    const conv = reps.map((x) => `${x.convergence.converged}/${x.convergence.checked}`).join(', ');
+    const late = m((x) => x.lateJoin.p50Ms);
+    const missingLate = reps.some((x) => x.lateJoin.count > x.lateJoin.withFullPicture);
+    lines.push(
+      [
+        `| ${s}`,
+        f(m(cpuPerGB), 2),
+        s === FLOOR ? '1' : formatSpread(pairedRatio(r, point, s, FLOOR, cpuPerGB)),
+        f(m((x) => x.totals.messagesPerSecond), 0),
+        f(m((x) => x.totals.mbPerSecond), 1),
+        `${f(m((x) => x.classes.fast.latencyMs.p50))} / ${f(m((x) => x.classes.fast.latencyMs.p99))}`,
+        slowCount ? `${f(m((x) => x.classes.slow.latencyMs.p50))} / ${f(m((x) => x.classes.slow.latencyMs.p99))}` : '-',
+        f(m((x) => (x.totals.deliveryRatio ?? 0) * 100), 1) + '%',
+        `${f(m((x) => x.server?.rssPeakMB), 0)} / ${f(m((x) => x.server?.rssAfterDrainMB), 0)}`,
+        late ? `${f(late, 0)} / ${f(m((x) => x.lateJoin.p99Ms), 0)}${missingLate ? ' (some never)' : ''}` : 'never',
+        slowCount ? conv : '-',
+        `${f(m((x) => x.generator.cores), 2)}${reps.some((x) => x.generator.saturated) ? ' ⚠' : ''}`,
+      ].join(' | ') + ' |',
+    );
+  }
+  return lines.join('\n');
+}
+
+function verdicts(r: BenchResults): string[] {
+  const out: string[] = [];
+  const ok = (pass: boolean | null) => (pass === null ? 'not measured' : pass ? '**met**' : '**not met**');
+  // 1. CPU per GB vs raw publish with no slow viewers
+  const clean = r.points.filter((p) => p.stalled === 0 && !p.memory);
+  const cpu = clean.map((p) => ({ p: p.name, s: pairedRatio(r, p.name, 'tilecast-uws', FLOOR, cpuPerGB) }));
+  const cpuPass = cpu.length && cpu.every((c) => c.s) ? cpu.every((c) => c.s!.median <= 1.25) : null;
+  out.push(`- CPU per delivered GB, tilecast-uws ≤ 1.25x raw uWS publish at every point without slow viewers: ${ok(cpuPass)} — ` +
+    cpu.map((c) => `${c.p}: ${formatSpread(c.s)}`).join('; '));
+  // 2. fast p99 under 20% stalled vs none, at ~80% of the ceiling
+  const pairs = r.points
+    .filter((p) => typeof p.deliveries === 'object' && p.stalled === 0.2 && !p.memory)
+    .map((p) => ({ p, base: r.points.find((q) => q.viewersPerRoom === p.viewersPerRoom && q.rooms === p.rooms && q.deliveries === p.deliveries && q.stalled === 0) }))
+    .filter((x) => x.base);
+  const tail = (x: LoadTestReport) => x.classes.fast.latencyMs.p99;
+  const p99 = pairs.map(({ p, base }) => ({ p: p.name, s: pairedRatio(r, p.name, 'tilecast-uws', 'tilecast-uws', tail, base!.name) }));
+  const p99Pass = p99.length && p99.every((c) => c.s) ? p99.every((c) => c.s!.median <= 1.5) : null;
+  out.push(`- At ~80% of the ceiling, fast viewers' p99 with 20% stalled ≤ 1.5x the run with none (tilecast-uws): ${ok(p99Pass)} — ` +
+    p99.map((c) => `${c.p}: ${formatSpread(c.s)}x`).join('; '));
+  // 3. memory stress
+  const mem = r.points.find((p) => p.memory);
+  if (mem) {
+    const growth = (s: ServerName) => med(rowsOf(r, mem.name, s).map((x) => x.server?.rssGrowthMB));
+    const conv = rowsOf(r, mem.name, 'tilecast-uws');
+    const converged = conv.length ? conv.every((x) => x.convergence.converged === x.convergence.checked && x.convergence.checked > 0) : null;
+    const g = growth('tilecast-uws');
+    out.push(`- Memory stress: tilecast-uws RSS growth ${f(g)} MB (< 50 MB: ${ok(g ? g.median < 50 : null)}), every stalled viewer converged: ${ok(converged)}; ` +
+      `queue-everything baselines grew ws-broadcast ${f(growth('ws-broadcast'))} MB, Socket.IO ${f(growth('socketio'))} MB; tilecast-ws ${f(growth('tilecast-ws'))} MB.`);
+  }
+  // 4. late joiners at 1000 viewers
+  const big = r.points.filter((p) => p.viewersPerRoom >= 1000);
+  const late = big.map((p) => ({ p: p.name, s: med(rowsOf(r, p.name, 'tilecast-uws').map((x) => x.lateJoin.p99Ms)) }));
+  const latePass = late.length && late.every((c) => c.s) ? late.every((c) => c.s!.max < 200) : null;
+  out.push(`- Late joiners see a full picture in < 200 ms at 1000 viewers (tilecast-uws, p99): ${ok(latePass)} — ` +
+    late.map((c) => `${c.p}: ${f(c.s, 0)} ms`).join('; '));
+  return out;
+}
+
+export function benchMarkdown(r: BenchResults): string {
+  const m = r.machine;
+  const reps = new Set(r.rows.map((x) => x.rep)).size;
+  const out: string[] = [
+    `Measured ${r.finishedAt.slice(0, 16).replace('T', ' ')} UTC, profile \`${r.profile}\`, ${reps} repetition(s): ${m.cpus} x ${m.cpuModel}, ` +
+      `${m.memoryGB} GB RAM, ${m.kernel}, Node ${m.node}. Server and load generator share the machine (loopback).`,
+    '',
+    'Raw-publish ceiling (tile deliveries/s sustained by raw uWS publish; ⚠ = the load generator was the limit): ' +
+      Object.entries(r.ceilings)
+        .map(([v, c]) => `${v} viewers: ${Math.round(c.tilesPerSecond)}/s (generator ${c.generatorCores.toFixed(2)} cores${c.generatorSaturated ? ' ⚠' : ''})`)
+        .join('; '),
+    '',
+    '### Targets',
+    '',
+    ...verdicts(r),
+    '',
+  ];
+  for (const p of r.points) {
+    out.push(`### ${p.name}`, '');
+    out.push(
+      `${p.rooms} room(s) x ${p.viewersPerRoom} viewers, ${Math.round(p.deliveriesPerSecond)} tile deliveries/s offered ` +
+        `(${p.ratePerRoom.toFixed(0)} tiles/s per presenter at ${p.fps.toFixed(0)} fps), ${Math.round(p.stalled * 100)}% ` +
+        `${p.slowMode === 'hold' ? 'stalled for the whole window' : 'stalled viewers (2 s without reading, 1 s reading)'}, ${p.duration} s window.`,
+      '',
+    );
+    out.push(pointTable(r, p.name), '');
+  }
+  const notes = Object.values(SERVERS).filter((s) => !s.tile).map((s) => s.name);
+  out.push(`Baselines without a ScreenShot (${notes.join(', ')}) cannot give a late joiner or a stalled viewer the whole picture: tiles that did not change since are never resent.`);
+  return out.join('\n');
+}
+
+export type { BenchRow };

@@ -1,0 +1,81 @@
+// The workload matrix: viewer counts x delivery rates x stalled shares, rooms, and the memory stress.
+
+export interface BenchPoint {
+  name: string;
+  rooms: number;
+  viewersPerRoom: number;
+  /** tile deliveries per second across all viewers, or a share of the measured raw-publish ceiling */
+  deliveries: number | { ceilingShare: number };
+  stalled: number;
+  slowMode: 'stall' | 'hold';
+  duration: number;
+  drain: number;
+  /** the memory stress: every stalled viewer is offered at least this many bytes/s */
+  memory?: { bytesPerSecondPerStalled: number };
+}
+
+export interface Profile {
+  reps: number;
+  calibrateViewers: number[];
+  points: BenchPoint[];
+}
+
+const point = (viewers: number, deliveries: BenchPoint['deliveries'], stalled: number, duration: number): BenchPoint => ({
+  name: `${viewers}v@${typeof deliveries === 'number' ? `${deliveries / 1000}k` : `${Math.round(deliveries.ceilingShare * 100)}%ceil`}` +
+    `/${Math.round(stalled * 100)}%stalled`,
+  rooms: 1,
+  viewersPerRoom: viewers,
+  deliveries,
+  stalled,
+  slowMode: 'stall',
+  duration,
+  drain: 10,
+});
+
+const rooms = (duration: number): BenchPoint => ({
+  name: '50rooms x 20v@25k',
+  rooms: 50,
+  viewersPerRoom: 20,
+  deliveries: 25_000,
+  stalled: 0.1,
+  slowMode: 'stall',
+  duration,
+  drain: 10,
+});
+
+const memory = (duration: number): BenchPoint => ({
+  name: `memory ${duration}s, 20% held`,
+  rooms: 1,
+  viewersPerRoom: 50,
+  deliveries: 0,
+  stalled: 0.2,
+  slowMode: 'hold',
+  duration,
+  drain: 60,
+  memory: { bytesPerSecondPerStalled: 2.2 * 2 ** 20 },
+});
+
+const CEIL80 = { ceilingShare: 0.8 };
+
+export function fullProfile(reps = 3): Profile {
+  const points: BenchPoint[] = [];
+  for (const v of [50, 200, 1000])
+    for (const d of [25_000, 50_000, CEIL80]) for (const s of [0, 0.1, 0.2]) points.push(point(v, d, s, 10));
+  points.push(rooms(10), memory(60));
+  return { reps, calibrateViewers: [50, 200, 1000], points };
+}
+
+export function quickProfile(): Profile {
+  return {
+    reps: 1,
+    calibrateViewers: [200],
+    points: [
+      point(200, 25_000, 0, 6),
+      point(200, CEIL80, 0, 6),
+      point(200, CEIL80, 0.2, 6),
+      point(1000, 25_000, 0, 6),
+      rooms(6),
+      memory(20),
+    ],
+  };
+}

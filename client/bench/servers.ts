@@ -1,0 +1,26 @@
+// The servers the bench compares, each started as its own process, and how the load generator talks to each.
+import type { ProtocolName } from '../loadtest/protocols';
+import { TILECAST_SERVER_ARGS } from '../loadtest/target';
+
+export interface BenchServer {
+  name: ServerName;
+  script: string;
+  args: string[];
+  protocol: ProtocolName;
+  /** keeps a ScreenShot and coalesces: the final picture of a stalled viewer must converge */
+  tile: boolean;
+}
+
+export const SERVER_NAMES = ['tilecast-uws', 'tilecast-ws', 'uws-publish', 'ws-broadcast', 'socketio'] as const;
+export type ServerName = (typeof SERVER_NAMES)[number];
+
+export const SERVERS: Record<ServerName, BenchServer> = {
+  'tilecast-uws': { name: 'tilecast-uws', script: 'server/main.ts', args: ['--engine', 'uws', ...TILECAST_SERVER_ARGS], protocol: 'tilecast', tile: true },
+  'tilecast-ws': { name: 'tilecast-ws', script: 'server/main.ts', args: ['--engine', 'ws', ...TILECAST_SERVER_ARGS], protocol: 'tilecast', tile: true },
+  'uws-publish': { name: 'uws-publish', script: 'client/bench/baselines/uws-publish.ts', args: [], protocol: 'forward', tile: false },
+  'ws-broadcast': { name: 'ws-broadcast', script: 'client/bench/baselines/ws-broadcast.ts', args: [], protocol: 'forward', tile: false },
+  socketio: { name: 'socketio', script: 'client/bench/baselines/socketio-broadcast.ts', args: [], protocol: 'socketio', tile: false },
+};
+
+/** Ratios are taken against this server: the cost floor of a fan-out on this machine. */
+export const FLOOR: ServerName = 'uws-publish';
