@@ -3,7 +3,7 @@
 // never stalls the others. Frames are applied in order; a viewer that joined after a frame skips it (its
 // keyframe already had it).
 import type { IngestedFrame } from '../room/tile-entry';
-import { type SendTotals, drainViewer } from './sender';
+import { type SendTotals, Sender } from './sender';
 import type { Viewer } from './viewer';
 
 export class Fanout {
@@ -15,13 +15,16 @@ export class Fanout {
   private pendingStep: NodeJS.Immediate | null = null;
   /** fan-out steps that had to yield: a sign of a room too large for one turn */
   yields = 0;
+  private readonly sender: Sender;
 
   constructor(
     private readonly budget: number,
-    private readonly highWater: number,
-    private readonly totals: SendTotals,
+    highWater: number,
+    totals: SendTotals,
     private readonly onError: (err: unknown, viewer: Viewer) => void,
-  ) {}
+  ) {
+    this.sender = new Sender(highWater, totals);
+  }
 
   get count(): number {
     return this.list.length - this.removed;
@@ -33,6 +36,7 @@ export class Fanout {
   }
 
   add(viewer: Viewer): void {
+    this.sender.attach(viewer);
     this.list.push(viewer);
   }
 
@@ -63,7 +67,7 @@ export class Fanout {
   }
 
   drain(viewer: Viewer): void {
-    this.safely(viewer, () => drainViewer(viewer, this.highWater, this.totals));
+    this.safely(viewer, () => this.sender.drain(viewer));
   }
 
   private step = (): void => {
@@ -75,14 +79,16 @@ export class Fanout {
       while (this.next < list.length) {
         const viewer = list[this.next++];
         if (viewer.closed || viewer.joinedAtIngest >= frame.ingestNo) continue;
-        this.safely(viewer, () => {
+        try {
           const grid = viewer.grid;
           for (let t = 0; t < frame.tiles.length; t++) grid.put(frame.tiles[t]);
           viewer.stateIngest = frame.ingestNo;
           viewer.stateSeq = frame.seq;
           viewer.stateCaptureTs = frame.captureTs;
-          drainViewer(viewer, this.highWater, this.totals);
-        });
+          this.sender.drain(viewer);
+        } catch (err) {
+          this.onError(err, viewer);
+        }
         ops += frame.tiles.length + 1;
         if (ops >= this.budget && (this.next < list.length || this.frames.length > 1)) {
           this.yields++;

@@ -17,6 +17,8 @@ export class Viewer {
   bytesOut = 0;
   syncs = 0;
   closed = false;
+  /** bound once by the Sender, so a drain never allocates */
+  flush: () => void = () => {};
 
   constructor(
     readonly id: number,

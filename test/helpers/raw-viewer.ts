@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Socket, connect } from 'node:net';
 import type { Writable } from 'node:stream';
-import wsModule from 'ws';
+import * as wsModule from 'ws';
 import { MessageType, decodeMessage } from '../../shared/protocol';
 
 // ws's frame parser; exported at runtime, not in @types/ws.
