@@ -31,6 +31,10 @@ export class Sender {
 
   private flush(viewer: Viewer): void {
     const conn = viewer.conn;
+    if (viewer.pendingStatus) {
+      conn.send(viewer.pendingStatus);
+      viewer.pendingStatus = null;
+    }
     if (viewer.pendingCursor) {
       conn.send(viewer.pendingCursor);
       viewer.pendingCursor = null;

@@ -11,7 +11,8 @@ export class Viewer {
   stateSeq = 0;
   stateCaptureTs = 0;
   syncedIngest = 0;
-  /** latest cursor message not yet sent (latest wins) */
+  /** latest status and cursor messages not yet sent: latest wins, so a stalled viewer never piles them up */
+  pendingStatus: Uint8Array | null = null;
   pendingCursor: Uint8Array | null = null;
   tilesSent = 0;
   bytesOut = 0;

@@ -202,7 +202,7 @@ export class Room {
     if (this.fanout.count >= this.options.maxViewers)
       throw new TilecastError('ROOM_FULL', `room ${this.id} is full (${this.options.maxViewers} viewers)`, CloseCode.Overloaded, 503);
     const viewer = new Viewer(this.nextViewerId++, conn);
-    conn.send(encodeStatus(this.state, this.fanout.count + 1));
+    viewer.pendingStatus = encodeStatus(this.state, this.fanout.count + 1);
     const keyframe = this.screenshot.current();
     if (keyframe.geometry && this.geometryMessage) {
       conn.send(this.geometryMessage);
@@ -325,7 +325,10 @@ export class Room {
 
   private broadcastStatus(): void {
     const status = encodeStatus(this.state, this.fanout.count);
-    this.fanout.forEach((v) => v.conn.send(status));
+    this.fanout.forEach((v) => {
+      v.pendingStatus = status;
+      this.fanout.drain(v);
+    });
     this.presenter?.send(status);
   }
 }

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { Sender } from '../../server/fanout/sender';
+import { Viewer } from '../../server/fanout/viewer';
+import type { Connection } from '../../server/transport/types';
+import { MessageType, decodeMessage, encodeCursor, encodeStatus } from '../../shared/protocol';
+
+/** A connection whose socket buffer we control: `buffered` grows with every send until the test "drains" it. */
+function fakeConn() {
+  const sent: Uint8Array[] = [];
+  const conn = {
+    context: null,
+    open: true,
+    buffered: 0,
+    send(data: Uint8Array | string) {
+      sent.push(data as Uint8Array);
+      conn.buffered += (data as Uint8Array).byteLength;
+      return true;
+    },
+    bufferedAmount: () => conn.buffered,
+    cork: (fn: () => void) => fn(),
+    close() {},
+  };
+  return { conn: conn as Connection & { buffered: number }, sent };
+}
+
+const tile = (index: number, seq: number, bytes = 100) => ({ index, col: index, row: 0, seq, message: new Uint8Array(bytes) });
+
+describe('Sender', () => {
+  it('stops at the high-water mark and resumes on drain, ending with one sync', () => {
+    const { conn, sent } = fakeConn();
+    const totals = { bytesOut: 0 };
+    const sender = new Sender(250, totals);
+    const v = new Viewer(1, conn);
+    sender.attach(v);
+    v.grid.reset(10);
+    for (let i = 0; i < 10; i++) v.grid.put(tile(i, 1));
+    v.stateIngest = 1;
+    v.stateSeq = 1;
+    sender.drain(v);
+    expect(sent).toHaveLength(3); // 0, 100, 200 < 250; 300 is not
+    conn.buffered = 0; // the engine flushed: drain event
+    sender.drain(v);
+    conn.buffered = 0;
+    sender.drain(v);
+    conn.buffered = 0;
+    sender.drain(v);
+    const types = sent.map((m) => m[1]);
+    expect(types.filter((t) => t === MessageType.Tile)).toHaveLength(10);
+    expect(types.at(-1)).toBe(MessageType.Sync);
+    expect(types.filter((t) => t === MessageType.Sync)).toHaveLength(1);
+    expect(totals.bytesOut).toBe(1000);
+  });
+
+  it('a stalled viewer gets only the latest status and cursor once it drains', () => {
+    const { conn, sent } = fakeConn();
+    const sender = new Sender(100, { bytesOut: 0 });
+    const v = new Viewer(1, conn);
+    sender.attach(v);
+    conn.buffered = 1000; // stalled
+    for (let n = 1; n <= 50; n++) {
+      v.pendingStatus = encodeStatus('live', n);
+      v.pendingCursor = encodeCursor(n, n);
+      sender.drain(v);
+    }
+    expect(sent).toHaveLength(0);
+    conn.buffered = 0;
+    sender.drain(v);
+    expect(sent.map((m) => decodeMessage(m))).toEqual([
+      { type: MessageType.Status, state: 'live', viewers: 50 },
+      { type: MessageType.Cursor, x: 50, y: 50, visible: true },
+    ]);
+  });
+
+  it('viewers that skipped nothing share one sync buffer; a skipping viewer gets its own count', () => {
+    const sender = new Sender(1e6, { bytesOut: 0 });
+    const a = fakeConn();
+    const b = fakeConn();
+    const c = fakeConn();
+    const viewers = [a, b, c].map(({ conn }, i) => {
+      const v = new Viewer(i, conn);
+      sender.attach(v);
+      v.grid.reset(2);
+      v.stateIngest = 5;
+      v.stateSeq = 5;
+      return v;
+    });
+    viewers[2].grid.put(tile(0, 4));
+    viewers[2].grid.put(tile(0, 5)); // coalesced one
+    for (const v of viewers) sender.drain(v);
+    expect(a.sent[0]).toBe(b.sent[0]);
+    expect(decodeMessage(c.sent.at(-1)!)).toMatchObject({ type: MessageType.Sync, seq: 5, skipped: 1 });
+  });
+});
