@@ -1,7 +1,8 @@
 // Owns the visible canvas. Tiles decode in parallel but are drawn onto a back buffer strictly in the order they
 // arrived; the visible canvas changes only at sync(), by copying the damaged rectangles (noVNC's display model).
-import { CODEC_MIME, type CodecName } from '../../shared/protocol/constants';
+import type { CodecName } from '../../shared/protocol/constants';
 import { type Geometry, gridShape, tileRect } from '../../shared/protocol/geometry';
+import { decodeTile } from './tile-decoder';
 
 export interface Commit {
   seq: number;
@@ -63,21 +64,21 @@ export class Display {
 
   /** Starts decoding now; draws onto the back buffer once every earlier tile is drawn. */
   tile(col: number, row: number, codec: CodecName, payload: Uint8Array): void {
-    const decoding = createImageBitmap(new Blob([payload as Uint8Array<ArrayBuffer>], { type: CODEC_MIME[codec] })).catch((err: unknown) => {
+    const decoding = decodeTile(codec, payload).catch((err: unknown) => {
       this.onDecodeError?.(err);
       return null;
     });
     this.enqueue(async () => {
-      const bitmap = await decoding;
-      if (!bitmap) return;
+      const decoded = await decoding;
+      if (!decoded) return;
       const g = this.geometry;
       if (g && col < gridShape(g).columns && row < gridShape(g).rows) {
         const r = tileRect(g, col, row);
-        this.backCtx.drawImage(bitmap, 0, 0, r.width, r.height, r.x, r.y, r.width, r.height);
+        this.backCtx.drawImage(decoded.image, 0, 0, r.width, r.height, r.x, r.y, r.width, r.height);
         this.damage.push(r);
         this.pendingTiles++;
       }
-      bitmap.close();
+      decoded.close();
     });
   }
 

@@ -30,6 +30,8 @@ export interface DownlinkStats {
   bytes: number;
   backlog: number;
   decodeErrors: number;
+  /** performance.now() of the first picture shown (page-load relative), for late-join timing */
+  firstFrameAt: number | null;
 }
 
 const FINAL_CODES: number[] = [CloseCode.Normal, CloseCode.Unauthorized, CloseCode.RoomNotFound, CloseCode.UnsupportedVersion];
@@ -45,6 +47,9 @@ export class Downlink {
   private lastError = '';
   private pingTimer: ReturnType<typeof setInterval> | null = null;
   private counters = { frames: 0, tiles: 0, skipped: 0, decodeErrors: 0 };
+  private firstFrameAt: number | null = null;
+  /** every state this viewer went through, in order (tests, debugging) */
+  readonly history: ViewerState[] = [];
 
   constructor(
     room: string,
@@ -54,6 +59,7 @@ export class Downlink {
   ) {
     display.onCommit = (c) => {
       this.counters.frames++;
+      this.firstFrameAt ??= performance.now();
       this.fps.add();
       this.latency.push(this.clock.now() - c.captureTs);
       if (this.latency.length > 30) this.latency.shift();
@@ -91,6 +97,7 @@ export class Downlink {
       bytes: this.bytes.total,
       backlog: this.display.backlog,
       decodeErrors: this.counters.decodeErrors,
+      firstFrameAt: this.firstFrameAt,
     };
   }
 
@@ -99,6 +106,7 @@ export class Downlink {
   }
 
   private setState(state: ViewerState, detail: string): void {
+    if (state !== this.state || this.history.length === 0) this.history.push(state);
     this.state = state;
     this.on.state(state, detail);
   }

@@ -6,7 +6,7 @@ import { encodeFrame, encodeGeometry, type TileInput } from '../../../shared/pro
 import { type Geometry, gridShape, sameGeometry } from '../../../shared/protocol/geometry';
 import { changedTiles, extractTile } from '../../lib/tile-diff';
 import { type CaptureSettings, DEFAULT_SETTINGS, type FromWorker, type ToWorker } from './capture-protocol';
-import { encodeTile } from './tile-encoder';
+import { EncoderPool } from './encoder-pool';
 import { chunkTiles } from './chunk-tiles';
 
 type Source = VideoFrame | ImageBitmap;
@@ -30,6 +30,7 @@ let canvas: OffscreenCanvas | null = null;
 let seq = 0;
 let timer: ReturnType<typeof setTimeout> | null = null;
 let reader: ReadableStreamDefaultReader<VideoFrame> | null = null;
+const encoders = new EncoderPool(EncoderPool.defaultSize());
 
 self.addEventListener('message', (e: MessageEvent<ToWorker>) => {
   const msg = e.data;
@@ -145,7 +146,7 @@ async function capture(): Promise<void> {
       changed.map((i) => {
         const col = i % columns;
         const row = (i - col) / columns;
-        return encodeTile(extractTile(g, current, col, row), col, row, settings);
+        return encoders.encode(extractTile(g, current, col, row), col, row, settings);
       }),
     );
     // A geometry change while we were encoding makes these tiles stale; the keyframe that follows replaces them.

@@ -197,7 +197,7 @@ let snapshotId = 0;
 Object.assign(window, {
   tilecastPresenter: {
     state: () => pageState,
-    stats: () => ({ ...lastReport, pacingFps: lastReport.fps, fps: frames.rate(), kbps: (bytes.rate() * 8) / 1000, frames: frames.total, tiles: tiles.total, bytes: bytes.total }),
+    stats: () => ({ ...lastReport, pacingFps: lastReport.fps, fps: frames.rate(), kbps: (bytes.rate() * 8) / 1000, frames: frames.total, tiles: tiles.total, bytes: bytes.total, buffered: uplink.bufferedAmount }),
     /** the last captured frame as a PNG data URL: what every viewer converges to */
     lastFrame: () =>
       new Promise<string | null>((resolve) => {

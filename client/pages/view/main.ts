@@ -84,6 +84,7 @@ document.addEventListener('keydown', (e) => {
 Object.assign(window, {
   tilecastViewer: {
     state: () => downlink.currentState,
+    history: () => [...downlink.history],
     stats: () => downlink.stats(),
     setMode,
     idle: () => display.idle(),
