@@ -34,9 +34,19 @@ export function pairedRatio(
 
 const cpuPerGB = (x: LoadTestReport) => x.server?.cpuSecondsPerGB;
 
+/** All viewers' delivery ratio, and for stalled viewers the share coalesced (reported) vs lost (silently dropped). */
+function delivery(reps: LoadTestReport[]): string {
+  const all = med(reps.map((x) => (x.totals.deliveryRatio ?? 0) * 100));
+  const slow = reps.map((x) => x.classes.slow).filter((c) => c.offeredTiles > 0);
+  if (!slow.length) return `${f(all, 1)}%`;
+  const coalesced = med(slow.map((c) => (100 * c.skippedTiles) / c.offeredTiles));
+  const lost = med(slow.map((c) => (100 * c.lostTiles) / c.offeredTiles));
+  return `${f(all, 1)}% (stalled: ${f(coalesced, 0)}% coalesced, ${f(lost, 0)}% lost)`;
+}
+
 function pointTable(r: BenchResults, point: string): string {
   const lines = [
-    '| server | CPU-s/GB | vs raw publish | msg/s | MB/s | fast p50 / p99 ms | slow p50 / p99 ms | delivery | RSS peak / after drain MB | late full picture p50 / p99 ms | stalled converged | generator cores |',
+    '| server | CPU-s/GB | vs raw publish | msg/s | MB/s | fast p50 / p99 ms | slow p50 / p99 ms | delivery | RSS peak / after drain MB (growth; kernel TCP peak) | late full picture p50 / p99 ms | stalled converged | generator cores |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const s of SERVER_NAMES) {
@@ -59,9 +69,12 @@ function pointTable(r: BenchResults, point: string): string {
         f(m((x) => x.totals.messagesPerSecond), 0),
         f(m((x) => x.totals.mbPerSecond), 1),
         `${f(m((x) => x.classes.fast.latencyMs.p50))} / ${f(m((x) => x.classes.fast.latencyMs.p99))}`,
-        slowCount ? `${f(m((x) => x.classes.slow.latencyMs.p50))} / ${f(m((x) => x.classes.slow.latencyMs.p99))}` : '-',
-        f(m((x) => (x.totals.deliveryRatio ?? 0) * 100), 1) + '%',
-        `${f(m((x) => x.server?.rssPeakMB), 0)} / ${f(m((x) => x.server?.rssAfterDrainMB), 0)}`,
+        slowCount && reps.some((x) => x.classes.slow.latencyMs.count)
+          ? `${f(m((x) => x.classes.slow.latencyMs.p50))} / ${f(m((x) => x.classes.slow.latencyMs.p99))}`
+          : '-',
+        delivery(reps),
+        `${f(m((x) => x.server?.rssPeakMB), 0)} / ${f(m((x) => x.server?.rssAfterDrainMB), 0)} (+${f(m((x) => x.server?.rssGrowthMB), 0)}; ` +
+          `kernel TCP ${f(m((x) => x.kernelTcpMemMB?.peak), 0)})`,
         late ? `${f(late, 0)} / ${f(m((x) => x.lateJoin.p99Ms), 0)}${missingLate ? ' (some never)' : ''}` : 'never',
         slowCount ? conv : '-',
         `${f(m((x) => x.generator.cores), 2)}${reps.some((x) => x.generator.saturated) ? ' ⚠' : ''}`,

@@ -43,7 +43,7 @@ const rooms = (duration: number): BenchPoint => ({
   drain: 10,
 });
 
-const memory = (duration: number): BenchPoint => ({
+const memory = (duration: number, mbPerSecond: number): BenchPoint => ({
   name: `memory ${duration}s, 20% held`,
   rooms: 1,
   viewersPerRoom: 50,
@@ -52,7 +52,7 @@ const memory = (duration: number): BenchPoint => ({
   slowMode: 'hold',
   duration,
   drain: 60,
-  memory: { bytesPerSecondPerStalled: 2.2 * 2 ** 20 },
+  memory: { bytesPerSecondPerStalled: mbPerSecond * 2 ** 20 },
 });
 
 const CEIL80 = { ceilingShare: 0.8 };
@@ -61,7 +61,7 @@ export function fullProfile(reps = 3): Profile {
   const points: BenchPoint[] = [];
   for (const v of [50, 200, 1000])
     for (const d of [25_000, 50_000, CEIL80]) for (const s of [0, 0.1, 0.2]) points.push(point(v, d, s, 10));
-  points.push(rooms(10), memory(60));
+  points.push(rooms(10), memory(60, 2.2));
   return { reps, calibrateViewers: [50, 200, 1000], points };
 }
 
@@ -70,12 +70,12 @@ export function quickProfile(): Profile {
     reps: 1,
     calibrateViewers: [200],
     points: [
-      point(200, 25_000, 0, 6),
-      point(200, CEIL80, 0, 6),
-      point(200, CEIL80, 0.2, 6),
-      point(1000, 25_000, 0, 6),
-      rooms(6),
-      memory(20),
+      point(200, 25_000, 0, 5),
+      point(200, CEIL80, 0, 5),
+      point(200, CEIL80, 0.2, 5),
+      point(1000, 25_000, 0, 5),
+      rooms(5),
+      memory(30, 3),
     ],
   };
 }

@@ -25,13 +25,14 @@ export function formatReport(r: LoadTestReport): string {
   for (const c of VIEWER_CLASSES) {
     const s = r.classes[c];
     if (!s.viewers) continue;
+    const l = s.latencyMs.count ? s.latencyMs : null;
     rows.push([
       c,
       `${s.connected}/${s.viewers}`,
-      f(s.latencyMs.p50),
-      f(s.latencyMs.p90),
-      f(s.latencyMs.p99),
-      f(s.latencyMs.max),
+      f(l?.p50),
+      f(l?.p90),
+      f(l?.p99),
+      f(l?.max),
       f(s.framesPerSecondPerViewer),
       String(s.messagesPerSecond),
       f(s.mbPerSecond, 2),

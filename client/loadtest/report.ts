@@ -29,6 +29,8 @@ export interface ClassReport {
   syncGaps: number;
   /** tile updates received / offered (presenter tiles after the viewer's first sync), after drain */
   deliveryRatio: number | null;
+  /** presenter tile updates after each viewer's first sync, summed over the class */
+  offeredTiles: number;
   /** offered - received - reported coalesced: updates that vanished silently */
   lostTiles: number;
   /** viewers whose final picture equals the presenter's last sent version of every tile */

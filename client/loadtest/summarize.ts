@@ -78,6 +78,7 @@ function classReport(s: RunState, cls: ViewerClass): ClassReport {
     },
     syncGaps: inWindow.syncGaps,
     deliveryRatio: offered > 0 ? round(received / offered, 4) : null,
+    offeredTiles: offered,
     lostTiles: Math.max(0, offered - received - coalesced),
     converged,
     maxDifferences,

@@ -114,7 +114,8 @@ export class Viewer {
         if (head.length < 20) return this.events.error('protocol', `viewer ${this.id}: truncated sync`);
         const seq = view.getUint32(4, true);
         const now = nowMs();
-        this.stats.record(now - view.getFloat64(8, true));
+        // the first sync closes the joiner's initial picture: its captureTs is the picture's age, not a delivery delay
+        if (this.lastSyncSeq >= 0) this.stats.record(now - view.getFloat64(8, true));
         c.syncs++;
         c.skipped = view.getUint32(16, true);
         if (this.lastSyncSeq >= 0) {
