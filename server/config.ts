@@ -33,7 +33,9 @@ export const ConfigSchema = z
     maxViewersPerRoom: int(1, 100_000).default(5000),
     maxRooms: int(1, 100_000).default(1000),
     /** (viewer x tile) updates one fan-out step may do before yielding to the event loop */
-    fanoutBudget: int(100, 10_000_000).default(20_000),
+    fanoutBudget: int(1, 10_000_000).default(20_000),
+    /** send caught-up viewers each frame as one shared Frame message instead of one message per tile */
+    batchFanout: boolish.default(false),
     idleRoomSeconds: z.coerce.number().min(1).default(600),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     recordingsDir: z.string().min(1).default('./recordings'),

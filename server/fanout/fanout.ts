@@ -22,6 +22,8 @@ export class Fanout {
     highWater: number,
     totals: SendTotals,
     private readonly onError: (err: unknown, viewer: Viewer) => void,
+    /** send caught-up viewers each frame as one shared message (clients must accept server Frame messages) */
+    private readonly batching = false,
   ) {
     this.sender = new Sender(highWater, totals);
   }
@@ -79,17 +81,7 @@ export class Fanout {
       while (this.next < list.length) {
         const viewer = list[this.next++];
         if (viewer.closed || viewer.joinedAtIngest >= frame.ingestNo) continue;
-        try {
-          const grid = viewer.grid;
-          for (let t = 0; t < frame.tiles.length; t++) grid.put(frame.tiles[t]);
-          viewer.stateIngest = frame.ingestNo;
-          viewer.stateSeq = frame.seq;
-          viewer.stateCaptureTs = frame.captureTs;
-          this.sender.drain(viewer);
-        } catch (err) {
-          this.onError(err, viewer);
-        }
-        ops += frame.tiles.length + 1;
+        ops += this.apply(viewer, frame);
         if (ops >= this.budget && (this.next < list.length || this.frames.length > 1)) {
           this.yields++;
           this.pendingStep = setImmediate(this.step);
@@ -101,6 +93,22 @@ export class Fanout {
       if (this.frames.length === 0) this.compact();
     }
   };
+
+  /** Applies one frame to one viewer; returns the work done, in (viewer x tile) updates. */
+  private apply(viewer: Viewer, frame: IngestedFrame): number {
+    try {
+      if (this.batching && this.sender.sendFrame(viewer, frame)) return 1;
+      const grid = viewer.grid;
+      for (let t = 0; t < frame.tiles.length; t++) grid.put(frame.tiles[t]);
+      viewer.stateIngest = frame.ingestNo;
+      viewer.stateSeq = frame.seq;
+      viewer.stateCaptureTs = frame.captureTs;
+      this.sender.drain(viewer);
+    } catch (err) {
+      this.onError(err, viewer);
+    }
+    return frame.tiles.length + 1;
+  }
 
   private compact(): void {
     if (this.removed === 0) return;

@@ -2,7 +2,8 @@
 // mark, then announces the consistent picture with a sync. A stalled viewer simply stops being drained; the
 // engine's next `drain` resumes it. Per viewer and frame it allocates nothing: the flush callback is made once
 // per viewer, and viewers that skipped nothing share one sync message per frame.
-import { encodeSync } from '../../shared/protocol';
+import { FRAME_HEADER_BYTES, MessageType, PROTOCOL_VERSION, encodeSync } from '../../shared/protocol';
+import type { IngestedFrame } from '../room/tile-entry';
 import type { Viewer } from './viewer';
 
 export interface SendTotals {
@@ -17,6 +18,28 @@ export class Sender {
     private readonly highWater: number,
     private readonly totals: SendTotals,
   ) {}
+
+  /**
+   * Fast path for a viewer that owes nothing: the whole frame goes out as one shared Frame message plus a sync,
+   * which is exactly what put-then-drain would send, in two sends instead of one per tile. Returns false when
+   * the viewer is not caught up (the caller then uses the grid).
+   */
+  sendFrame(viewer: Viewer, frame: IngestedFrame): boolean {
+    const conn = viewer.conn;
+    if (viewer.grid.pending > 0 || viewer.syncedIngest !== viewer.stateIngest) return false;
+    if (viewer.closed || !conn.open || conn.bufferedAmount() >= this.highWater) return false;
+    const batch = (frame.batch ??= buildBatch(frame));
+    const tileBytes = batch.byteLength - FRAME_HEADER_BYTES;
+    viewer.stateIngest = frame.ingestNo;
+    viewer.stateSeq = frame.seq;
+    viewer.stateCaptureTs = frame.captureTs;
+    viewer.pendingBatch = batch;
+    conn.cork(viewer.flush);
+    viewer.tilesSent += frame.tiles.length;
+    viewer.bytesOut += tileBytes;
+    this.totals.bytesOut += tileBytes;
+    return true;
+  }
 
   /** Call once per viewer: binds the viewer's flush so draining it never allocates a closure. */
   attach(viewer: Viewer): void {
@@ -38,6 +61,10 @@ export class Sender {
     if (viewer.pendingCursor) {
       conn.send(viewer.pendingCursor);
       viewer.pendingCursor = null;
+    }
+    if (viewer.pendingBatch) {
+      conn.send(viewer.pendingBatch);
+      viewer.pendingBatch = null;
     }
     const grid = viewer.grid;
     while (grid.pending > 0 && conn.bufferedAmount() < this.highWater) {
@@ -64,4 +91,23 @@ export class Sender {
     }
     return this.sharedSync;
   }
+}
+
+/** One copy per frame (not per viewer): header + every tile message, each already stamped with the frame's seq. */
+function buildBatch(frame: IngestedFrame): Uint8Array {
+  let bytes = FRAME_HEADER_BYTES;
+  for (const t of frame.tiles) bytes += t.message.byteLength;
+  const batch = new Uint8Array(bytes);
+  const view = new DataView(batch.buffer);
+  batch[0] = PROTOCOL_VERSION;
+  batch[1] = MessageType.Frame;
+  view.setUint32(4, frame.seq >>> 0, true);
+  view.setFloat64(8, frame.captureTs, true);
+  view.setUint16(16, frame.tiles.length, true);
+  let offset = FRAME_HEADER_BYTES;
+  for (const t of frame.tiles) {
+    batch.set(t.message, offset);
+    offset += t.message.byteLength;
+  }
+  return batch;
 }

@@ -14,6 +14,8 @@ export class Viewer {
   /** latest status and cursor messages not yet sent: latest wins, so a stalled viewer never piles them up */
   pendingStatus: Uint8Array | null = null;
   pendingCursor: Uint8Array | null = null;
+  /** a whole frame for a caught-up viewer, sent by the next flush (see Sender.sendFrame) */
+  pendingBatch: Uint8Array | null = null;
   tilesSent = 0;
   bytesOut = 0;
   syncs = 0;

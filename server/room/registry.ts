@@ -56,6 +56,7 @@ export class LocalRoomStore implements RoomStore {
         maxViewers: this.config.maxViewersPerRoom,
         highWater: this.config.viewerHighWaterBytes,
         fanoutBudget: this.config.fanoutBudget,
+        batchFanout: this.config.batchFanout,
       },
       this.log.child({ room: id }),
       (r) => this.forget(r),

@@ -28,6 +28,7 @@ export interface RoomOptions {
   maxViewers: number;
   highWater: number;
   fanoutBudget: number;
+  batchFanout: boolean;
 }
 
 export interface RoomInfo {
@@ -96,7 +97,7 @@ export class Room {
     this.fanout = new Fanout(options.fanoutBudget, options.highWater, this.totals, (err, viewer) => {
       this.log.error({ err, viewer: viewer.id }, 'viewer send failed; closing that viewer only');
       viewer.conn.close(CloseCode.InternalError, 'internal error');
-    });
+    }, options.batchFanout);
   }
 
   get id(): string {

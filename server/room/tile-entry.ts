@@ -22,6 +22,8 @@ export interface IngestedFrame {
   tiles: readonly TileEntry[];
   /** monotonically increasing per room; used to tell which viewers a frame applies to */
   ingestNo: number;
+  /** the frame's tiles as one server -> viewer Frame message, built once on first use and shared by all */
+  batch?: Uint8Array;
 }
 
 export interface GeometryChange {

@@ -34,6 +34,7 @@ export class TestClient {
         const msg = decodeMessage(new Uint8Array(data));
         this.messages.push(msg);
         if (msg.type === MessageType.Tile) this.picture.set(`${msg.col},${msg.row}`, Buffer.from(msg.payload));
+        if (msg.type === MessageType.Frame) for (const t of msg.tiles) this.picture.set(`${t.col},${t.row}`, Buffer.from(t.payload));
         if (msg.type === MessageType.Geometry) this.picture.clear();
         if (msg.type === MessageType.Sync) {
           this.syncs.push(msg.seq);
@@ -48,6 +49,13 @@ export class TestClient {
 
   of<T extends Message['type']>(type: T): Extract<Message, { type: T }>[] {
     return this.messages.filter((m): m is Extract<Message, { type: T }> => m.type === type);
+  }
+
+  /** tiles received, whether one message each or batched in Frame messages */
+  tilesReceived(): number {
+    let n = 0;
+    for (const m of this.messages) n += m.type === MessageType.Tile ? 1 : m.type === MessageType.Frame ? m.tiles.length : 0;
+    return n;
   }
 
   lastStatus() {

@@ -23,6 +23,9 @@ export class RawViewer {
       if (msg.type === MessageType.Tile) {
         this.tiles++;
         this.picture.set(`${msg.col},${msg.row}`, Buffer.from(msg.payload));
+      } else if (msg.type === MessageType.Frame) {
+        this.tiles += msg.tiles.length;
+        for (const t of msg.tiles) this.picture.set(`${t.col},${t.row}`, Buffer.from(t.payload));
       } else if (msg.type === MessageType.Sync) {
         this.syncs.push(msg.seq);
         this.skipped = msg.skipped;

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TilecastServer } from '../../server/app';
-import { MessageType, TILE_HEADER_BYTES, encodeFrame, encodeGeometry } from '../../shared/protocol';
+import { FRAME_HEADER_BYTES, MessageType, TILE_HEADER_BYTES, encodeFrame, encodeGeometry } from '../../shared/protocol';
 import { type TestClient, connect } from '../helpers/client';
 import { RawViewer } from '../helpers/raw-viewer';
 import { ENGINES, createRoom, sleep, startTestServer, waitFor, wsUrl } from '../helpers/server';
@@ -20,10 +20,15 @@ function screenshotPicture(server: TilecastServer, id: string): Map<string, Buff
   return out;
 }
 
-describe.each(ENGINES)('fan-out on %s', (engine) => {
+const MODES = ENGINES.flatMap((engine) => [
+  { engine, batchFanout: false },
+  { engine, batchFanout: true },
+]);
+
+describe.each(MODES)('fan-out on $engine (batched: $batchFanout)', ({ engine, batchFanout }) => {
   let server: TilecastServer;
   beforeAll(async () => {
-    server = await startTestServer(engine, { viewerHighWaterBytes: HIGH_WATER });
+    server = await startTestServer(engine, { viewerHighWaterBytes: HIGH_WATER, batchFanout });
   });
   afterAll(() => server.close());
 
@@ -48,6 +53,8 @@ describe.each(ENGINES)('fan-out on %s', (engine) => {
     // The fast viewer saw every frame, none coalesced, and holds exactly the ScreenShot.
     expect(fast.syncs).toEqual(Array.from({ length: FRAMES }, (_, i) => i + 1));
     expect(fast.of(MessageType.Sync).at(-1)!.skipped).toBe(0);
+    // batched: the caught-up viewer got each frame as one message; otherwise one message per tile
+    expect(fast.of(MessageType.Frame).length > 0).toBe(batchFanout);
     const truth = screenshotPicture(server, room.id);
     expect(truth.size).toBe(TILES);
     expect(fast.synced).toEqual(truth);
@@ -58,7 +65,9 @@ describe.each(ENGINES)('fan-out on %s', (engine) => {
     expect(slow).toBeDefined();
     expect(slow.pending).toBeLessThanOrEqual(TILES);
     expect(slow.gridTiles).toBe(TILES);
-    expect(slow.buffered).toBeLessThanOrEqual(HIGH_WATER + TILE_BYTES + TILE_HEADER_BYTES);
+    // one message past the high-water mark at most: a tile, or a whole frame when batched
+    const largestMessage = batchFanout ? FRAME_HEADER_BYTES + TILES * (TILE_HEADER_BYTES + TILE_BYTES) : TILE_HEADER_BYTES + TILE_BYTES;
+    expect(slow.buffered).toBeLessThanOrEqual(HIGH_WATER + largestMessage + 64);
     expect(slow.coalesced).toBeGreaterThan(0);
     const fastStats = stats.find((s) => s !== slow)!;
     expect(fastStats.coalesced).toBe(0);
@@ -69,7 +78,7 @@ describe.each(ENGINES)('fan-out on %s', (engine) => {
     await late.waitSync(FRAMES);
     const lateMs = Date.now() - joinedAt;
     expect(late.synced).toEqual(truth);
-    expect(late.of(MessageType.Tile)).toHaveLength(TILES);
+    expect(late.tilesReceived()).toBe(TILES);
     expect(lateMs).toBeLessThan(2000);
 
     // Once the stalled viewer reads again it converges to the ScreenShot and learns how much it skipped.
@@ -78,14 +87,15 @@ describe.each(ENGINES)('fan-out on %s', (engine) => {
     await sleep(50);
     expect(stalled.picture).toEqual(truth);
     expect(stalled.skipped).toBeGreaterThan(0);
-    expect(stalled.tiles).toBeLessThan(fast.of(MessageType.Tile).length);
+    expect(stalled.tiles).toBeLessThan(fast.tilesReceived());
 
     for (const c of [presenter, fast, late] as TestClient[]) await c.close();
     stalled.destroy();
   });
 
   it('a big room yields to the event loop between fan-out steps and still delivers every frame to everyone', async () => {
-    const yielding = await startTestServer(engine, { fanoutBudget: 200 });
+    // a batched viewer costs one update per frame, a grid viewer one per tile: budgets that force yields in both
+    const yielding = await startTestServer(engine, { fanoutBudget: batchFanout ? 8 : 200, batchFanout });
     try {
       const room = await createRoom(yielding);
       const presenter = await connect(wsUrl(yielding, `/ws/present/${room.id}?token=${room.presenterToken}`));

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Sender } from '../../server/fanout/sender';
 import { Viewer } from '../../server/fanout/viewer';
 import type { Connection } from '../../server/transport/types';
-import { MessageType, decodeMessage, encodeCursor, encodeStatus } from '../../shared/protocol';
+import { MessageType, decodeMessage, encodeCursor, encodeStatus, encodeTile } from '../../shared/protocol';
 
 /** A connection whose socket buffer we control: `buffered` grows with every send until the test "drains" it. */
 function fakeConn() {
@@ -90,5 +90,39 @@ describe('Sender', () => {
     for (const v of viewers) sender.drain(v);
     expect(a.sent[0]).toBe(b.sent[0]);
     expect(decodeMessage(c.sent.at(-1)!)).toMatchObject({ type: MessageType.Sync, seq: 5, skipped: 1 });
+  });
+
+  it('a caught-up viewer gets a frame as one shared message and a sync; a viewer that owes tiles does not', () => {
+    const sender = new Sender(1e6, { bytesOut: 0 });
+    const a = fakeConn();
+    const b = fakeConn();
+    const [va, vb] = [a, b].map(({ conn }, i) => {
+      const v = new Viewer(i, conn);
+      sender.attach(v);
+      v.grid.reset(4);
+      return v;
+    });
+    vb.grid.put(tile(3, 1));
+    vb.stateIngest = 1; // owes tile 3 of frame 1
+    const real = (index: number, bytes: number) => ({
+      ...tile(index, 2),
+      message: encodeTile({ col: index, row: 0, codec: 'png', payload: new Uint8Array(bytes) }, 2),
+    });
+    const frame = { seq: 2, captureTs: 5, receivedAt: 0, ingestNo: 2, tiles: [real(0, 14), real(1, 24)] };
+    expect(sender.sendFrame(va, frame)).toBe(true);
+    expect(sender.sendFrame(vb, frame)).toBe(false);
+    expect(a.sent).toHaveLength(2);
+    const batch = decodeMessage(a.sent[0]);
+    expect(batch).toMatchObject({ type: MessageType.Frame, seq: 2, captureTs: 5 });
+    expect(a.sent[0].byteLength).toBe(20 + 16 + 14 + 16 + 24);
+    expect(batch.type === MessageType.Frame && batch.tiles.map((t) => t.col)).toEqual([0, 1]);
+    expect(decodeMessage(a.sent[1])).toEqual({ type: MessageType.Sync, seq: 2, captureTs: 5, skipped: 0 });
+    expect([va.tilesSent, va.syncedIngest]).toEqual([2, 2]);
+    // the batch is built once per frame and shared
+    const c = fakeConn();
+    const vc = new Viewer(3, c.conn);
+    sender.attach(vc);
+    sender.sendFrame(vc, frame);
+    expect(c.sent[0]).toBe(a.sent[0]);
   });
 });
