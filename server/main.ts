@@ -4,6 +4,8 @@ import { startServer } from './app';
 
 try {
   const server = await startServer({ buildClient: true }, process.env, process.argv.slice(2));
+  const shown = server.config.host === '127.0.0.1' ? `http://localhost:${server.port}` : server.url;
+  console.error(`tilecast: serving ${shown} with the ${server.config.engine} engine; open it in a browser (Ctrl+C stops)`);
   const stop = async (signal: string) => {
     server.log.info({ signal }, 'shutting down');
     await server.close();
