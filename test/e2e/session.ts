@@ -26,6 +26,10 @@ export interface Session {
   room: Room;
   problems: string[];
   openViewer(name: string, opts?: { throttleKbps?: number; query?: string }): Promise<Page>;
+  /** any page of the server in a fresh context (lobby...) */
+  openPage(name: string, path: string): Promise<Page>;
+  /** every page opened through openViewer / openPage */
+  pages: Page[];
   close(): Promise<void>;
 }
 
@@ -61,8 +65,21 @@ export async function startSession(engine: 'uws' | 'ws', presenterQuery = ''): P
   watchConsole(presenter, 'presenter', problems);
   await presenter.goto(`${server.url}${room.presenterUrl}${presenterQuery}`);
 
+  const pages: Page[] = [];
+  const openPage = async (name: string, path: string) => {
+    const ctx = await browser.newContext({ viewport: { width: 1100, height: 700 } });
+    contexts.push(ctx);
+    const page = await ctx.newPage();
+    watchConsole(page, name, problems);
+    pages.push(page);
+    await page.goto(`${server.url}${path}`);
+    return page;
+  };
+
   return {
     server,
+    pages,
+    openPage,
     browser,
     context,
     content,
@@ -74,6 +91,7 @@ export async function startSession(engine: 'uws' | 'ws', presenterQuery = ''): P
       contexts.push(ctx);
       const page = await ctx.newPage();
       watchConsole(page, name, problems);
+      pages.push(page);
       if (opts.throttleKbps) {
         const cdp = await ctx.newCDPSession(page);
         await cdp.send('Network.enable');
@@ -98,8 +116,14 @@ export async function startSession(engine: 'uws' | 'ws', presenterQuery = ''): P
 }
 
 export async function startSharing(s: Session): Promise<void> {
+  await s.presenter.bringToFront();
   await s.presenter.click('#share');
-  await s.presenter.waitForFunction(() => document.body.dataset.state === 'live', null, { timeout: 15_000 });
+  try {
+    await s.presenter.waitForFunction(() => document.body.dataset.state === 'live', null, { timeout: 15_000 });
+  } catch (err) {
+    const [state, banner] = await s.presenter.evaluate(() => [document.body.dataset.state, document.getElementById('banner')?.textContent]);
+    throw new Error(`the presenter did not go live (state ${state}, banner ${JSON.stringify(banner)}): ${(err as Error).message}`);
+  }
 }
 
 export async function runAnimation(content: Page, steps: number, fps = 30): Promise<void> {

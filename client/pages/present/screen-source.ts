@@ -29,7 +29,8 @@ export async function startScreenSource(
   // The browser's own "Stop sharing" button ends the track.
   track.addEventListener('ended', onEnded, { once: true });
   preview.srcObject = stream;
-  await preview.play().catch(() => {});
+  // Not awaited: play() of a hidden element in a background tab may stay pending, and the preview is cosmetic.
+  preview.play().catch(() => {});
 
   let stopPump = () => {};
   if (typeof MediaStreamTrackProcessor === 'function') {

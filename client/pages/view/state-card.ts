@@ -26,7 +26,7 @@ export class StateCard {
     const busy = state === 'connecting' || state === 'waiting' || state === 'reconnecting' || state === 'offline';
     this.spinner.hidden = !busy;
     this.icon.hidden = busy;
-    this.icon.textContent = state === 'ended' ? '■' : '⚠';
+    this.icon.textContent = state === 'ended' ? '✓' : '!';
     this.title.textContent = TITLES[state];
     this.text.textContent =
       state === 'waiting' && !everLive

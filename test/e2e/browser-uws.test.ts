@@ -1,0 +1,109 @@
+// The main end-to-end run on the uWebSockets.js engine: a real tab captured by the presenter page, two viewers
+// (one throttled by CDP), a late joiner, the lobby, and the end of the room. Screenshots go to test-artifacts/.
+import { writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canvasShot, lastCapturedFrame, presenterSettled, viewerHistory, viewerStats, waitForPicture, waitForState } from './pictures';
+import { ARTIFACTS, type Session, runAnimation, startSession, startSharing } from './session';
+import type { Page } from 'playwright-core';
+
+/** WebP at quality 0.85 (the default) is lossy: a tile differs a little from the captured pixels. */
+const WEBP_LIMITS = { mean: 4, badFraction: 0.03 };
+const THROTTLE_KBPS = Number(process.env.E2E_THROTTLE_KBPS ?? 300);
+const STEPS = 64;
+
+describe('browser end to end (uws engine)', () => {
+  let s: Session;
+  let fast: Page;
+  let slow: Page;
+  const log = (...args: unknown[]) => console.log('[e2e uws]', ...args);
+
+  beforeAll(async () => {
+    s = await startSession('uws');
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  it('shows "waiting" to viewers that arrive before the presenter shares', async () => {
+    fast = await s.openViewer('viewer-fast');
+    slow = await s.openViewer('viewer-throttled', { throttleKbps: THROTTLE_KBPS });
+    await waitForState(fast, 'waiting');
+    await waitForState(slow, 'waiting');
+    await fast.screenshot({ path: `${ARTIFACTS}uws-viewer-waiting.png` });
+  });
+
+  it('shares a real tab; both viewers converge to the last captured frame, the throttled one with fewer frames', async () => {
+    await startSharing(s);
+    await waitForState(fast, 'live');
+    await waitForState(slow, 'live');
+    const started = Date.now();
+    await runAnimation(s.content, STEPS);
+    const animationMs = Date.now() - started;
+    const framesSent = await presenterSettled(s.presenter);
+    // Counted when the presenter has sent its last frame: the throttled viewer is still far behind then.
+    const fastAtEnd = await viewerStats(fast);
+    const slowAtEnd = await viewerStats(slow);
+    const expected = await lastCapturedFrame(s.presenter);
+    writeFileSync(`${ARTIFACTS}uws-presenter-last-frame.png`, expected);
+
+    const fastMatch = await waitForPicture(fast, expected, WEBP_LIMITS);
+    const slowMatch = await waitForPicture(slow, expected, WEBP_LIMITS, 40_000);
+    const fastStats = await viewerStats(fast);
+    const slowStats = await viewerStats(slow);
+    log(`animation ${STEPS} steps in ${animationMs} ms; presenter sent ${framesSent} frames`);
+    log(`when the presenter finished: fast viewer had ${fastAtEnd.frames} frames, throttled viewer ${slowAtEnd.frames}`);
+    log(`fast viewer: ${fastStats.frames} frames, ${(fastStats.bytes / 1024).toFixed(0)} KiB, ${fastStats.skipped} tiles skipped, diff mean ${fastMatch.diff.mean.toFixed(2)} bad ${(fastMatch.diff.badFraction * 100).toFixed(2)}% (matched after ${fastMatch.waitedMs} ms)`);
+    log(`throttled viewer (${THROTTLE_KBPS} kbit/s): ${slowStats.frames} frames, ${(slowStats.bytes / 1024).toFixed(0)} KiB, ${slowStats.skipped} tiles skipped, diff mean ${slowMatch.diff.mean.toFixed(2)} bad ${(slowMatch.diff.badFraction * 100).toFixed(2)}% (matched after ${slowMatch.waitedMs} ms)`);
+
+    await canvasShot(fast, `${ARTIFACTS}uws-viewer-fast-canvas.png`);
+    await canvasShot(slow, `${ARTIFACTS}uws-viewer-throttled-canvas.png`);
+    await fast.evaluate(() => document.getElementById('toggle-stats')!.click());
+    await fast.screenshot({ path: `${ARTIFACTS}uws-viewer-fast.png` });
+    await slow.screenshot({ path: `${ARTIFACTS}uws-viewer-throttled.png` });
+    await s.presenter.screenshot({ path: `${ARTIFACTS}uws-presenter.png` });
+
+    for (const m of [fastMatch, slowMatch]) {
+      expect(m.diff.mean).toBeLessThanOrEqual(WEBP_LIMITS.mean);
+      expect(m.diff.badFraction).toBeLessThanOrEqual(WEBP_LIMITS.badFraction);
+    }
+    expect(slowAtEnd.frames).toBeLessThan(fastAtEnd.frames);
+    expect(slowStats.frames).toBeLessThanOrEqual(fastStats.frames);
+    expect(slowStats.decodeErrors + fastStats.decodeErrors).toBe(0);
+    expect(await viewerHistory(slow)).not.toContain('error');
+    expect(await viewerHistory(slow)).not.toContain('offline');
+  });
+
+  it('a late joiner sees the full picture within 2 s', async () => {
+    const expected = await lastCapturedFrame(s.presenter);
+    const late = await s.openViewer('viewer-late');
+    const match = await waitForPicture(late, expected, WEBP_LIMITS, 5_000);
+    const firstFrameAt = (await viewerStats(late)).firstFrameAt;
+    log(`late joiner: first picture ${firstFrameAt?.toFixed(0)} ms after navigation start; diff mean ${match.diff.mean.toFixed(2)}`);
+    await late.screenshot({ path: `${ARTIFACTS}uws-viewer-late.png` });
+    expect(firstFrameAt).not.toBeNull();
+    expect(firstFrameAt!).toBeLessThan(2000);
+    expect(match.diff.mean).toBeLessThanOrEqual(WEBP_LIMITS.mean);
+  });
+
+  it('the lobby lists the live room with a thumbnail', async () => {
+    const lobby = await s.openPage('lobby', '/');
+    const card = lobby.locator(`.room-card[data-room="${s.room.id}"]`);
+    await card.waitFor({ timeout: 10_000 });
+    await card.locator('img').evaluate((img: HTMLImageElement) =>
+      img.complete && img.naturalWidth > 0 ? null : new Promise((ok, fail) => ((img.onload = ok), (img.onerror = fail))),
+    );
+    expect(await card.locator('.pill').textContent()).toBe('Live');
+    await lobby.screenshot({ path: `${ARTIFACTS}uws-lobby.png` });
+  });
+
+  it('stopping the share shows "ended" on every viewer', async () => {
+    await s.presenter.click('#stop');
+    await waitForState(s.presenter, 'ended');
+    const viewers = s.pages.filter((p) => p.url().includes('/view/'));
+    expect(viewers.length).toBe(3);
+    for (const v of viewers) await waitForState(v, 'ended');
+    await fast.screenshot({ path: `${ARTIFACTS}uws-viewer-ended.png` });
+    await s.presenter.screenshot({ path: `${ARTIFACTS}uws-presenter-ended.png` });
+    expect(s.problems).toEqual([]);
+  });
+});
