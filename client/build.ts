@@ -1,6 +1,6 @@
 // Bundles every page (client/pages/<name>/main.ts) and its workers (client/pages/<name>/*.worker.ts) into client/dist.
 // Pages are discovered by listing folders, so a new page needs no change here.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -23,8 +23,9 @@ export function clientEntryPoints(): Record<string, string> {
   return entries;
 }
 
+/** Minified by default (the viewer page loads over slow links too); source maps are linked for debugging. */
 export async function buildClient(opts: { minify?: boolean } = {}): Promise<void> {
-  await build({
+  const result = await build({
     entryPoints: clientEntryPoints(),
     outdir: distDir,
     bundle: true,
@@ -32,15 +33,24 @@ export async function buildClient(opts: { minify?: boolean } = {}): Promise<void
     platform: 'browser',
     // Pages rely on OffscreenCanvas in workers, requestVideoFrameCallback and top-level await.
     target: ['chrome111', 'firefox115', 'safari16.4'],
-    minify: opts.minify ?? false,
+    minify: opts.minify ?? true,
     sourcemap: 'linked',
     logLevel: 'warning',
     legalComments: 'none',
+    write: false,
   });
+  // Each file is replaced by a rename, so a server (or a second build running at the same time, as test files
+  // do) never serves a half-written bundle.
+  mkdirSync(distDir, { recursive: true });
+  for (const file of result.outputFiles) {
+    const temp = `${file.path}.${process.pid}.tmp`;
+    writeFileSync(temp, file.contents);
+    renameSync(temp, file.path);
+  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const started = Date.now();
-  await buildClient({ minify: process.argv.includes('--minify') });
+  await buildClient({ minify: !process.argv.includes('--no-minify') });
   console.log(`client built into ${distDir} in ${Date.now() - started} ms: ${Object.keys(clientEntryPoints()).join(', ')}`);
 }

@@ -1,7 +1,7 @@
 // Pages and assets of the browser client: client/public/<page>.html for each page route, client/public/* and
 // client/dist/* under /assets/. Names are checked against a strict pattern, so no path can leave those folders.
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HttpRequest, HttpResponse } from '../transport/types';
@@ -26,6 +26,8 @@ const CONTENT_TYPES: Record<string, string> = {
   woff2: 'font/woff2',
   txt: 'text/plain; charset=utf-8',
 };
+
+const STREAM_ABOVE_BYTES = 4 * 1024 * 1024;
 
 /** One flat file name: no slashes (plain or encoded), no leading dot, no `..`, a known extension. */
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*$/;
@@ -66,7 +68,13 @@ async function serveFile(req: HttpRequest, path: string, name: string): Promise<
     'x-content-type-options': 'nosniff',
   };
   if (req.headers['if-none-match'] === etag) return { status: 304, headers };
-  return { status: 200, headers, body: { stream: () => createReadStream(path), length: info.size } };
+  if (info.size > STREAM_ABOVE_BYTES) return { status: 200, headers, body: { stream: () => createReadStream(path), length: info.size } };
+  // Small files are read whole: one open, so a bundle replaced mid-request (a rebuild) is never served half old.
+  try {
+    return { status: 200, headers, body: new Uint8Array(await readFile(path)) };
+  } catch {
+    return null;
+  }
 }
 
 function page(file: string): Route['handler'] {
