@@ -58,7 +58,10 @@ describe('browser end to end (uws engine)', () => {
 
     await canvasShot(fast, `${ARTIFACTS}uws-viewer-fast-canvas.png`);
     await canvasShot(slow, `${ARTIFACTS}uws-viewer-throttled-canvas.png`);
-    await fast.evaluate(() => document.getElementById('toggle-stats')!.click());
+    await fast.evaluate(() => {
+      (window as unknown as { tilecastViewer: { setMode(m: string): void } }).tilecastViewer.setMode('fit');
+      document.getElementById('toggle-stats')!.click();
+    });
     await fast.screenshot({ path: `${ARTIFACTS}uws-viewer-fast.png` });
     await slow.screenshot({ path: `${ARTIFACTS}uws-viewer-throttled.png` });
     await s.presenter.screenshot({ path: `${ARTIFACTS}uws-presenter.png` });
@@ -86,14 +89,25 @@ describe('browser end to end (uws engine)', () => {
     expect(match.diff.mean).toBeLessThanOrEqual(WEBP_LIMITS.mean);
   });
 
-  it('the lobby lists the live room with a thumbnail', async () => {
+  it('the lobby creates a room with copyable links and lists the live room with a thumbnail', async () => {
     const lobby = await s.openPage('lobby', '/');
+    await lobby.fill('#room-name', 'Design review');
+    await lobby.click('#create');
+    await lobby.locator('#result').waitFor();
+    const presenterLink = await lobby.inputValue('#presenter-link');
+    const viewerLink = await lobby.inputValue('#viewer-link');
+    expect(presenterLink).toMatch(new RegExp(`^${s.server.url}/present/[\\w-]+\\?token=`));
+    expect(viewerLink).toMatch(new RegExp(`^${s.server.url}/view/[\\w-]+$`));
+    await lobby.click('#copy-viewer');
+    expect(await lobby.evaluate(() => navigator.clipboard.readText())).toBe(viewerLink);
+    expect(await lobby.textContent('#copy-viewer')).toBe('Copied');
     const card = lobby.locator(`.room-card[data-room="${s.room.id}"]`);
     await card.waitFor({ timeout: 10_000 });
     await card.locator('img').evaluate((img: HTMLImageElement) =>
       img.complete && img.naturalWidth > 0 ? null : new Promise((ok, fail) => ((img.onload = ok), (img.onerror = fail))),
     );
     expect(await card.locator('.pill').textContent()).toBe('Live');
+    await lobby.locator('.room-card').nth(1).waitFor();
     await lobby.screenshot({ path: `${ARTIFACTS}uws-lobby.png` });
   });
 

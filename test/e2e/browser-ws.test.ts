@@ -40,6 +40,15 @@ describe('browser end to end (ws engine, lossless)', () => {
     await expectViewerMatches('lossless');
   });
 
+  it("the presenter's pointer over the preview shows on the viewer", async () => {
+    const box = (await s.presenter.locator('#preview-video').boundingBox())!;
+    await s.presenter.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await s.presenter.mouse.move(box.x + box.width / 2 + 20, box.y + box.height / 2 + 10);
+    await viewer.locator('.pointer').waitFor({ state: 'visible', timeout: 5_000 });
+    await s.presenter.mouse.move(0, 0);
+    await viewer.locator('.pointer').waitFor({ state: 'hidden', timeout: 5_000 });
+  });
+
   it('the presenter reconnects by itself after a network drop, and viewers see it come back', async () => {
     await s.presenter.evaluate(() => (window as unknown as { tilecastPresenter: { drop(): void } }).tilecastPresenter.drop());
     await waitForState(s.presenter, 'offline', 5_000).catch(() => {});

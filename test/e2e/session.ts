@@ -67,7 +67,7 @@ export async function startSession(engine: 'uws' | 'ws', presenterQuery = ''): P
 
   const pages: Page[] = [];
   const openPage = async (name: string, path: string) => {
-    const ctx = await browser.newContext({ viewport: { width: 1100, height: 700 } });
+    const ctx = await browser.newContext({ viewport: { width: 1100, height: 700 }, permissions: ['clipboard-read', 'clipboard-write'] });
     contexts.push(ctx);
     const page = await ctx.newPage();
     watchConsole(page, name, problems);

@@ -1,7 +1,7 @@
 // Lobby: create a room (presenter and viewer links with copy buttons) and browse live rooms with thumbnails.
 import { $, showBanner, wireCopyButton } from '../../lib/dom';
 import { createRoom, listRooms } from './api';
-import { renderRoomCard } from './room-card';
+import { RoomCard } from './room-card';
 
 const banner = $('banner');
 const form = $<HTMLFormElement>('create-form');
@@ -38,13 +38,22 @@ form.addEventListener('submit', async (e) => {
   }
 });
 
-// Thumbnails refresh every few polls; the version in the URL defeats caches without reloading every card.
+// Thumbnails refresh every few polls (and only when new frames came in), not on every one.
 let polls = 0;
+const cards = new Map<string, RoomCard>();
 async function refreshRooms(): Promise<void> {
   try {
     const rooms = (await listRooms()).filter((r) => r.presenter !== 'ended');
     const thumbVersion = Math.floor(polls++ / 3);
-    roomsGrid.replaceChildren(...rooms.map((r) => renderRoomCard(r, thumbVersion)));
+    const seen = new Set<string>();
+    for (const room of rooms) {
+      let card = cards.get(room.id);
+      if (!card) cards.set(room.id, (card = new RoomCard(room.id)));
+      card.update(room, thumbVersion);
+      seen.add(room.id);
+    }
+    for (const id of cards.keys()) if (!seen.has(id)) cards.delete(id);
+    roomsGrid.replaceChildren(...rooms.map((r) => cards.get(r.id)!.element));
     roomsEmpty.hidden = rooms.length > 0;
     roomsCount.textContent = rooms.length ? `${rooms.length} room${rooms.length === 1 ? '' : 's'}` : '';
     if (banner.dataset.source === 'rooms') showBanner(banner, null);
