@@ -80,7 +80,7 @@ function dataResponse(req: HttpRequest, h: RecordingHandle, maxChunk: number): H
     // Streamed by the engine from the file with backpressure; no copy of the bytes is built here.
     body: {
       length,
-      stream: () => (length > 0 ? createReadStream(h.path, { start, end, highWaterMark: 1024 * 1024 }) : Readable.from([])),
+      stream: () => (length > 0 ? createReadStream(h.path, { start, end, highWaterMark: 256 * 1024 }) : Readable.from([])),
     },
   };
 }
