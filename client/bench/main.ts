@@ -13,9 +13,10 @@ import { type LoadArgs, runOne } from './run-one';
 import { SERVERS, SERVER_NAMES, type ServerName } from './servers';
 import { shuffle } from './stats';
 
-const USAGE = `usage: npm run bench -- [--quick] [--reps N] [--only TEXT] [--servers ${SERVER_NAMES.join(',')}] [--out DIR]
+const USAGE = `usage: npm run bench -- [--quick] [--reps N] [--only TEXT] [--servers ${SERVER_NAMES.join(',')}] [--duration S] [--out DIR]
   --quick     fewer points, one repetition, shorter memory stress (under 10 minutes)
-  --only      run only points whose name contains TEXT (repeatable with commas)`;
+  --only      run only points whose name contains TEXT (several with commas)
+  --duration  measured window of every point but the memory stress, in seconds`;
 
 /** Tile deliveries/s offered to calibrate the ceiling: more than the generator can take. */
 const CALIBRATION_OFFERED = 160_000;
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     servers: { type: 'string' },
     out: { type: 'string' },
+    duration: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -40,6 +42,7 @@ if (values.only) {
   const wanted = values.only.split(',');
   profile.points = profile.points.filter((p) => wanted.some((w) => p.name.includes(w)));
 }
+if (values.duration) for (const p of profile.points) if (!p.memory) p.duration = Number(values.duration);
 const servers = (values.servers?.split(',') ?? [...SERVER_NAMES]) as ServerName[];
 for (const s of servers) if (!SERVERS[s]) throw new Error(`unknown server ${s}; known: ${SERVER_NAMES.join(', ')}`);
 const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
@@ -55,7 +58,7 @@ function loadFor(p: BenchPoint, deliveriesPerSecond: number): LoadArgs & { deliv
   const rate = p.memory ? p.memory.bytesPerSecondPerStalled / content.meanTileBytes : deliveriesPerSecond / viewers;
   const fps = Math.min(30, Math.max(5, rate / 4));
   return {
-    rooms: p.rooms, viewers: p.viewersPerRoom, rate, fps, slow: p.stalled, slowMode: p.slowMode,
+    rooms: p.rooms, viewers: p.viewersPerRoom, rate, fps, slow: p.stalled, slowMode: p.slowMode, stallMs: p.stallMs, readMs: p.readMs,
     duration: p.duration, warmup: 2, drain: p.drain, late: 0.1, deliveriesPerSecond: rate * viewers,
   };
 }
@@ -72,8 +75,13 @@ const results: BenchResults = {
 
 // ceiling: raw uWS publish offered more than it (or the generator) can deliver
 if (profile.points.some((p) => typeof p.deliveries === 'object')) {
-  for (const v of profile.calibrateViewers) {
-    const calib: BenchPoint = { name: `calibrate ${v}`, rooms: 1, viewersPerRoom: v, deliveries: CALIBRATION_OFFERED, stalled: 0, slowMode: 'stall', duration: 5, drain: 3 };
+  // one calibration per viewer count that a ceiling point uses
+  const needed = new Set(profile.points.filter((p) => typeof p.deliveries === 'object').map((p) => p.viewersPerRoom * p.rooms));
+  for (const v of [...needed].sort((a, b) => a - b)) {
+    const calib: BenchPoint = {
+      name: `calibrate ${v}`, rooms: 1, viewersPerRoom: v, deliveries: CALIBRATION_OFFERED, stalled: 0,
+      slowMode: 'stall', stallMs: 0, readMs: 0, duration: 5, drain: 3,
+    };
     const out = await runOne(SERVERS['uws-publish'], { ...loadFor(calib, CALIBRATION_OFFERED), late: 0 }, path.join(outDir, 'runs', `calibrate-${v}.json`), calib.name);
     if (!out.report) throw new Error(`calibration failed: ${out.error}`);
     results.ceilings[v] = { tilesPerSecond: out.report.totals.tilesPerSecond, generatorCores: out.report.generator.cores, generatorSaturated: out.report.generator.saturated };

@@ -8,6 +8,10 @@ export interface BenchPoint {
   deliveries: number | { ceilingShare: number };
   stalled: number;
   slowMode: 'stall' | 'hold';
+  /** stall mode: ms without reading, then ms reading. Long enough that the backlog outgrows the kernel's socket
+   * buffers (a few MB per connection on loopback), or the server never feels the stall. */
+  stallMs: number;
+  readMs: number;
   duration: number;
   drain: number;
   /** the memory stress: every stalled viewer is offered at least this many bytes/s */
@@ -16,7 +20,6 @@ export interface BenchPoint {
 
 export interface Profile {
   reps: number;
-  calibrateViewers: number[];
   points: BenchPoint[];
 }
 
@@ -28,6 +31,8 @@ const point = (viewers: number, deliveries: BenchPoint['deliveries'], stalled: n
   deliveries,
   stalled,
   slowMode: 'stall',
+  stallMs: 4000,
+  readMs: 1000,
   duration,
   drain: 10,
 });
@@ -39,6 +44,8 @@ const rooms = (duration: number): BenchPoint => ({
   deliveries: 25_000,
   stalled: 0.1,
   slowMode: 'stall',
+  stallMs: 4000,
+  readMs: 1000,
   duration,
   drain: 10,
 });
@@ -50,6 +57,8 @@ const memory = (duration: number, mbPerSecond: number): BenchPoint => ({
   deliveries: 0,
   stalled: 0.2,
   slowMode: 'hold',
+  stallMs: 0,
+  readMs: 0,
   duration,
   drain: 60,
   memory: { bytesPerSecondPerStalled: mbPerSecond * 2 ** 20 },
@@ -62,13 +71,12 @@ export function fullProfile(reps = 3): Profile {
   for (const v of [50, 200, 1000])
     for (const d of [25_000, 50_000, CEIL80]) for (const s of [0, 0.1, 0.2]) points.push(point(v, d, s, 10));
   points.push(rooms(10), memory(60, 2.2));
-  return { reps, calibrateViewers: [50, 200, 1000], points };
+  return { reps, points };
 }
 
 export function quickProfile(): Profile {
   return {
     reps: 1,
-    calibrateViewers: [200],
     points: [
       point(200, 25_000, 0, 5),
       point(200, CEIL80, 0, 5),

@@ -14,6 +14,8 @@ export interface LoadArgs {
   fps: number;
   slow: number;
   slowMode: 'stall' | 'hold';
+  stallMs: number;
+  readMs: number;
   duration: number;
   warmup: number;
   drain: number;
@@ -38,7 +40,7 @@ export async function runOne(server: BenchServer, load: LoadArgs, jsonFile: stri
       '--url', proc.url, '--protocol', server.protocol, '--server-pid', String(proc.pid),
       '--rooms', String(load.rooms), '--viewers', String(load.viewers),
       '--rate', String(load.rate), '--fps', String(load.fps),
-      '--slow', String(load.slow), '--slow-mode', load.slowMode, '--stall-ms', '2000', '--read-ms', '1000',
+      '--slow', String(load.slow), '--slow-mode', load.slowMode, '--stall-ms', String(Math.max(10, load.stallMs)), '--read-ms', String(Math.max(10, load.readMs)),
       '--late', String(load.late), '--duration', String(load.duration), '--warmup', String(load.warmup),
       '--drain', String(load.drain), '--json', jsonFile, '--label', label, '--quiet',
     ];
