@@ -49,7 +49,10 @@ export interface FrameReport {
   workMs: number;
   width: number;
   height: number;
+  /** the pacer's current target rate */
   fps: number;
+  /** capture ticks skipped so far because the socket was backed up */
+  skippedTicks: number;
 }
 
 export type FromWorker =

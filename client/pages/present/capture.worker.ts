@@ -7,6 +7,7 @@ import { type Geometry, gridShape, sameGeometry } from '../../../shared/protocol
 import { changedTiles, extractTile } from '../../lib/tile-diff';
 import { type CaptureSettings, DEFAULT_SETTINGS, type FromWorker, type ToWorker } from './capture-protocol';
 import { EncoderPool } from './encoder-pool';
+import { Pacer } from './pacer';
 import { chunkTiles } from './chunk-tiles';
 
 type Source = VideoFrame | ImageBitmap;
@@ -21,8 +22,7 @@ let awaitingAck = false;
 let connected = false;
 let buffered = 0;
 let clockOffsetMs = 0;
-let lastCaptureAt = -Infinity;
-let fps = settings.maxFps;
+const pacer = new Pacer(settings);
 let keyframe = true;
 let geometry: Geometry | null = null;
 let pixels: Uint32Array | null = null;
@@ -50,8 +50,7 @@ self.addEventListener('message', (e: MessageEvent<ToWorker>) => {
       clockOffsetMs = msg.clockOffsetMs;
       if (msg.ack) {
         awaitingAck = false;
-        // Additive increase while the socket drains easily; the decrease happens on skipped ticks.
-        if (buffered < settings.highWaterBytes / 4) fps = Math.min(settings.maxFps, fps * 1.1 + 0.5);
+        pacer.sent(buffered);
       }
       schedule();
       break;
@@ -91,7 +90,7 @@ function accept(frame: Source): void {
 function applySettings(next: Partial<CaptureSettings>): void {
   const tileSizeChanged = next.tileSize !== undefined && next.tileSize !== settings.tileSize;
   settings = { ...settings, ...next };
-  fps = Math.min(Math.max(fps, settings.minFps), settings.maxFps);
+  pacer.setLimits(settings);
   if (tileSizeChanged && geometry) {
     // The pixels do not change, only the grid: resend everything on the new grid from what we hold.
     geometry = { ...geometry, tileSize: settings.tileSize };
@@ -103,20 +102,11 @@ function applySettings(next: Partial<CaptureSettings>): void {
 function schedule(): void {
   if (timer || encoding || awaitingAck || !connected) return;
   if (!pending && !(keyframe && pixels)) return;
-  const wait = lastCaptureAt + 1000 / fps - performance.now();
-  if (wait > 1) {
-    timer = setTimeout(tick, wait);
-    return;
-  }
-  if (buffered > settings.highWaterBytes) {
-    // Skip this tick rather than queue: slow down and ask the page how the socket is doing.
-    fps = Math.max(settings.minFps, fps * 0.75);
-    lastCaptureAt = performance.now();
-    post({ type: 'poll' });
-    timer = setTimeout(tick, 1000 / fps);
-    return;
-  }
-  void capture();
+  const decision = pacer.decide(performance.now(), buffered);
+  if (decision.action === 'capture') return void capture();
+  // On a skip the pending frame stays (newer ones replace it) and the page is asked how the socket is doing.
+  if (decision.action === 'skip') post({ type: 'poll' });
+  timer = setTimeout(tick, decision.ms);
 }
 
 function tick(): void {
@@ -126,7 +116,6 @@ function tick(): void {
 
 async function capture(): Promise<void> {
   encoding = true;
-  lastCaptureAt = performance.now();
   const source = pending;
   const captureTs = (source ? pendingAt : Date.now()) + clockOffsetMs;
   pending = null;
@@ -164,7 +153,7 @@ async function capture(): Promise<void> {
       {
         type: 'send',
         messages,
-        report: { seq, tiles: tiles.length, bytes, workMs: performance.now() - started, width: g.width, height: g.height, fps },
+        report: { seq, tiles: tiles.length, bytes, workMs: performance.now() - started, width: g.width, height: g.height, fps: pacer.fps, skippedTicks: pacer.skipped },
       },
       messages,
     );

@@ -49,7 +49,7 @@ wireSettings(settings, (next) => {
 
 let pageState: PageState = 'idle';
 let source: ScreenSource | null = null;
-let lastReport = { width: 0, height: 0, fps: settings.maxFps, workMs: 0 };
+let lastReport = { width: 0, height: 0, fps: settings.maxFps, workMs: 0, skippedTicks: 0 };
 const frames = new RateMeter();
 const bytes = new RateMeter();
 const tiles = new RateMeter();
@@ -186,7 +186,7 @@ setInterval(() => {
   ui.kbps.textContent = formatNumber((bytes.rate() * 8) / 1000);
   ui.tiles.textContent = f > 0 ? formatNumber(tiles.rate() / f, 1) : '0';
   ui.detail.textContent = source
-    ? `${lastReport.width}×${lastReport.height} · ${settings.tileSize} px tiles · ${settings.codec} · pacing ${Math.round(lastReport.fps)} of ${settings.maxFps} fps · encode ${Math.round(lastReport.workMs)} ms`
+    ? `${lastReport.width}×${lastReport.height} · ${settings.tileSize} px tiles · ${settings.codec} · pacing ${Math.round(lastReport.fps)} of ${settings.maxFps} fps · encode ${Math.round(lastReport.workMs)} ms${lastReport.skippedTicks ? ` · ${lastReport.skippedTicks} ticks skipped (slow link)` : ''}`
     : pageState === 'ended' ? 'Sharing ended.' : 'Not capturing.';
 }, 500);
 
