@@ -85,6 +85,11 @@ export class Downlink {
     this.socket.stop();
   }
 
+  /** Drops the connection as a network failure would (tests): it reconnects with backoff. */
+  drop(): void {
+    this.socket.drop();
+  }
+
   stats(): DownlinkStats {
     const sorted = [...this.latency].sort((a, b) => a - b);
     return {

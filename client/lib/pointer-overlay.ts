@@ -32,12 +32,13 @@ export class PointerOverlay {
       this.element.hidden = !this.visible;
       return;
     }
+    // The picture may be letterboxed inside the element (object-fit: contain).
     const box = c.getBoundingClientRect();
     const origin = parent.getBoundingClientRect();
-    const scale = box.width / c.width;
+    const scale = Math.min(box.width / c.width, box.height / c.height);
+    const left = box.left - origin.left + parent.scrollLeft + (box.width - c.width * scale) / 2;
+    const top = box.top - origin.top + parent.scrollTop + (box.height - c.height * scale) / 2;
     this.element.hidden = false;
-    this.element.style.transform = `translate(${box.left - origin.left + parent.scrollLeft + this.x * scale}px, ${
-      box.top - origin.top + parent.scrollTop + this.y * scale
-    }px)`;
+    this.element.style.transform = `translate(${left + this.x * scale}px, ${top + this.y * scale}px)`;
   }
 }

@@ -61,6 +61,15 @@ describe('browser end to end (ws engine, lossless)', () => {
     await expectViewerMatches('after-reconnect');
   });
 
+  it('a viewer that loses its connection reconnects by itself and gets the full picture again', async () => {
+    await viewer.evaluate(() => (window as unknown as { tilecastViewer: { drop(): void } }).tilecastViewer.drop());
+    await waitForState(viewer, 'live', 15_000);
+    const history = await viewerHistory(viewer);
+    log(`viewer states: ${history.join(' -> ')}`);
+    expect(history.slice(-2)).toEqual(['offline', 'live']);
+    await expectViewerMatches('after-viewer-reconnect');
+  });
+
   it('a window resize reaches the viewer as a new geometry', async () => {
     const cdp = await s.context.newCDPSession(s.content);
     const { windowId } = await cdp.send('Browser.getWindowForTarget');

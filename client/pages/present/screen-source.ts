@@ -24,7 +24,11 @@ export async function startScreenSource(
   const stream = await navigator.mediaDevices.getDisplayMedia({
     video: { frameRate: { ideal: maxFps, max: maxFps } },
     audio: false,
-  });
+    // Sharing the presenter tab itself only shows a mirror of the mirror; switching surfaces mid-share is fine
+    // (a new size simply becomes a new geometry).
+    selfBrowserSurface: 'exclude',
+    surfaceSwitching: 'include',
+  } as DisplayMediaStreamOptions);
   const track = stream.getVideoTracks()[0];
   // The browser's own "Stop sharing" button ends the track.
   track.addEventListener('ended', onEnded, { once: true });

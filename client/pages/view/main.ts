@@ -88,5 +88,6 @@ Object.assign(window, {
     stats: () => downlink.stats(),
     setMode,
     idle: () => display.idle(),
+    drop: () => downlink.drop(),
   },
 });
