@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadContent } from '../loadtest/content';
+import { classSeries, latencyChart } from '../loadtest/latency-chart';
 import { REPO_ROOT } from '../loadtest/server-process';
 import { benchMarkdown } from './markdown';
 import { type BenchPoint, fullProfile, quickProfile } from './points';
@@ -99,8 +100,23 @@ for (const p of profile.points) {
   results.points.push({ ...p, deliveriesPerSecond: load.deliveriesPerSecond, ratePerRoom: load.rate, fps: load.fps });
 }
 
+/** One chart per point: fast viewers' latency percentiles, a line per server (median run of the repetitions). */
+function charts(): void {
+  for (const p of results.points) {
+    const series = servers.flatMap((s) => {
+      const runs = results.rows.filter((x) => x.point === p.name && x.server === s && x.report?.classes.fast.latencyMs.count);
+      if (!runs.length) return [];
+      const mid = runs.map((x) => x.report!).sort((a, b) => a.classes.fast.latencyMs.p99 - b.classes.fast.latencyMs.p99)[runs.length >> 1];
+      return [classSeries(s, mid.classes.fast.latencyMs)];
+    });
+    const file = `latency-${p.name.replace(/[^A-Za-z0-9%@.-]+/g, '_')}.svg`;
+    writeFileSync(path.join(outDir, file), latencyChart(`${p.name}: fast viewers' end-to-end latency`, series));
+  }
+}
+
 const save = () => {
   results.finishedAt = new Date().toISOString();
+  charts();
   writeFileSync(path.join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(path.join(outDir, 'report.md'), `${benchMarkdown(results)}\n`);
 };

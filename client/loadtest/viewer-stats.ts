@@ -39,7 +39,8 @@ export class ClassStats {
 
   percentiles(): { count: number; p50: number; p90: number; p99: number; p999: number; max: number; mean: number } {
     const h = this.latency;
-    const ms = (us: number) => Math.round(us) / 1000;
+    // HdrHistogram reports a bucket's upper edge; never show a percentile above the true maximum
+    const ms = (us: number) => Math.round(Math.min(us, h.maxValue)) / 1000;
     if (h.totalCount === 0) return { count: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0, mean: 0 };
     return {
       count: h.totalCount,
