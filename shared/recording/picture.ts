@@ -4,9 +4,11 @@ import {
   CURSOR_BYTES,
   GEOMETRY_BYTES,
   type Geometry,
+  MessageType,
   TILE_HEADER_BYTES,
   decodeMessage,
   gridShape,
+  sameGeometry,
 } from '../protocol';
 import { FRAME_FIXED_BYTES, KEYFRAME_FIXED_BYTES, RecordType, type RecordView } from './format';
 
@@ -21,6 +23,13 @@ export interface TileRef {
   row: number;
   /** a complete Tile message (view) */
   message: Uint8Array;
+}
+
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.byteLength !== b.byteLength) return false;
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function viewOf(bytes: Uint8Array): DataView {
@@ -62,17 +71,26 @@ export class Picture {
       case RecordType.Keyframe: {
         const geometry = decodeMessage(body.subarray(0, GEOMETRY_BYTES));
         const cursor = decodeMessage(body.subarray(GEOMETRY_BYTES, GEOMETRY_BYTES + CURSOR_BYTES));
-        if (geometry.type !== 0x02 || cursor.type !== 0x03) return false;
+        if (geometry.type !== MessageType.Geometry || cursor.type !== MessageType.Cursor) return false;
+        const before = sameGeometry(this.geometry, geometry.geometry) ? this.tiles : null;
         this.geometry = geometry.geometry;
         this.cursor = { x: cursor.x, y: cursor.y, visible: cursor.visible };
         const view = viewOf(body);
         this.seq = view.getUint32(GEOMETRY_BYTES + CURSOR_BYTES, true);
         this.captureTs = view.getFloat64(GEOMETRY_BYTES + CURSOR_BYTES + 8, true);
         this.tiles = new Array(gridShape(this.geometry).tiles).fill(null);
+        const wasReset = this.reset;
+        this.reset = true; // putTiles records no damage while resetting
         this.putTiles(body, KEYFRAME_FIXED_BYTES);
-        this.reset = true;
-        this.damaged.clear();
+        this.reset = wasReset;
         this.inGap = false;
+        if (!before) {
+          this.reset = true;
+          this.damaged.clear();
+        } else {
+          // Same geometry: a keyframe in the stream mostly repeats what is on screen; only differing tiles are damage.
+          for (let i = 0; i < this.tiles.length; i++) if (!sameBytes(before[i]?.message, this.tiles[i]?.message)) this.damaged.add(i);
+        }
         return true;
       }
       case RecordType.Frame: {
@@ -85,7 +103,7 @@ export class Picture {
       }
       case RecordType.Cursor: {
         const m = decodeMessage(body);
-        if (m.type !== 0x03) return false;
+        if (m.type !== MessageType.Cursor) return false;
         this.cursor = { x: m.x, y: m.y, visible: m.visible };
         return true;
       }
