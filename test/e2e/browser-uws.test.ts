@@ -44,6 +44,10 @@ describe('browser end to end (uws engine)', () => {
     // Counted when the presenter has sent its last frame: the throttled viewer is still far behind then.
     const fastAtEnd = await viewerStats(fast);
     const slowAtEnd = await viewerStats(slow);
+    // The server's side of the same moment: what it has written into each viewer's socket.
+    const serverSide = (await (await fetch(`${s.server.url}/api/rooms/${s.room.id}/viewers`)).json()) as {
+      viewers: { bytesOut: number; syncs: number; coalesced: number; buffered: number }[];
+    };
     const expected = await lastCapturedFrame(s.presenter);
     writeFileSync(`${ARTIFACTS}uws-presenter-last-frame.png`, expected);
 
@@ -53,6 +57,7 @@ describe('browser end to end (uws engine)', () => {
     const slowStats = await viewerStats(slow);
     log(`animation ${STEPS} steps in ${animationMs} ms; presenter sent ${framesSent} frames`);
     log(`when the presenter finished: fast viewer had ${fastAtEnd.frames} frames, throttled viewer ${slowAtEnd.frames}`);
+    log(`server per viewer then: ${serverSide.viewers.map((v) => `${(v.bytesOut / 1024).toFixed(0)} KiB written, ${v.syncs} syncs, ${v.coalesced} coalesced, ${v.buffered} B buffered`).join(' | ')}`);
     log(`fast viewer: ${fastStats.frames} frames, ${(fastStats.bytes / 1024).toFixed(0)} KiB, ${fastStats.skipped} tiles skipped, diff mean ${fastMatch.diff.mean.toFixed(2)} bad ${(fastMatch.diff.badFraction * 100).toFixed(2)}% (matched after ${fastMatch.waitedMs} ms)`);
     log(`throttled viewer (${THROTTLE_KBPS} kbit/s): ${slowStats.frames} frames, ${(slowStats.bytes / 1024).toFixed(0)} KiB, ${slowStats.skipped} tiles skipped, diff mean ${slowMatch.diff.mean.toFixed(2)} bad ${(slowMatch.diff.badFraction * 100).toFixed(2)}% (matched after ${slowMatch.waitedMs} ms)`);
 
@@ -62,7 +67,7 @@ describe('browser end to end (uws engine)', () => {
       (window as unknown as { tilecastViewer: { setMode(m: string): void } }).tilecastViewer.setMode('fit');
       document.getElementById('toggle-stats')!.click();
     });
-    await fast.screenshot({ path: `${ARTIFACTS}uws-viewer-fast.png` });
+    await fast.screenshot({ path: `${ARTIFACTS}uws-viewer-fast.png`, animations: 'disabled' });
     await slow.screenshot({ path: `${ARTIFACTS}uws-viewer-throttled.png` });
     await s.presenter.screenshot({ path: `${ARTIFACTS}uws-presenter.png` });
 
