@@ -46,7 +46,7 @@ function delivery(reps: LoadTestReport[]): string {
 
 function pointTable(r: BenchResults, point: string): string {
   const lines = [
-    '| server | CPU-s/GB | vs raw publish | msg/s | MB/s | fast p50 / p99 ms | slow p50 / p99 ms | delivery | RSS peak / after drain MB (growth; kernel TCP peak) | late full picture p50 / p99 ms | stalled converged | generator cores |',
+    '| server | CPU-s/GB | vs raw publish | msg/s | MB/s | fast p50 / p99 ms | slow p50 / p99 ms | delivery | RSS peak / after drain MB (growth; kernel TCP peak) | late full picture p50 / p99 ms | stalled converged | generator cores (event-loop delay) |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const s of SERVER_NAMES) {
@@ -77,7 +77,8 @@ function pointTable(r: BenchResults, point: string): string {
           `kernel TCP ${f(m((x) => x.kernelTcpMemMB?.peak), 0)})`,
         late ? `${f(late, 0)} / ${f(m((x) => x.lateJoin.p99Ms), 0)}${missingLate ? ' (some never)' : ''}` : 'never',
         slowCount ? conv : '-',
-        `${f(m((x) => x.generator.cores), 2)}${reps.some((x) => x.generator.saturated) ? ' ⚠' : ''}`,
+        `${f(m((x) => x.generator.cores), 2)}${reps.some((x) => x.generator.saturated) ? ' ⚠' : ''} ` +
+          `(loop max ${f(m((x) => x.generator.eventLoopDelayMs?.max), 0)} ms)`,
       ].join(' | ') + ' |',
     );
   }

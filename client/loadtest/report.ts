@@ -72,7 +72,15 @@ export interface LoadTestReport {
     offeredTilesPerSecond: number;
     deliveryRatio: number | null;
   };
-  lateJoin: { count: number; withFullPicture: number; p50Ms: number | null; p99Ms: number | null; maxMs: number | null };
+  lateJoin: {
+    count: number;
+    withFullPicture: number;
+    p50Ms: number | null;
+    p99Ms: number | null;
+    maxMs: number | null;
+    /** every joiner's time to its first full picture, in join order (-1: never) */
+    timesMs: number[];
+  };
   convergence: { checked: number; converged: number; drainSeconds: number };
   server: {
     cpuSeconds: number;
@@ -85,7 +93,8 @@ export interface LoadTestReport {
     rssGrowthMB: number;
   } | null;
   kernelTcpMemMB: { start: number; peak: number; end: number } | null;
-  generator: { cpuSeconds: number; cores: number; saturated: boolean };
+  /** the load generator itself; a long event-loop delay means its own stalls are inside the latency figures */
+  generator: { cpuSeconds: number; cores: number; saturated: boolean; eventLoopDelayMs: { p99: number; max: number } };
   errors: { total: number; byKind: Record<string, number>; samples: string[] };
   timeline: { t: number; messagesPerSecond: number; serverCores: number | null; serverRssMB: number | null; tcpMemMB: number | null }[];
 }

@@ -1,5 +1,6 @@
 // One load-test run: content ahead of time, target, presenters, viewers (slow ones and late joiners), a measured
 // window, a drain in which slow viewers read again, then the report.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadContent } from './content';
 import { ErrorLog, TargetError } from './errors';
 import { type FrameSource, RateSource, TimelineSource } from './frame-source';
@@ -86,6 +87,8 @@ export async function runLoadTest(o: LoadTestOptions, showProgress = false): Pro
     const windowStart = sampler.sample();
     sampler.armed = true;
     const selfCpuStart = selfCpuSeconds();
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
     const countersAtStart = viewers.map((v) => ({ ...v.counters }));
     for (const s of VIEWER_CLASSES) stats[s].recording = true;
     for (const v of viewers) {
@@ -113,6 +116,7 @@ export async function runLoadTest(o: LoadTestOptions, showProgress = false): Pro
     const windowEnd = sampler.sample();
     sampler.armed = false;
     const selfCpuEnd = selfCpuSeconds();
+    loopDelay.disable();
     for (const s of VIEWER_CLASSES) stats[s].recording = false;
     const countersAtEnd = viewers.map((v) => ({ ...v.counters }));
     for (const p of presenters) p.stop();
@@ -141,6 +145,7 @@ export async function runLoadTest(o: LoadTestOptions, showProgress = false): Pro
       o, startedAt, target, content, protocolName: protocol.name, presenters, viewers, stats, errors, sampler,
       windowStart, windowEnd, countersAtStart, countersAtEnd, selfCpu: selfCpuEnd - selfCpuStart, afterDrain, drainSeconds,
       windowSeconds: (windowEnd.at - windowStart.at) / 1000,
+      loopDelay,
     };
     return summarize(state);
   } finally {

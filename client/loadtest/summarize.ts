@@ -1,6 +1,7 @@
 // Turns the raw state of a finished run into the report: per-class rates from window snapshots, delivery and
 // convergence after the drain, server CPU per delivered GB, generator load.
 import os from 'node:os';
+import type { IntervalHistogram } from 'node:perf_hooks';
 import * as hdr from 'hdr-histogram-js';
 import type { Content } from './content';
 import type { ErrorLog } from './errors';
@@ -32,6 +33,8 @@ export interface RunState {
   afterDrain: ProcSample | null;
   drainSeconds: number;
   windowSeconds: number;
+  /** the generator's event-loop delay over the window */
+  loopDelay: IntervalHistogram;
 }
 
 const MB = 2 ** 20;
@@ -177,6 +180,7 @@ export function summarize(s: RunState): LoadTestReport {
       p50Ms: lateTimes.totalCount ? lateTimes.getValueAtPercentile(50) : null,
       p99Ms: lateTimes.totalCount ? lateTimes.getValueAtPercentile(99) : null,
       maxMs: lateTimes.totalCount ? lateTimes.maxValue : null,
+      timesMs: late.map((v) => Math.round(v.firstFullPictureMs)),
     },
     convergence: {
       checked: checked.length,
@@ -185,7 +189,12 @@ export function summarize(s: RunState): LoadTestReport {
     },
     server,
     kernelTcpMemMB: tcp,
-    generator: { cpuSeconds: round(s.selfCpu), cores: round(s.selfCpu / secs, 3), saturated: s.selfCpu / secs > GENERATOR_SATURATION },
+    generator: {
+      cpuSeconds: round(s.selfCpu),
+      cores: round(s.selfCpu / secs, 3),
+      saturated: s.selfCpu / secs > GENERATOR_SATURATION,
+      eventLoopDelayMs: { p99: round(s.loopDelay.percentile(99) / 1e6, 1), max: round(s.loopDelay.max / 1e6, 1) },
+    },
     errors: { total: s.errors.total, byKind: s.errors.byKind, samples: s.errors.samples },
     timeline: samples.slice(1).map((x, i) => {
       const prev = samples[i];
