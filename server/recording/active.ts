@@ -2,6 +2,7 @@
 // their durable end instead of scanning a file that is still growing.
 import type { RecordingHeader } from '../../shared/recording/format';
 import type { KeyframeIndex } from './keyframe-index';
+import type { RecorderStats } from './recorder';
 
 export interface LiveRecording {
   readonly id: string;
@@ -17,6 +18,7 @@ export interface LiveRecording {
   readonly gaps: number;
   /** resolves once the file is finished and closed */
   readonly finished: Promise<void>;
+  stats(): RecorderStats;
 }
 
 export const activeRecordings = new Map<string, LiveRecording>();

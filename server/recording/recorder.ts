@@ -1,7 +1,7 @@
 // A room observer that appends the room's stream to a recording file: keyframes every K seconds and at every
 // geometry change, frames and cursor moves in between. Lossless while the disk keeps up; when the bounded queue
 // is full it drops records, and resumes with a gap record and a fresh keyframe.
-import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { type Geometry, encodeCursor, encodeGeometry } from '../../shared/protocol';
 import {
@@ -27,6 +27,7 @@ import { type LiveRecording, activeRecordings } from './active';
 import { FileWriter } from './file-writer';
 import { KeyframeIndex } from './keyframe-index';
 import { newRecordingId, recordingPath } from './recording-id';
+import { releaseWriterLock, takeWriterLock } from './writer-lock';
 
 export interface RecorderOptions {
   keyframeIntervalSeconds?: number;
@@ -98,10 +99,12 @@ export function createRecorder(dir: string, roomId: string, options: RecorderOpt
   mkdirSync(path.dirname(file), { recursive: true });
   const fd = openSync(file, 'wx', 0o640);
   try {
+    takeWriterLock(file);
     writeSync(fd, headerBytes);
     fsyncSync(fd);
   } catch (err) {
     closeSync(fd);
+    unlinkSync(file); // ours: created exclusively just above
     throw err;
   }
   return new FileRecorder(fd, file, header, headerBytes.byteLength, settings, log.child({ recording: id, room: roomId }));
@@ -286,6 +289,7 @@ class FileRecorder implements Recorder, LiveRecording {
       this.log.info({ ...this.stats(), reason }, 'recording finished');
     } finally {
       activeRecordings.delete(this.path);
+      await releaseWriterLock(this.path);
       this.resolveFinished();
     }
   }

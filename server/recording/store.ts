@@ -7,9 +7,10 @@ import type { Logger } from '../log';
 import { activeRecordings, type LiveRecording } from './active';
 import { BadRecordingIdError, RecordingBusyError, RecordingNotFoundError } from './errors';
 import type { KeyframeIndex } from './keyframe-index';
-import { type Recorder, type RecorderOptions, createRecorder } from './recorder';
+import { type Recorder, type RecorderOptions, type RecorderStats, createRecorder } from './recorder';
 import { type FileState, openRecordingFile } from './recording-file';
 import { idFromFileName, isRecordingId, recordingPath } from './recording-id';
+import { releaseWriterLock, writtenElsewhere } from './writer-lock';
 
 /** What readers see of one recording; for one in progress, a snapshot at its durable end. */
 export interface RecordingHandle {
@@ -29,6 +30,8 @@ export interface RecordingHandle {
   keyframes: number;
   index: KeyframeIndex;
   recovered: FileState['recovered'];
+  /** the recorder's own figures, for a recording this process is writing */
+  live: RecorderStats | null;
 }
 
 export interface Seek {
@@ -60,6 +63,8 @@ export interface RecordingInfo {
   dataEnd: number;
   /** set when opening had to rebuild the index (the writer was killed): how many torn bytes were cut, and why */
   recovered: FileState['recovered'];
+  /** recorder figures while in progress here: pending bytes, gaps, dropped records */
+  live: RecorderStats | null;
 }
 
 export function recordingInfo(h: RecordingHandle): RecordingInfo {
@@ -77,6 +82,7 @@ export function recordingInfo(h: RecordingHandle): RecordingInfo {
     dataStart: h.dataStart,
     dataEnd: h.dataEnd,
     recovered: h.recovered,
+    live: h.live,
   };
 }
 
@@ -95,6 +101,7 @@ function liveHandle(live: LiveRecording): RecordingHandle {
     keyframes: live.index.countBefore(end),
     index: live.index,
     recovered: null,
+    live: live.stats(),
   };
 }
 
@@ -131,13 +138,15 @@ export class RecordingStore {
     }
     const cached = this.cache.get(id);
     if (cached && cached.size === st.size && cached.mtimeMs === st.mtimeMs) return cached.handle;
-    // One open per file at a time: a crashed file is repaired once, not by every concurrent request.
-    const handle = openRecordingFile(file, id, this.log).then(
+    // One open per file at a time: a crashed file is repaired once, not by every concurrent request. A file another
+    // live process is writing is only read (never cut or indexed), and such a handle is good for one request.
+    const elsewhere = await writtenElsewhere(file);
+    const handle = openRecordingFile(file, id, this.log, !elsewhere).then(
       (s): RecordingHandle => ({
         id,
         path: file,
         header: s.header,
-        inProgress: false,
+        inProgress: elsewhere,
         size: s.size,
         dataStart: s.dataStart,
         dataEnd: s.dataEnd,
@@ -146,14 +155,16 @@ export class RecordingStore {
         keyframes: s.index.count,
         index: s.index,
         recovered: s.recovered,
+        live: null,
       }),
     );
     const entry = { size: st.size, mtimeMs: st.mtimeMs, handle };
-    this.cache.set(id, entry);
+    if (!elsewhere) this.cache.set(id, entry);
     try {
       const h = await handle;
       // A repair changed the file: remember its new size and time so the next open is a cache hit.
-      if (h.recovered) {
+      if (h.recovered && !elsewhere) {
+        await releaseWriterLock(file);
         const after = await stat(file);
         entry.size = after.size;
         entry.mtimeMs = after.mtimeMs;
@@ -194,9 +205,10 @@ export class RecordingStore {
   /** Deletes a finished recording; one still being written is refused (end the room first). */
   async delete(id: string): Promise<void> {
     const file = this.pathOf(id);
-    if (activeRecordings.has(file)) throw new RecordingBusyError(id);
+    if (activeRecordings.has(file) || (await writtenElsewhere(file))) throw new RecordingBusyError(id);
     try {
       await rm(file);
+      await releaseWriterLock(file);
     } catch {
       throw new RecordingNotFoundError(id);
     }

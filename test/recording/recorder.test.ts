@@ -1,5 +1,6 @@
 // The recorder and store without a server: a synthetic room drives the observer hooks with controlled times.
 import { mkdtemp, readFile, rm, stat, writeFile, appendFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
@@ -151,6 +152,40 @@ describe('crash recovery', () => {
     expect(again.recovered).toBeNull();
     expect(again.keyframes).toBe(20);
     expect(again.durationMs).toBe(20_000);
+  });
+});
+
+describe('a file another live process is writing', () => {
+  test('is read without being cut or indexed, cannot be deleted, and is repaired once that process is gone', async () => {
+    const session = await buildSession(50, 100);
+    const recorder = store.record('room-g', { keyframeIntervalSeconds: 1, flushMs: 20 });
+    play(recorder, session);
+    await new Promise((r) => setTimeout(r, 100));
+    const bytes = await readFile(recorder.path);
+    recorder.ended?.('test');
+    await recorder.finished;
+    // A copy without end/index, "locked" by a live process that is not this one.
+    const otherId = recorder.id.slice(0, -1) + (recorder.id.endsWith('q') ? 'p' : 'q');
+    const file = path.join(dir, `${otherId}.tcrec`);
+    await writeFile(file, bytes, { flag: 'wx' });
+    const other = spawn('sleep', ['30']);
+    await writeFile(`${file}.lock`, String(other.pid));
+    try {
+      const h = await store.open(otherId);
+      expect(h.inProgress).toBe(true);
+      expect(h.keyframes).toBe(5);
+      expect((await stat(file)).size).toBe(bytes.byteLength);
+      await expect(store.delete(otherId)).rejects.toThrow(/still being written/);
+    } finally {
+      other.kill('SIGKILL');
+      await new Promise((r) => other.once('exit', r));
+    }
+    const h = await store.open(otherId);
+    expect(h.inProgress).toBe(false);
+    expect(h.recovered?.reason).toBe('no end record');
+    expect((await stat(file)).size).toBeGreaterThan(bytes.byteLength);
+    await expect(stat(`${file}.lock`)).rejects.toThrow();
+    await store.delete(otherId);
   });
 });
 

@@ -1,6 +1,6 @@
 // The replay page in Chromium: jump to timecodes and compare the canvas with the known frame, play to the end,
 // show timecode errors and hover previews.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -13,6 +13,7 @@ import { parseTimecode } from '../../shared/timecode';
 import { connect } from '../helpers/client';
 import { sleep, startTestServer, wsUrl, createRoom } from '../helpers/server';
 import { launchBrowser, watchConsole } from '../e2e/browser';
+import { ARTIFACTS } from '../e2e/session';
 import { GEOMETRY_A, type KnownFrame, buildSession, expectedPixels, frameMessage, rgbOf } from './synthetic';
 
 let server: TilecastServer;
@@ -26,6 +27,7 @@ const problems: string[] = [];
 
 beforeAll(async () => {
   await buildClient();
+  await mkdir(ARTIFACTS, { recursive: true });
   dir = await mkdtemp(path.join(tmpdir(), 'tilecast-replay-page-'));
   server = await startTestServer('uws', { recordingsDir: dir, keyframeIntervalSeconds: 0.5, recordingFlushMs: 50 });
   session = await buildSession(100, 25);
@@ -124,6 +126,7 @@ describe('replay page', () => {
     // The picture is 72 px wide: the preview is never upscaled.
     expect(await page.evaluate(() => (document.getElementById('hover-image') as HTMLImageElement).naturalWidth)).toBe(72);
     expect(await page.textContent('#hover-label')).toMatch(/^00:00:0\d:\d\d$/);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'replay-page.png') });
   });
 
   it('had no console errors', () => {
