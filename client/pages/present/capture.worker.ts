@@ -25,7 +25,10 @@ let clockOffsetMs = 0;
 const pacer = new Pacer(settings);
 let keyframe = true;
 let geometry: Geometry | null = null;
+/** the last frame read from the source */
 let pixels: Uint32Array | null = null;
+/** the pixels as of the last frame sent, to diff the next one against */
+let previous: Uint32Array | null = null;
 let canvas: OffscreenCanvas | null = null;
 let seq = 0;
 let timer: ReturnType<typeof setTimeout> | null = null;
@@ -62,6 +65,8 @@ self.addEventListener('message', (e: MessageEvent<ToWorker>) => {
       void snapshot(msg.id);
       break;
     case 'stop':
+      if (timer) clearTimeout(timer);
+      timer = null;
       void reader?.cancel();
       pending?.close();
       pending = null;
@@ -158,15 +163,14 @@ async function capture(): Promise<void> {
       messages,
     );
   } catch (err) {
+    // The changed tiles were never sent although `previous` says so: resend everything next time.
+    keyframe = true;
     post({ type: 'error', message: (err as Error).message ?? String(err) });
   } finally {
     encoding = false;
     schedule();
   }
 }
-
-/** the pixels of the last frame sent, to diff the next one against */
-let previous: Uint32Array | null = null;
 
 function readPixels(source: Source): void {
   const sourceWidth = 'displayWidth' in source ? source.displayWidth : source.width;

@@ -1,6 +1,7 @@
 // Presenter page: wires screen source -> capture worker (tiles, diff, encode, pacing) -> uplink, plus the UI.
 import { $, formatNumber, setPill, showBanner, wireCopyButton } from '../../lib/dom';
 import { RateMeter } from '../../lib/rate-meter';
+import { fetchRoomName } from '../../lib/room-name';
 import { roomFromPath, tokenFromQuery } from '../../lib/urls';
 import { type CaptureSettings, DEFAULT_SETTINGS, type FromWorker, type ToWorker } from './capture-protocol';
 import { trackPointer } from './pointer-tracker';
@@ -35,6 +36,11 @@ const ui = {
 
 $('room-name').textContent = `Room ${room}`;
 document.title = `Present ${room} · tilecast`;
+void fetchRoomName(room).then((name) => {
+  if (!name) return;
+  $('room-name').textContent = name;
+  document.title = `Presenting ${name} · tilecast`;
+});
 ui.viewerLink.value = viewerLink;
 wireCopyButton($<HTMLButtonElement>('copy-viewer'), () => viewerLink);
 
@@ -58,8 +64,13 @@ const snapshots = new Map<number, (blob: Blob | null) => void>();
 const uplink = new Uplink(room, token ?? '', {
   state: (state, detail) => onLinkState(state, detail),
   welcome: (msg) => {
-    settings = { ...settings, ...msg.limits, maxTileBytes: Math.min(msg.limits.maxTileBytes, settings.maxTileBytes) };
-    post({ type: 'settings', settings: { ...msg.limits } });
+    const limits = {
+      maxMessageBytes: msg.limits.maxMessageBytes,
+      maxTilesPerFrame: msg.limits.maxTilesPerFrame,
+      maxTileBytes: Math.min(msg.limits.maxTileBytes, DEFAULT_SETTINGS.maxTileBytes),
+    };
+    settings = { ...settings, ...limits };
+    post({ type: 'settings', settings: limits });
     // Every new connection starts from a full picture, resumed or not: cheap, and never leaves a viewer stale.
     post({ type: 'keyframe' });
     reportLink();
@@ -74,14 +85,19 @@ function reportLink(ack = false): void {
 worker.addEventListener('message', (e: MessageEvent<FromWorker>) => {
   const msg = e.data;
   switch (msg.type) {
-    case 'send':
-      for (const m of msg.messages) uplink.send(m);
-      frames.add();
-      tiles.add(msg.report.tiles);
-      bytes.add(msg.report.bytes);
+    case 'send': {
+      // A frame lost to a closed socket is harmless: every new connection starts with a keyframe.
+      let sent = true;
+      for (const m of msg.messages) sent = uplink.send(m) && sent;
+      if (sent) {
+        frames.add();
+        tiles.add(msg.report.tiles);
+        bytes.add(msg.report.bytes);
+      }
       lastReport = msg.report;
       reportLink(true);
       break;
+    }
     case 'poll':
       reportLink();
       break;

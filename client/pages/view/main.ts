@@ -3,6 +3,7 @@ import { Display } from '../../lib/display';
 import { $, setPill } from '../../lib/dom';
 import { Downlink, type ViewerState } from '../../lib/downlink';
 import { PointerOverlay } from '../../lib/pointer-overlay';
+import { fetchRoomName } from '../../lib/room-name';
 import { roomFromPath, tokenFromQuery } from '../../lib/urls';
 import { StateCard } from './state-card';
 import { StatsOverlay } from './stats-overlay';
@@ -14,6 +15,11 @@ const pill = $('state-pill');
 const viewersLabel = $('viewers');
 $('room-name').textContent = `Room ${room}`;
 document.title = `Watch ${room} · tilecast`;
+void fetchRoomName(room).then((name) => {
+  if (!name) return;
+  $('room-name').textContent = name;
+  document.title = `${name} · tilecast`;
+});
 
 const display = new Display(canvas);
 const pointer = new PointerOverlay(canvas, $('canvas-wrap'));
