@@ -4,7 +4,7 @@ import { recordingRoutes } from './http/recordings-api';
 import { allRoutes } from './http/routes';
 import { createRouter } from './http/router';
 import { type Logger, createLogger } from './log';
-import { RecordingStore } from './recording';
+import { RecordingStore, recordRoom } from './recording';
 import { LocalRoomStore } from './room/registry';
 import { TokenSigner } from './room/tokens';
 import { createSocketHandlers } from './sockets/handlers';
@@ -41,10 +41,8 @@ export async function startServer(options: StartOptions = {}, env: NodeJS.Proces
   const tokens = new TokenSigner(config.secret);
   const recordings = new RecordingStore(config.recordingsDir, log);
   rooms.onCreate = (room) => {
-    if (!room.options.record) return;
-    const recorder = recordings.record(room.id, { keyframeIntervalSeconds: config.keyframeIntervalSeconds, flushMs: config.recordingFlushMs });
-    room.recordingId = recorder.id;
-    room.addObserver(recorder);
+    if (room.options.record)
+      recordRoom(recordings, room, { keyframeIntervalSeconds: config.keyframeIntervalSeconds, flushMs: config.recordingFlushMs });
   };
   const transportOptions: TransportOptions<ConnContext> = {
     sockets: createSocketHandlers({ config, rooms, tokens, log }),

@@ -1,7 +1,7 @@
 // A room observer that appends the room's stream to a recording file: keyframes every K seconds and at every
 // geometry change, frames and cursor moves in between. Lossless while the disk keeps up; when the bounded queue
 // is full it drops records, and resumes with a gap record and a fresh keyframe.
-import { closeSync, fsyncSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { type Geometry, encodeCursor, encodeGeometry } from '../../shared/protocol';
 import {
@@ -100,8 +100,7 @@ export function createRecorder(dir: string, roomId: string, options: RecorderOpt
   const fd = openSync(file, 'wx', 0o640);
   try {
     takeWriterLock(file);
-    writeSync(fd, headerBytes);
-    fsyncSync(fd);
+    writeSync(fd, headerBytes); // made durable by the first flush's fdatasync
   } catch (err) {
     closeSync(fd);
     unlinkSync(file); // ours: created exclusively just above

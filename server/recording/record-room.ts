@@ -1,0 +1,33 @@
+// Starts recording a room: the recorder becomes one of its observers and its id the room's `recording`.
+// If the file cannot be created the room is ended and the caller gets a clear error, not a room that silently
+// does not record.
+import { CloseCode } from '../../shared/protocol';
+import { TilecastError } from '../errors';
+import type { RoomObserver } from '../room/observer';
+import type { RecorderOptions } from './recorder';
+import type { RecordingStore } from './store';
+
+export interface RecordableRoom {
+  readonly id: string;
+  recordingId: string | null;
+  addObserver(observer: RoomObserver): void;
+  end(reason: string): void;
+}
+
+export class RecordingFailedError extends TilecastError {
+  constructor(message: string) {
+    super('RECORDING_FAILED', message, CloseCode.InternalError, 503);
+  }
+}
+
+export function recordRoom(store: RecordingStore, room: RecordableRoom, options: RecorderOptions): string {
+  try {
+    const recorder = store.record(room.id, options);
+    room.recordingId = recorder.id;
+    room.addObserver(recorder);
+    return recorder.id;
+  } catch (err) {
+    room.end('recording could not start');
+    throw new RecordingFailedError(`recording could not start in ${store.dir}: ${(err as Error).message}`);
+  }
+}
