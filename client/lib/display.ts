@@ -1,7 +1,7 @@
 // Owns the visible canvas. Tiles decode in parallel but are drawn onto a back buffer strictly in the order they
 // arrived; the visible canvas changes only at sync(), by copying the damaged rectangles (noVNC's display model).
 import type { CodecName } from '../../shared/protocol/constants';
-import { type Geometry, gridShape, tileRect } from '../../shared/protocol/geometry';
+import { type Geometry, gridShape, sameGeometry, tileRect } from '../../shared/protocol/geometry';
 import { decodeTile } from './tile-decoder';
 
 export interface Commit {
@@ -46,9 +46,13 @@ export class Display {
     return this.queued;
   }
 
-  /** A new geometry resets both buffers; it takes effect after everything queued before it. */
+  /**
+   * A new geometry resets both buffers; it takes effect after everything queued before it. The same geometry
+   * again (a reconnect) keeps the picture: the full set of tiles that follows overwrites it, so nothing flashes.
+   */
   setGeometry(g: Geometry): void {
     this.enqueue(async () => {
+      if (sameGeometry(this.geometry, g)) return;
       this.geometry = { ...g };
       this.damage = [];
       this.pendingTiles = 0;

@@ -32,7 +32,12 @@ export interface DownlinkStats {
   decodeErrors: number;
   /** performance.now() of the first picture shown (page-load relative), for late-join timing */
   firstFrameAt: number | null;
+  /** times this viewer skipped a backlog by rejoining at the live picture */
+  resyncs: number;
 }
+
+/** A viewer this far behind the presenter drops its backlog and rejoins at the live picture (see below). */
+const DEFAULT_MAX_LAG_MS = 4000;
 
 const FINAL_CODES: number[] = [CloseCode.Normal, CloseCode.Unauthorized, CloseCode.RoomNotFound, CloseCode.UnsupportedVersion];
 
@@ -48,6 +53,9 @@ export class Downlink {
   private pingTimer: ReturnType<typeof setInterval> | null = null;
   private counters = { frames: 0, tiles: 0, skipped: 0, decodeErrors: 0 };
   private firstFrameAt: number | null = null;
+  private lateCommits = 0;
+  private lastResyncAt = -Infinity;
+  private resyncs = 0;
   /** every state this viewer went through, in order (tests, debugging) */
   readonly history: ViewerState[] = [];
 
@@ -56,13 +64,16 @@ export class Downlink {
     token: string | null,
     private readonly display: Display,
     private readonly on: DownlinkEvents,
+    private readonly maxLagMs = DEFAULT_MAX_LAG_MS,
   ) {
     display.onCommit = (c) => {
       this.counters.frames++;
       this.firstFrameAt ??= performance.now();
       this.fps.add();
-      this.latency.push(this.clock.now() - c.captureTs);
+      const lag = this.clock.now() - c.captureTs;
+      this.latency.push(lag);
       if (this.latency.length > 30) this.latency.shift();
+      this.watchLag(lag);
     };
     display.onDecodeError = () => this.counters.decodeErrors++;
     const query = token ? `?token=${encodeURIComponent(token)}` : '';
@@ -90,6 +101,20 @@ export class Downlink {
     this.socket.drop();
   }
 
+  /**
+   * On a slow link the operating system's socket buffers (megabytes on a fast LAN or loopback) can hold seconds of
+   * stale frames that the server no longer sees as backpressure. Past `maxLagMs` behind, reconnecting is cheaper
+   * than draining them: the server answers a new viewer with the current picture only.
+   */
+  private watchLag(lag: number): void {
+    this.lateCommits = lag > this.maxLagMs ? this.lateCommits + 1 : 0;
+    if (this.lateCommits < 2 || this.state !== 'live' || performance.now() - this.lastResyncAt < 10_000) return;
+    this.lateCommits = 0;
+    this.lastResyncAt = performance.now();
+    this.resyncs++;
+    this.socket.reconnectNow();
+  }
+
   stats(): DownlinkStats {
     const sorted = [...this.latency].sort((a, b) => a - b);
     return {
@@ -103,6 +128,7 @@ export class Downlink {
       backlog: this.display.backlog,
       decodeErrors: this.counters.decodeErrors,
       firstFrameAt: this.firstFrameAt,
+      resyncs: this.resyncs,
     };
   }
 

@@ -44,7 +44,10 @@ export class ReconnectingSocket {
       this.attempt = 0;
       this.on.open();
     };
-    ws.onmessage = (e) => this.on.message(e.data as ArrayBuffer | string);
+    // A replaced socket (reconnectNow) may still deliver what was already queued: ignore it.
+    ws.onmessage = (e) => {
+      if (this.ws === ws) this.on.message(e.data as ArrayBuffer | string);
+    };
     // onerror is always followed by onclose, which carries the useful information.
     ws.onerror = () => {};
     ws.onclose = (e) => {
@@ -74,6 +77,16 @@ export class ReconnectingSocket {
     this.timer = null;
     const ws = this.ws;
     if (ws && ws.readyState <= WebSocket.OPEN) ws.close(code, reason);
+  }
+
+  /** Replaces the connection at once, without a close event or backoff (a viewer skipping its backlog). */
+  reconnectNow(): void {
+    const old = this.ws;
+    this.ws = null;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (old && old.readyState <= WebSocket.OPEN) old.close(4998, 'resync');
+    this.connect();
   }
 
   /** Drops the current connection as a network failure would (tests, "reconnect now"). */

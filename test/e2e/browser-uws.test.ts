@@ -18,8 +18,7 @@ describe('browser end to end (uws engine)', () => {
   const log = (...args: unknown[]) => console.log('[e2e uws]', ...args);
 
   beforeAll(async () => {
-    // A 12 fps cap bounds the bytes the throttled viewer must drain, whatever the machine's speed.
-    s = await startSession('uws', '&fps=12');
+    s = await startSession('uws');
   });
   afterAll(async () => {
     await s?.close();
@@ -33,6 +32,8 @@ describe('browser end to end (uws engine)', () => {
     await fast.screenshot({ path: `${ARTIFACTS}uws-viewer-waiting.png` });
   });
 
+  // The throttled viewer's backlog sits in kernel socket buffers the server cannot see (it logs 0 bytes buffered),
+  // so the viewer itself notices it is seconds behind and rejoins at the live picture ("catch-up").
   it('shares a real tab; both viewers converge to the last captured frame, the throttled one with fewer frames', async () => {
     await startSharing(s);
     await waitForState(fast, 'live');
@@ -59,7 +60,7 @@ describe('browser end to end (uws engine)', () => {
     log(`when the presenter finished: fast viewer had ${fastAtEnd.frames} frames, throttled viewer ${slowAtEnd.frames}`);
     log(`server per viewer then: ${serverSide.viewers.map((v) => `${(v.bytesOut / 1024).toFixed(0)} KiB written, ${v.syncs} syncs, ${v.coalesced} coalesced, ${v.buffered} B buffered`).join(' | ')}`);
     log(`fast viewer: ${fastStats.frames} frames, ${(fastStats.bytes / 1024).toFixed(0)} KiB, ${fastStats.skipped} tiles skipped, diff mean ${fastMatch.diff.mean.toFixed(2)} bad ${(fastMatch.diff.badFraction * 100).toFixed(2)}% (matched after ${fastMatch.waitedMs} ms)`);
-    log(`throttled viewer (${THROTTLE_KBPS} kbit/s): ${slowStats.frames} frames, ${(slowStats.bytes / 1024).toFixed(0)} KiB, ${slowStats.skipped} tiles skipped, diff mean ${slowMatch.diff.mean.toFixed(2)} bad ${(slowMatch.diff.badFraction * 100).toFixed(2)}% (matched after ${slowMatch.waitedMs} ms)`);
+    log(`throttled viewer (${THROTTLE_KBPS} kbit/s): ${slowStats.frames} frames, ${(slowStats.bytes / 1024).toFixed(0)} KiB, ${slowStats.skipped} tiles skipped, ${slowStats.resyncs} catch-ups, diff mean ${slowMatch.diff.mean.toFixed(2)} bad ${(slowMatch.diff.badFraction * 100).toFixed(2)}% (matched after ${slowMatch.waitedMs} ms)`);
 
     await canvasShot(fast, `${ARTIFACTS}uws-viewer-fast-canvas.png`);
     await canvasShot(slow, `${ARTIFACTS}uws-viewer-throttled-canvas.png`);
@@ -76,7 +77,7 @@ describe('browser end to end (uws engine)', () => {
       expect(m.diff.badFraction).toBeLessThanOrEqual(WEBP_LIMITS.badFraction);
     }
     expect(slowAtEnd.frames).toBeLessThan(fastAtEnd.frames);
-    expect(slowStats.frames).toBeLessThanOrEqual(fastStats.frames);
+    expect(slowStats.frames).toBeLessThan(fastStats.frames);
     expect(slowStats.decodeErrors + fastStats.decodeErrors).toBe(0);
     expect(await viewerHistory(slow)).not.toContain('error');
     expect(await viewerHistory(slow)).not.toContain('offline');

@@ -5,7 +5,7 @@ import { type PixelDiff, dataUrlToBuffer, pixelDiff } from './pixels';
 type PresenterHooks = { tilecastPresenter: { lastFrame(): Promise<string | null>; stats(): { frames: number } } };
 type ViewerHooks = {
   tilecastViewer: {
-    stats(): { frames: number; skipped: number; decodeErrors: number; firstFrameAt: number | null; tiles: number; bytes: number };
+    stats(): { frames: number; skipped: number; decodeErrors: number; firstFrameAt: number | null; tiles: number; bytes: number; resyncs: number; latencyMs: number | null };
     history(): string[];
     setMode(m: 'fit' | 'actual'): void;
     idle(): Promise<void>;

@@ -36,6 +36,10 @@ const PILL: Record<ViewerState, string> = {
   error: 'Unavailable',
 };
 
+// ?maxLag=ms tunes how far behind the viewer may fall before it rejoins at the live picture (0 = never).
+const maxLagParam = new URLSearchParams(location.search).get('maxLag');
+const maxLagMs = maxLagParam === null ? undefined : Number(maxLagParam) > 0 ? Number(maxLagParam) : Infinity;
+
 const downlink = new Downlink(room, tokenFromQuery(), display, {
   state(state, detail) {
     document.body.dataset.state = stage.dataset.state = state;
@@ -49,7 +53,7 @@ const downlink = new Downlink(room, tokenFromQuery(), display, {
   },
   cursor: (x, y, visible) => pointer.set(x, y, visible),
   viewers: (n) => (viewersLabel.textContent = `${n} watching`),
-});
+}, maxLagMs);
 downlink.start();
 
 // ---- zoom, full screen, stats ----

@@ -30,6 +30,7 @@ export class StatsOverlay {
     $('s-kbps').textContent = formatNumber(s.kbps);
     $('s-skipped').textContent = formatNumber(s.skipped);
     $('s-frames').textContent = formatNumber(s.frames);
+    $('s-resyncs').textContent = formatNumber(s.resyncs);
     $('s-size').textContent = s.size ? `${s.size.width}×${s.size.height}` : '–';
   }
 }
