@@ -1,11 +1,13 @@
-// The room's display name from GET /api/rooms/:id, for page titles; null when the room is unknown.
+// The room's display name, for page titles; null when the room is unknown. Read from the room list rather than
+// GET /api/rooms/:id, whose 404 for a missing room would show up as a console error (the socket reports that case).
 
 export async function fetchRoomName(room: string): Promise<string | null> {
   try {
-    const res = await fetch(`/api/rooms/${encodeURIComponent(room)}`, { cache: 'no-store' });
+    const res = await fetch('/api/rooms', { cache: 'no-store' });
     if (!res.ok) return null;
-    const info = (await res.json()) as { name?: unknown };
-    return typeof info.name === 'string' && info.name ? info.name : null;
+    const { rooms } = (await res.json()) as { rooms?: { id?: unknown; name?: unknown }[] };
+    const name = rooms?.find((r) => r.id === room)?.name;
+    return typeof name === 'string' && name ? name : null;
   } catch {
     return null;
   }

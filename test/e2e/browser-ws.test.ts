@@ -51,7 +51,11 @@ describe('browser end to end (ws engine, lossless)', () => {
 
   it('the presenter reconnects by itself after a network drop, and viewers see it come back', async () => {
     await s.presenter.evaluate(() => (window as unknown as { tilecastPresenter: { drop(): void } }).tilecastPresenter.drop());
-    await waitForState(s.presenter, 'offline', 5_000).catch(() => {});
+    await viewer.waitForFunction(
+      () => (window as unknown as { tilecastViewer: { history(): string[] } }).tilecastViewer.history().includes('reconnecting'),
+      null,
+      { timeout: 10_000 },
+    );
     await waitForState(s.presenter, 'live', 15_000);
     await waitForState(viewer, 'live', 15_000);
     const history = await viewerHistory(viewer);
@@ -63,11 +67,23 @@ describe('browser end to end (ws engine, lossless)', () => {
 
   it('a viewer that loses its connection reconnects by itself and gets the full picture again', async () => {
     await viewer.evaluate(() => (window as unknown as { tilecastViewer: { drop(): void } }).tilecastViewer.drop());
+    await waitForState(viewer, 'offline', 5_000);
     await waitForState(viewer, 'live', 15_000);
     const history = await viewerHistory(viewer);
     log(`viewer states: ${history.join(' -> ')}`);
     expect(history.slice(-2)).toEqual(['offline', 'live']);
     await expectViewerMatches('after-viewer-reconnect');
+  });
+
+  it('pages for a room that does not exist say so, without console errors', async () => {
+    const v = await s.openPage('viewer-missing-room', '/view/no-such-room');
+    await waitForState(v, 'error');
+    expect(await v.textContent('#state-text')).toContain('does not exist');
+    await v.screenshot({ path: `${ARTIFACTS}ws-viewer-missing-room.png` });
+    const p = await s.openPage('presenter-missing-room', '/present/no-such-room?token=x');
+    await p.click('#share');
+    await waitForState(p, 'error', 15_000);
+    expect(await p.textContent('#banner')).toContain('does not exist');
   });
 
   it('a window resize reaches the viewer as a new geometry', async () => {
