@@ -34,6 +34,7 @@ export interface RecordingRoutesDeps {
 const FrameQuery = z.object({
   t: z.string().max(32).optional(),
   width: z.coerce.number().int().min(16).max(8192).optional(),
+  token: z.string().max(200).optional(),
 });
 
 function same(a: string, b: string): boolean {
@@ -89,11 +90,22 @@ const FORMATS: ImageFormat[] = ['png', 'jpeg', 'webp'];
 const MIME: Record<ImageFormat, string> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' };
 
 export function recordingRoutes({ store, tokens, adminToken, maxChunkBytes = 16 * 1024 * 1024 }: RecordingRoutesDeps): Route[] {
+  /** A private room's recording: its media (not its listing) needs the room's viewer or presenter token. */
+  const openMedia = async (req: HttpRequest, id: string): Promise<RecordingHandle> => {
+    const h = await store.open(id);
+    if (!h.header.private) return h;
+    const token = bearer(req) ?? req.query.get('token');
+    const room = h.header.room;
+    if (token && (tokens.verify(room, 'viewer', token) || tokens.verify(room, 'presenter', token) || (!!adminToken && same(token, adminToken))))
+      return h;
+    throw new UnauthorizedError(`recording ${id} is of a private room: its media needs ?token=VIEWER_TOKEN (or Authorization: Bearer ...)`);
+  };
+
   const frameRoutes: Route[] = FORMATS.map((format) => ({
     method: 'GET',
     pattern: `/api/recordings/:id/frame.${format}`,
     handler: async (req, { id }) => {
-      const h = await store.open(id);
+      const h = await openMedia(req, id);
       const query = FrameQuery.parse(Object.fromEntries(req.query));
       const ms = requestedTime(req, h);
       const picture = await pictureAt(h, ms);
@@ -135,8 +147,8 @@ export function recordingRoutes({ store, tokens, adminToken, maxChunkBytes = 16 
     {
       method: 'GET',
       pattern: '/api/recordings/:id/keyframes',
-      handler: async (_req, { id }) => {
-        const h = await store.open(id);
+      handler: async (req, { id }) => {
+        const h = await openMedia(req, id);
         const times: number[] = [];
         const offsets: number[] = [];
         for (let i = 0; i < h.keyframes; i++) {
@@ -150,7 +162,7 @@ export function recordingRoutes({ store, tokens, adminToken, maxChunkBytes = 16 
       method: 'GET',
       pattern: '/api/recordings/:id/data',
       handler: async (req, { id }) => {
-        const h = await store.open(id);
+        const h = await openMedia(req, id);
         if (!req.query.has('t')) return dataResponse(req, h, maxChunkBytes);
         // ?t=: where to start reading for that time (the player fetches from `offset` with a Range request).
         const ms = requestedTime(req, h);

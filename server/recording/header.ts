@@ -9,5 +9,6 @@ export const RecordingHeaderSchema = z.object({
   startedAt: z.number().finite().nonnegative(),
   frameRate: z.number().positive().max(1000),
   keyframeIntervalMs: z.number().positive(),
+  private: z.boolean().default(false),
   geometry: z.object({ width: z.number().int(), height: z.number().int(), tileSize: z.number().int() }).nullable(),
-}) satisfies z.ZodType<RecordingHeader>;
+}) satisfies z.ZodType<RecordingHeader, z.ZodTypeDef, unknown>;

@@ -9,6 +9,7 @@ import type { RecordingStore } from './store';
 
 export interface RecordableRoom {
   readonly id: string;
+  readonly options: { readonly private: boolean };
   recordingId: string | null;
   addObserver(observer: RoomObserver): void;
   end(reason: string): void;
@@ -22,7 +23,7 @@ export class RecordingFailedError extends TilecastError {
 
 export function recordRoom(store: RecordingStore, room: RecordableRoom, options: RecorderOptions): string {
   try {
-    const recorder = store.record(room.id, options);
+    const recorder = store.record(room.id, { private: room.options.private, ...options });
     room.recordingId = recorder.id;
     room.addObserver(recorder);
     return recorder.id;

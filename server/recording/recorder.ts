@@ -40,6 +40,8 @@ export interface RecorderOptions {
   sync?: boolean;
   /** geometry the room already has, if any */
   geometry?: Geometry | null;
+  /** the room is private: reading the recording's media then needs a room token */
+  private?: boolean;
 }
 
 export interface RecorderStats {
@@ -92,6 +94,7 @@ export function createRecorder(dir: string, roomId: string, options: RecorderOpt
     frameRate: settings.frameRate,
     keyframeIntervalMs: Math.round(settings.keyframeIntervalSeconds * 1000),
     geometry: options.geometry ?? null,
+    private: options.private ?? false,
   };
   const headerBytes = encodeFileHeader(header);
   // Synchronous on purpose, once per room: a creation error (disk full, an existing file) reaches the caller

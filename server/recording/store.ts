@@ -51,6 +51,8 @@ export function seekKeyframe(handle: RecordingHandle, timeMs: number): Seek | nu
 export interface RecordingInfo {
   id: string;
   room: string;
+  /** media of a private room's recording needs ?token= (viewer or presenter token of the room) */
+  private: boolean;
   startedAt: string;
   inProgress: boolean;
   durationMs: number;
@@ -71,6 +73,7 @@ export function recordingInfo(h: RecordingHandle): RecordingInfo {
   return {
     id: h.id,
     room: h.header.room,
+    private: h.header.private,
     startedAt: new Date(h.header.startedAt).toISOString(),
     inProgress: h.inProgress,
     durationMs: h.durationMs,

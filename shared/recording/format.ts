@@ -51,6 +51,8 @@ export interface RecordingHeader {
   keyframeIntervalMs: number;
   /** geometry when recording started (null if the presenter had not sent one yet; every keyframe carries it too) */
   geometry: Geometry | null;
+  /** recorded from a private room: reading the media needs the room's viewer or presenter token */
+  private: boolean;
 }
 
 export interface RecordView {

@@ -206,6 +206,29 @@ describe.each(ENGINES)('recordings over HTTP on %s', (engine) => {
     }
   });
 
+  it("a private room's recording serves its media only with a room token", async () => {
+    const secret = await createRoom(server, { private: true, record: true });
+    const recId: string = (await (await fetch(`${server.url}/api/rooms/${secret.id}`)).json()).recording;
+    const p = await connect(wsUrl(server, `/ws/present/${secret.id}?token=${secret.presenterToken}`));
+    p.send(encodeGeometry(GEOMETRY_A));
+    p.send(frameMessage(session[0]));
+    await sleep(200);
+    const info = await (await api(`/${recId}`)).json();
+    expect(info).toMatchObject({ id: recId, private: true });
+    for (const suffix of ['/data', '/data?t=0', '/keyframes', '/frame.png?t=0']) {
+      const denied = await api(`/${recId}${suffix}`);
+      expect(denied.status, suffix).toBe(401);
+      expect((await denied.json()).error.message).toContain('private room');
+      const sep = suffix.includes('?') ? '&' : '?';
+      expect((await api(`/${recId}${suffix}${sep}token=${secret.viewerToken}`)).status, suffix).toBe(200);
+      expect((await api(`/${recId}${suffix}`, { headers: { authorization: `Bearer ${secret.presenterToken}` } })).status, suffix).toBe(200);
+      // another room's token does not open it
+      expect((await api(`/${recId}${suffix}${sep}token=${room.presenterToken}`)).status, suffix).toBe(401);
+    }
+    p.send(JSON.stringify({ type: 'end' }));
+    await p.waitClosed();
+  });
+
   it('an unknown (well-formed) id is a 404', async () => {
     const res = await api('/20200101-000000-aaaaaaaa');
     expect(res.status).toBe(404);

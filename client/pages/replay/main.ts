@@ -6,6 +6,7 @@ import { $, setPill, showBanner } from '../../lib/dom';
 import { PointerOverlay } from '../../lib/pointer-overlay';
 import { Player, type ReplayMeta } from './player';
 import { SeekBar } from './seek-bar';
+import { withToken } from './token';
 
 const id = decodeURIComponent(location.pathname.split('/').filter(Boolean)[1] ?? '');
 const api = `/api/recordings/${encodeURIComponent(id)}`;
@@ -111,7 +112,7 @@ window.tilecastReplay = { seek: seekTo, player };
 
 if (await loadMeta()) {
   canvas.hidden = false;
-  const marks = await fetch(`${api}/keyframes`).then((r) => r.json()).catch(() => null);
+  const marks = await fetch(withToken(`${api}/keyframes`)).then((r) => r.json()).catch(() => null);
   if (marks) bar.setKeyframes(marks.times);
   const start = new URLSearchParams(location.search).get('t');
   const parsed = start ? parseTimecode(start, meta.frameRate, meta.durationMs) : null;

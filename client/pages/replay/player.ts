@@ -6,6 +6,7 @@ import { Picture, type TileRef } from '../../../shared/recording/picture';
 import type { Display } from '../../lib/display';
 import type { PointerOverlay } from '../../lib/pointer-overlay';
 import { RecordReader } from './record-reader';
+import { withToken } from './token';
 
 export interface ReplayMeta {
   id: string;
@@ -55,12 +56,12 @@ export class Player {
   async seek(ms: number): Promise<void> {
     const epoch = ++this.epoch;
     const target = Math.max(0, Math.min(ms, this.meta().durationMs));
-    const res = await fetch(`${this.dataUrl}?t=${(target / 1000).toFixed(3)}`);
+    const res = await fetch(withToken(`${this.dataUrl}?t=${(target / 1000).toFixed(3)}`));
     const body = await res.json();
     if (epoch !== this.epoch) return;
     if (!res.ok) return this.events.error(body?.error?.message ?? `seek failed: HTTP ${res.status}`);
     this.reader?.close();
-    const reader = new RecordReader(this.dataUrl, body.offset, () => this.meta().dataEnd);
+    const reader = new RecordReader(withToken(this.dataUrl), body.offset, () => this.meta().dataEnd);
     this.reader = reader;
     this.picture = new Picture();
     let first = true;

@@ -1,6 +1,7 @@
 // The seek bar: a range input labelled with timecodes, keyframe marks, and a hover preview rendered by the server
 // (GET /api/recordings/:id/frame.jpeg?t=...&width=160).
 import { formatSmpte } from '../../../shared/timecode';
+import { withToken } from './token';
 
 /** Hover previews are snapped to this grid so repeated hovers hit the browser cache. */
 const THUMB_STEP_MS = 250;
@@ -72,7 +73,7 @@ export class SeekBar {
     clearTimeout(this.thumbTimer);
     this.thumbTimer = window.setTimeout(() => {
       const snapped = Math.min(this.durationMs, Math.round(ms / THUMB_STEP_MS) * THUMB_STEP_MS);
-      this.hover.image.src = `/api/recordings/${encodeURIComponent(this.id)}/frame.jpeg?t=${(snapped / 1000).toFixed(3)}&width=160`;
+      this.hover.image.src = withToken(`/api/recordings/${encodeURIComponent(this.id)}/frame.jpeg?t=${(snapped / 1000).toFixed(3)}&width=160`);
     }, 80);
   }
 }
