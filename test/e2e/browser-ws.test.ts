@@ -94,6 +94,15 @@ describe('browser end to end (ws engine, lossless)', () => {
     await runAnimation(s.content, 10);
     await viewer.waitForFunction(() => (document.getElementById('screen') as HTMLCanvasElement).width === 800, null, { timeout: 10_000 });
     await expectViewerMatches('after-resize');
+  });
+
+  it('a reloaded presenter page resumes the room (here with the <video> frame pump instead of the track processor)', async () => {
+    await s.presenter.goto(`${s.presenter.url()}&source=video`);
+    await waitForState(viewer, 'reconnecting');
+    await startSharing(s);
+    await waitForState(viewer, 'live');
+    await runAnimation(s.content, 10);
+    await expectViewerMatches('after-reload');
     expect(s.problems).toEqual([]);
   });
 });

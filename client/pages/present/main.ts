@@ -157,7 +157,13 @@ async function share(): Promise<void> {
   }
   setPageState('starting');
   try {
-    source = await startScreenSource(ui.video, worker, settings.maxFps, () => stop('You stopped sharing from the browser.'));
+    source = await startScreenSource(
+      ui.video,
+      worker,
+      settings.maxFps,
+      () => stop('You stopped sharing from the browser.'),
+      query.get('source') === 'video',
+    );
   } catch (err) {
     setPageState('idle');
     const name = (err as Error).name;

@@ -20,6 +20,8 @@ export async function startScreenSource(
   worker: Worker,
   maxFps: number,
   onEnded: () => void,
+  /** use the <video> fallback even where MediaStreamTrackProcessor exists (tests) */
+  forceVideoPump = false,
 ): Promise<ScreenSource> {
   const stream = await navigator.mediaDevices.getDisplayMedia({
     video: { frameRate: { ideal: maxFps, max: maxFps } },
@@ -37,11 +39,11 @@ export async function startScreenSource(
   preview.play().catch(() => {});
 
   let stopPump = () => {};
-  if (typeof MediaStreamTrackProcessor === 'function') {
+  if (typeof MediaStreamTrackProcessor === 'function' && !forceVideoPump) {
     const { readable } = new MediaStreamTrackProcessor({ track, maxBufferSize: 2 });
     worker.postMessage({ type: 'source', readable } satisfies ToWorker, [readable as unknown as Transferable]);
   } else {
-    stopPump = pumpVideoFrames(preview, worker);
+    stopPump = pumpVideoFrames(preview, worker, maxFps);
   }
   return {
     stream,
@@ -56,15 +58,21 @@ export async function startScreenSource(
   };
 }
 
-function pumpVideoFrames(video: HTMLVideoElement, worker: Worker): () => void {
+/** Fallback: one bitmap per new video frame (requestVideoFrameCallback), or per tick where that is missing. */
+function pumpVideoFrames(video: HTMLVideoElement, worker: Worker, maxFps: number): () => void {
   let running = true;
+  const grab = async () => {
+    if (!running || video.videoWidth === 0) return;
+    const bitmap = await createImageBitmap(video);
+    worker.postMessage({ type: 'bitmap', bitmap } satisfies ToWorker, [bitmap]);
+  };
+  if (!('requestVideoFrameCallback' in video)) {
+    const timer = setInterval(() => void grab(), 1000 / maxFps);
+    return () => clearInterval(timer);
+  }
   const onFrame = async () => {
-    if (!running) return;
-    if (video.videoWidth > 0) {
-      const bitmap = await createImageBitmap(video);
-      worker.postMessage({ type: 'bitmap', bitmap } satisfies ToWorker, [bitmap]);
-    }
-    video.requestVideoFrameCallback(onFrame);
+    await grab().catch(() => {});
+    if (running) video.requestVideoFrameCallback(onFrame);
   };
   video.requestVideoFrameCallback(onFrame);
   return () => (running = false);
