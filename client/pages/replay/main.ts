@@ -70,6 +70,7 @@ const player = new Player(() => meta, display, pointer, {
 const bar = new SeekBar(
   $<HTMLInputElement>('seek'),
   $('marks'),
+  $('ticks'),
   { box: $('hover'), image: $<HTMLImageElement>('hover-image'), label: $('hover-label') },
   id,
   () => meta.frameRate,

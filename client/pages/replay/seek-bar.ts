@@ -14,6 +14,7 @@ export class SeekBar {
   constructor(
     private readonly input: HTMLInputElement,
     private readonly marks: HTMLElement,
+    private readonly ticks: HTMLElement,
     private readonly hover: { box: HTMLElement; image: HTMLImageElement; label: HTMLElement },
     private readonly id: string,
     private readonly frameRate: () => number,
@@ -32,8 +33,18 @@ export class SeekBar {
   }
 
   setDuration(ms: number): void {
+    if (ms === this.durationMs) return;
     this.durationMs = ms;
     this.input.max = String(Math.max(1, ms));
+    // Timecode labels under the bar: start, quarters, end.
+    this.ticks.replaceChildren(
+      ...[0, 0.25, 0.5, 0.75, 1].map((f) => {
+        const label = document.createElement('span');
+        label.style.left = `${f * 100}%`;
+        label.textContent = formatSmpte(f * ms, this.frameRate());
+        return label;
+      }),
+    );
   }
 
   setTime(ms: number): void {
