@@ -107,14 +107,22 @@ describe('browser end to end (uws engine)', () => {
     await lobby.click('#copy-viewer');
     expect(await lobby.evaluate(() => navigator.clipboard.readText())).toBe(viewerLink);
     expect(await lobby.textContent('#copy-viewer')).toBe('Copied');
+    // A private room: the viewer link carries its token, and the presenter link hands it to the presenter page.
+    await lobby.check('#room-private');
+    await lobby.click('#create');
+    await lobby.waitForFunction((before) => (document.getElementById('viewer-link') as HTMLInputElement).value !== before, viewerLink);
+    const privateViewer = new URL(await lobby.inputValue('#viewer-link'));
+    const privatePresenter = new URL(await lobby.inputValue('#presenter-link'));
+    expect(privateViewer.searchParams.get('token')).toBeTruthy();
+    expect(privatePresenter.searchParams.get('viewerToken')).toBe(privateViewer.searchParams.get('token'));
     const card = lobby.locator(`.room-card[data-room="${s.room.id}"]`);
     await card.waitFor({ timeout: 10_000 });
     await card.locator('img').evaluate((img: HTMLImageElement) =>
       img.complete && img.naturalWidth > 0 ? null : new Promise((ok, fail) => ((img.onload = ok), (img.onerror = fail))),
     );
     expect(await card.locator('.pill').textContent()).toBe('Live');
-    await lobby.locator('.room-card').nth(1).waitFor();
-    await lobby.screenshot({ path: `${ARTIFACTS}uws-lobby.png` });
+    await lobby.locator('.room-card').nth(2).waitFor();
+    await lobby.screenshot({ path: `${ARTIFACTS}uws-lobby.png`, fullPage: true, animations: "disabled" });
   });
 
   it('stopping the share shows "ended" on every viewer', async () => {
