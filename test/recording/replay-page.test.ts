@@ -129,6 +129,37 @@ describe('replay page', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'replay-page.png') });
   });
 
+  it('follows a recording still in progress up to its live edge', async () => {
+    const room = await createRoom(server, { record: true });
+    const recId: string = (await (await fetch(`${server.url}/api/rooms/${room.id}`)).json()).recording;
+    const presenter = await connect(wsUrl(server, `/ws/present/${room.id}?token=${room.presenterToken}`));
+    presenter.send(encodeGeometry(GEOMETRY_A));
+    for (const f of session.slice(0, 20)) {
+      presenter.send(frameMessage(f));
+      await sleep(25);
+    }
+    await sleep(200); // past a flush
+    const live = await browser.newPage({ viewport: { width: 900, height: 600 } });
+    watchConsole(live, 'replay-live', problems);
+    await live.goto(`${server.url}/replay/${recId}`);
+    await live.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+    expect(await live.textContent('#state-pill')).toBe('Recording');
+    await live.click('#play');
+    for (const f of session.slice(20, 60)) {
+      presenter.send(frameMessage(f));
+      await sleep(25);
+    }
+    await live.waitForFunction(() => document.body.dataset.seq === '60', null, { timeout: 15_000 });
+    await live.evaluate(() => window.tilecastReplay!.player.settled());
+    const url = await live.evaluate(() => (document.getElementById('screen') as HTMLCanvasElement).toDataURL('image/png'));
+    const got = (await rgbOf(Buffer.from(url.slice(url.indexOf(',') + 1), 'base64'))).rgb;
+    expect(Buffer.compare(Buffer.from(got), Buffer.from(expectedPixels(session, 60).rgb))).toBe(0);
+    presenter.send(JSON.stringify({ type: 'end' }));
+    await presenter.waitClosed();
+    await live.waitForFunction(() => document.getElementById('state-pill')!.textContent === 'Recorded', null, { timeout: 10_000 });
+    await live.close();
+  });
+
   it('had no console errors', () => {
     expect(problems).toEqual([]);
   });
