@@ -38,6 +38,7 @@ describe('browser end to end (uws engine)', () => {
     await startSharing(s);
     await waitForState(fast, 'live');
     await waitForState(slow, 'live');
+    await s.presenter.waitForFunction(() => document.getElementById('stat-viewers')?.textContent === '2');
     const started = Date.now();
     await runAnimation(s.content, STEPS);
     const animationMs = Date.now() - started;
@@ -71,6 +72,12 @@ describe('browser end to end (uws engine)', () => {
     await fast.screenshot({ path: `${ARTIFACTS}uws-viewer-fast.png`, animations: 'disabled' });
     await slow.screenshot({ path: `${ARTIFACTS}uws-viewer-throttled.png` });
     await s.presenter.screenshot({ path: `${ARTIFACTS}uws-presenter.png` });
+    // The presenter's own read-outs saw the frames go out.
+    const presenterStats = await s.presenter.evaluate(() =>
+      (window as unknown as { tilecastPresenter: { stats(): { frames: number; tiles: number; bytes: number } } }).tilecastPresenter.stats(),
+    );
+    expect(presenterStats.frames).toBe(framesSent);
+    expect(presenterStats.tiles / presenterStats.frames).toBeGreaterThan(1);
 
     for (const m of [fastMatch, slowMatch]) {
       expect(m.diff.mean).toBeLessThanOrEqual(WEBP_LIMITS.mean);
@@ -122,7 +129,7 @@ describe('browser end to end (uws engine)', () => {
     );
     expect(await card.locator('.pill').textContent()).toBe('Live');
     await lobby.locator('.room-card').nth(2).waitFor();
-    await lobby.screenshot({ path: `${ARTIFACTS}uws-lobby.png`, fullPage: true, animations: "disabled" });
+    await lobby.screenshot({ path: `${ARTIFACTS}uws-lobby.png`, fullPage: true, animations: 'disabled' });
   });
 
   it('stopping the share shows "ended" on every viewer', async () => {
