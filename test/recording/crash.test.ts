@@ -63,8 +63,14 @@ describe('SIGKILL while recording', () => {
       presenter.send(frameMessage(f));
       await sleep(10);
     }
-    // Everything sent so far is durable after a few flush intervals; what follows may be lost.
-    await sleep(FLUSH_MS * 4);
+    // Everything sent so far is durable once the recorder reports nothing pending; what follows may be lost.
+    await sleep(FLUSH_MS);
+    for (let i = 0; ; i++) {
+      const info = await (await fetch(`${first.url}/api/recordings/${id}`)).json();
+      if (info.live.bytesPending === 0 && info.durationMs > 0) break;
+      if (i > 500) throw new Error('recording never drained');
+      await sleep(10);
+    }
     const durableSeq = 100;
     for (const f of session.slice(100)) presenter.send(frameMessage(f));
     await sleep(5);

@@ -44,6 +44,15 @@ function play(recorder: Recorder, frames: KnownFrame[], room: RoomState = { scre
   return room;
 }
 
+/** Waits (polling) until the recorder has nothing waiting for the disk. */
+async function drained(recorder: Recorder, timeoutMs = 10_000): Promise<void> {
+  const start = Date.now();
+  while (recorder.stats().bytesPending > 0) {
+    if (Date.now() - start > timeoutMs) throw new Error(`recorder still has ${recorder.stats().bytesPending} bytes pending`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 function sameTiles(actual: Map<number, Uint8Array>, expected: Map<number, Uint8Array>): boolean {
   if (actual.size !== expected.size) return false;
   for (const [i, m] of expected) if (!actual.has(i) || Buffer.compare(actual.get(i)!, m) !== 0) return false;
@@ -122,7 +131,7 @@ describe('crash recovery', () => {
     const recorder = store.record('room-b', { keyframeIntervalSeconds: 1, flushMs: 20 });
     play(recorder, session);
     // Wait for the flush, then copy the file as a crashed process would leave it: no end, no index.
-    await new Promise((r) => setTimeout(r, 200));
+    await drained(recorder);
     const bytes = await readFile(recorder.path);
     recorder.ended?.('test');
     await recorder.finished;
@@ -160,7 +169,7 @@ describe('a file another live process is writing', () => {
     const session = await buildSession(50, 100);
     const recorder = store.record('room-g', { keyframeIntervalSeconds: 1, flushMs: 20 });
     play(recorder, session);
-    await new Promise((r) => setTimeout(r, 100));
+    await drained(recorder);
     const bytes = await readFile(recorder.path);
     recorder.ended?.('test');
     await recorder.finished;
@@ -213,7 +222,7 @@ describe('in progress', () => {
     const session = await buildSession(30, 100);
     play(recorder, session);
     expect(recorder.stats().bytesPending).toBeGreaterThan(0);
-    await new Promise((r) => setTimeout(r, 100));
+    await drained(recorder);
     const s = recorder.stats();
     expect(s.bytesPending).toBe(0);
     expect(s.records).toBeGreaterThan(30);
@@ -254,11 +263,11 @@ describe('falling behind the disk', () => {
     const recorder = store.record('room-f', { keyframeIntervalSeconds: 100, flushMs: 20, maxQueueBytes: 20_000 });
     const room = play(recorder, session.slice(0, 150));
     expect(recorder.stats().gaps).toBe(1);
-    await new Promise((r) => setTimeout(r, 100));
+    await drained(recorder);
     // Now at a pace the disk keeps up with.
     for (let i = 150; i < 300; i += 10) {
       play(recorder, session.slice(i, i + 10), room);
-      await new Promise((r) => setTimeout(r, 40));
+      await drained(recorder);
     }
     recorder.ended?.('done');
     await recorder.finished;

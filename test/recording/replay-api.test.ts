@@ -64,8 +64,13 @@ describe.each(ENGINES)('recordings over HTTP on %s', (engine) => {
 
   it('the room names its recording, and it can be replayed while still in progress', async () => {
     expect(recordingId).toMatch(/^\d{8}-\d{6}-[a-z0-9]{8}$/);
-    await sleep(150); // > flush interval
-    const info = await (await api(`/${recordingId}`)).json();
+    // Wait until the recorder has nothing pending: then everything sent is durable and servable.
+    let info = await (await api(`/${recordingId}`)).json();
+    for (let i = 0; info.live.bytesPending > 0 || info.durationMs === 0; i++) {
+      if (i > 500) throw new Error('recording never drained');
+      await sleep(10);
+      info = await (await api(`/${recordingId}`)).json();
+    }
     expect(info).toMatchObject({ id: recordingId, room: room.id, inProgress: true, frameRate: 30 });
     expect(info.keyframes).toBeGreaterThan(2);
     const res = await api(`/${recordingId}/frame.png?t=${info.durationMs / 1000}`);
