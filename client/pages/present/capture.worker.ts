@@ -122,7 +122,9 @@ function tick(): void {
 async function capture(): Promise<void> {
   encoding = true;
   const source = pending;
-  const captureTs = (source ? pendingAt : Date.now()) + clockOffsetMs;
+  // A frame that waited long (the link was down, the screen static) still shows the current picture: stamp it
+  // now, so viewers do not read the wait as lag.
+  const captureTs = (source && Date.now() - pendingAt < 1000 ? pendingAt : Date.now()) + clockOffsetMs;
   pending = null;
   const started = performance.now();
   try {

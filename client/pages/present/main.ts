@@ -188,7 +188,7 @@ function finish(reason: string, failed = false): void {
   setPill(ui.pill, failed ? 'error' : 'ended', failed ? 'Error' : 'Ended');
   ui.share.disabled = ui.shareBig.disabled = true;
   ui.emptyState.querySelector('h2')!.textContent = failed ? 'Sharing stopped' : 'Sharing ended';
-  ui.emptyState.querySelector('p')!.textContent = `${reason} Viewers now see that the presentation has ended.`;
+  ui.emptyState.querySelector('p')!.textContent = failed ? reason : `${reason} Viewers now see that the presentation has ended.`;
   ui.shareBig.hidden = true;
   const again = document.createElement('a');
   again.href = '/';
