@@ -25,6 +25,7 @@ const SEEKS = 2000;
 
 interface Percentiles {
   p50: number;
+  p90: number;
   p99: number;
   max: number;
 }
@@ -32,7 +33,7 @@ interface Percentiles {
 function percentiles(samples: number[]): Percentiles {
   const s = samples.slice().sort((a, b) => a - b);
   const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
-  return { p50: round(at(0.5)), p99: round(at(0.99)), max: round(s[s.length - 1]) };
+  return { p50: round(at(0.5)), p90: round(at(0.9)), p99: round(at(0.99)), max: round(s[s.length - 1]) };
 }
 
 const round = (x: number, digits = 4) => Number(x.toFixed(digits));
@@ -71,32 +72,50 @@ async function recordSynthetic(store: RecordingStore, seconds: number): Promise<
   return { id: recorder.id, frameCostUs: percentiles(cost) };
 }
 
-/** Server-side seek: timecode parse + cached open + binary search + read of the keyframe's first bytes. */
-async function seekTimes(store: RecordingStore, id: string): Promise<{ keyframes: number; durationMs: number; bytes: number; seekMs: Percentiles; searchNs: number }> {
-  const h0 = await store.open(id);
-  const head = new Uint8Array(16);
-  const samples: number[] = [];
-  for (let i = -100; i < SEEKS; i++) {
-    const tc = formatSmpte(Math.random() * h0.durationMs, h0.header.frameRate);
-    const t0 = performance.now();
-    const h = await store.open(id);
-    const parsed = parseTimecode(tc, h.header.frameRate, h.durationMs);
-    if (!parsed.ok) throw new Error(parsed.message);
-    const seek = seekKeyframe(h, parsed.ms)!;
-    // Open + read, as the Range handler's read stream does.
-    const file = await open(h.path, 'r');
-    await file.read(head, 0, head.byteLength, seek.offset);
-    await file.close();
-    if (i >= 0) samples.push(performance.now() - t0); // the first 100 warm up the JIT and the cache
-    if (head[0] !== 0x01) throw new Error(`offset ${seek.offset} is not a keyframe`);
-  }
-  // The binary search alone, many times, in ns per search.
-  const loops = 200_000;
+interface SeekFigures {
+  keyframes: number;
+  durationMs: number;
+  bytes: number;
+  seekMs: Percentiles;
+  searchNs: number;
+}
+
+/** One server-side seek: timecode parse + cached open + binary search + open/read/close of the keyframe's first bytes. */
+async function seekOnce(store: RecordingStore, id: string, durationMs: number, head: Uint8Array): Promise<number> {
+  const tc = formatSmpte(Math.random() * durationMs, 30);
   const t0 = performance.now();
-  let sink = 0;
-  for (let i = 0; i < loops; i++) sink += h0.index.find((i * 7919) % h0.durationMs, h0.keyframes);
-  const searchNs = ((performance.now() - t0) * 1e6) / loops + (sink < 0 ? 1 : 0);
-  return { keyframes: h0.keyframes, durationMs: h0.durationMs, bytes: h0.size, seekMs: percentiles(samples), searchNs: round(searchNs, 1) };
+  const h = await store.open(id);
+  const parsed = parseTimecode(tc, h.header.frameRate, h.durationMs);
+  if (!parsed.ok) throw new Error(parsed.message);
+  const seek = seekKeyframe(h, parsed.ms)!;
+  // Open + read, as the Range handler's read stream does.
+  const file = await open(h.path, 'r');
+  await file.read(head, 0, head.byteLength, seek.offset);
+  await file.close();
+  const ms = performance.now() - t0;
+  if (head[0] !== 0x01) throw new Error(`offset ${seek.offset} is not a keyframe`);
+  return ms;
+}
+
+/** Seeks on both recordings, alternating, so machine noise (other processes, writeback) hits both alike. */
+async function seekTimes(store: RecordingStore, ids: string[]): Promise<SeekFigures[]> {
+  const handles = await Promise.all(ids.map((id) => store.open(id)));
+  const head = new Uint8Array(16);
+  const samples: number[][] = ids.map(() => []);
+  for (let i = -100; i < SEEKS; i++)
+    for (let k = 0; k < ids.length; k++) {
+      const ms = await seekOnce(store, ids[k], handles[k].durationMs, head);
+      if (i >= 0) samples[k].push(ms); // the first 100 warm up the JIT and the cache
+    }
+  return handles.map((h, k) => {
+    // The binary search alone, many times, in ns per search.
+    const loops = 200_000;
+    const t0 = performance.now();
+    let sink = 0;
+    for (let i = 0; i < loops; i++) sink += h.index.find((i * 7919) % h.durationMs, h.keyframes);
+    const searchNs = ((performance.now() - t0) * 1e6) / loops + (sink < 0 ? 1 : 0);
+    return { keyframes: h.keyframes, durationMs: h.durationMs, bytes: h.size, seekMs: percentiles(samples[k]), searchNs: round(searchNs, 1) };
+  });
 }
 
 /** Binary search on a synthetic 10-million-keyframe index (~3 years at 10 s): still O(log n). */
@@ -209,10 +228,10 @@ export async function benchRecording(options: { hourSeconds?: number; keep?: boo
     const { id: hourId, frameCostUs } = await recordSynthetic(store, options.hourSeconds ?? 3600);
     say(`  recorder cost on the event loop per frame: p50 ${frameCostUs.p50} µs, p99 ${frameCostUs.p99} µs (keyframes included)`);
     const writeSeconds = round((performance.now() - t0) / 1000, 1);
-    const minute = await seekTimes(store, minuteId);
-    const hour = await seekTimes(store, hourId);
-    say(`  seek 1 min: p50 ${minute.seekMs.p50} ms, p99 ${minute.seekMs.p99} ms (${minute.keyframes} keyframes, ${minute.searchNs} ns/search)`);
-    say(`  seek 1 h:   p50 ${hour.seekMs.p50} ms, p99 ${hour.seekMs.p99} ms (${hour.keyframes} keyframes, ${hour.searchNs} ns/search)`);
+    spawnSync('sync'); // let writeback of the fresh files finish before timing reads
+    const [minute, hour] = await seekTimes(store, [minuteId, hourId]);
+    say(`  seek 1 min: p50 ${minute.seekMs.p50} ms, p90 ${minute.seekMs.p90} ms, p99 ${minute.seekMs.p99} ms (${minute.keyframes} keyframes, ${minute.searchNs} ns/search)`);
+    say(`  seek 1 h:   p50 ${hour.seekMs.p50} ms, p90 ${hour.seekMs.p90} ms, p99 ${hour.seekMs.p99} ms (${hour.keyframes} keyframes, ${hour.searchNs} ns/search)`);
     const scaleNs = searchAtScale();
     say(`  binary search over 10M keyframes: ${scaleNs} ns/search`);
     const hourFile = path.join(dir, `${hourId}.tcrec`);
