@@ -49,7 +49,9 @@ describe('browser end to end (ws engine, lossless)', () => {
     await viewer.locator('.pointer').waitFor({ state: 'hidden', timeout: 5_000 });
   });
 
-  it('the presenter reconnects by itself after a network drop, and viewers see it come back', async () => {
+  it('the presenter reconnects by itself after a network drop mid-animation, and viewers see it come back', async () => {
+    const animation = runAnimation(s.content, 40);
+    await s.presenter.waitForTimeout(300);
     await s.presenter.evaluate(() => (window as unknown as { tilecastPresenter: { drop(): void } }).tilecastPresenter.drop());
     await viewer.waitForFunction(
       () => (window as unknown as { tilecastViewer: { history(): string[] } }).tilecastViewer.history().includes('reconnecting'),
@@ -61,7 +63,7 @@ describe('browser end to end (ws engine, lossless)', () => {
     const history = await viewerHistory(viewer);
     log(`viewer states: ${history.join(' -> ')}`);
     expect(history).toContain('reconnecting');
-    await runAnimation(s.content, 20);
+    await animation;
     await expectViewerMatches('after-reconnect');
   });
 
