@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 /** WebP at quality 0.85 (the default) is lossy: a tile differs a little from the captured pixels. */
 const WEBP_LIMITS = { mean: 4, badFraction: 0.03 };
 const THROTTLE_KBPS = Number(process.env.E2E_THROTTLE_KBPS ?? 300);
-const STEPS = 64;
+const STEPS = 120;
 
 describe('browser end to end (uws engine)', () => {
   let s: Session;
