@@ -33,6 +33,7 @@ describe.each(['uws', 'ws'] as const)('static pages and assets (%s)', (engine) =
     ['/', 'lobby.js'],
     ['/present/abc123', 'present.js'],
     ['/view/abc123', 'view.js'],
+    ['/replay/rec-1', 'replay.js'],
   ])('GET %s serves its page', async (path, script) => {
     const res = await rawGet(server.port, path);
     expect(res.status).toBe(200);
