@@ -98,8 +98,12 @@ export function createUwsTransport<Ctx>(options: TransportOptions<Ctx>): Transpo
   });
 
   app.any('/*', (res, req) => {
-    let aborted = false;
-    res.onAborted(() => (aborted = true));
+    // uWS keeps one abort handler per response: everything that must react to an abort hangs off this one.
+    const abort: Abort = { aborted: false, onAbort: null };
+    res.onAborted(() => {
+      abort.aborted = true;
+      abort.onAbort?.();
+    });
     const url = req.getUrl();
     const request: HttpRequest = {
       method: req.getMethod().toUpperCase(),
@@ -112,11 +116,11 @@ export function createUwsTransport<Ctx>(options: TransportOptions<Ctx>): Transpo
     const chunks: Buffer[] = [];
     let size = 0;
     res.onData((chunk, isLast) => {
-      if (aborted || size < 0) return;
+      if (abort.aborted || size < 0) return;
       size += chunk.byteLength;
       if (size > limits.maxHttpBodyBytes) {
         size = -1;
-        respond(res, errorResponse(413, 'BODY_TOO_LARGE', `request body over ${limits.maxHttpBodyBytes} bytes`), () => aborted);
+        respond(res, errorResponse(413, 'BODY_TOO_LARGE', `request body over ${limits.maxHttpBodyBytes} bytes`), abort);
         return;
       }
       chunks.push(Buffer.from(chunk.slice(0))); // copy: the chunk dies with this callback
@@ -125,7 +129,7 @@ export function createUwsTransport<Ctx>(options: TransportOptions<Ctx>): Transpo
       options
         .http(request)
         .catch(() => errorResponse(500, 'INTERNAL', 'internal error'))
-        .then((response) => respond(res, response, () => aborted));
+        .then((response) => respond(res, response, abort));
     });
   });
 
@@ -151,8 +155,16 @@ function writeHead(res: uWS.HttpResponse, response: HttpResponse): void {
   for (const [k, v] of Object.entries(response.headers ?? {})) res.writeHeader(k, v);
 }
 
-function respond(res: uWS.HttpResponse, response: HttpResponse, isAborted: () => boolean): void {
-  if (isAborted()) return;
+interface Abort {
+  aborted: boolean;
+  onAbort: (() => void) | null;
+}
+
+/** uWS stalls on very large tryEnd chunks (seen with 1 MiB); file chunks are handed over in pieces of this size. */
+const PIECE_BYTES = 256 * 1024;
+
+function respond(res: uWS.HttpResponse, response: HttpResponse, abort: Abort): void {
+  if (abort.aborted) return;
   const body = response.body;
   if (!isFileBody(body)) {
     res.cork(() => {
@@ -171,27 +183,42 @@ function respond(res: uWS.HttpResponse, response: HttpResponse, isAborted: () =>
     stream.destroy();
     return;
   }
-  res.onAborted(() => stream.destroy());
+  abort.onAbort = () => stream.destroy();
+  let pending: Buffer = Buffer.alloc(0);
+  /** write offset where the piece being sent starts */
+  let pieceStart = 0;
+  let finished = false;
+
+  /** Sends `pending` piece by piece; false when the socket is full (onWritable resumes) or the body is done. */
+  const sendPending = (): boolean => {
+    while (pending.length > 0) {
+      const piece = pending.subarray(0, PIECE_BYTES);
+      pieceStart = res.getWriteOffset();
+      let ok = false;
+      res.cork(() => ([ok, finished] = res.tryEnd(piece, total)));
+      if (finished) {
+        stream.destroy();
+        return false;
+      }
+      if (!ok) return false;
+      pending = pending.subarray(piece.length);
+    }
+    return true;
+  };
+
+  res.onWritable((offset) => {
+    if (abort.aborted || finished) return true;
+    pending = pending.subarray(offset - pieceStart);
+    const ok = sendPending();
+    if (ok) stream.resume();
+    return ok || finished;
+  });
   stream.on('error', () => {
-    if (!isAborted()) res.close();
+    if (!abort.aborted && !finished) res.close();
   });
   stream.on('data', (chunk: Buffer | string) => {
-    if (isAborted()) return stream.destroy();
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    const startOffset = res.getWriteOffset();
-    let ok = false;
-    let done = false;
-    res.cork(() => ([ok, done] = res.tryEnd(buf, total)));
-    if (done) return stream.destroy();
-    if (ok) return;
-    stream.pause();
-    res.onWritable((offset) => {
-      let ok2 = false;
-      let done2 = false;
-      res.cork(() => ([ok2, done2] = res.tryEnd(buf.subarray(offset - startOffset), total)));
-      if (done2) stream.destroy();
-      else if (ok2) stream.resume();
-      return ok2;
-    });
+    if (abort.aborted) return stream.destroy();
+    pending = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    if (!sendPending() && !finished) stream.pause();
   });
 }

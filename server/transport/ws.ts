@@ -73,8 +73,10 @@ function splitUrl(url: string | undefined): { path: string; query: URLSearchPara
 }
 
 async function writeResponse(res: ServerResponse, response: HttpResponse): Promise<void> {
-  res.writeHead(response.status, response.headers);
   const body = response.body;
+  const length = isFileBody(body) ? body.length : typeof body === 'string' ? Buffer.byteLength(body) : (body?.byteLength ?? 0);
+  // Explicit length: node:http would otherwise send chunked after writeHead (uWS sets it on its own).
+  res.writeHead(response.status, { 'content-length': String(length), ...response.headers });
   if (isFileBody(body)) await pipeline(body.stream(), res).catch(() => res.destroy());
   else res.end(body ?? '');
 }
