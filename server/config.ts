@@ -30,6 +30,8 @@ export const ConfigSchema = z
     maxScreenshotBytes: int(64 * KiB, 1024 * MiB).default(64 * MiB),
     /** per-viewer send high-water mark: the sender stops queueing into the socket above it */
     viewerHighWaterBytes: int(16 * KiB, 64 * MiB).default(256 * KiB),
+    /** syncs a viewer that acks may leave unacknowledged before the server holds its frames back (and coalesces) */
+    viewerAckWindow: int(1, 1000).default(3),
     maxViewersPerRoom: int(1, 100_000).default(5000),
     maxRooms: int(1, 100_000).default(1000),
     /** (viewer x tile) updates one fan-out step may do before yielding to the event loop */

@@ -56,6 +56,10 @@ export class Downlink {
   private lateCommits = 0;
   private lastResyncAt = -Infinity;
   private resyncs = 0;
+  /** connection number, and per queued sync the connection it came on: commits are acked to that one only */
+  private connection = 0;
+  private readonly syncOrigins: number[] = [];
+  private painted = 0;
   /** every state this viewer went through, in order (tests, debugging) */
   readonly history: ViewerState[] = [];
 
@@ -67,6 +71,9 @@ export class Downlink {
     private readonly maxLagMs = DEFAULT_MAX_LAG_MS,
   ) {
     display.onCommit = (c) => {
+      // Tell the server how far we have painted, so it holds frames back (and skips) instead of queueing them.
+      if (this.syncOrigins.shift() === this.connection)
+        this.socket.send(JSON.stringify({ type: 'ack', syncs: ++this.painted }));
       this.counters.frames++;
       this.firstFrameAt ??= performance.now();
       this.fps.add();
@@ -143,6 +150,9 @@ export class Downlink {
   }
 
   private opened(): void {
+    this.connection++;
+    this.painted = 0;
+    this.socket.send(JSON.stringify({ type: 'ack', syncs: 0 }));
     this.socket.send(JSON.stringify({ type: 'hello', protocol: 1, client: 'tilecast-viewer' }));
     // A few quick pings settle the clock estimate; then one every few seconds keeps it fresh.
     for (const delay of [0, 300, 900]) setTimeout(() => this.socket.send(this.clock.ping()), delay);
@@ -178,7 +188,12 @@ export class Downlink {
         this.counters.tiles++;
         this.display.tile(msg.col, msg.row, msg.codec, msg.payload);
         break;
+      case MessageType.Frame: // a whole frame in one message: its records are tiles, in order
+        this.counters.tiles += msg.tiles.length;
+        for (const t of msg.tiles) this.display.tile(t.col, t.row, t.codec, t.payload);
+        break;
       case MessageType.Sync:
+        this.syncOrigins.push(this.connection);
         this.counters.skipped = msg.skipped;
         this.display.sync(msg.seq, msg.captureTs);
         break;

@@ -24,8 +24,9 @@ export class Fanout {
     private readonly onError: (err: unknown, viewer: Viewer) => void,
     /** send caught-up viewers each frame as one shared message (clients must accept server Frame messages) */
     private readonly batching = false,
+    ackWindow = Infinity,
   ) {
-    this.sender = new Sender(highWater, totals);
+    this.sender = new Sender(highWater, totals, ackWindow);
   }
 
   get count(): number {
@@ -66,6 +67,10 @@ export class Fanout {
     if (this.pendingStep) clearImmediate(this.pendingStep);
     this.pendingStep = null;
     this.compact();
+  }
+
+  ack(viewer: Viewer, syncs: number): void {
+    this.safely(viewer, () => this.sender.ack(viewer, syncs));
   }
 
   drain(viewer: Viewer): void {

@@ -17,7 +17,26 @@ export class Sender {
   constructor(
     private readonly highWater: number,
     private readonly totals: SendTotals,
+    /** syncs an acking viewer may have unacknowledged */
+    private readonly ackWindow = Infinity,
   ) {}
+
+  /**
+   * Room for more: under the socket high-water mark and, for a viewer that acks, under the ack window. The window
+   * matters where OS socket buffers hold megabytes the engine never reports (loopback, fast LANs to slow clients).
+   */
+  private ready(viewer: Viewer): boolean {
+    if (viewer.closed || !viewer.conn.open) return false;
+    if (viewer.acking && viewer.syncs - viewer.acked >= this.ackWindow) return false;
+    return viewer.conn.bufferedAmount() < this.highWater;
+  }
+
+  /** The viewer painted `syncs` syncs: opens the window again. */
+  ack(viewer: Viewer, syncs: number): void {
+    viewer.acking = true;
+    viewer.acked = Math.max(viewer.acked, Math.min(syncs, viewer.syncs));
+    this.drain(viewer);
+  }
 
   /**
    * Fast path for a viewer that owes nothing: the whole frame goes out as one shared Frame message plus a sync,
@@ -27,7 +46,7 @@ export class Sender {
   sendFrame(viewer: Viewer, frame: IngestedFrame): boolean {
     const conn = viewer.conn;
     if (viewer.grid.pending > 0 || viewer.syncedIngest !== viewer.stateIngest) return false;
-    if (viewer.closed || !conn.open || conn.bufferedAmount() >= this.highWater) return false;
+    if (!this.ready(viewer)) return false;
     const batch = (frame.batch ??= buildBatch(frame));
     const tileBytes = batch.byteLength - FRAME_HEADER_BYTES;
     viewer.stateIngest = frame.ingestNo;
@@ -47,9 +66,7 @@ export class Sender {
   }
 
   drain(viewer: Viewer): void {
-    if (viewer.closed || !viewer.conn.open) return;
-    if (viewer.conn.bufferedAmount() >= this.highWater) return;
-    viewer.conn.cork(viewer.flush);
+    if (this.ready(viewer)) viewer.conn.cork(viewer.flush);
   }
 
   private flush(viewer: Viewer): void {

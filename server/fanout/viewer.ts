@@ -19,6 +19,9 @@ export class Viewer {
   tilesSent = 0;
   bytesOut = 0;
   syncs = 0;
+  /** syncs the viewer said it painted; only counts once it has acked at least once */
+  acked = 0;
+  acking = false;
   closed = false;
   /** bound once by the Sender, so a drain never allocates */
   flush: () => void = () => {};

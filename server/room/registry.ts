@@ -57,6 +57,7 @@ export class LocalRoomStore implements RoomStore {
         highWater: this.config.viewerHighWaterBytes,
         fanoutBudget: this.config.fanoutBudget,
         batchFanout: this.config.batchFanout,
+        ackWindow: this.config.viewerAckWindow,
       },
       this.log.child({ room: id }),
       (r) => this.forget(r),

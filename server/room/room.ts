@@ -29,6 +29,7 @@ export interface RoomOptions {
   highWater: number;
   fanoutBudget: number;
   batchFanout: boolean;
+  ackWindow: number;
 }
 
 export interface RoomInfo {
@@ -97,7 +98,7 @@ export class Room {
     this.fanout = new Fanout(options.fanoutBudget, options.highWater, this.totals, (err, viewer) => {
       this.log.error({ err, viewer: viewer.id }, 'viewer send failed; closing that viewer only');
       viewer.conn.close(CloseCode.InternalError, 'internal error');
-    }, options.batchFanout);
+    }, options.batchFanout, options.ackWindow);
   }
 
   get id(): string {
@@ -228,6 +229,10 @@ export class Room {
     this.coalescedByGone += viewer.grid.coalesced;
     this.fanout.remove(viewer);
     this.scheduleStatus();
+  }
+
+  ackViewer(viewer: Viewer, syncs: number): void {
+    this.fanout.ack(viewer, syncs);
   }
 
   drainViewer(viewer: Viewer): void {

@@ -36,6 +36,7 @@ export function createSocketHandlers({ config, rooms, tokens, log }: SocketDeps)
     maxMessageBytes: config.maxMessageBytes,
     maxTileBytes: config.maxTileBytes,
     maxTilesPerFrame: config.maxTilesPerFrame,
+    ackWindow: config.viewerAckWindow,
   };
 
   function fail(conn: Conn, code: number, message: string): void {
@@ -99,6 +100,12 @@ export function createSocketHandlers({ config, rooms, tokens, log }: SocketDeps)
       case 'ping':
         conn.send(JSON.stringify({ type: 'pong', t: msg.t, serverTime: Date.now() } satisfies ServerControl), false);
         return;
+      case 'ack': {
+        const { room, viewer } = conn.context;
+        if (!viewer) throw new TilecastError('NOT_ALLOWED', 'only viewers ack syncs', CloseCode.NotAllowed, 403);
+        room?.ackViewer(viewer, msg.syncs);
+        return;
+      }
       case 'end':
         if (conn.context.role !== 'presenter') throw new TilecastError('NOT_ALLOWED', 'only the presenter can end the room', CloseCode.NotAllowed, 403);
         conn.context.endRequested = true;

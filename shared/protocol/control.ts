@@ -8,6 +8,11 @@ export const ClientControl = z.discriminatedUnion('type', [
   /** presenter only: end the room on purpose (viewers get status ended, then a normal close) */
   z.object({ type: z.literal('end') }),
   z.object({ type: z.literal('ping'), t: z.number().finite() }),
+  /**
+   * viewer only: "I have painted this many syncs on this connection". Once a viewer acks, the server keeps at
+   * most `ackWindow` syncs unacknowledged, so frames coalesce on the server instead of queueing in OS buffers.
+   */
+  z.object({ type: z.literal('ack'), syncs: z.number().int().min(0) }),
 ]);
 export type ClientControl = z.infer<typeof ClientControl>;
 
@@ -21,7 +26,13 @@ export const ServerControl = z.discriminatedUnion('type', [
     /** presenter: true when this connection resumed a room within the grace period */
     resumed: z.boolean(),
     /** server limits the client should respect */
-    limits: z.object({ maxMessageBytes: z.number(), maxTileBytes: z.number(), maxTilesPerFrame: z.number() }),
+    limits: z.object({
+      maxMessageBytes: z.number(),
+      maxTileBytes: z.number(),
+      maxTilesPerFrame: z.number(),
+      /** syncs a viewer may leave unacknowledged once it acks */
+      ackWindow: z.number().optional(),
+    }),
   }),
   z.object({ type: z.literal('pong'), t: z.number(), serverTime: z.number() }),
 ]);
