@@ -11,10 +11,10 @@ import { benchMarkdown } from './markdown';
 import { type BenchPoint, fullProfile, quickProfile } from './points';
 import type { BenchResults } from './results';
 import { type LoadArgs, runOne } from './run-one';
-import { SERVERS, SERVER_NAMES, type ServerName } from './servers';
+import { ALL_SERVER_NAMES, SERVERS, SERVER_NAMES, type ServerName } from './servers';
 import { shuffle } from './stats';
 
-const USAGE = `usage: npm run bench -- [--quick] [--reps N] [--only TEXT] [--servers ${SERVER_NAMES.join(',')}] [--duration S] [--out DIR]
+const USAGE = `usage: npm run bench -- [--quick] [--reps N] [--only TEXT] [--servers ${ALL_SERVER_NAMES.join(',')}] [--duration S] [--out DIR]
   --quick     fewer points, one repetition, shorter memory stress (under 10 minutes)
   --only      run only points whose name contains TEXT (several with commas)
   --duration  measured window of every point but the memory stress, in seconds`;
@@ -45,7 +45,7 @@ if (values.only) {
 }
 if (values.duration) for (const p of profile.points) if (!p.memory) p.duration = Number(values.duration);
 const servers = (values.servers?.split(',') ?? [...SERVER_NAMES]) as ServerName[];
-for (const s of servers) if (!SERVERS[s]) throw new Error(`unknown server ${s}; known: ${SERVER_NAMES.join(', ')}`);
+for (const s of servers) if (!SERVERS[s]) throw new Error(`unknown server ${s}; known: ${ALL_SERVER_NAMES.join(', ')}`);
 const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
 const outDir = path.resolve(REPO_ROOT, values.out ?? path.join('bench-results', stamp));
 mkdirSync(path.join(outDir, 'runs'), { recursive: true });

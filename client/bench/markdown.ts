@@ -1,7 +1,7 @@
 // Renders bench results as the Markdown tables of the README's Performance section, with a verdict per target.
 import type { LoadTestReport } from '../loadtest/report';
 import type { BenchResults, BenchRow } from './results';
-import { SERVER_NAMES, FLOOR, type ServerName, SERVERS } from './servers';
+import { ALL_SERVER_NAMES, FLOOR, type ServerName, SERVERS } from './servers';
 import { type Spread, formatSpread, spread } from './stats';
 
 const med = (xs: (number | null | undefined)[]) => spread(xs.filter((x): x is number => typeof x === 'number'));
@@ -49,7 +49,7 @@ function pointTable(r: BenchResults, point: string): string {
     '| server | CPU-s/GB | vs raw publish | msg/s | MB/s | fast p50 / p99 ms | slow p50 / p99 ms | delivery | RSS peak / after drain MB (growth; kernel TCP peak) | late full picture p50 / p99 ms | stalled converged | generator cores (event-loop delay) |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
-  for (const s of SERVER_NAMES) {
+  for (const s of ALL_SERVER_NAMES) {
     const reps = rowsOf(r, point, s);
     const failed = r.rows.filter((x) => x.point === point && x.server === s && !x.report);
     if (!reps.length) {

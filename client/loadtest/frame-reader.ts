@@ -28,10 +28,16 @@ export class FrameReader {
   private msgLength = 0;
   private readonly binHead = new Uint8Array(BINARY_HEAD_BYTES);
   private text: Buffer[] = [];
+  /** binary messages of a type in `keepWhole` are kept entire (batched Frame messages carry many tile headers) */
+  private whole: Buffer[] | null = null;
   private ctrl = Buffer.alloc(0);
   private failed = false;
 
-  constructor(private readonly sink: FrameSink) {}
+  constructor(
+    private readonly sink: FrameSink,
+    /** message types (byte 1) whose binary messages are delivered whole */
+    private readonly keepWhole: ReadonlySet<number> = new Set(),
+  ) {}
 
   push(chunk: Uint8Array, start = 0, end = chunk.length): void {
     let i = start;
@@ -100,10 +106,15 @@ export class FrameReader {
       return;
     }
     if (this.msgOpcode === Opcode.Binary) {
-      if (this.msgLength < BINARY_HEAD_BYTES) {
-        const k = Math.min(n, BINARY_HEAD_BYTES - this.msgLength);
-        this.binHead.set(chunk.subarray(at, at + k), this.msgLength);
+      const before = this.msgLength;
+      if (before < BINARY_HEAD_BYTES) {
+        const k = Math.min(n, BINARY_HEAD_BYTES - before);
+        this.binHead.set(chunk.subarray(at, at + k), before);
       }
+      // the type byte just arrived: decide whether this message is kept whole
+      if (before < 2 && before + n >= 2 && this.keepWhole.has(this.binHead[1]))
+        this.whole = [Buffer.from(this.binHead.subarray(0, before))];
+      if (this.whole) this.whole.push(Buffer.from(chunk.subarray(at, at + n)));
     } else if (this.msgLength < MAX_TEXT_BYTES) {
       this.text.push(Buffer.from(chunk.subarray(at, at + Math.min(n, MAX_TEXT_BYTES - this.msgLength))));
     }
@@ -121,7 +132,11 @@ export class FrameReader {
     const length = this.msgLength;
     this.msgOpcode = 0;
     this.msgLength = 0;
-    if (opcode === Opcode.Binary) {
+    if (opcode === Opcode.Binary && this.whole) {
+      const bytes = Buffer.concat(this.whole);
+      this.whole = null;
+      this.sink.message(opcode, bytes, length);
+    } else if (opcode === Opcode.Binary) {
       this.sink.message(opcode, this.binHead.subarray(0, Math.min(length, BINARY_HEAD_BYTES)), length);
     } else {
       const text = this.text.length === 1 ? this.text[0] : Buffer.concat(this.text);

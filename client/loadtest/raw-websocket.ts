@@ -20,6 +20,8 @@ export interface RawHandlers {
 export interface ConnectOptions {
   url: string;
   timeoutMs?: number;
+  /** binary message types (byte 1) to deliver whole instead of as their first bytes */
+  keepWhole?: ReadonlySet<number>;
 }
 
 export class RawWebSocket {
@@ -42,7 +44,7 @@ export class RawWebSocket {
       control: (op, payload) => this.onControl(op, payload),
       protocolError: (message) => this.finish(1002, message, new Error(message)),
     };
-    this.reader = new FrameReader(sink);
+    this.reader = new FrameReader(sink, options.keepWhole);
     this.socket = net.connect({
       host: url.hostname,
       port,

@@ -1,11 +1,14 @@
 // One simulated viewer: reads tile headers and syncs, measures latency at each sync, keeps the seq of every tile it
 // holds (to compare with the presenter's record at the end) and notes when it first held a full picture.
-import { type Geometry, MessageType, gridShape } from '../../shared/protocol';
+import { FRAME_HEADER_BYTES, type Geometry, MessageType, gridShape } from '../../shared/protocol';
 import { nowMs } from './clock';
 import { Opcode } from './frame-reader';
 import type { Protocol, RoomTarget } from './protocols';
 import { RawWebSocket } from './raw-websocket';
 import { type ClassStats, type ViewerClass, type ViewerCounters, zeroCounters } from './viewer-stats';
+
+/** A server with batched fan-out sends a caught-up viewer each frame as one Frame message of tile records. */
+const BATCHED: ReadonlySet<number> = new Set([MessageType.Frame]);
 
 export interface ViewerEvents {
   error(kind: string, message: string): void;
@@ -43,7 +46,7 @@ export class Viewer {
     this.grid = new Int32Array(gridShape(geometry).tiles).fill(-1);
     this.columns = gridShape(geometry).columns;
     this.ws = new RawWebSocket(
-      { url: room.viewerUrl },
+      { url: room.viewerUrl, keepWhole: BATCHED },
       {
         open: () => {
           this.open = true;
@@ -101,13 +104,17 @@ export class Viewer {
     if (head.length < 2) return this.events.error('protocol', `viewer ${this.id}: ${length}-byte binary message`);
     const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
     switch (head[1]) {
-      case MessageType.Tile: {
+      case MessageType.Tile:
         if (head.length < 16) return this.events.error('protocol', `viewer ${this.id}: truncated tile`);
-        c.tiles++;
-        const index = view.getUint16(6, true) * this.columns + view.getUint16(4, true);
-        if (index >= this.grid.length) return this.events.error('protocol', `viewer ${this.id}: tile outside the grid`);
-        if (this.grid[index] < 0) this.filled++;
-        this.grid[index] = view.getUint32(8, true);
+        return this.tile(view, 0);
+      case MessageType.Frame: {
+        if (head.length < FRAME_HEADER_BYTES) return this.events.error('protocol', `viewer ${this.id}: truncated frame`);
+        let at = FRAME_HEADER_BYTES;
+        for (let n = view.getUint16(16, true); n > 0; n--) {
+          if (at + 16 > head.length) return this.events.error('protocol', `viewer ${this.id}: truncated frame record`);
+          this.tile(view, at);
+          at += 16 + view.getUint32(at + 12, true);
+        }
         return;
       }
       case MessageType.Sync: {
@@ -141,6 +148,14 @@ export class Viewer {
       default:
         return;
     }
+  }
+
+  private tile(view: DataView, at: number): void {
+    this.counters.tiles++;
+    const index = view.getUint16(at + 6, true) * this.columns + view.getUint16(at + 4, true);
+    if (index >= this.grid.length) return this.events.error('protocol', `viewer ${this.id}: tile outside the grid`);
+    if (this.grid[index] < 0) this.filled++;
+    this.grid[index] = view.getUint32(at + 8, true);
   }
 
   /** Cells whose tile differs from the presenter's record of what it last sent (0 = converged). */

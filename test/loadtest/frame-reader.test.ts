@@ -62,6 +62,21 @@ describe('FrameReader', () => {
     expect([...got[3].head]).toEqual([1, 2, 3, 4]);
   });
 
+  it('delivers binary messages of a kept type whole, across chunks', () => {
+    const got: Buffer[] = [];
+    const reader = new FrameReader(
+      { message: (_op, head) => got.push(Buffer.from(head)), control: () => {}, protocolError: (m) => got.push(Buffer.from(m)) },
+      new Set([0x01]),
+    );
+    const batched = Buffer.alloc(1000, 5);
+    batched[0] = 1;
+    batched[1] = 0x01;
+    const bytes = Buffer.concat([frame(Opcode.Binary, batched), frame(Opcode.Binary, big)]);
+    for (let i = 0; i < bytes.length; i++) reader.push(bytes.subarray(i, i + 1));
+    expect(got[0].equals(batched)).toBe(true);
+    expect(got[1].length).toBe(BINARY_HEAD_BYTES);
+  });
+
   it('reports a masked server frame as a protocol error', () => {
     const { reader, errors } = collect();
     reader.push(Buffer.from([0x82, 0x81, 0, 0, 0, 0, 9]));
