@@ -37,7 +37,7 @@ export const ConfigSchema = z
     /** (viewer x tile) updates one fan-out step may do before yielding to the event loop */
     fanoutBudget: int(1, 10_000_000).default(20_000),
     /** send caught-up viewers each frame as one shared Frame message instead of one message per tile */
-    batchFanout: boolish.default(false),
+    batchFanout: boolish.default(true),
     idleRoomSeconds: z.coerce.number().min(1).default(600),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     recordingsDir: z.string().min(1).default('./recordings'),
