@@ -140,10 +140,6 @@ export class Room {
     return { resumed };
   }
 
-  isPresenter(conn: Connection): boolean {
-    return this.presenter === conn;
-  }
-
   /** The presenter's socket closed: on purpose ends the room, otherwise viewers wait through the grace period. */
   presenterLeft(conn: Connection, intentional: boolean): void {
     if (this.presenter !== conn) return;
@@ -166,6 +162,7 @@ export class Room {
     // O(viewers x tiles) of memset, once per geometry change: rare, and far cheaper than a frame's fan-out.
     this.fanout.forEach((v) => {
       v.grid.reset(tiles);
+      v.pendingBatch = null;
       v.joinedAtIngest = this.ingestNo;
       v.stateIngest = v.syncedIngest = this.ingestNo;
       v.conn.send(message);
