@@ -1,6 +1,6 @@
 // A viewer's connection: decodes server messages, feeds the Display, and reports state and stats.
 import { CloseCode } from '../../shared/protocol/close-codes';
-import { MessageType, type PresenterStateName } from '../../shared/protocol/constants';
+import { FrameFlag, MessageType, type PresenterStateName } from '../../shared/protocol/constants';
 import { parseServerControl } from '../../shared/protocol/control';
 import { decodeMessage } from '../../shared/protocol/decode';
 import type { Geometry } from '../../shared/protocol/geometry';
@@ -191,11 +191,10 @@ export class Downlink {
       case MessageType.Frame: // a whole frame in one message: its records are tiles, in order
         this.counters.tiles += msg.tiles.length;
         for (const t of msg.tiles) this.display.tile(t.col, t.row, t.codec, t.payload);
+        if (msg.flags & FrameFlag.EndsWithSync) this.sync(msg.seq, msg.captureTs, 0);
         break;
       case MessageType.Sync:
-        this.syncOrigins.push(this.connection);
-        this.counters.skipped = msg.skipped;
-        this.display.sync(msg.seq, msg.captureTs);
+        this.sync(msg.seq, msg.captureTs, msg.skipped);
         break;
       case MessageType.Cursor:
         this.on.cursor?.(msg.x, msg.y, msg.visible);
@@ -208,6 +207,12 @@ export class Downlink {
         this.lastError = msg.message;
         break;
     }
+  }
+
+  private sync(seq: number, captureTs: number, skipped: number): void {
+    this.syncOrigins.push(this.connection);
+    this.counters.skipped = skipped;
+    this.display.sync(seq, captureTs);
   }
 
   private closed(code: number, reason: string, retryInMs: number | null): void {

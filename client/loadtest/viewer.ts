@@ -1,6 +1,6 @@
 // One simulated viewer: reads tile headers and syncs, measures latency at each sync, keeps the seq of every tile it
 // holds (to compare with the presenter's record at the end) and notes when it first held a full picture.
-import { FRAME_HEADER_BYTES, type Geometry, MessageType, gridShape } from '../../shared/protocol';
+import { FRAME_HEADER_BYTES, FrameFlag, type Geometry, MessageType, gridShape } from '../../shared/protocol';
 import { nowMs } from './clock';
 import { Opcode } from './frame-reader';
 import type { Protocol, RoomTarget } from './protocols';
@@ -115,28 +115,13 @@ export class Viewer {
           this.tile(view, at);
           at += 16 + view.getUint32(at + 12, true);
         }
+        // a caught-up viewer's frame carries its sync: same seq and captureTs offsets as a Sync, nothing skipped
+        if (head[2] & FrameFlag.EndsWithSync) this.sync(view.getUint32(4, true), view.getFloat64(8, true), 0);
         return;
       }
-      case MessageType.Sync: {
+      case MessageType.Sync:
         if (head.length < 20) return this.events.error('protocol', `viewer ${this.id}: truncated sync`);
-        const seq = view.getUint32(4, true);
-        const now = nowMs();
-        // the first sync closes the joiner's initial picture: its captureTs is the picture's age, not a delivery delay
-        if (this.lastSyncSeq >= 0) this.stats.record(now - view.getFloat64(8, true));
-        c.syncs++;
-        c.skipped = view.getUint32(16, true);
-        if (this.lastSyncSeq >= 0) {
-          if (seq < this.lastSyncSeq) this.events.error('sequence', `viewer ${this.id}: sync ${seq} after ${this.lastSyncSeq}`);
-          else if (seq > this.lastSyncSeq + 1) c.syncGaps += seq - this.lastSyncSeq - 1;
-        } else {
-          this.firstSyncSeq = seq;
-          this.tilesAtFirstSync = c.tiles;
-          this.skippedAtFirstSync = c.skipped;
-        }
-        this.lastSyncSeq = seq;
-        if (this.firstFullPictureMs < 0 && this.filled === this.grid.length) this.firstFullPictureMs = now - this.joinedAt;
-        return;
-      }
+        return this.sync(view.getUint32(4, true), view.getFloat64(8, true), view.getUint32(16, true));
       case MessageType.Geometry:
         if (head.length >= 8) this.resetGrid({ width: view.getUint16(2, true), height: view.getUint16(4, true), tileSize: view.getUint16(6, true) });
         return;
@@ -148,6 +133,25 @@ export class Viewer {
       default:
         return;
     }
+  }
+
+  private sync(seq: number, captureTs: number, skipped: number): void {
+    const c = this.counters;
+    const now = nowMs();
+    // the first sync closes the joiner's initial picture: its captureTs is the picture's age, not a delivery delay
+    if (this.lastSyncSeq >= 0) this.stats.record(now - captureTs);
+    c.syncs++;
+    c.skipped = skipped;
+    if (this.lastSyncSeq >= 0) {
+      if (seq < this.lastSyncSeq) this.events.error('sequence', `viewer ${this.id}: sync ${seq} after ${this.lastSyncSeq}`);
+      else if (seq > this.lastSyncSeq + 1) c.syncGaps += seq - this.lastSyncSeq - 1;
+    } else {
+      this.firstSyncSeq = seq;
+      this.tilesAtFirstSync = c.tiles;
+      this.skippedAtFirstSync = c.skipped;
+    }
+    this.lastSyncSeq = seq;
+    if (this.firstFullPictureMs < 0 && this.filled === this.grid.length) this.firstFullPictureMs = now - this.joinedAt;
   }
 
   private tile(view: DataView, at: number): void {

@@ -2,7 +2,7 @@
 // mark, then announces the consistent picture with a sync. A stalled viewer simply stops being drained; the
 // engine's next `drain` resumes it. Per viewer and frame it allocates nothing: the flush callback is made once
 // per viewer, and viewers that skipped nothing share one sync message per frame.
-import { FRAME_HEADER_BYTES, MessageType, PROTOCOL_VERSION, encodeSync } from '../../shared/protocol';
+import { FRAME_HEADER_BYTES, FrameFlag, MessageType, PROTOCOL_VERSION, encodeSync } from '../../shared/protocol';
 import type { IngestedFrame } from '../room/tile-entry';
 import type { Viewer } from './viewer';
 
@@ -39,21 +39,30 @@ export class Sender {
   }
 
   /**
-   * Fast path for a viewer that owes nothing: the whole frame goes out as one shared Frame message plus a sync,
-   * which is exactly what put-then-drain would send, in two sends instead of one per tile. Returns false when
-   * the viewer is not caught up (the caller then uses the grid).
+   * Fast path for a viewer that owes nothing: the whole frame goes out as one shared Frame message, which is
+   * exactly what put-then-drain would send. A viewer that never skipped gets the variant that carries its sync
+   * (one send, no cork); one with a skip count gets the plain frame and its own sync. Returns false when the
+   * viewer is not caught up (the caller then uses the grid).
    */
   sendFrame(viewer: Viewer, frame: IngestedFrame): boolean {
     const conn = viewer.conn;
     if (viewer.grid.pending > 0 || viewer.syncedIngest !== viewer.stateIngest) return false;
     if (!this.ready(viewer)) return false;
-    const batch = (frame.batch ??= buildBatch(frame));
+    const implicitSync = viewer.grid.coalesced === 0;
+    const batch = implicitSync ? (frame.syncedBatch ??= buildBatch(frame, FrameFlag.EndsWithSync)) : (frame.batch ??= buildBatch(frame, 0));
     const tileBytes = batch.byteLength - FRAME_HEADER_BYTES;
     viewer.stateIngest = frame.ingestNo;
     viewer.stateSeq = frame.seq;
     viewer.stateCaptureTs = frame.captureTs;
-    viewer.pendingBatch = batch;
-    conn.cork(viewer.flush);
+    if (implicitSync) {
+      viewer.syncedIngest = frame.ingestNo;
+      viewer.syncs++;
+    }
+    if (implicitSync && !viewer.pendingStatus && !viewer.pendingCursor) conn.send(batch);
+    else {
+      viewer.pendingBatch = batch;
+      conn.cork(viewer.flush);
+    }
     viewer.tilesSent += frame.tiles.length;
     viewer.bytesOut += tileBytes;
     this.totals.bytesOut += tileBytes;
@@ -111,13 +120,14 @@ export class Sender {
 }
 
 /** One copy per frame (not per viewer): header + every tile message, each already stamped with the frame's seq. */
-function buildBatch(frame: IngestedFrame): Uint8Array {
+function buildBatch(frame: IngestedFrame, flags: number): Uint8Array {
   let bytes = FRAME_HEADER_BYTES;
   for (const t of frame.tiles) bytes += t.message.byteLength;
   const batch = new Uint8Array(bytes);
   const view = new DataView(batch.buffer);
   batch[0] = PROTOCOL_VERSION;
   batch[1] = MessageType.Frame;
+  batch[2] = flags;
   view.setUint32(4, frame.seq >>> 0, true);
   view.setFloat64(8, frame.captureTs, true);
   view.setUint16(16, frame.tiles.length, true);

@@ -24,6 +24,8 @@ export interface IngestedFrame {
   ingestNo: number;
   /** the frame's tiles as one server -> viewer Frame message, built once on first use and shared by all */
   batch?: Uint8Array;
+  /** the same with FrameFlag.EndsWithSync: for viewers that never skipped, one message per frame */
+  syncedBatch?: Uint8Array;
 }
 
 export interface GeometryChange {

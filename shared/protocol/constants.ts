@@ -20,6 +20,12 @@ export const MessageType = {
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 
+/** Frame flags (byte 2). */
+export const FrameFlag = {
+  /** server -> viewer: the frame ends with an implicit sync for its seq and captureTs, with skipped = 0 */
+  EndsWithSync: 0x01,
+} as const;
+
 export const Codec = { webp: 1, jpeg: 2, png: 3 } as const;
 export type CodecName = keyof typeof Codec;
 export type CodecId = (typeof Codec)[CodecName];

@@ -29,7 +29,7 @@ export interface TileView {
 }
 
 export type Message =
-  | { type: typeof MessageType.Frame; seq: number; captureTs: number; tiles: TileView[] }
+  | { type: typeof MessageType.Frame; flags: number; seq: number; captureTs: number; tiles: TileView[] }
   | { type: typeof MessageType.Geometry; geometry: Geometry }
   | { type: typeof MessageType.Cursor; x: number; y: number; visible: boolean }
   | ({ type: typeof MessageType.Tile } & TileView)
@@ -108,7 +108,7 @@ export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits = {}): Mes
       }
       if (offset !== bytes.byteLength)
         throw new ProtocolError(E.TrailingBytes, `frame has ${bytes.byteLength - offset} trailing bytes after ${count} tiles`);
-      return { type, seq, captureTs, tiles };
+      return { type, flags: bytes[2], seq, captureTs, tiles };
     }
     case MessageType.Tile: {
       const tile = readTile(bytes, view, 0, limits);

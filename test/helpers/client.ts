@@ -1,6 +1,6 @@
 // A test client over `ws` that decodes everything it receives and keeps the picture it was sent.
 import WebSocket from 'ws';
-import { type Message, MessageType, type ServerControl, decodeMessage, parseServerControl } from '../../shared/protocol';
+import { FrameFlag, type Message, MessageType, type ServerControl, decodeMessage, parseServerControl } from '../../shared/protocol';
 import { sleep, waitFor } from './server';
 
 export interface Closed {
@@ -17,6 +17,8 @@ export class TestClient {
   /** the picture as of the last sync */
   synced = new Map<string, Buffer>();
   syncs: number[] = [];
+  /** tiles the server says it skipped for us, as of the last sync */
+  skipped = 0;
   closed: Closed | null = null;
   opened: Promise<void>;
   decodeErrors: string[] = [];
@@ -34,17 +36,23 @@ export class TestClient {
         const msg = decodeMessage(new Uint8Array(data));
         this.messages.push(msg);
         if (msg.type === MessageType.Tile) this.picture.set(`${msg.col},${msg.row}`, Buffer.from(msg.payload));
-        if (msg.type === MessageType.Frame) for (const t of msg.tiles) this.picture.set(`${t.col},${t.row}`, Buffer.from(t.payload));
-        if (msg.type === MessageType.Geometry) this.picture.clear();
-        if (msg.type === MessageType.Sync) {
-          this.syncs.push(msg.seq);
-          this.synced = new Map(this.picture);
+        if (msg.type === MessageType.Frame) {
+          for (const t of msg.tiles) this.picture.set(`${t.col},${t.row}`, Buffer.from(t.payload));
+          if (msg.flags & FrameFlag.EndsWithSync) this.sync(msg.seq, 0);
         }
+        if (msg.type === MessageType.Geometry) this.picture.clear();
+        if (msg.type === MessageType.Sync) this.sync(msg.seq, msg.skipped);
       } catch (err) {
         this.decodeErrors.push(String(err));
       }
     });
     this.ws.on('close', (code, reason) => (this.closed = { code, reason: reason.toString() }));
+  }
+
+  private sync(seq: number, skipped: number): void {
+    this.skipped = skipped;
+    this.syncs.push(seq);
+    this.synced = new Map(this.picture);
   }
 
   of<T extends Message['type']>(type: T): Extract<Message, { type: T }>[] {

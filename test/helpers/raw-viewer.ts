@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { type Socket, connect } from 'node:net';
 import type { Writable } from 'node:stream';
 import * as wsModule from 'ws';
-import { MessageType, decodeMessage } from '../../shared/protocol';
+import { FrameFlag, MessageType, decodeMessage } from '../../shared/protocol';
 
 // ws's frame parser; exported at runtime, not in @types/ws.
 const Receiver = (wsModule as unknown as { Receiver: new (options: object) => Writable }).Receiver;
@@ -26,6 +26,7 @@ export class RawViewer {
       } else if (msg.type === MessageType.Frame) {
         this.tiles += msg.tiles.length;
         for (const t of msg.tiles) this.picture.set(`${t.col},${t.row}`, Buffer.from(t.payload));
+        if (msg.flags & FrameFlag.EndsWithSync) this.syncs.push(msg.seq);
       } else if (msg.type === MessageType.Sync) {
         this.syncs.push(msg.seq);
         this.skipped = msg.skipped;

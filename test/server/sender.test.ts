@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Sender } from '../../server/fanout/sender';
 import { Viewer } from '../../server/fanout/viewer';
 import type { Connection } from '../../server/transport/types';
-import { MessageType, decodeMessage, encodeCursor, encodeStatus, encodeTile } from '../../shared/protocol';
+import { FrameFlag, MessageType, decodeMessage, encodeCursor, encodeStatus, encodeTile } from '../../shared/protocol';
 
 /** A connection whose socket buffer we control: `buffered` grows with every send until the test "drains" it. */
 function fakeConn() {
@@ -92,7 +92,7 @@ describe('Sender', () => {
     expect(decodeMessage(c.sent.at(-1)!)).toMatchObject({ type: MessageType.Sync, seq: 5, skipped: 1 });
   });
 
-  it('a caught-up viewer gets a frame as one shared message and a sync; a viewer that owes tiles does not', () => {
+  it('a caught-up viewer gets a frame as one shared message carrying its sync; a viewer that owes tiles does not', () => {
     const sender = new Sender(1e6, { bytesOut: 0 });
     const a = fakeConn();
     const b = fakeConn();
@@ -111,18 +111,28 @@ describe('Sender', () => {
     const frame = { seq: 2, captureTs: 5, receivedAt: 0, ingestNo: 2, tiles: [real(0, 14), real(1, 24)] };
     expect(sender.sendFrame(va, frame)).toBe(true);
     expect(sender.sendFrame(vb, frame)).toBe(false);
-    expect(a.sent).toHaveLength(2);
+    expect(a.sent).toHaveLength(1);
     const batch = decodeMessage(a.sent[0]);
-    expect(batch).toMatchObject({ type: MessageType.Frame, seq: 2, captureTs: 5 });
+    expect(batch).toMatchObject({ type: MessageType.Frame, flags: FrameFlag.EndsWithSync, seq: 2, captureTs: 5 });
     expect(a.sent[0].byteLength).toBe(20 + 16 + 14 + 16 + 24);
     expect(batch.type === MessageType.Frame && batch.tiles.map((t) => t.col)).toEqual([0, 1]);
-    expect(decodeMessage(a.sent[1])).toEqual({ type: MessageType.Sync, seq: 2, captureTs: 5, skipped: 0 });
-    expect([va.tilesSent, va.syncedIngest]).toEqual([2, 2]);
+    expect([va.tilesSent, va.syncedIngest, va.syncs]).toEqual([2, 2, 1]);
     // the batch is built once per frame and shared
     const c = fakeConn();
     const vc = new Viewer(3, c.conn);
     sender.attach(vc);
     sender.sendFrame(vc, frame);
     expect(c.sent[0]).toBe(a.sent[0]);
+    // a viewer that once skipped gets the plain frame and its own sync with its count
+    const d = fakeConn();
+    const vd = new Viewer(4, d.conn);
+    sender.attach(vd);
+    vd.grid.reset(4);
+    vd.grid.coalesced = 7;
+    expect(sender.sendFrame(vd, frame)).toBe(true);
+    expect(d.sent.map((m) => decodeMessage(m))).toMatchObject([
+      { type: MessageType.Frame, flags: 0, seq: 2 },
+      { type: MessageType.Sync, seq: 2, captureTs: 5, skipped: 7 },
+    ]);
   });
 });
