@@ -9,6 +9,7 @@ import { classSeries, latencyChart } from '../loadtest/latency-chart';
 import { REPO_ROOT } from '../loadtest/server-process';
 import { benchMarkdown } from './markdown';
 import { type BenchPoint, fullProfile, quickProfile } from './points';
+import { benchRecording } from './recording';
 import type { BenchResults } from './results';
 import { type LoadArgs, runOne } from './run-one';
 import { ALL_SERVER_NAMES, SERVERS, SERVER_NAMES, type ServerName } from './servers';
@@ -141,5 +142,14 @@ for (let rep = 1; rep <= profile.reps; rep++) {
   }
 }
 save();
+// Recording: seek time (1 min vs 1 h) and chunk serving against `cat`, part of every whole-profile run.
+let recordingSection = '';
+if (!values.only && !values.servers) {
+  log('recording: seek and serve bench (client/bench/recording.ts)');
+  const recording = await benchRecording({ log });
+  writeFileSync(path.join(outDir, 'recording.json'), `${JSON.stringify(recording, null, 2)}\n`);
+  recordingSection = `\n### Recording seek and serving\n\n\`\`\`json\n${JSON.stringify(recording, null, 2)}\n\`\`\`\n`;
+  writeFileSync(path.join(outDir, 'report.md'), `${benchMarkdown(results)}\n${recordingSection}`);
+}
 log(`wrote ${path.relative(REPO_ROOT, outDir)}/report.md and results.json`);
-console.log(`\n${benchMarkdown(results)}`);
+console.log(`\n${benchMarkdown(results)}${recordingSection}`);
