@@ -12,8 +12,8 @@ export interface BenchServer {
 }
 
 export const SERVER_NAMES = ['tilecast-uws', 'tilecast-ws', 'uws-publish', 'ws-broadcast', 'socketio'] as const;
-/** run only when named with --servers: tilecast with the batched fan-out (one Frame message per caught-up viewer) */
-export const EXTRA_SERVER_NAMES = ['tilecast-uws-batch', 'tilecast-ws-batch'] as const;
+/** run only when named with --servers: tilecast with batching off (one message per tile), to show what batching buys */
+export const EXTRA_SERVER_NAMES = ['tilecast-uws-tiles', 'tilecast-ws-tiles'] as const;
 export type ServerName = (typeof SERVER_NAMES)[number] | (typeof EXTRA_SERVER_NAMES)[number];
 export const ALL_SERVER_NAMES: readonly ServerName[] = [...SERVER_NAMES, ...EXTRA_SERVER_NAMES];
 
@@ -22,12 +22,12 @@ export const SERVERS: Record<ServerName, BenchServer> = {
   'tilecast-ws': { name: 'tilecast-ws', script: 'server/main.ts', args: ['--engine', 'ws', ...TILECAST_SERVER_ARGS], protocol: 'tilecast', tile: true },
   'uws-publish': { name: 'uws-publish', script: 'client/bench/baselines/uws-publish.ts', args: [], protocol: 'forward', tile: false },
   'ws-broadcast': { name: 'ws-broadcast', script: 'client/bench/baselines/ws-broadcast.ts', args: [], protocol: 'forward', tile: false },
-  'tilecast-uws-batch': {
-    name: 'tilecast-uws-batch', script: 'server/main.ts', args: ['--engine', 'uws', '--batch-fanout', 'true', ...TILECAST_SERVER_ARGS],
+  'tilecast-uws-tiles': {
+    name: 'tilecast-uws-tiles', script: 'server/main.ts', args: ['--engine', 'uws', '--batch-fanout', 'false', ...TILECAST_SERVER_ARGS],
     protocol: 'tilecast', tile: true,
   },
-  'tilecast-ws-batch': {
-    name: 'tilecast-ws-batch', script: 'server/main.ts', args: ['--engine', 'ws', '--batch-fanout', 'true', ...TILECAST_SERVER_ARGS],
+  'tilecast-ws-tiles': {
+    name: 'tilecast-ws-tiles', script: 'server/main.ts', args: ['--engine', 'ws', '--batch-fanout', 'false', ...TILECAST_SERVER_ARGS],
     protocol: 'tilecast', tile: true,
   },
   socketio: { name: 'socketio', script: 'client/bench/baselines/socketio-broadcast.ts', args: [], protocol: 'socketio', tile: false },
