@@ -55,9 +55,14 @@ export class Fanout {
     for (const v of this.list) if (!v.closed) fn(v);
   }
 
+  /**
+   * Queues a frame; the step runs on the next turn, outside the presenter's message callback: uWS corks only one
+   * socket at a time, and inside that callback it is the presenter's, so per-viewer corks would do nothing and
+   * every tile would be its own syscall.
+   */
   publish(frame: IngestedFrame): void {
     this.frames.push(frame);
-    if (!this.pendingStep) this.step();
+    this.pendingStep ??= setImmediate(this.step);
   }
 
   /** Drops frames not yet applied (a geometry change made them meaningless, or the room ended). */
