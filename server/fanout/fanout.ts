@@ -33,11 +33,6 @@ export class Fanout {
     return this.list.length - this.removed;
   }
 
-  /** frames waiting to reach every viewer */
-  get backlog(): number {
-    return this.frames.length;
-  }
-
   add(viewer: Viewer): void {
     this.sender.attach(viewer);
     this.list.push(viewer);

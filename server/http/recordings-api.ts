@@ -1,6 +1,5 @@
 // /api/recordings: list, inspect, delete, seek (timecode -> keyframe offset), byte ranges streamed from the file,
 // and pictures at a time (seek-bar thumbnails).
-import { timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
@@ -17,7 +16,7 @@ import {
   seekKeyframe,
 } from '../recording';
 import { BadTimecodeError, RangeNotSatisfiableError } from '../recording/errors';
-import type { TokenSigner } from '../room/tokens';
+import { type TokenSigner, sameSecret } from '../room/tokens';
 import type { HttpRequest, HttpResponse } from '../transport/types';
 import { bearer } from './rooms-api';
 import { type Route, json } from './router';
@@ -36,12 +35,6 @@ const FrameQuery = z.object({
   width: z.coerce.number().int().min(16).max(8192).optional(),
   token: z.string().max(200).optional(),
 });
-
-function same(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
 
 /** The time a request asks for, checked against what is (durably) recorded. */
 function requestedTime(req: HttpRequest, h: RecordingHandle): number {
@@ -96,7 +89,7 @@ export function recordingRoutes({ store, tokens, adminToken, maxChunkBytes = 16 
     if (!h.header.private) return h;
     const token = bearer(req) ?? req.query.get('token');
     const room = h.header.room;
-    if (token && (tokens.verify(room, 'viewer', token) || tokens.verify(room, 'presenter', token) || (!!adminToken && same(token, adminToken))))
+    if (token && (tokens.admitsViewer(room, token) || (!!adminToken && sameSecret(token, adminToken))))
       return h;
     throw new UnauthorizedError(`recording ${id} is of a private room: its media needs ?token=VIEWER_TOKEN (or Authorization: Bearer ...)`);
   };
@@ -137,7 +130,7 @@ export function recordingRoutes({ store, tokens, adminToken, maxChunkBytes = 16 
       handler: async (req, { id }) => {
         const h = await store.open(id);
         const token = bearer(req);
-        const allowed = !!token && (tokens.verify(h.header.room, 'presenter', token) || (!!adminToken && same(token, adminToken)));
+        const allowed = !!token && (tokens.verify(h.header.room, 'presenter', token) || (!!adminToken && sameSecret(token, adminToken)));
         if (!allowed)
           throw new UnauthorizedError(`deleting recording ${id} needs the presenter token of room ${h.header.room} or the admin token (Authorization: Bearer ...)`);
         await store.delete(id);

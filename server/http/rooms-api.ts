@@ -1,11 +1,10 @@
 // /api/rooms: create (optionally admin-only), list and inspect rooms.
-import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { Config } from '../config';
 import { BadRequestError, RoomNotFoundError, UnauthorizedError } from '../errors';
 import type { RoomStore } from '../room/registry';
 import type { Room } from '../room/room';
-import type { TokenSigner } from '../room/tokens';
+import { type TokenSigner, sameSecret } from '../room/tokens';
 import type { HttpRequest } from '../transport/types';
 import { type Route, json } from './router';
 
@@ -24,10 +23,7 @@ export function bearer(req: HttpRequest): string | null {
 
 export function isAdmin(req: HttpRequest, config: Config): boolean {
   const given = bearer(req);
-  if (!config.adminToken || !given) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(config.adminToken);
-  return a.length === b.length && timingSafeEqual(a, b);
+  return !!config.adminToken && !!given && sameSecret(given, config.adminToken);
 }
 
 function parseBody(req: HttpRequest): unknown {

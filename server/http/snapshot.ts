@@ -75,7 +75,7 @@ export function snapshotRoutes(rooms: RoomStore, tokens: TokenSigner): Route[] {
     handler: async (req, { id }) => {
       const query = Query.parse(Object.fromEntries(req.query));
       const room = findRoom(rooms, id);
-      if (room.options.private && !tokens.verify(id, 'viewer', query.token) && !tokens.verify(id, 'presenter', query.token))
+      if (room.options.private && !tokens.admitsViewer(id, query.token))
         throw new UnauthorizedError('this room is private: snapshot needs ?token=');
       const keyframe = room.keyframe();
       if (!keyframe.geometry) throw new TilecastError('NO_PICTURE', `room ${id} has no picture yet`, 0, 404);

@@ -11,9 +11,18 @@ export class TokenSigner {
   }
 
   verify(room: string, role: TokenRole, token: string | null | undefined): boolean {
-    if (!token) return false;
-    const expected = Buffer.from(this.sign(room, role));
-    const given = Buffer.from(token);
-    return given.length === expected.length && timingSafeEqual(given, expected);
+    return !!token && sameSecret(token, this.sign(room, role));
   }
+
+  /** Watching a room (or its snapshot, or its recording): the viewer token, or the presenter's. */
+  admitsViewer(room: string, token: string | null | undefined): boolean {
+    return this.verify(room, 'viewer', token) || this.verify(room, 'presenter', token);
+  }
+}
+
+/** Constant-time comparison of two secrets. */
+export function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }

@@ -85,7 +85,7 @@ export function createSocketHandlers({ config, rooms, tokens, log }: SocketDeps)
       if (room.geometry) conn.send(encodeStatus(room.state, room.viewerCount));
       return;
     }
-    if (room.options.private && !tokens.verify(room.id, 'viewer', ctx.token) && !tokens.verify(room.id, 'presenter', ctx.token))
+    if (room.options.private && !tokens.admitsViewer(room.id, ctx.token))
       throw new UnauthorizedError(ctx.token ? 'wrong viewer token' : 'this room is private: viewer token missing (?token=...)');
     ctx.room = room;
     welcome(conn, false);
