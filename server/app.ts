@@ -48,6 +48,7 @@ export async function startServer(options: StartOptions = {}, env: NodeJS.Proces
     sockets: createSocketHandlers({ config, rooms, tokens, log }),
     http: createRouter(allRoutes({ config, rooms, tokens, engine: config.engine, extra: recordingRoutes({ store: recordings, tokens, adminToken: config.adminToken }) }), log),
     wsPrefix: '/ws/',
+    uwsLargeSend: config.uwsLargeSend,
     limits: {
       // The engines' own limits sit above the app's, so the app closes oversized senders itself (1009 + reason).
       engineMaxPayload: config.maxMessageBytes * 2,

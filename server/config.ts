@@ -38,6 +38,8 @@ export const ConfigSchema = z
     fanoutBudget: int(1, 10_000_000).default(20_000),
     /** send caught-up viewers each frame as one shared Frame message instead of one message per tile */
     batchFanout: boolish.default(true),
+    /** uWS engine: how messages of 16 KiB or more avoid the engine's direct-write bug (see transport/uws.ts) */
+    uwsLargeSend: z.enum(['subscribe', 'direct']).default('subscribe'),
     idleRoomSeconds: z.coerce.number().min(1).default(600),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     recordingsDir: z.string().min(1).default('./recordings'),
@@ -63,6 +65,7 @@ const ENV: Record<string, keyof ConfigInput> = {
   TILECAST_LOG_LEVEL: 'logLevel',
   TILECAST_RECORDINGS_DIR: 'recordingsDir',
   TILECAST_RECORD: 'recordByDefault',
+  TILECAST_UWS_LARGE_SEND: 'uwsLargeSend',
 };
 
 export class ConfigError extends Error {}

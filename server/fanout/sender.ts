@@ -50,23 +50,32 @@ export class Sender {
     if (!this.ready(viewer)) return false;
     const implicitSync = viewer.grid.coalesced === 0;
     const batch = implicitSync ? (frame.syncedBatch ??= buildBatch(frame, FrameFlag.EndsWithSync)) : (frame.batch ??= buildBatch(frame, 0));
-    const tileBytes = batch.byteLength - FRAME_HEADER_BYTES;
+    if (implicitSync && !viewer.pendingStatus && !viewer.pendingCursor) {
+      // The engine dropped it: nothing changed for this viewer, the caller applies the frame through the grid.
+      if (!conn.send(batch)) return false;
+      this.advance(viewer, frame);
+      viewer.syncedIngest = frame.ingestNo;
+      viewer.syncs++;
+      this.countFrame(viewer, batch, frame);
+      return true;
+    }
+    viewer.pendingFrame = frame;
+    viewer.pendingBatch = batch;
+    conn.cork(viewer.flush);
+    return true;
+  }
+
+  private advance(viewer: Viewer, frame: IngestedFrame): void {
     viewer.stateIngest = frame.ingestNo;
     viewer.stateSeq = frame.seq;
     viewer.stateCaptureTs = frame.captureTs;
-    if (implicitSync) {
-      viewer.syncedIngest = frame.ingestNo;
-      viewer.syncs++;
-    }
-    if (implicitSync && !viewer.pendingStatus && !viewer.pendingCursor) conn.send(batch);
-    else {
-      viewer.pendingBatch = batch;
-      conn.cork(viewer.flush);
-    }
+  }
+
+  private countFrame(viewer: Viewer, batch: Uint8Array, frame: IngestedFrame): void {
+    const tileBytes = batch.byteLength - FRAME_HEADER_BYTES;
     viewer.tilesSent += frame.tiles.length;
     viewer.bytesOut += tileBytes;
     this.totals.bytesOut += tileBytes;
-    return true;
   }
 
   /** Call once per viewer: binds the viewer's flush so draining it never allocates a closure. */
@@ -78,31 +87,54 @@ export class Sender {
     if (this.ready(viewer)) viewer.conn.cork(viewer.flush);
   }
 
+  /**
+   * Sends what the viewer is owed, in order: status, cursor, a pending whole frame, dirty tiles, then the sync.
+   * A message the engine drops is not counted as sent: it stays owed (the frame's tiles go to the grid), and the
+   * flush stops until the next drain, so the viewer still converges.
+   */
   private flush(viewer: Viewer): void {
     const conn = viewer.conn;
     if (viewer.pendingStatus) {
-      conn.send(viewer.pendingStatus);
+      if (!conn.send(viewer.pendingStatus)) return;
       viewer.pendingStatus = null;
     }
     if (viewer.pendingCursor) {
-      conn.send(viewer.pendingCursor);
+      if (!conn.send(viewer.pendingCursor)) return;
       viewer.pendingCursor = null;
     }
-    if (viewer.pendingBatch) {
-      conn.send(viewer.pendingBatch);
+    const frame = viewer.pendingFrame;
+    if (frame) {
+      const batch = viewer.pendingBatch!;
+      viewer.pendingFrame = null;
       viewer.pendingBatch = null;
+      const grid = viewer.grid;
+      if (conn.send(batch)) {
+        this.advance(viewer, frame);
+        if (batch[2] & FrameFlag.EndsWithSync) {
+          viewer.syncedIngest = frame.ingestNo;
+          viewer.syncs++;
+        }
+        this.countFrame(viewer, batch, frame);
+      } else {
+        for (let t = 0; t < frame.tiles.length; t++) grid.put(frame.tiles[t]);
+        this.advance(viewer, frame);
+        return;
+      }
     }
     const grid = viewer.grid;
     while (grid.pending > 0 && conn.bufferedAmount() < this.highWater) {
       const entry = grid.take();
       if (!entry) break;
-      conn.send(entry.message);
+      if (!conn.send(entry.message)) {
+        grid.put(entry);
+        return;
+      }
       viewer.tilesSent++;
       viewer.bytesOut += entry.message.byteLength;
       this.totals.bytesOut += entry.message.byteLength;
     }
     if (grid.pending === 0 && viewer.syncedIngest < viewer.stateIngest) {
-      conn.send(this.syncFor(viewer));
+      if (!conn.send(this.syncFor(viewer))) return;
       viewer.syncedIngest = viewer.stateIngest;
       viewer.syncs++;
     }

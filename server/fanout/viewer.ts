@@ -1,4 +1,5 @@
 // Per-viewer fan-out state: the tile grid, what picture it has been promised, and counters.
+import type { IngestedFrame } from '../room/tile-entry';
 import type { Connection } from '../transport/types';
 import { TileGrid } from './tile-grid';
 
@@ -14,7 +15,8 @@ export class Viewer {
   /** latest status and cursor messages not yet sent: latest wins, so a stalled viewer never piles them up */
   pendingStatus: Uint8Array | null = null;
   pendingCursor: Uint8Array | null = null;
-  /** a whole frame for a caught-up viewer, sent by the next flush (see Sender.sendFrame) */
+  /** a whole frame for a caught-up viewer and its message, sent by the next flush (see Sender.sendFrame) */
+  pendingFrame: IngestedFrame | null = null;
   pendingBatch: Uint8Array | null = null;
   tilesSent = 0;
   bytesOut = 0;

@@ -162,6 +162,7 @@ export class Room {
     // O(viewers x tiles) of memset, once per geometry change: rare, and far cheaper than a frame's fan-out.
     this.fanout.forEach((v) => {
       v.grid.reset(tiles);
+      v.pendingFrame = null;
       v.pendingBatch = null;
       v.joinedAtIngest = this.ingestNo;
       v.stateIngest = v.syncedIngest = this.ingestNo;

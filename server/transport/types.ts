@@ -84,4 +84,6 @@ export interface TransportOptions<Ctx> {
   limits: TransportLimits;
   /** paths (exact prefixes) that accept WebSocket upgrades */
   wsPrefix: string;
+  /** uWS only: how messages of 16 KiB or more avoid the engine's direct-write bug (see transport/uws.ts) */
+  uwsLargeSend?: 'subscribe' | 'direct';
 }

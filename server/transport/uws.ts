@@ -10,6 +10,25 @@ interface UserData<Ctx> {
   conn?: UwsConnection<Ctx>;
 }
 
+/**
+ * How messages of 16 KiB or more are sent, around a bug in the uWebSockets this uWS.js 20.30 build carries.
+ * uWS writes such a message straight to the kernel (header + payload in one writev) when nothing is buffered
+ * or corked; if the kernel then takes only the frame header (or nothing: a full send buffer), the payload is
+ * never put into the backpressure buffer, so the next frame becomes this one's payload and the viewer's stream
+ * is corrupt. Fixed upstream on 2023-09-24 (uNetworking/uWebSockets#1662, commit 143db30), but no registry
+ * build with the fix loads on this glibc. test/hardening/large-send.test.ts makes that moment on purpose.
+ * - 'subscribe' (default): every socket subscribes to a topic nothing publishes to. uWS never takes the direct
+ *   path for a subscriber, so large sends go through its ordinary buffered path: one memcpy into the socket's
+ *   buffer, no extra bytes on the wire and no extra syscalls. (The other two workarounds tried, a ping in the
+ *   cork before each large message and fragments under 16 KiB, pay that same copy plus a ping/pong or a frame
+ *   header and a write per 16 KiB.)
+ * - 'direct': the engine as is; corrupts streams under backpressure. Only for the bench's cost comparison.
+ */
+export type UwsLargeSend = 'subscribe' | 'direct';
+
+/** a topic no one publishes to: subscribing takes a socket off the direct-write path */
+const NEVER_PUBLISHED = 'tilecast/no-direct-write';
+
 class UwsConnection<Ctx> implements Connection<Ctx> {
   open = true;
   /**
@@ -20,8 +39,12 @@ class UwsConnection<Ctx> implements Connection<Ctx> {
   constructor(
     private readonly ws: uWS.WebSocket<UserData<Ctx>>,
     readonly context: Ctx,
-  ) {}
+    largeSend: UwsLargeSend,
+  ) {
+    if (largeSend === 'subscribe') ws.subscribe(NEVER_PUBLISHED);
+  }
 
+  /** Returns false when the engine dropped the message (its maxBackpressure was exceeded): it was not sent. */
   send(data: Uint8Array | string, binary = true): boolean {
     if (!this.open) return false;
     const status = this.ws.send(data, binary);
@@ -89,7 +112,7 @@ export function createUwsTransport<Ctx>(options: TransportOptions<Ctx>): Transpo
     },
     open: (ws) => {
       const data = ws.getUserData();
-      data.conn = new UwsConnection(ws, data.context);
+      data.conn = new UwsConnection(ws, data.context, options.uwsLargeSend ?? 'subscribe');
       sockets.open(data.conn);
     },
     message: (ws, message, isBinary) => {

@@ -135,4 +135,49 @@ describe('Sender', () => {
       { type: MessageType.Sync, seq: 2, captureTs: 5, skipped: 7 },
     ]);
   });
+
+  it('a message the engine drops is not counted as sent: the viewer still owes it and converges on the next drain', () => {
+    const { conn, sent } = fakeConn();
+    let dropping = true;
+    const send = conn.send.bind(conn);
+    conn.send = (data) => (dropping ? false : send(data));
+    const totals = { bytesOut: 0 };
+    const sender = new Sender(1e6, totals);
+    const v = new Viewer(1, conn);
+    sender.attach(v);
+    v.grid.reset(4);
+    const real = (index: number) => ({ ...tile(index, 1), message: encodeTile({ col: index, row: 0, codec: 'png', payload: new Uint8Array(8) }, 1) });
+    const frame = { seq: 1, captureTs: 5, receivedAt: 0, ingestNo: 1, tiles: [real(0), real(1)] };
+    // the shared frame is dropped: not caught up any more, nothing counted
+    expect(sender.sendFrame(v, frame)).toBe(false);
+    expect([v.tilesSent, v.syncs, v.syncedIngest, totals.bytesOut]).toEqual([0, 0, 0, 0]);
+    // the caller then applies the frame through the grid; tiles and sync are dropped too and stay owed
+    for (const t of frame.tiles) v.grid.put(t);
+    v.stateIngest = 1;
+    v.stateSeq = 1;
+    sender.drain(v);
+    expect([v.grid.pending, v.tilesSent, v.syncs, v.syncedIngest]).toEqual([2, 0, 0, 0]);
+    dropping = false;
+    sender.drain(v);
+    expect(sent.map((m) => decodeMessage(m).type)).toEqual([MessageType.Tile, MessageType.Tile, MessageType.Sync]);
+    expect([v.grid.pending, v.tilesSent, v.syncs, v.syncedIngest]).toEqual([0, 2, 1, 1]);
+  });
+
+  it('a dropped sync is sent again on the next drain', () => {
+    const { conn, sent } = fakeConn();
+    let drops = 1;
+    const send = conn.send.bind(conn);
+    conn.send = (data) => (drops-- > 0 ? false : send(data));
+    const sender = new Sender(1e6, { bytesOut: 0 });
+    const v = new Viewer(1, conn);
+    sender.attach(v);
+    v.grid.reset(1);
+    v.stateIngest = 3;
+    v.stateSeq = 3;
+    sender.drain(v);
+    expect([sent.length, v.syncs, v.syncedIngest]).toEqual([0, 0, 0]);
+    sender.drain(v);
+    expect(sent.map((m) => decodeMessage(m))).toMatchObject([{ type: MessageType.Sync, seq: 3 }]);
+    expect([v.syncs, v.syncedIngest]).toEqual([1, 3]);
+  });
 });

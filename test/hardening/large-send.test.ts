@@ -1,0 +1,130 @@
+// Engine-level regression for uWS's direct-write bug (uNetworking/uWebSockets#1662): a message of 16 KiB or more
+// sent while nothing is buffered, at the moment the kernel's send buffer is full, must still arrive whole.
+// The moment is made on purpose: a probe connection measures how many bytes the kernel takes from a stalled
+// reader, then a second connection sends messages that fill it exactly up to the start of a large message.
+import { randomBytes } from 'node:crypto';
+import { type Socket, connect } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { createUwsTransport } from '../../server/transport/uws';
+import type { Connection, Transport, TransportOptions } from '../../server/transport/types';
+import { sleep, waitFor } from '../helpers/server';
+import { Opcode, WsStreamChecker } from '../helpers/ws-stream-checker';
+
+const PROBE_BYTES = 20_000; // 4-byte frame header
+const LARGE_BYTES = 100_000; // 10-byte frame header
+
+interface SendLog {
+  /** bytes buffered in user space after each send */
+  buffered: number[];
+  done: boolean;
+}
+
+/** A transport whose every connection runs `plan`: sizes to send, in order, stopping at the first that buffers when `untilBuffered`. */
+function serve(uwsLargeSend: TransportOptions<null>['uwsLargeSend'], plan: { sizes: number[]; untilBuffered: boolean }, log: SendLog): Transport {
+  const options: TransportOptions<null> = {
+    wsPrefix: '/',
+    uwsLargeSend,
+    limits: { engineMaxPayload: 1 << 20, maxBackpressure: 64 << 20, idleTimeoutSeconds: 60, maxHttpBodyBytes: 1024 },
+    http: async () => ({ status: 404 }),
+    sockets: {
+      upgrade: () => ({ accept: true, context: null }),
+      open: (conn: Connection<null>) => {
+        let i = 0;
+        const step = () => {
+          const size = plan.sizes[Math.min(i, plan.sizes.length - 1)];
+          const message = Buffer.alloc(size, i & 0xff); // every message filled with its own index
+          expect(conn.send(message)).toBe(true);
+          log.buffered.push(conn.bufferedAmount());
+          i++;
+          const stop = plan.untilBuffered ? conn.bufferedAmount() > 0 : i === plan.sizes.length;
+          if (stop) log.done = true;
+          else setImmediate(step);
+        };
+        step();
+      },
+      message: () => {},
+      drain: () => {},
+      close: () => {},
+    },
+  };
+  return createUwsTransport(options);
+}
+
+/** A raw client that stops reading once upgraded; `resume` reads everything and checks it frame by frame. */
+function stalledClient(port: number): Promise<{ socket: Socket; checker: WsStreamChecker; sizes: number[]; fills: number[] }> {
+  return new Promise((resolve, reject) => {
+    const sizes: number[] = [];
+    const fills: number[] = [];
+    const checker = new WsStreamChecker((opcode, payload) => {
+      if (opcode !== Opcode.Binary) return;
+      sizes.push(payload.length);
+      fills.push(payload.every((b) => b === payload[0]) ? payload[0] : -1);
+    });
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () =>
+      socket.write(`GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`),
+    );
+    let head = Buffer.alloc(0);
+    const onHead = (c: Buffer) => {
+      head = Buffer.concat([head, c]);
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      socket.off('data', onHead);
+      socket.pause();
+      if (end + 4 < head.length) checker.write(head.subarray(end + 4));
+      socket.on('data', (d: Buffer) => checker.write(d));
+      resolve({ socket, checker, sizes, fills });
+    };
+    socket.on('data', onHead);
+    socket.once('error', reject);
+  });
+}
+
+async function run(uwsLargeSend: TransportOptions<null>['uwsLargeSend'], plan: { sizes: number[]; untilBuffered: boolean }) {
+  const log: SendLog = { buffered: [], done: false };
+  const transport = serve(uwsLargeSend, plan, log);
+  const port = await transport.listen('127.0.0.1', 0);
+  try {
+    const client = await stalledClient(port);
+    await waitFor('the plan was sent', () => log.done);
+    await sleep(50);
+    let lastData = Date.now();
+    client.socket.on('data', () => (lastData = Date.now()));
+    client.socket.resume();
+    // a corrupt stream may never complete its last message: stop once nothing more arrives
+    await waitFor('every message read', () => client.sizes.length === log.buffered.length || client.checker.violation || Date.now() - lastData > 500, 10_000);
+    client.socket.destroy();
+    return { log, ...client };
+  } finally {
+    await transport.close();
+  }
+}
+
+/** The probe: how much of a stream of PROBE_BYTES messages a stalled reader's kernel takes. */
+async function craftedPlan(uwsLargeSend: TransportOptions<null>['uwsLargeSend']) {
+  const probe = await run(uwsLargeSend, { sizes: [PROBE_BYTES], untilBuffered: true });
+  const full = probe.log.buffered.length - 1;
+  const takenOfLast = PROBE_BYTES + 4 - probe.log.buffered[full];
+  // full messages, then one that ends exactly where the kernel stopped, then the large one
+  return [...Array(full).fill(PROBE_BYTES), takenOfLast - 4, LARGE_BYTES];
+}
+
+describe('a large message sent when the kernel has no room left arrives whole', () => {
+  it('uws with the default workaround (subscribe)', async () => {
+    const sizes = await craftedPlan('subscribe');
+    const out = await run('subscribe', { sizes, untilBuffered: false });
+    // the moment really was made: the kernel took at most the large message's header
+    expect(out.log.buffered.at(-1)).toBeGreaterThanOrEqual(LARGE_BYTES);
+    expect(out.checker.violation).toBeNull();
+    expect(out.sizes).toEqual(sizes);
+    expect(out.fills).toEqual(sizes.map((_, i) => i & 0xff));
+  });
+
+  it("uws as is ('direct') loses the payload: the bug the workarounds exist for is still in this build", async () => {
+    const sizes = await craftedPlan('direct');
+    const out = await run('direct', { sizes, untilBuffered: false });
+    // only the 10-byte header (or what the kernel left of it) was buffered: the 100,000-byte payload is gone
+    expect(out.log.buffered.at(-1)).toBeLessThanOrEqual(10);
+    expect(out.checker.violation ?? out.sizes.at(-1) !== LARGE_BYTES).toBeTruthy();
+  });
+});
