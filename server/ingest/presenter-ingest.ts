@@ -18,7 +18,13 @@ function own(view: Uint8Array): Uint8Array {
 
 export function ingestPresenterMessage(room: Room, data: Uint8Array, limits: IngestLimits): void {
   const geometry = room.geometry;
-  const msg = decodeMessage(data, { geometry, maxTileBytes: limits.maxTileBytes, maxTilesPerFrame: limits.maxTilesPerFrame });
+  const msg = decodeMessage(data, {
+    geometry,
+    maxTileBytes: limits.maxTileBytes,
+    maxTilesPerFrame: limits.maxTilesPerFrame,
+    // The header is checked here, once, so no decoder downstream (snapshots, recordings, viewers) meets a bomb.
+    checkImageSize: true,
+  });
   switch (msg.type) {
     case MessageType.Geometry:
       // A resuming presenter re-announces the same geometry: keep the picture viewers already have.
