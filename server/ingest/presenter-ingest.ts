@@ -4,8 +4,9 @@
 import { MessageType, ProtocolError, ProtocolErrorCode, decodeMessage, gridShape, sameGeometry } from '../../shared/protocol';
 import type { Room } from '../room/room';
 import type { TileEntry } from '../room/tile-entry';
+import { type GeometryLimits, admitGeometry } from './geometry-guard';
 
-export interface IngestLimits {
+export interface IngestLimits extends GeometryLimits {
   maxTileBytes: number;
   maxTilesPerFrame: number;
 }
@@ -28,7 +29,9 @@ export function ingestPresenterMessage(room: Room, data: Uint8Array, limits: Ing
   switch (msg.type) {
     case MessageType.Geometry:
       // A resuming presenter re-announces the same geometry: keep the picture viewers already have.
-      if (!sameGeometry(geometry, msg.geometry)) room.setGeometry(msg.geometry, own(data));
+      if (sameGeometry(geometry, msg.geometry)) return;
+      admitGeometry(room, msg.geometry, limits);
+      room.setGeometry(msg.geometry, own(data));
       return;
     case MessageType.Frame: {
       const { columns } = gridShape(geometry!);
