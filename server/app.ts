@@ -21,6 +21,8 @@ export interface TilecastServer {
   rooms: LocalRoomStore;
   tokens: TokenSigner;
   recordings: RecordingStore;
+  /** the image queue (snapshots, recording frames) */
+  images: ImageJobs;
   log: Logger;
   close(): Promise<void>;
 }
@@ -70,6 +72,7 @@ export async function startServer(options: StartOptions = {}, env: NodeJS.Proces
     rooms,
     tokens,
     recordings,
+    images,
     log,
     async close() {
       rooms.closeAll('server shutting down');
