@@ -93,8 +93,11 @@ function readTile(bytes: Uint8Array, view: DataView, offset: number, limits: Dec
 function checkImageSize(geometry: Geometry, col: number, row: number, payload: Uint8Array): void {
   const declared = declaredImageSize(payload);
   if (!declared) return;
+  // runs for every ingested tile, so no allocation on the good path (tileRect would build an object)
+  const width = Math.min(geometry.tileSize, geometry.width - col * geometry.tileSize);
+  const height = Math.min(geometry.tileSize, geometry.height - row * geometry.tileSize);
+  if (declared.width === width && declared.height === height) return;
   const r = tileRect(geometry, col, row);
-  if (declared.width === r.width && declared.height === r.height) return;
   const what = declared.width === 0 ? `a ${declared.format} header whose size cannot be read` : `a ${declared.format} of ${declared.width}x${declared.height}`;
   throw new ProtocolError(E.ImageSizeMismatch, `tile (${col},${row}) holds ${what}; its rectangle is ${r.width}x${r.height}`);
 }

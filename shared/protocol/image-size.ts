@@ -24,6 +24,12 @@ const u32be = (b: Uint8Array, at: number) => ((b[at] << 24) >>> 0) + ((b[at + 1]
 const u32le = (b: Uint8Array, at: number) => (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16)) + ((b[at + 3] << 24) >>> 0);
 const u24le = (b: Uint8Array, at: number) => b[at] | (b[at + 1] << 8) | (b[at + 2] << 16);
 
+function isPng(b: Uint8Array): boolean {
+  if (b.length < 8) return false;
+  for (let i = 0; i < 8; i++) if (b[i] !== PNG_SIGNATURE[i]) return false;
+  return true;
+}
+
 function png(b: Uint8Array): DeclaredSize | null {
   // signature, then the first chunk must be IHDR: length(4) "IHDR" width(4) height(4)
   if (b.length < 24 || !ascii(b, 12, 'IHDR')) return null;
@@ -86,7 +92,7 @@ function webpChunk(b: Uint8Array, at: number): DeclaredSize | null {
  * it is none of them.
  */
 export function declaredImageSize(bytes: Uint8Array): DeclaredSize | null {
-  if (bytes.length >= 8 && PNG_SIGNATURE.every((v, i) => bytes[i] === v)) return png(bytes) ?? unreadable('png');
+  if (isPng(bytes)) return png(bytes) ?? unreadable('png');
   if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return jpeg(bytes) ?? unreadable('jpeg');
   if (ascii(bytes, 0, 'RIFF') && ascii(bytes, 8, 'WEBP')) return webpChunk(bytes, 12) ?? unreadable('webp');
   return null;
