@@ -31,7 +31,7 @@ export const ConfigSchema = z
     /** tiles in one room's grid (columns x rows): bounds every viewer's grid (README: worst case per viewer) */
     maxTilesPerRoom: int(1, 1 << 20).default(8192),
     /** geometry changes a presenter may make per second (each resets every viewer); one more closes it with 4429 */
-    maxGeometryChangesPerSecond: int(1, 1000).default(10),
+    maxGeometryChangesPerSecond: int(1, 1000).default(30),
     /** images (snapshots, recording frames) rendered at once, server-wide; each holds one canvas */
     imageJobs: int(1, 64).default(2),
     /** images waiting for a render slot; past that a request gets 503 IMAGE_BUSY */
