@@ -58,22 +58,12 @@ export class TileGrid {
     }
   }
 
-  /** Allocates for the current size; only ever called with nothing queued or when growing an empty grid. */
+  /** Allocates for the current size. Only reached after a reset to a larger size, so nothing is queued. */
   private grow(): void {
-    const old = this.slots;
     const n = this.tiles;
     this.slots = new Array<TileEntry | null>(n).fill(null);
     this.queued = new Uint8Array(n);
-    const ring = new Uint32Array(n);
-    // keep what is queued (only possible if a put came before reset sized the grid; cheap either way)
-    for (let k = 0; k < this.count; k++) {
-      const at = (this.head + k) % this.ring.length;
-      const idx = this.ring[at];
-      ring[k] = idx;
-      this.queued[idx] = 1;
-      this.slots[idx] = old[idx];
-    }
-    this.ring = ring;
+    this.ring = new Uint32Array(n);
     this.head = 0;
   }
 
