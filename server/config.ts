@@ -35,7 +35,7 @@ export const ConfigSchema = z
     /** images (snapshots, recording frames) rendered at once, server-wide; each holds one canvas */
     imageJobs: int(1, 64).default(2),
     /** images waiting for a render slot; past that a request gets 503 IMAGE_BUSY */
-    imageQueue: int(0, 1000).default(4),
+    imageQueue: int(0, 1000).default(16),
     /** per-viewer send high-water mark: the sender stops queueing into the socket above it */
     viewerHighWaterBytes: int(16 * KiB, 64 * MiB).default(256 * KiB),
     /** syncs a viewer that acks may leave unacknowledged before the server holds its frames back (and coalesces) */

@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from '../../server/config';
 
 describe('resource limit settings', () => {
   it('have documented defaults', () => {
-    expect(loadConfig()).toMatchObject({ maxTilesPerRoom: 8192, maxGeometryChangesPerSecond: 30, imageJobs: 2, imageQueue: 4 });
+    expect(loadConfig()).toMatchObject({ maxTilesPerRoom: 8192, maxGeometryChangesPerSecond: 30, imageJobs: 2, imageQueue: 16 });
   });
 
   it('are read from env, and flags win', () => {
