@@ -3,6 +3,7 @@ import { type Config, type ConfigInput, loadConfig } from './config';
 import { recordingRoutes } from './http/recordings-api';
 import { allRoutes } from './http/routes';
 import { createRouter } from './http/router';
+import { ImageJobs } from './imaging/image-jobs';
 import { type Logger, createLogger } from './log';
 import { RecordingStore, recordRoom } from './recording';
 import { LocalRoomStore } from './room/registry';
@@ -20,6 +21,8 @@ export interface TilecastServer {
   rooms: LocalRoomStore;
   tokens: TokenSigner;
   recordings: RecordingStore;
+  /** the image queue (snapshots, recording frames) */
+  images: ImageJobs;
   log: Logger;
   close(): Promise<void>;
 }
@@ -44,9 +47,10 @@ export async function startServer(options: StartOptions = {}, env: NodeJS.Proces
     if (room.options.record)
       recordRoom(recordings, room, { keyframeIntervalSeconds: config.keyframeIntervalSeconds, flushMs: config.recordingFlushMs });
   };
+  const images = new ImageJobs(config.imageJobs, config.imageQueue);
   const transportOptions: TransportOptions<ConnContext> = {
     sockets: createSocketHandlers({ config, rooms, tokens, log }),
-    http: createRouter(allRoutes({ config, rooms, tokens, engine: config.engine, extra: recordingRoutes({ store: recordings, tokens, adminToken: config.adminToken }) }), log),
+    http: createRouter(allRoutes({ config, rooms, tokens, engine: config.engine, images, extra: recordingRoutes({ store: recordings, tokens, adminToken: config.adminToken, images }) }), log),
     wsPrefix: '/ws/',
     uwsLargeSend: config.uwsLargeSend,
     limits: {
@@ -69,6 +73,7 @@ export async function startServer(options: StartOptions = {}, env: NodeJS.Proces
     rooms,
     tokens,
     recordings,
+    images,
     log,
     async close() {
       rooms.closeAll('server shutting down');

@@ -28,6 +28,14 @@ export const ConfigSchema = z
     maxTileBytes: int(1 * KiB, 16 * MiB).default(512 * KiB),
     maxTilesPerFrame: int(1, 65535).default(4096),
     maxScreenshotBytes: int(64 * KiB, 1024 * MiB).default(64 * MiB),
+    /** tiles in one room's grid (columns x rows): bounds every viewer's grid (README: worst case per viewer) */
+    maxTilesPerRoom: int(1, 1 << 20).default(8192),
+    /** geometry changes a presenter may make per second (each resets every viewer); one more closes it with 4429 */
+    maxGeometryChangesPerSecond: int(1, 1000).default(30),
+    /** images (snapshots, recording frames) rendered at once, server-wide; each holds one canvas */
+    imageJobs: int(1, 64).default(2),
+    /** images waiting for a render slot; past that a request gets 503 IMAGE_BUSY */
+    imageQueue: int(0, 1000).default(16),
     /** per-viewer send high-water mark: the sender stops queueing into the socket above it */
     viewerHighWaterBytes: int(16 * KiB, 64 * MiB).default(256 * KiB),
     /** syncs a viewer that acks may leave unacknowledged before the server holds its frames back (and coalesces) */
@@ -66,6 +74,10 @@ const ENV: Record<string, keyof ConfigInput> = {
   TILECAST_RECORDINGS_DIR: 'recordingsDir',
   TILECAST_RECORD: 'recordByDefault',
   TILECAST_UWS_LARGE_SEND: 'uwsLargeSend',
+  TILECAST_MAX_TILES_PER_ROOM: 'maxTilesPerRoom',
+  TILECAST_MAX_GEOMETRY_CHANGES_PER_SECOND: 'maxGeometryChangesPerSecond',
+  TILECAST_IMAGE_JOBS: 'imageJobs',
+  TILECAST_IMAGE_QUEUE: 'imageQueue',
 };
 
 export class ConfigError extends Error {}

@@ -1,9 +1,14 @@
 // A viewer's view of the screen: per tile the newest unsent entry, plus a queue of dirty tile indices.
 // Each index is queued at most once (a queued bit guards the ring), so memory is O(tiles) however far
 // behind the viewer is; a newer tile simply replaces the unsent older one (counted as coalesced).
+// Memory is allocated on the first put and reused across geometry changes (grown, never shrunk); a reset only
+// clears what is still queued, so a geometry change costs O(pending) per viewer, not O(tiles). Worst case per
+// viewer: 13 bytes x --max-tiles-per-room (8 for the slot, 1 queued bit, 4 in the ring).
 import type { TileEntry } from '../room/tile-entry';
 
 export class TileGrid {
+  private tiles = 0;
+  /** invariant: slots[i] !== null implies queued[i] === 1, and exactly `count` indices are queued */
   private slots: (TileEntry | null)[] = [];
   private queued = new Uint8Array(0);
   private ring = new Uint32Array(0);
@@ -17,6 +22,11 @@ export class TileGrid {
   }
 
   get size(): number {
+    return this.tiles;
+  }
+
+  /** tiles the allocated memory can hold (>= size once anything was put) */
+  get capacity(): number {
     return this.slots.length;
   }
 
@@ -25,22 +35,18 @@ export class TileGrid {
     return this.count;
   }
 
-  /** Empties the grid for `tiles` tiles, reusing its memory when the size is unchanged. */
+  /** Empties the grid for `tiles` tiles: clears only what is queued and keeps the memory for the next put. */
   reset(tiles: number): void {
-    if (tiles !== this.slots.length) {
-      this.slots = new Array<TileEntry | null>(tiles).fill(null);
-      this.queued = new Uint8Array(tiles);
-      this.ring = new Uint32Array(tiles);
-    } else {
-      this.slots.fill(null);
-      this.queued.fill(0);
+    while (this.take()) {
+      // take() clears each queued slot
     }
+    this.tiles = tiles;
     this.head = 0;
-    this.count = 0;
   }
 
   put(entry: TileEntry): void {
     const i = entry.index;
+    if (this.slots.length < this.tiles) this.grow();
     if (this.slots[i]) this.coalesced++;
     this.slots[i] = entry;
     if (this.queued[i] === 0) {
@@ -50,6 +56,15 @@ export class TileGrid {
       this.ring[tail] = i;
       this.count++;
     }
+  }
+
+  /** Allocates for the current size. Only reached after a reset to a larger size, so nothing is queued. */
+  private grow(): void {
+    const n = this.tiles;
+    this.slots = new Array<TileEntry | null>(n).fill(null);
+    this.queued = new Uint8Array(n);
+    this.ring = new Uint32Array(n);
+    this.head = 0;
   }
 
   /** The next dirty tile in the order it first became dirty, or null when the grid is clean. */

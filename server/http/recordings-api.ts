@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { parseTimecode } from '../../shared/timecode';
 import { UnauthorizedError } from '../errors';
+import type { ImageJobs } from '../imaging/image-jobs';
 import {
   type ImageFormat,
   type RecordingHandle,
@@ -28,6 +29,8 @@ export interface RecordingRoutesDeps {
   adminToken?: string;
   /** largest byte range served in one response; longer requests get this much (Content-Range says so) */
   maxChunkBytes?: number;
+  /** the image queue shared with room snapshots */
+  images: ImageJobs;
 }
 
 const FrameQuery = z.object({
@@ -82,7 +85,7 @@ function dataResponse(req: HttpRequest, h: RecordingHandle, maxChunk: number): H
 const FORMATS: ImageFormat[] = ['png', 'jpeg', 'webp'];
 const MIME: Record<ImageFormat, string> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' };
 
-export function recordingRoutes({ store, tokens, adminToken, maxChunkBytes = 16 * 1024 * 1024 }: RecordingRoutesDeps): Route[] {
+export function recordingRoutes({ store, tokens, adminToken, images, maxChunkBytes = 16 * 1024 * 1024 }: RecordingRoutesDeps): Route[] {
   /** A private room's recording: its media (not its listing) needs the room's viewer or presenter token. */
   const openMedia = async (req: HttpRequest, id: string): Promise<RecordingHandle> => {
     const h = await store.open(id);
@@ -104,7 +107,7 @@ export function recordingRoutes({ store, tokens, adminToken, maxChunkBytes = 16 
       const picture = await pictureAt(h, ms);
       if (!picture?.geometry)
         return errorResponse(404, 'NO_PICTURE', `recording ${id} has no picture at ${query.t} (the presenter had not started yet)`);
-      const image = await renderPicture(picture, format, query.width);
+      const image = await images.run(() => renderPicture(picture, format, query.width, req.signal), req.signal);
       return {
         status: 200,
         headers: { 'content-type': MIME[format], 'cache-control': h.inProgress ? 'no-store' : 'private, max-age=86400' },

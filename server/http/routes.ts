@@ -1,5 +1,6 @@
 // Every HTTP route of the server, in one place.
 import type { Config } from '../config';
+import type { ImageJobs } from '../imaging/image-jobs';
 import type { RoomStore } from '../room/registry';
 import type { TokenSigner } from '../room/tokens';
 import { healthRoutes } from './health';
@@ -13,15 +14,17 @@ export interface RouteDeps {
   rooms: RoomStore;
   tokens: TokenSigner;
   engine: string;
+  /** the image queue shared by snapshots and recording frames */
+  images: ImageJobs;
   /** features that bring their own routes (recording) */
   extra?: Route[];
 }
 
-export function allRoutes({ config, rooms, tokens, engine, extra = [] }: RouteDeps): Route[] {
+export function allRoutes({ config, rooms, tokens, engine, images, extra = [] }: RouteDeps): Route[] {
   return [
     ...healthRoutes(engine, rooms),
     ...roomRoutes(config, rooms, tokens),
-    ...snapshotRoutes(rooms, tokens),
+    ...snapshotRoutes(rooms, tokens, images),
     ...extra,
     ...staticRoutes,
   ];

@@ -4,8 +4,9 @@
 import { MessageType, ProtocolError, ProtocolErrorCode, decodeMessage, gridShape, sameGeometry } from '../../shared/protocol';
 import type { Room } from '../room/room';
 import type { TileEntry } from '../room/tile-entry';
+import { type GeometryLimits, admitGeometry } from './geometry-guard';
 
-export interface IngestLimits {
+export interface IngestLimits extends GeometryLimits {
   maxTileBytes: number;
   maxTilesPerFrame: number;
 }
@@ -18,11 +19,19 @@ function own(view: Uint8Array): Uint8Array {
 
 export function ingestPresenterMessage(room: Room, data: Uint8Array, limits: IngestLimits): void {
   const geometry = room.geometry;
-  const msg = decodeMessage(data, { geometry, maxTileBytes: limits.maxTileBytes, maxTilesPerFrame: limits.maxTilesPerFrame });
+  const msg = decodeMessage(data, {
+    geometry,
+    maxTileBytes: limits.maxTileBytes,
+    maxTilesPerFrame: limits.maxTilesPerFrame,
+    // The header is checked here, once, so no decoder downstream (snapshots, recordings, viewers) meets a bomb.
+    checkImageSize: true,
+  });
   switch (msg.type) {
     case MessageType.Geometry:
       // A resuming presenter re-announces the same geometry: keep the picture viewers already have.
-      if (!sameGeometry(geometry, msg.geometry)) room.setGeometry(msg.geometry, own(data));
+      if (sameGeometry(geometry, msg.geometry)) return;
+      admitGeometry(room, msg.geometry, limits);
+      room.setGeometry(msg.geometry, own(data));
       return;
     case MessageType.Frame: {
       const { columns } = gridShape(geometry!);

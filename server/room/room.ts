@@ -159,7 +159,8 @@ export class Room {
     this.screenshot.reset(geometry);
     this.geometryMessage = message;
     const tiles = gridShape(geometry).tiles;
-    // O(viewers x tiles) of memset, once per geometry change: rare, and far cheaper than a frame's fan-out.
+    // O(what each viewer still owes): grids keep their memory and clear only their queued tiles. Changes are
+    // rate-limited at ingest (--max-geometry-changes-per-second).
     this.fanout.forEach((v) => {
       v.grid.reset(tiles);
       v.pendingFrame = null;

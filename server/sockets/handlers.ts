@@ -36,6 +36,8 @@ export function createSocketHandlers({ config, rooms, tokens, log }: SocketDeps)
     maxMessageBytes: config.maxMessageBytes,
     maxTileBytes: config.maxTileBytes,
     maxTilesPerFrame: config.maxTilesPerFrame,
+    maxTilesPerRoom: config.maxTilesPerRoom,
+    maxGeometryChangesPerSecond: config.maxGeometryChangesPerSecond,
     ackWindow: config.viewerAckWindow,
   };
 

@@ -46,6 +46,8 @@ export interface HttpRequest {
   headers: Record<string, string>;
   body: Uint8Array;
   remoteAddress: string;
+  /** aborted when the client goes away before the answer is sent: long work (images) stops */
+  signal?: AbortSignal;
 }
 
 /** A file region streamed to the client by the engine, with backpressure, never loaded whole into memory. */

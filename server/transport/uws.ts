@@ -133,9 +133,11 @@ export function createUwsTransport<Ctx>(options: TransportOptions<Ctx>): Transpo
   app.any('/*', (res, req) => {
     // uWS keeps one abort handler per response: everything that must react to an abort hangs off this one.
     const abort: Abort = { aborted: false, onAbort: null };
+    const gone = new AbortController();
     res.onAborted(() => {
       abort.aborted = true;
       abort.onAbort?.();
+      gone.abort();
     });
     const url = req.getUrl();
     const request: HttpRequest = {
@@ -145,6 +147,7 @@ export function createUwsTransport<Ctx>(options: TransportOptions<Ctx>): Transpo
       headers: readHeaders(req),
       body: new Uint8Array(0),
       remoteAddress: ip(res),
+      signal: gone.signal,
     };
     const chunks: Buffer[] = [];
     let size = 0;

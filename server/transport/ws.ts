@@ -87,6 +87,10 @@ export function createWsTransport<Ctx>(options: TransportOptions<Ctx>): Transpor
   const lowWater = Math.floor(limits.maxBackpressure / 8);
 
   const server = createServer((req, res) => {
+    const gone = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) gone.abort();
+    });
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
@@ -108,6 +112,7 @@ export function createWsTransport<Ctx>(options: TransportOptions<Ctx>): Transpor
           headers: flatHeaders(req),
           body: Buffer.concat(chunks),
           remoteAddress: req.socket.remoteAddress ?? '',
+          signal: gone.signal,
         })
         .catch(() => errorResponse(500, 'INTERNAL', 'internal error'))
         .then((response) => writeResponse(res, response));

@@ -23,8 +23,10 @@ export const CloseCode = {
   RoomNotFound: 4404,
   /** another presenter is already connected to this room */
   PresenterConflict: 4409,
-  /** the room went over a per-room limit (ScreenShot bytes, tiles per frame) */
+  /** the room went over a per-room limit (ScreenShot bytes, tiles per frame, tiles per room) */
   RoomLimit: 4413,
+  /** too many of something per second (geometry changes) */
+  RateLimited: 4429,
   /** the viewer could not be kept (server over its viewer limit) */
   Overloaded: 4503,
 } as const;

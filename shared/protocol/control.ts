@@ -32,6 +32,10 @@ export const ServerControl = z.discriminatedUnion('type', [
       maxTilesPerFrame: z.number(),
       /** syncs a viewer may leave unacknowledged once it acks */
       ackWindow: z.number().optional(),
+      /** columns x rows a geometry may have */
+      maxTilesPerRoom: z.number().optional(),
+      /** geometry changes per second before the presenter is closed with 4429 */
+      maxGeometryChangesPerSecond: z.number().optional(),
     }),
   }),
   z.object({ type: z.literal('pong'), t: z.number(), serverTime: z.number() }),

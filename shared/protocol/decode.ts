@@ -15,7 +15,8 @@ import {
   TILE_HEADER_BYTES,
 } from './constants';
 import { ProtocolError, ProtocolErrorCode as E } from './errors';
-import { type Geometry, gridShape, validateGeometry } from './geometry';
+import { type Geometry, gridShape, tileRect, validateGeometry } from './geometry';
+import { declaredImageSize } from './image-size';
 
 export interface TileView {
   col: number;
@@ -42,6 +43,11 @@ export interface DecodeLimits {
   geometry?: Geometry | null;
   maxTileBytes?: number;
   maxTilesPerFrame?: number;
+  /**
+   * with a geometry: reject tiles whose PNG/JPEG/WebP header declares a size other than their rectangle (a small
+   * payload may declare 14000x14000 and decode to hundreds of MB); payloads of no known format are not checked
+   */
+  checkImageSize?: boolean;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
@@ -80,7 +86,20 @@ function readTile(bytes: Uint8Array, view: DataView, offset: number, limits: Dec
       throw new ProtocolError(E.TileOutsideGeometry, `tile (${col},${row}) is outside the ${columns}x${rows} grid`);
   }
   const record = bytes.subarray(offset, offset + TILE_HEADER_BYTES + length);
+  if (limits.checkImageSize && limits.geometry) checkImageSize(limits.geometry, col, row, record.subarray(TILE_HEADER_BYTES));
   return { col, row, codec, seq, payload: record.subarray(TILE_HEADER_BYTES), record };
+}
+
+function checkImageSize(geometry: Geometry, col: number, row: number, payload: Uint8Array): void {
+  const declared = declaredImageSize(payload);
+  if (!declared) return;
+  // runs for every ingested tile, so no allocation on the good path (tileRect would build an object)
+  const width = Math.min(geometry.tileSize, geometry.width - col * geometry.tileSize);
+  const height = Math.min(geometry.tileSize, geometry.height - row * geometry.tileSize);
+  if (declared.width === width && declared.height === height) return;
+  const r = tileRect(geometry, col, row);
+  const what = declared.width === 0 ? `a ${declared.format} header whose size cannot be read` : `a ${declared.format} of ${declared.width}x${declared.height}`;
+  throw new ProtocolError(E.ImageSizeMismatch, `tile (${col},${row}) holds ${what}; its rectangle is ${r.width}x${r.height}`);
 }
 
 export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits = {}): Message {

@@ -13,6 +13,7 @@ export const ProtocolErrorCode = {
   BadGeometry: 'BAD_GEOMETRY',
   TrailingBytes: 'TRAILING_BYTES',
   NoGeometry: 'NO_GEOMETRY',
+  ImageSizeMismatch: 'IMAGE_SIZE_MISMATCH',
 } as const;
 export type ProtocolErrorCode = (typeof ProtocolErrorCode)[keyof typeof ProtocolErrorCode];
 
@@ -28,6 +29,7 @@ const CLOSE_FOR: Record<ProtocolErrorCode, CloseCode> = {
   BAD_GEOMETRY: CloseCode.BadMessage,
   TRAILING_BYTES: CloseCode.BadMessage,
   NO_GEOMETRY: CloseCode.NotAllowed,
+  IMAGE_SIZE_MISMATCH: CloseCode.BadMessage,
 };
 
 export class ProtocolError extends Error {

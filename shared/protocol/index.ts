@@ -6,3 +6,4 @@ export * from './geometry';
 export * from './encode';
 export * from './decode';
 export * from './control';
+export * from './image-size';

@@ -62,3 +62,39 @@ describe('TileGrid (per-viewer grid + dirty queue)', () => {
     expect(g.take()?.index).toBe(7);
   });
 });
+
+describe('TileGrid memory (lazy, reused across geometry changes)', () => {
+  it('allocates nothing until the first put, then exactly the grid size', () => {
+    const g = new TileGrid(262_144);
+    expect(g.size).toBe(262_144);
+    expect(g.capacity).toBe(0);
+    g.put(tile(5, 1));
+    expect(g.capacity).toBe(262_144);
+  });
+
+  it('keeps its memory when the geometry shrinks and grows back, and clears only what was queued', () => {
+    const g = new TileGrid(100);
+    for (let i = 0; i < 100; i += 7) g.put(tile(i, i));
+    g.reset(10);
+    expect([g.pending, g.size, g.capacity]).toEqual([0, 10, 100]);
+    g.put(tile(9, 1));
+    expect(g.take()?.index).toBe(9);
+    g.reset(100);
+    g.put(tile(99, 2));
+    g.put(tile(0, 3));
+    expect([g.take()?.index, g.take()?.index, g.take()]).toEqual([99, 0, null]);
+    expect(g.capacity).toBe(100);
+  });
+
+  it('a reset drops every queued tile, whatever the ring position', () => {
+    const g = new TileGrid(4);
+    for (let round = 0; round < 7; round++) {
+      g.put(tile(round % 4, round));
+      g.put(tile((round + 1) % 4, round));
+      g.take();
+      g.reset(4);
+      expect(g.pending).toBe(0);
+      expect(g.take()).toBeNull();
+    }
+  });
+});
