@@ -2,6 +2,7 @@
 import { type Config, type ConfigInput, loadConfig } from './config';
 import { recordingRoutes } from './http/recordings-api';
 import { allRoutes } from './http/routes';
+import { onlyPublicHosts } from './http/public-hosts';
 import { createRouter } from './http/router';
 import { type Logger, createLogger } from './log';
 import { RecordingStore, recordRoom } from './recording';
@@ -40,13 +41,16 @@ export async function startServer(options: StartOptions = {}, env: NodeJS.Proces
   const rooms = new LocalRoomStore(config, log);
   const tokens = new TokenSigner(config.secret);
   const recordings = new RecordingStore(config.recordingsDir, log);
+  // The recording file is created when a presenter first joins, not with the room: rooms nobody presents in
+  // (a creation flood) leave nothing on disk.
   rooms.onCreate = (room) => {
     if (room.options.record)
-      recordRoom(recordings, room, { keyframeIntervalSeconds: config.keyframeIntervalSeconds, flushMs: config.recordingFlushMs });
+      room.onFirstPresenter = () =>
+        void recordRoom(recordings, room, { keyframeIntervalSeconds: config.keyframeIntervalSeconds, flushMs: config.recordingFlushMs });
   };
   const transportOptions: TransportOptions<ConnContext> = {
     sockets: createSocketHandlers({ config, rooms, tokens, log }),
-    http: createRouter(allRoutes({ config, rooms, tokens, engine: config.engine, extra: recordingRoutes({ store: recordings, tokens, adminToken: config.adminToken }) }), log),
+    http: onlyPublicHosts(config.publicHosts, createRouter(allRoutes({ config, rooms, tokens, engine: config.engine, extra: recordingRoutes({ store: recordings, tokens, adminToken: config.adminToken }) }), log)),
     wsPrefix: '/ws/',
     limits: {
       // The engines' own limits sit above the app's, so the app closes oversized senders itself (1009 + reason).

@@ -39,6 +39,18 @@ export const ConfigSchema = z
     /** send caught-up viewers each frame as one shared Frame message instead of one message per tile */
     batchFanout: boolish.default(true),
     idleRoomSeconds: z.coerce.number().min(1).default(600),
+    /** rooms no presenter ever joined (and nobody watches) end after this: a creation flood does not linger */
+    unpresentedRoomSeconds: z.coerce.number().min(1).default(60),
+    /** POST /api/rooms token bucket per client address: burst size, and refill per minute (0 = no limit) */
+    roomCreateBurst: int(1, 100_000).default(10),
+    roomCreatePerMinute: z.coerce.number().min(0).max(1_000_000).default(20),
+    /** reverse proxies (addresses or CIDRs) whose X-Forwarded-For is believed; empty = the socket address counts */
+    trustProxy: z
+      .union([z.boolean(), list])
+      .transform((v) => (v === true ? ['loopback'] : v === false ? [] : v))
+      .default([]),
+    /** public host names (host or host:port) this server answers to; other Host headers get 421 (DNS rebinding) */
+    publicHosts: list.default([]),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     recordingsDir: z.string().min(1).default('./recordings'),
     recordByDefault: boolish.default(false),
@@ -63,6 +75,11 @@ const ENV: Record<string, keyof ConfigInput> = {
   TILECAST_LOG_LEVEL: 'logLevel',
   TILECAST_RECORDINGS_DIR: 'recordingsDir',
   TILECAST_RECORD: 'recordByDefault',
+  TILECAST_UNPRESENTED_ROOM_SECONDS: 'unpresentedRoomSeconds',
+  TILECAST_ROOM_CREATE_BURST: 'roomCreateBurst',
+  TILECAST_ROOM_CREATE_PER_MINUTE: 'roomCreatePerMinute',
+  TILECAST_TRUST_PROXY: 'trustProxy',
+  TILECAST_PUBLIC_HOSTS: 'publicHosts',
 };
 
 export class ConfigError extends Error {}

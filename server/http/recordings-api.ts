@@ -18,7 +18,7 @@ import {
 import { BadTimecodeError, RangeNotSatisfiableError } from '../recording/errors';
 import { type TokenSigner, sameSecret } from '../room/tokens';
 import type { HttpRequest, HttpResponse } from '../transport/types';
-import { bearer } from './rooms-api';
+import { bearer, mayWatch } from './access';
 import { type Route, json } from './router';
 import { errorResponse } from '../transport/http-status';
 
@@ -83,15 +83,11 @@ const FORMATS: ImageFormat[] = ['png', 'jpeg', 'webp'];
 const MIME: Record<ImageFormat, string> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' };
 
 export function recordingRoutes({ store, tokens, adminToken, maxChunkBytes = 16 * 1024 * 1024 }: RecordingRoutesDeps): Route[] {
-  /** A private room's recording: its media (not its listing) needs the room's viewer or presenter token. */
+  /** A private room's recording (its entry and its media) needs the room's viewer or presenter token, or the admin's. */
   const openMedia = async (req: HttpRequest, id: string): Promise<RecordingHandle> => {
     const h = await store.open(id);
-    if (!h.header.private) return h;
-    const token = bearer(req) ?? req.query.get('token');
-    const room = h.header.room;
-    if (token && (tokens.admitsViewer(room, token) || (!!adminToken && sameSecret(token, adminToken))))
-      return h;
-    throw new UnauthorizedError(`recording ${id} is of a private room: its media needs ?token=VIEWER_TOKEN (or Authorization: Bearer ...)`);
+    if (!h.header.private || mayWatch(req, h.header.room, tokens, adminToken)) return h;
+    throw new UnauthorizedError(`recording ${id} is of a private room: it needs ?token=VIEWER_TOKEN (or Authorization: Bearer ...)`);
   };
 
   const frameRoutes: Route[] = FORMATS.map((format) => ({
@@ -117,12 +113,14 @@ export function recordingRoutes({ store, tokens, adminToken, maxChunkBytes = 16 
     {
       method: 'GET',
       pattern: '/api/recordings',
-      handler: async () => json(200, { recordings: await store.list() }),
+      // Private rooms' recordings are listed only to the admin, or to a holder of that room's token.
+      handler: async (req) =>
+        json(200, { recordings: (await store.list()).filter((r) => !r.private || mayWatch(req, r.room, tokens, adminToken)) }),
     },
     {
       method: 'GET',
       pattern: '/api/recordings/:id',
-      handler: async (_req, { id }) => json(200, recordingInfo(await store.open(id))),
+      handler: async (req, { id }) => json(200, recordingInfo(await openMedia(req, id))),
     },
     {
       method: 'DELETE',
