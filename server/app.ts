@@ -5,7 +5,7 @@ import { allRoutes } from './http/routes';
 import { onlyPublicHosts } from './http/public-hosts';
 import { createRouter } from './http/router';
 import { type Logger, createLogger } from './log';
-import { RecordingStore, recordRoom } from './recording';
+import { RecordingStore, recordWhenPresented } from './recording';
 import { LocalRoomStore } from './room/registry';
 import { TokenSigner } from './room/tokens';
 import { createSocketHandlers } from './sockets/handlers';
@@ -41,12 +41,9 @@ export async function startServer(options: StartOptions = {}, env: NodeJS.Proces
   const rooms = new LocalRoomStore(config, log);
   const tokens = new TokenSigner(config.secret);
   const recordings = new RecordingStore(config.recordingsDir, log);
-  // The recording file is created when a presenter first joins, not with the room: rooms nobody presents in
-  // (a creation flood) leave nothing on disk.
   rooms.onCreate = (room) => {
     if (room.options.record)
-      room.onFirstPresenter = () =>
-        void recordRoom(recordings, room, { keyframeIntervalSeconds: config.keyframeIntervalSeconds, flushMs: config.recordingFlushMs });
+      recordWhenPresented(recordings, room, { keyframeIntervalSeconds: config.keyframeIntervalSeconds, flushMs: config.recordingFlushMs });
   };
   const transportOptions: TransportOptions<ConnContext> = {
     sockets: createSocketHandlers({ config, rooms, tokens, log }),

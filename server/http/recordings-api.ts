@@ -1,6 +1,6 @@
 // /api/recordings: list, inspect, delete, seek (timecode -> keyframe offset), byte ranges streamed from the file,
 // and pictures at a time (seek-bar thumbnails).
-import { createReadStream } from 'node:fs';
+import { constants, createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { parseTimecode } from '../../shared/timecode';
@@ -16,11 +16,14 @@ import {
   seekKeyframe,
 } from '../recording';
 import { BadTimecodeError, RangeNotSatisfiableError } from '../recording/errors';
+import { etagOf, ifRangeHolds, lastModifiedOf } from '../recording/validators';
 import { type TokenSigner, sameSecret } from '../room/tokens';
 import type { HttpRequest, HttpResponse } from '../transport/types';
 import { bearer, mayWatch } from './access';
 import { type Route, json } from './router';
 import { errorResponse } from '../transport/http-status';
+
+const NO_FOLLOW_READ = constants.O_RDONLY | constants.O_NOFOLLOW;
 
 export interface RecordingRoutesDeps {
   store: RecordingStore;
@@ -45,17 +48,26 @@ function requestedTime(req: HttpRequest, h: RecordingHandle): number {
   return parsed.ms;
 }
 
+/** Bytes per read from the file while streaming: what one response holds in memory besides the socket buffer. */
+const STREAM_CHUNK = 64 * 1024;
+
 function dataResponse(req: HttpRequest, h: RecordingHandle, maxChunk: number): HttpResponse {
   const size = h.size;
+  const etag = etagOf(h);
+  const lastModified = lastModifiedOf(h);
   const common: Record<string, string> = {
     'accept-ranges': 'bytes',
     // A finished recording never changes (ids are never reused); one in progress grows.
     'cache-control': h.inProgress ? 'no-store' : 'private, max-age=86400, immutable',
     'x-recording-in-progress': String(h.inProgress),
+    etag,
+    'last-modified': lastModified,
   };
+  // If-Range with a stale validator: the Range is ignored and the current bytes are sent whole (RFC 9110 §13.1.5).
+  const rangeHeader = ifRangeHolds(req.headers['if-range'], etag, lastModified) ? req.headers['range'] : undefined;
   let range;
   try {
-    range = parseRange(req.headers['range'], size, maxChunk);
+    range = parseRange(rangeHeader, size, maxChunk);
   } catch (err) {
     if (err instanceof RangeNotSatisfiableError) {
       const res = errorResponse(416, err.code, err.message);
@@ -71,10 +83,14 @@ function dataResponse(req: HttpRequest, h: RecordingHandle, maxChunk: number): H
   return {
     status: range ? 206 : 200,
     headers,
-    // Streamed by the engine from the file with backpressure; no copy of the bytes is built here.
+    // Streamed by the engine from the file with backpressure, one small chunk at a time; never followed through
+    // a symbolic link (numeric flags: fs.open takes them, the typings only name the string form).
     body: {
       length,
-      stream: () => (length > 0 ? createReadStream(h.path, { start, end, highWaterMark: 256 * 1024 }) : Readable.from([])),
+      stream: () =>
+        length > 0
+          ? createReadStream(h.path, { start, end, highWaterMark: STREAM_CHUNK, flags: NO_FOLLOW_READ as unknown as string })
+          : Readable.from([]),
     },
   };
 }

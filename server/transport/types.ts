@@ -58,6 +58,8 @@ export interface HttpResponse {
   status: number;
   headers?: Record<string, string>;
   body?: string | Uint8Array | FileBody;
+  /** answer to HEAD: headers (with the body's Content-Length) but no body; a FileBody's stream is never opened */
+  headOnly?: boolean;
 }
 
 export type HttpHandler = (req: HttpRequest) => Promise<HttpResponse>;

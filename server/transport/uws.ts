@@ -2,7 +2,7 @@
 // copies what it keeps); limits are set explicitly because the C++ defaults (16 KiB payload, 64 KiB
 // backpressure) are far too small for screen tiles.
 import uWS from 'uWebSockets.js';
-import { closeReason, errorResponse, isFileBody, statusLine } from './http-status';
+import { bodyLength, closeReason, errorResponse, isFileBody, statusLine } from './http-status';
 import type { Connection, HttpRequest, HttpResponse, Transport, TransportOptions, UpgradeRequest } from './types';
 
 interface UserData<Ctx> {
@@ -176,6 +176,15 @@ const PIECE_BYTES = 256 * 1024;
 function respond(res: uWS.HttpResponse, response: HttpResponse, abort: Abort): void {
   if (abort.aborted) return;
   const body = response.body;
+  if (response.headOnly) {
+    // endWithoutBody(length) hangs the connection in this uWS build; a Content-Length header of our own works.
+    res.cork(() => {
+      writeHead(res, response);
+      res.writeHeader('content-length', String(bodyLength(body)));
+      res.endWithoutBody();
+    });
+    return;
+  }
   if (!isFileBody(body)) {
     res.cork(() => {
       writeHead(res, response);

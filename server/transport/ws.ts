@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { WebSocket, WebSocketServer } from 'ws';
-import { closeReason, errorResponse, isFileBody, statusLine } from './http-status';
+import { bodyLength, closeReason, errorResponse, isFileBody, statusLine } from './http-status';
 import type { Connection, HttpResponse, Transport, TransportOptions } from './types';
 
 class WsConnection<Ctx> implements Connection<Ctx> {
@@ -74,10 +74,10 @@ function splitUrl(url: string | undefined): { path: string; query: URLSearchPara
 
 async function writeResponse(res: ServerResponse, response: HttpResponse): Promise<void> {
   const body = response.body;
-  const length = isFileBody(body) ? body.length : typeof body === 'string' ? Buffer.byteLength(body) : (body?.byteLength ?? 0);
   // Explicit length: node:http would otherwise send chunked after writeHead (uWS sets it on its own).
-  res.writeHead(response.status, { 'content-length': String(length), ...response.headers });
-  if (isFileBody(body)) await pipeline(body.stream(), res).catch(() => res.destroy());
+  res.writeHead(response.status, { 'content-length': String(bodyLength(body)), ...response.headers });
+  if (response.headOnly) res.end();
+  else if (isFileBody(body)) await pipeline(body.stream(), res).catch(() => res.destroy());
   else res.end(body ?? '');
 }
 
