@@ -42,8 +42,8 @@ export const ConfigSchema = z
     /** rooms no presenter ever joined (and nobody watches) end after this: a creation flood does not linger */
     unpresentedRoomSeconds: z.coerce.number().min(1).default(60),
     /** POST /api/rooms token bucket per client address: burst size, and refill per minute (0 = no limit) */
-    roomCreateBurst: int(1, 100_000).default(10),
-    roomCreatePerMinute: z.coerce.number().min(0).max(1_000_000).default(20),
+    roomCreateBurst: int(1, 100_000).default(20),
+    roomCreatePerMinute: z.coerce.number().min(0).max(1_000_000).default(30),
     /** reverse proxies (addresses or CIDRs) whose X-Forwarded-For is believed; empty = the socket address counts */
     trustProxy: z
       .union([z.boolean(), list])

@@ -81,7 +81,7 @@ export function createSocketHandlers({ config, rooms, tokens, log }: SocketDeps)
     }
     if (ctx.role === 'presenter') {
       if (!tokens.verify(room.id, 'presenter', ctx.token))
-        throw new UnauthorizedError(ctx.token ? 'wrong or expired presenter token' : 'presenter token missing (?token=...)');
+        throw new UnauthorizedError(ctx.token ? 'wrong presenter token (or expired)' : 'presenter token missing (?token=...)');
       const { resumed } = room.attachPresenter(conn);
       ctx.room = room;
       welcome(conn, resumed);
@@ -89,7 +89,7 @@ export function createSocketHandlers({ config, rooms, tokens, log }: SocketDeps)
       return;
     }
     if (room.options.private && !tokens.admitsViewer(room.id, ctx.token))
-      throw new UnauthorizedError(ctx.token ? 'wrong, expired or revoked viewer token' : 'this room is private: viewer token missing (?token=...)');
+      throw new UnauthorizedError(ctx.token ? 'wrong viewer token (or expired or revoked)' : 'this room is private: viewer token missing (?token=...)');
     ctx.room = room;
     welcome(conn, false);
     ctx.viewer = room.addViewer(conn);
