@@ -49,7 +49,7 @@ function requestedTime(req: HttpRequest, h: RecordingHandle): number {
 }
 
 /** Bytes per read from the file while streaming: what one response holds in memory besides the socket buffer. */
-const STREAM_CHUNK = 64 * 1024;
+const STREAM_CHUNK = 32 * 1024;
 
 function dataResponse(req: HttpRequest, h: RecordingHandle, maxChunk: number): HttpResponse {
   const size = h.size;

@@ -3,7 +3,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -24,22 +23,20 @@ export async function startChildServer(args: string[], options: { fileSizeLimitK
     ? spawn('bash', ['-c', `ulimit -f ${options.fileSizeLimitKiB} && exec ${quoted}`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TILECAST_LOG_LEVEL: 'info' } })
     : spawn(node[0], node.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TILECAST_LOG_LEVEL: 'info' } });
   const stderr: string[] = [];
-  child.stderr!.on('data', (d) => stderr.push(String(d)));
+  // main.ts announces itself on stderr whatever the log level.
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr.join('')}`)), 30_000);
     child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${stderr.join('')}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      try {
-        const entry = JSON.parse(line);
-        if (entry.msg === 'listening') {
-          clearTimeout(timer);
-          resolve(entry.url);
-        }
-      } catch {
-        /* not a log line */
+    child.stderr!.on('data', (d) => {
+      stderr.push(String(d));
+      const m = /serving http:\/\/[^:\s]+:(\d+)/.exec(stderr.join(''));
+      if (m) {
+        clearTimeout(timer);
+        resolve(`http://127.0.0.1:${m[1]}`);
       }
     });
   });
+  child.stdout!.resume(); // logs are not read here: keep the pipe from filling
   return {
     child,
     url,
