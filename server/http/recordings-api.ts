@@ -1,7 +1,5 @@
 // /api/recordings: list, inspect, delete, seek (timecode -> keyframe offset), byte ranges streamed from the file,
 // and pictures at a time (seek-bar thumbnails).
-import { constants, createReadStream } from 'node:fs';
-import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { parseTimecode } from '../../shared/timecode';
 import { UnauthorizedError } from '../errors';
@@ -22,8 +20,6 @@ import type { HttpRequest, HttpResponse } from '../transport/types';
 import { bearer, mayWatch } from './access';
 import { type Route, json } from './router';
 import { errorResponse } from '../transport/http-status';
-
-const NO_FOLLOW_READ = constants.O_RDONLY | constants.O_NOFOLLOW;
 
 export interface RecordingRoutesDeps {
   store: RecordingStore;
@@ -47,9 +43,6 @@ function requestedTime(req: HttpRequest, h: RecordingHandle): number {
   if (!parsed.ok) throw new BadTimecodeError(parsed.message);
   return parsed.ms;
 }
-
-/** Bytes per read from the file while streaming: what one response holds in memory besides the socket buffer. */
-const STREAM_CHUNK = 32 * 1024;
 
 function dataResponse(req: HttpRequest, h: RecordingHandle, maxChunk: number): HttpResponse {
   const size = h.size;
@@ -83,15 +76,8 @@ function dataResponse(req: HttpRequest, h: RecordingHandle, maxChunk: number): H
   return {
     status: range ? 206 : 200,
     headers,
-    // Streamed by the engine from the file with backpressure, one small chunk at a time; never followed through
-    // a symbolic link (numeric flags: fs.open takes them, the typings only name the string form).
-    body: {
-      length,
-      stream: () =>
-        length > 0
-          ? createReadStream(h.path, { start, end, highWaterMark: STREAM_CHUNK, flags: NO_FOLLOW_READ as unknown as string })
-          : Readable.from([]),
-    },
+    // Streamed by the engine from the file with backpressure through one reused buffer; never through a link.
+    body: { length, file: { path: h.path, start, noFollow: true } },
   };
 }
 
