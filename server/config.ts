@@ -1,5 +1,6 @@
 // Server configuration from CLI flags and environment, validated by zod; a bad value stops start-up with one line.
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const KiB = 1024;
@@ -10,6 +11,15 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 const list = z.union([z.array(z.string()), z.string()]).transform((v) =>
   (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean),
 );
+
+/** `--trust-proxy` entries: an address, a CIDR or the word loopback. */
+function isProxyEntry(entry: string): boolean {
+  if (entry.toLowerCase() === 'loopback') return true;
+  const [addr, bits, extra] = entry.split('/');
+  const family = isIP(addr);
+  if (!family || extra !== undefined) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+}
 
 export const ConfigSchema = z
   .object({
@@ -48,6 +58,7 @@ export const ConfigSchema = z
     trustProxy: z
       .union([z.boolean(), list])
       .transform((v) => (v === true ? ['loopback'] : v === false ? [] : v))
+      .refine((v) => v.every(isProxyEntry), 'each entry must be an IP address, a CIDR (10.0.0.0/8) or "loopback"')
       .default([]),
     /** public host names (host or host:port) this server answers to; other Host headers get 421 (DNS rebinding) */
     publicHosts: list.default([]),

@@ -21,10 +21,15 @@ export function hostAllowed(publicHosts: readonly string[]): HostCheck {
 export const misdirected = (host: string | undefined) =>
   `this server does not answer to host ${JSON.stringify(host ?? '')} (see --public-hosts)`;
 
+/** Load balancers and Prometheus address the server by IP: these carry no room data and are served to any Host. */
+const ANY_HOST_PATHS = new Set(['/healthz', '/metrics']);
+
 /** Wraps the HTTP handler: requests for another Host get 421 before any route sees them. */
 export function onlyPublicHosts(publicHosts: readonly string[], handler: HttpHandler): HttpHandler {
   if (publicHosts.length === 0) return handler;
   const allowed = hostAllowed(publicHosts);
   return async (req) =>
-    allowed(req.headers['host']) ? handler(req) : errorResponse(421, 'MISDIRECTED', misdirected(req.headers['host']));
+    allowed(req.headers['host']) || ANY_HOST_PATHS.has(req.path)
+      ? handler(req)
+      : errorResponse(421, 'MISDIRECTED', misdirected(req.headers['host']));
 }

@@ -118,6 +118,9 @@ describe.each(ENGINES)('public hosts on %s', (engine) => {
     }
     for (const host of ['screens.example.com', 'SCREENS.example.com:443', 'localhost:8443'])
       expect((await httpRequest(`${server.url}/api/rooms`, { headers: { host } })).status, host).toBe(200);
+    // health checks and metrics are reached by IP
+    expect((await httpRequest(`${server.url}/healthz`, { headers: { host: '10.0.0.5:8080' } })).status).toBe(200);
+    expect((await httpRequest(`${server.url}/metrics`, { headers: { host: '10.0.0.5:8080' } })).status).toBe(200);
   });
 
   it('WebSocket upgrades for another Host get 421; a rebinding page (Origin = Host = its own name) is refused', async () => {
@@ -128,5 +131,19 @@ describe.each(ENGINES)('public hosts on %s', (engine) => {
     expect((await upgradeStatus({ host: 'screens.example.com', origin: 'https://screens.example.com' })).status).toBe(101);
     // the page is on a public host, the Origin is not: cross-site
     expect((await upgradeStatus({ host: 'screens.example.com', origin: 'https://evil.example' })).status).toBe(403);
+  });
+});
+
+describe('security settings', () => {
+  it('parses public hosts and trusted proxies from flags and env; a bad proxy entry stops start-up with one line', async () => {
+    const { loadConfig, ConfigError } = await import('../../server/config');
+    const c = loadConfig({}, { TILECAST_PUBLIC_HOSTS: 'a.example, b.example:8443', TILECAST_TRUST_PROXY: '10.0.0.0/8,::1' });
+    expect(c.publicHosts).toEqual(['a.example', 'b.example:8443']);
+    expect(c.trustProxy).toEqual(['10.0.0.0/8', '::1']);
+    expect(loadConfig({}, {}, ['--trust-proxy']).trustProxy).toEqual(['loopback']);
+    expect(loadConfig({}, {}, []).trustProxy).toEqual([]);
+    expect(loadConfig({}, { TILECAST_UNPRESENTED_ROOM_SECONDS: '30', TILECAST_ROOM_CREATE_BURST: '5' })).toMatchObject({ unpresentedRoomSeconds: 30, roomCreateBurst: 5 });
+    for (const bad of ['proxy.example', '10.0.0.0/33', '1.2.3.4/8/1'])
+      expect(() => loadConfig({}, {}, ['--trust-proxy', bad])).toThrow(new ConfigError('invalid configuration: trustProxy: each entry must be an IP address, a CIDR (10.0.0.0/8) or "loopback" (got "' + bad + '")'));
   });
 });
