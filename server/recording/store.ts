@@ -229,6 +229,7 @@ export class RecordingStore {
       throw new RecordingNotFoundError(id);
     }
     this.cache.delete(id);
+    failedRecordings.delete(file);
     this.log.info({ recording: id }, 'recording deleted');
   }
 }
