@@ -2,10 +2,11 @@
 import { type Config, type ConfigInput, loadConfig } from './config';
 import { recordingRoutes } from './http/recordings-api';
 import { allRoutes } from './http/routes';
+import { onlyPublicHosts } from './http/public-hosts';
 import { createRouter } from './http/router';
 import { ImageJobs } from './imaging/image-jobs';
 import { type Logger, createLogger } from './log';
-import { RecordingStore, recordRoom } from './recording';
+import { RecordingStore, recordWhenPresented } from './recording';
 import { LocalRoomStore } from './room/registry';
 import { TokenSigner } from './room/tokens';
 import { createSocketHandlers } from './sockets/handlers';
@@ -45,12 +46,12 @@ export async function startServer(options: StartOptions = {}, env: NodeJS.Proces
   const recordings = new RecordingStore(config.recordingsDir, log);
   rooms.onCreate = (room) => {
     if (room.options.record)
-      recordRoom(recordings, room, { keyframeIntervalSeconds: config.keyframeIntervalSeconds, flushMs: config.recordingFlushMs });
+      recordWhenPresented(recordings, room, { keyframeIntervalSeconds: config.keyframeIntervalSeconds, flushMs: config.recordingFlushMs });
   };
   const images = new ImageJobs(config.imageJobs, config.imageQueue);
   const transportOptions: TransportOptions<ConnContext> = {
     sockets: createSocketHandlers({ config, rooms, tokens, log }),
-    http: createRouter(allRoutes({ config, rooms, tokens, engine: config.engine, images, extra: recordingRoutes({ store: recordings, tokens, adminToken: config.adminToken, images }) }), log),
+    http: onlyPublicHosts(config.publicHosts, createRouter(allRoutes({ config, rooms, tokens, engine: config.engine, images, extra: recordingRoutes({ store: recordings, tokens, adminToken: config.adminToken, images }) }), log)),
     wsPrefix: '/ws/',
     uwsLargeSend: config.uwsLargeSend,
     limits: {

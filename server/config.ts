@@ -1,5 +1,6 @@
 // Server configuration from CLI flags and environment, validated by zod; a bad value stops start-up with one line.
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const KiB = 1024;
@@ -10,6 +11,15 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 const list = z.union([z.array(z.string()), z.string()]).transform((v) =>
   (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean),
 );
+
+/** `--trust-proxy` entries: an address, a CIDR or the word loopback. */
+function isProxyEntry(entry: string): boolean {
+  if (entry.toLowerCase() === 'loopback') return true;
+  const [addr, bits, extra] = entry.split('/');
+  const family = isIP(addr);
+  if (!family || extra !== undefined) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+}
 
 export const ConfigSchema = z
   .object({
@@ -49,6 +59,19 @@ export const ConfigSchema = z
     /** uWS engine: how messages of 16 KiB or more avoid the engine's direct-write bug (see transport/uws.ts) */
     uwsLargeSend: z.enum(['subscribe', 'direct']).default('subscribe'),
     idleRoomSeconds: z.coerce.number().min(1).default(600),
+    /** rooms no presenter ever joined (and nobody watches) end after this: a creation flood does not linger */
+    unpresentedRoomSeconds: z.coerce.number().min(1).default(60),
+    /** POST /api/rooms token bucket per client address: burst size, and refill per minute (0 = no limit) */
+    roomCreateBurst: int(1, 100_000).default(20),
+    roomCreatePerMinute: z.coerce.number().min(0).max(1_000_000).default(30),
+    /** reverse proxies (addresses or CIDRs) whose X-Forwarded-For is believed; empty = the socket address counts */
+    trustProxy: z
+      .union([z.boolean(), list])
+      .transform((v) => (v === true ? ['loopback'] : v === false ? [] : v))
+      .refine((v) => v.every(isProxyEntry), 'each entry must be an IP address, a CIDR (10.0.0.0/8) or "loopback"')
+      .default([]),
+    /** public host names (host or host:port) this server answers to; other Host headers get 421 (DNS rebinding) */
+    publicHosts: list.default([]),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     recordingsDir: z.string().min(1).default('./recordings'),
     recordByDefault: boolish.default(false),
@@ -78,6 +101,11 @@ const ENV: Record<string, keyof ConfigInput> = {
   TILECAST_MAX_GEOMETRY_CHANGES_PER_SECOND: 'maxGeometryChangesPerSecond',
   TILECAST_IMAGE_JOBS: 'imageJobs',
   TILECAST_IMAGE_QUEUE: 'imageQueue',
+  TILECAST_UNPRESENTED_ROOM_SECONDS: 'unpresentedRoomSeconds',
+  TILECAST_ROOM_CREATE_BURST: 'roomCreateBurst',
+  TILECAST_ROOM_CREATE_PER_MINUTE: 'roomCreatePerMinute',
+  TILECAST_TRUST_PROXY: 'trustProxy',
+  TILECAST_PUBLIC_HOSTS: 'publicHosts',
 };
 
 export class ConfigError extends Error {}

@@ -1,7 +1,5 @@
 // /api/recordings: list, inspect, delete, seek (timecode -> keyframe offset), byte ranges streamed from the file,
 // and pictures at a time (seek-bar thumbnails).
-import { createReadStream } from 'node:fs';
-import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { parseTimecode } from '../../shared/timecode';
 import { UnauthorizedError } from '../errors';
@@ -17,9 +15,10 @@ import {
   seekKeyframe,
 } from '../recording';
 import { BadTimecodeError, RangeNotSatisfiableError } from '../recording/errors';
+import { etagOf, ifRangeHolds, lastModifiedOf } from '../recording/validators';
 import { type TokenSigner, sameSecret } from '../room/tokens';
 import type { HttpRequest, HttpResponse } from '../transport/types';
-import { bearer } from './rooms-api';
+import { bearer, mayWatch } from './access';
 import { type Route, json } from './router';
 import { errorResponse } from '../transport/http-status';
 
@@ -50,15 +49,21 @@ function requestedTime(req: HttpRequest, h: RecordingHandle): number {
 
 function dataResponse(req: HttpRequest, h: RecordingHandle, maxChunk: number): HttpResponse {
   const size = h.size;
+  const etag = etagOf(h);
+  const lastModified = lastModifiedOf(h);
   const common: Record<string, string> = {
     'accept-ranges': 'bytes',
     // A finished recording never changes (ids are never reused); one in progress grows.
     'cache-control': h.inProgress ? 'no-store' : 'private, max-age=86400, immutable',
     'x-recording-in-progress': String(h.inProgress),
+    etag,
+    'last-modified': lastModified,
   };
+  // If-Range with a stale validator: the Range is ignored and the current bytes are sent whole (RFC 9110 §13.1.5).
+  const rangeHeader = ifRangeHolds(req.headers['if-range'], etag, lastModified) ? req.headers['range'] : undefined;
   let range;
   try {
-    range = parseRange(req.headers['range'], size, maxChunk);
+    range = parseRange(rangeHeader, size, maxChunk);
   } catch (err) {
     if (err instanceof RangeNotSatisfiableError) {
       const res = errorResponse(416, err.code, err.message);
@@ -74,11 +79,8 @@ function dataResponse(req: HttpRequest, h: RecordingHandle, maxChunk: number): H
   return {
     status: range ? 206 : 200,
     headers,
-    // Streamed by the engine from the file with backpressure; no copy of the bytes is built here.
-    body: {
-      length,
-      stream: () => (length > 0 ? createReadStream(h.path, { start, end, highWaterMark: 256 * 1024 }) : Readable.from([])),
-    },
+    // Streamed by the engine from the file with backpressure through one reused buffer; never through a link.
+    body: { length, file: { path: h.path, start, noFollow: true } },
   };
 }
 
@@ -86,15 +88,11 @@ const FORMATS: ImageFormat[] = ['png', 'jpeg', 'webp'];
 const MIME: Record<ImageFormat, string> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' };
 
 export function recordingRoutes({ store, tokens, adminToken, images, maxChunkBytes = 16 * 1024 * 1024 }: RecordingRoutesDeps): Route[] {
-  /** A private room's recording: its media (not its listing) needs the room's viewer or presenter token. */
+  /** A private room's recording (its entry and its media) needs the room's viewer or presenter token, or the admin's. */
   const openMedia = async (req: HttpRequest, id: string): Promise<RecordingHandle> => {
     const h = await store.open(id);
-    if (!h.header.private) return h;
-    const token = bearer(req) ?? req.query.get('token');
-    const room = h.header.room;
-    if (token && (tokens.admitsViewer(room, token) || (!!adminToken && sameSecret(token, adminToken))))
-      return h;
-    throw new UnauthorizedError(`recording ${id} is of a private room: its media needs ?token=VIEWER_TOKEN (or Authorization: Bearer ...)`);
+    if (!h.header.private || mayWatch(req, h.header.room, tokens, adminToken)) return h;
+    throw new UnauthorizedError(`recording ${id} is of a private room: it needs ?token=VIEWER_TOKEN (or Authorization: Bearer ...)`);
   };
 
   const frameRoutes: Route[] = FORMATS.map((format) => ({
@@ -120,12 +118,14 @@ export function recordingRoutes({ store, tokens, adminToken, images, maxChunkByt
     {
       method: 'GET',
       pattern: '/api/recordings',
-      handler: async () => json(200, { recordings: await store.list() }),
+      // Private rooms' recordings are listed only to the admin, or to a holder of that room's token.
+      handler: async (req) =>
+        json(200, { recordings: (await store.list()).filter((r) => !r.private || mayWatch(req, r.room, tokens, adminToken)) }),
     },
     {
       method: 'GET',
       pattern: '/api/recordings/:id',
-      handler: async (_req, { id }) => json(200, recordingInfo(await store.open(id))),
+      handler: async (req, { id }) => json(200, recordingInfo(await openMedia(req, id))),
     },
     {
       method: 'DELETE',

@@ -49,7 +49,8 @@ export function createRouter(routes: Route[], log: Logger): (req: HttpRequest) =
       }
       try {
         const res = await route.handler(req, params);
-        return req.method === 'HEAD' ? { ...res, body: undefined } : res;
+        // HEAD keeps the body's description (its length) and the transport leaves the bytes out.
+        return req.method === 'HEAD' ? { ...res, headOnly: true } : res;
       } catch (err) {
         if (err instanceof TilecastError) return errorResponse(err.httpStatus, err.code, err.message);
         if (err instanceof ZodError)

@@ -22,3 +22,15 @@ export interface LiveRecording {
 }
 
 export const activeRecordings = new Map<string, LiveRecording>();
+
+/**
+ * Why a recording stopped being written (disk full, I/O error), by absolute file path. Kept after the recording
+ * ends so its API entry keeps saying so; in memory only, bounded (after a restart the file reads as recovered).
+ */
+export const failedRecordings = new Map<string, string>();
+const MAX_FAILED = 10_000;
+
+export function markFailed(path: string, reason: string): void {
+  failedRecordings.set(path, reason);
+  if (failedRecordings.size > MAX_FAILED) failedRecordings.delete(failedRecordings.keys().next().value!);
+}

@@ -6,4 +6,4 @@ export { pictureAt } from './picture-at';
 export { renderPicture, type ImageFormat } from './render-frame';
 export { parseRange, type ByteRange } from './byte-range';
 export { isRecordingId } from './recording-id';
-export { recordRoom, RecordingFailedError, type RecordableRoom } from './record-room';
+export { recordRoom, recordWhenPresented, RecordingFailedError, type RecordableRoom } from './record-room';

@@ -1,8 +1,8 @@
 // The picture at a time, read from the file: the nearest keyframe at or before it, then every record up to it.
-import { open } from 'node:fs/promises';
 import { RECORD_HEADER_BYTES, RecordType, scanRecords } from '../../shared/recording/format';
 import { Picture } from '../../shared/recording/picture';
 import { type RecordingHandle, seekKeyframe } from './store';
+import { openNoFollow } from './no-follow';
 
 const CHUNK = 1024 * 1024;
 
@@ -11,7 +11,7 @@ export async function pictureAt(handle: RecordingHandle, timeMs: number): Promis
   const seek = seekKeyframe(handle, timeMs);
   if (!seek) return null;
   const picture = new Picture();
-  const file = await open(handle.path, 'r');
+  const file = await openNoFollow(handle.path, 'r');
   try {
     let position = seek.offset;
     let carry: Uint8Array | null = null;

@@ -7,10 +7,13 @@ import type { RoomObserver } from '../room/observer';
 import type { RecorderOptions } from './recorder';
 import type { RecordingStore } from './store';
 
+import { mkdirSync } from 'node:fs';
+
 export interface RecordableRoom {
   readonly id: string;
   readonly options: { readonly private: boolean };
   recordingId: string | null;
+  onFirstPresenter: (() => void) | null;
   addObserver(observer: RoomObserver): void;
   end(reason: string): void;
 }
@@ -31,4 +34,18 @@ export function recordRoom(store: RecordingStore, room: RecordableRoom, options:
     room.end('recording could not start');
     throw new RecordingFailedError(`recording could not start in ${store.dir}: ${(err as Error).message}`);
   }
+}
+
+/**
+ * Records the room from its first presenter on: rooms nobody presents in (a creation flood) leave no file. The
+ * folder is checked now, so a room that cannot record is still refused when it is created.
+ */
+export function recordWhenPresented(store: RecordingStore, room: RecordableRoom, options: RecorderOptions): void {
+  try {
+    mkdirSync(store.dir, { recursive: true });
+  } catch (err) {
+    room.end('recording could not start');
+    throw new RecordingFailedError(`recording could not start in ${store.dir}: ${(err as Error).message}`);
+  }
+  room.onFirstPresenter = () => void recordRoom(store, room, options);
 }

@@ -23,7 +23,7 @@ import type { Logger } from '../log';
 import type { RoomObserver } from '../room/observer';
 import type { ScreenShotView } from '../room/screenshot';
 import type { IngestedFrame, TileEntry } from '../room/tile-entry';
-import { type LiveRecording, activeRecordings } from './active';
+import { type LiveRecording, activeRecordings, failedRecordings, markFailed } from './active';
 import { FileWriter } from './file-writer';
 import { KeyframeIndex } from './keyframe-index';
 import { newRecordingId, recordingPath } from './recording-id';
@@ -56,6 +56,8 @@ export interface RecorderStats {
   gaps: number;
   droppedRecords: number;
   droppedBytes: number;
+  /** set once writing failed (disk full, I/O error): nothing after `bytesDurable` is recorded */
+  failed: string | null;
 }
 
 export type Recorder = RoomObserver & {
@@ -145,7 +147,12 @@ class FileRecorder implements Recorder, LiveRecording {
       fd,
       dataStart,
       { maxQueueBytes: settings.maxQueueBytes, flushMs: settings.flushMs, eagerFlushBytes: 4 * 1024 * 1024, sync: settings.sync },
-      (err) => this.log.error({ err }, 'recording write failed; nothing more is recorded'),
+      (err) => {
+        // The live room goes on; the recording keeps what is durable and says why it stopped.
+        const code = (err as NodeJS.ErrnoException).code;
+        markFailed(path, `write failed${code ? ` (${code})` : ''}: ${err.message}`);
+        this.log.error({ err }, 'recording write failed; nothing more is recorded');
+      },
     );
     activeRecordings.set(path, this);
     this.log.info({ file: path }, 'recording started');
@@ -209,6 +216,7 @@ class FileRecorder implements Recorder, LiveRecording {
       gaps: this.gaps,
       droppedRecords: this.droppedRecords,
       droppedBytes: this.droppedBytes,
+      failed: failedRecordings.get(this.path) ?? null,
     };
   }
 

@@ -1,6 +1,6 @@
 // Opening a recording that is not being written: header, then the index named by the trailer. A file without a
 // valid trailer (the process was killed) is scanned, its torn last record cut off, and the index appended.
-import { type FileHandle, open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import {
   FILE_HEADER_FIXED_BYTES,
   MAX_RECORD_BODY_BYTES,
@@ -21,6 +21,7 @@ import type { Logger } from '../log';
 import { CorruptRecordingError } from './errors';
 import { RecordingHeaderSchema } from './header';
 import { KeyframeIndex } from './keyframe-index';
+import { openNoFollow } from './no-follow';
 
 export interface FileState {
   header: RecordingHeader;
@@ -64,7 +65,7 @@ export async function readHeader(file: FileHandle, id: string): Promise<{ header
 
 /** Opens a finished (or crashed) recording; `repair` lets it cut a torn tail and write the rebuilt index. */
 export async function openRecordingFile(path: string, id: string, log: Logger, repair = true): Promise<FileState> {
-  const file = await open(path, repair ? 'r+' : 'r');
+  const file = await openNoFollow(path, repair ? 'r+' : 'r');
   try {
     const { header, dataStart } = await readHeader(file, id);
     const size = (await file.stat()).size;

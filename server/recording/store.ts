@@ -1,14 +1,15 @@
 // The recordings folder: list, open (finished, crashed or still being written), delete. Opened files are cached
 // by id and revalidated with one stat, so a seek costs a binary search, not a file scan.
-import { readdir, rm, stat } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { RecordingHeader } from '../../shared/recording/format';
 import type { Logger } from '../log';
-import { activeRecordings, type LiveRecording } from './active';
+import { activeRecordings, failedRecordings, type LiveRecording } from './active';
 import { BadRecordingIdError, RecordingBusyError, RecordingNotFoundError } from './errors';
 import type { KeyframeIndex } from './keyframe-index';
 import { type Recorder, type RecorderOptions, type RecorderStats, createRecorder } from './recorder';
 import { type FileState, openRecordingFile } from './recording-file';
+import { regularFile } from './no-follow';
 import { idFromFileName, isRecordingId, recordingPath } from './recording-id';
 import { releaseWriterLock, writtenElsewhere } from './writer-lock';
 
@@ -32,6 +33,10 @@ export interface RecordingHandle {
   recovered: FileState['recovered'];
   /** the recorder's own figures, for a recording this process is writing */
   live: RecorderStats | null;
+  /** why writing stopped (disk full, I/O error) when it did; what is durable is still served */
+  failed: string | null;
+  /** epoch ms of the last change: the file's mtime, or for one in progress its last durable record */
+  mtimeMs: number;
 }
 
 export interface Seek {
@@ -54,6 +59,9 @@ export interface RecordingInfo {
   /** media of a private room's recording needs ?token= (viewer or presenter token of the room) */
   private: boolean;
   startedAt: string;
+  /** `recording` while written, `finished`, or `failed` (writing stopped: see `failure`) */
+  status: 'recording' | 'finished' | 'failed';
+  failure: string | null;
   inProgress: boolean;
   durationMs: number;
   size: number;
@@ -75,6 +83,8 @@ export function recordingInfo(h: RecordingHandle): RecordingInfo {
     room: h.header.room,
     private: h.header.private,
     startedAt: new Date(h.header.startedAt).toISOString(),
+    status: h.failed ? 'failed' : h.inProgress ? 'recording' : 'finished',
+    failure: h.failed,
     inProgress: h.inProgress,
     durationMs: h.durationMs,
     size: h.size,
@@ -105,6 +115,8 @@ function liveHandle(live: LiveRecording): RecordingHandle {
     index: live.index,
     recovered: null,
     live: live.stats(),
+    failed: failedRecordings.get(live.path) ?? null,
+    mtimeMs: live.header.startedAt + live.durableTimeMs,
   };
 }
 
@@ -133,18 +145,17 @@ export class RecordingStore {
     const file = this.pathOf(id);
     const live = activeRecordings.get(file);
     if (live) return liveHandle(live);
-    let st;
-    try {
-      st = await stat(file);
-    } catch {
-      throw new RecordingNotFoundError(id);
-    }
+    // Only regular files count: a symbolic link in the folder is never followed (see no-follow.ts).
+    const st = await regularFile(file);
+    if (!st) throw new RecordingNotFoundError(id);
     const cached = this.cache.get(id);
     if (cached && cached.size === st.size && cached.mtimeMs === st.mtimeMs) return cached.handle;
     // One open per file at a time: a crashed file is repaired once, not by every concurrent request. A file another
     // live process is writing is only read (never cut or indexed), and such a handle is good for one request.
     const elsewhere = await writtenElsewhere(file);
-    const handle = openRecordingFile(file, id, this.log, !elsewhere).then(
+    // A recording whose writing failed is read as it is: repairing it would write to the disk that just failed.
+    const failed = failedRecordings.get(file) ?? null;
+    const handle = openRecordingFile(file, id, this.log, !elsewhere && !failed).then(
       (s): RecordingHandle => ({
         id,
         path: file,
@@ -159,6 +170,8 @@ export class RecordingStore {
         index: s.index,
         recovered: s.recovered,
         live: null,
+        failed,
+        mtimeMs: st.mtimeMs,
       }),
     );
     const entry = { size: st.size, mtimeMs: st.mtimeMs, handle };
@@ -168,9 +181,9 @@ export class RecordingStore {
       // A repair changed the file: remember its new size and time so the next open is a cache hit.
       if (h.recovered && !elsewhere) {
         await releaseWriterLock(file);
-        const after = await stat(file);
-        entry.size = after.size;
-        entry.mtimeMs = after.mtimeMs;
+        const after = await regularFile(file);
+        if (after) Object.assign(entry, { size: after.size, mtimeMs: after.mtimeMs });
+        if (after) h.mtimeMs = after.mtimeMs;
       }
       return h;
     } catch (err) {
@@ -216,6 +229,7 @@ export class RecordingStore {
       throw new RecordingNotFoundError(id);
     }
     this.cache.delete(id);
+    failedRecordings.delete(file);
     this.log.info({ recording: id }, 'recording deleted');
   }
 }

@@ -1,7 +1,8 @@
 // A `<file>.lock` holding the writer's pid, present while a recording is written. Another process (a second server
 // on the same folder) then reads the file without repairing it; a lock whose process is gone (SIGKILL) is stale.
 import { writeFileSync } from 'node:fs';
-import { readFile, unlink } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
+import { openNoFollow } from './no-follow';
 
 const lockPath = (file: string) => `${file}.lock`;
 
@@ -18,7 +19,12 @@ export async function releaseWriterLock(file: string): Promise<void> {
 export async function writtenElsewhere(file: string): Promise<boolean> {
   let pid: number;
   try {
-    pid = Number((await readFile(lockPath(file), 'utf8')).trim());
+    const handle = await openNoFollow(lockPath(file), 'r');
+    try {
+      pid = Number((await handle.readFile('utf8')).trim());
+    } finally {
+      await handle.close();
+    }
   } catch {
     return false;
   }

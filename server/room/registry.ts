@@ -36,8 +36,10 @@ export class LocalRoomStore implements RoomStore {
     private readonly config: Config,
     private readonly log: Logger,
   ) {
-    // Rooms nobody ever presented in, or left idle, are ended so the store cannot fill up.
-    this.sweeper = setInterval(() => this.sweep(), 5000);
+    // Rooms nobody ever presented in, or left idle, are ended so the store cannot fill up. The sweep runs often
+    // enough that neither lifetime is overshot by more than a quarter.
+    const shortest = Math.min(config.idleRoomSeconds, config.unpresentedRoomSeconds) * 1000;
+    this.sweeper = setInterval(() => this.sweep(), Math.max(250, Math.min(5000, shortest / 4)));
     this.sweeper.unref();
   }
 
@@ -92,8 +94,12 @@ export class LocalRoomStore implements RoomStore {
 
   private sweep(): void {
     const idleMs = this.config.idleRoomSeconds * 1000;
+    const unpresentedMs = this.config.unpresentedRoomSeconds * 1000;
     const now = Date.now();
-    for (const room of this.rooms.values())
-      if (room.state === 'waiting' && room.viewerCount === 0 && now - room.lastActivity > idleMs) room.end('idle');
+    for (const room of this.rooms.values()) {
+      if (room.state !== 'waiting' || room.viewerCount > 0) continue;
+      if (!room.presented && now - room.createdAt > unpresentedMs) room.end('no presenter joined');
+      else if (now - room.lastActivity > idleMs) room.end('idle');
+    }
   }
 }

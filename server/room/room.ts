@@ -4,6 +4,7 @@ import {
   CloseCode,
   type Geometry,
   type PresenterStateName,
+  encodeError,
   encodeStatus,
   gridShape,
 } from '../../shared/protocol';
@@ -72,6 +73,10 @@ export class Room {
   readonly createdAt = Date.now();
   lastActivity = Date.now();
   recordingId: string | null = null;
+  /** a presenter has joined at least once (rooms never presented in are swept sooner) */
+  presented = false;
+  /** runs before the first presenter is admitted (the recording starts here); throwing refuses that presenter */
+  onFirstPresenter: (() => void) | null = null;
   private presenter: Connection | null = null;
   private readonly screenshot: ScreenShot;
   private readonly fanout: Fanout;
@@ -132,6 +137,11 @@ export class Room {
     if (this.ended) throw new TilecastError('ROOM_ENDED', `room ${this.id} has ended`, CloseCode.RoomNotFound, 410);
     if (this.presenter) throw new PresenterConflictError(this.id);
     const resumed = this.state === 'reconnecting';
+    if (!this.presented) {
+      this.onFirstPresenter?.();
+      if (this.ended) throw new TilecastError('ROOM_ENDED', `room ${this.id} has ended`, CloseCode.RoomNotFound, 410);
+      this.presented = true;
+    }
     if (this.graceTimer) clearTimeout(this.graceTimer);
     this.graceTimer = null;
     this.presenter = conn;
@@ -228,6 +238,19 @@ export class Room {
     this.coalescedByGone += viewer.grid.coalesced;
     this.fanout.remove(viewer);
     this.scheduleStatus();
+  }
+
+  /** Closes the viewers whose connection context `revoked` picks (a rotated link); returns how many. */
+  closeViewers(revoked: (context: unknown) => boolean, code: number, reason: string): number {
+    const gone: Viewer[] = [];
+    this.fanout.forEach((v) => {
+      if (revoked(v.conn.context)) gone.push(v);
+    });
+    for (const v of gone) {
+      v.conn.send(encodeError(code, reason));
+      v.conn.close(code, reason);
+    }
+    return gone.length;
   }
 
   ackViewer(viewer: Viewer, syncs: number): void {

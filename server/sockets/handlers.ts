@@ -18,6 +18,7 @@ import type { RoomStore } from '../room/registry';
 import type { TokenSigner } from '../room/tokens';
 import type { Connection, SocketHandlers } from '../transport/types';
 import type { ConnContext } from './context';
+import { hostAllowed, misdirected } from '../http/public-hosts';
 import { originAllowed } from './origin';
 
 const ROUTE = /^\/ws\/(present|view)\/([A-Za-z0-9_-]{1,64})\/?$/;
@@ -40,6 +41,8 @@ export function createSocketHandlers({ config, rooms, tokens, log }: SocketDeps)
     maxGeometryChangesPerSecond: config.maxGeometryChangesPerSecond,
     ackWindow: config.viewerAckWindow,
   };
+
+  const publicHost = hostAllowed(config.publicHosts);
 
   function fail(conn: Conn, code: number, message: string): void {
     conn.send(encodeError(code, message));
@@ -80,7 +83,7 @@ export function createSocketHandlers({ config, rooms, tokens, log }: SocketDeps)
     }
     if (ctx.role === 'presenter') {
       if (!tokens.verify(room.id, 'presenter', ctx.token))
-        throw new UnauthorizedError(ctx.token ? 'wrong presenter token' : 'presenter token missing (?token=...)');
+        throw new UnauthorizedError(ctx.token ? 'wrong presenter token (or expired)' : 'presenter token missing (?token=...)');
       const { resumed } = room.attachPresenter(conn);
       ctx.room = room;
       welcome(conn, resumed);
@@ -88,7 +91,7 @@ export function createSocketHandlers({ config, rooms, tokens, log }: SocketDeps)
       return;
     }
     if (room.options.private && !tokens.admitsViewer(room.id, ctx.token))
-      throw new UnauthorizedError(ctx.token ? 'wrong viewer token' : 'this room is private: viewer token missing (?token=...)');
+      throw new UnauthorizedError(ctx.token ? 'wrong viewer token (or expired or revoked)' : 'this room is private: viewer token missing (?token=...)');
     ctx.room = room;
     welcome(conn, false);
     ctx.viewer = room.addViewer(conn);
@@ -120,7 +123,8 @@ export function createSocketHandlers({ config, rooms, tokens, log }: SocketDeps)
     upgrade(req) {
       const match = ROUTE.exec(req.path);
       if (!match) return { accept: false, status: 404, message: 'no such WebSocket endpoint (use /ws/present/:room or /ws/view/:room)' };
-      if (!originAllowed(req.headers, config.allowedOrigins))
+      if (!publicHost(req.headers['host'])) return { accept: false, status: 421, message: misdirected(req.headers['host']) };
+      if (!originAllowed(req.headers, config.allowedOrigins, publicHost))
         return { accept: false, status: 403, message: `origin ${req.headers['origin']} is not allowed` };
       return {
         accept: true,

@@ -7,7 +7,12 @@ export function statusLine(status: number): string {
 }
 
 export function isFileBody(body: HttpResponse['body']): body is FileBody {
-  return typeof body === 'object' && body !== null && !(body instanceof Uint8Array) && 'stream' in body;
+  return typeof body === 'object' && body !== null && !(body instanceof Uint8Array) && ('stream' in body || 'file' in body);
+}
+
+/** Content-Length of a response body (the same for GET and HEAD). */
+export function bodyLength(body: HttpResponse['body']): number {
+  return isFileBody(body) ? body.length : typeof body === 'string' ? Buffer.byteLength(body) : (body?.byteLength ?? 0);
 }
 
 export function errorResponse(status: number, code: string, message: string): HttpResponse {

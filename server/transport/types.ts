@@ -50,16 +50,26 @@ export interface HttpRequest {
   signal?: AbortSignal;
 }
 
-/** A file region streamed to the client by the engine, with backpressure, never loaded whole into memory. */
-export interface FileBody {
-  stream: () => Readable;
-  length: number;
+/** A region of a file on disk. */
+export interface FileRegion {
+  path: string;
+  start: number;
+  /** refuse to open it through a symbolic link (O_NOFOLLOW) */
+  noFollow?: boolean;
 }
+
+/**
+ * A body streamed to the client by the engine, with backpressure, never loaded whole into memory: either a file
+ * region (read through one reused buffer per response) or any Readable.
+ */
+export type FileBody = { length: number } & ({ file: FileRegion; stream?: undefined } | { stream: () => Readable; file?: undefined });
 
 export interface HttpResponse {
   status: number;
   headers?: Record<string, string>;
   body?: string | Uint8Array | FileBody;
+  /** answer to HEAD: headers (with the body's Content-Length) but no body; a FileBody's stream is never opened */
+  headOnly?: boolean;
 }
 
 export type HttpHandler = (req: HttpRequest) => Promise<HttpResponse>;

@@ -2,8 +2,9 @@
 // copies what it keeps); limits are set explicitly because the C++ defaults (16 KiB payload, 64 KiB
 // backpressure) are far too small for screen tiles.
 import uWS from 'uWebSockets.js';
-import { closeReason, errorResponse, isFileBody, statusLine } from './http-status';
-import type { Connection, HttpRequest, HttpResponse, Transport, TransportOptions, UpgradeRequest } from './types';
+import { bodyLength, closeReason, errorResponse, isFileBody, statusLine } from './http-status';
+import { RegionReader } from './file-region';
+import type { Connection, FileRegion, HttpRequest, HttpResponse, Transport, TransportOptions, UpgradeRequest } from './types';
 
 interface UserData<Ctx> {
   context: Ctx;
@@ -202,6 +203,15 @@ const PIECE_BYTES = 256 * 1024;
 function respond(res: uWS.HttpResponse, response: HttpResponse, abort: Abort): void {
   if (abort.aborted) return;
   const body = response.body;
+  if (response.headOnly) {
+    // endWithoutBody(length) hangs the connection in this uWS build; a Content-Length header of our own works.
+    res.cork(() => {
+      writeHead(res, response);
+      res.writeHeader('content-length', String(bodyLength(body)));
+      res.endWithoutBody();
+    });
+    return;
+  }
   if (!isFileBody(body)) {
     res.cork(() => {
       writeHead(res, response);
@@ -209,9 +219,10 @@ function respond(res: uWS.HttpResponse, response: HttpResponse, abort: Abort): v
     });
     return;
   }
+  if (body.file) return sendRegion(res, response, body.file, body.length, abort);
   // Stream a file with backpressure (uWS VideoStreamer pattern): tryEnd until the socket is full, then wait for
   // onWritable and retry from the offset it reports. Chunks come from fs and are handed over, never concatenated.
-  const stream = body.stream();
+  const stream = body.stream!();
   const total = body.length;
   res.cork(() => writeHead(res, response));
   if (total === 0) {
@@ -257,4 +268,55 @@ function respond(res: uWS.HttpResponse, response: HttpResponse, abort: Abort): v
     pending = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     if (!sendPending() && !finished) stream.pause();
   });
+}
+
+/**
+ * A file region through one reused buffer: read a chunk, tryEnd it; when the socket is full, onWritable sends the
+ * rest of the same chunk, and only then is the next one read into the buffer (tryEnd does not keep what it could
+ * not send, so the buffer is free once the chunk went out).
+ */
+function sendRegion(res: uWS.HttpResponse, response: HttpResponse, region: FileRegion, total: number, abort: Abort): void {
+  res.cork(() => writeHead(res, response));
+  if (total === 0) {
+    res.cork(() => res.end());
+    return;
+  }
+  let chunk: Buffer | null = null;
+  /** write offset where `chunk` starts */
+  let chunkStart = 0;
+  let done = false;
+  let wake: (() => void) | null = null;
+  abort.onAbort = () => wake?.();
+
+  res.onWritable((offset) => {
+    if (abort.aborted || done || !chunk) return true;
+    let ok = false;
+    [ok, done] = res.tryEnd(chunk.subarray(offset - chunkStart), total);
+    if (ok || done) wake?.();
+    return ok || done;
+  });
+
+  void (async () => {
+    let reader: RegionReader | null = null;
+    try {
+      reader = await RegionReader.open(region, total);
+      while (!abort.aborted && !done) {
+        chunk = null; // while the buffer is refilled, onWritable has nothing to send
+        const next = await reader.next();
+        if (abort.aborted) return;
+        if (!next) throw new Error('file region ended early');
+        chunk = next;
+        chunkStart = res.getWriteOffset();
+        let ok = false;
+        res.cork(() => ([ok, done] = res.tryEnd(chunk!, total)));
+        if (!ok && !done) await new Promise<void>((resolve) => (wake = resolve));
+        wake = null;
+      }
+    } catch {
+      if (!abort.aborted && !done) res.close();
+    } finally {
+      chunk = null;
+      await reader?.close();
+    }
+  })();
 }

@@ -5,8 +5,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { WebSocket, WebSocketServer } from 'ws';
-import { closeReason, errorResponse, isFileBody, statusLine } from './http-status';
-import type { Connection, HttpResponse, Transport, TransportOptions } from './types';
+import { bodyLength, closeReason, errorResponse, isFileBody, statusLine } from './http-status';
+import { RegionReader } from './file-region';
+import type { Connection, FileRegion, HttpResponse, Transport, TransportOptions } from './types';
 
 class WsConnection<Ctx> implements Connection<Ctx> {
   open = true;
@@ -74,11 +75,34 @@ function splitUrl(url: string | undefined): { path: string; query: URLSearchPara
 
 async function writeResponse(res: ServerResponse, response: HttpResponse): Promise<void> {
   const body = response.body;
-  const length = isFileBody(body) ? body.length : typeof body === 'string' ? Buffer.byteLength(body) : (body?.byteLength ?? 0);
   // Explicit length: node:http would otherwise send chunked after writeHead (uWS sets it on its own).
-  res.writeHead(response.status, { 'content-length': String(length), ...response.headers });
-  if (isFileBody(body)) await pipeline(body.stream(), res).catch(() => res.destroy());
+  res.writeHead(response.status, { 'content-length': String(bodyLength(body)), ...response.headers });
+  if (response.headOnly) res.end();
+  else if (isFileBody(body) && body.file) await sendRegion(res, body.file, body.length);
+  else if (isFileBody(body)) await pipeline(body.stream!(), res).catch(() => res.destroy());
   else res.end(body ?? '');
+}
+
+/** A file region through one reused buffer: each chunk is read only after the socket took the previous one. */
+async function sendRegion(res: ServerResponse, region: FileRegion, length: number): Promise<void> {
+  let reader: RegionReader | null = null;
+  let gone: (() => void) | null = null;
+  const closed = new Promise<void>((resolve) => (gone = resolve));
+  res.once('close', () => gone!());
+  try {
+    reader = await RegionReader.open(region, length);
+    for (let chunk = await reader.next(); chunk; chunk = await reader.next()) {
+      if (res.destroyed) return;
+      const written = new Promise<void>((resolve, reject) => res.write(chunk, (err) => (err ? reject(err) : resolve())));
+      // A client that goes away mid-write may leave the callback pending: stop on close as well.
+      if ((await Promise.race([written.then(() => true), closed.then(() => false)])) === false) return;
+    }
+    res.end();
+  } catch {
+    res.destroy();
+  } finally {
+    await reader?.close();
+  }
 }
 
 export function createWsTransport<Ctx>(options: TransportOptions<Ctx>): Transport {

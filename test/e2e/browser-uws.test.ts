@@ -132,7 +132,9 @@ describe('browser end to end (uws engine)', () => {
       img.complete && img.naturalWidth > 0 ? null : new Promise((ok, fail) => ((img.onload = ok), (img.onerror = fail))),
     );
     expect(await card.locator('.pill').textContent()).toBe('Live');
-    await lobby.locator('.room-card').nth(2).waitFor();
+    // Two public rooms are listed; the private one is not (rooms lists show private rooms to the admin only).
+    await lobby.locator('.room-card').nth(1).waitFor();
+    expect(await lobby.locator(`.room-card[data-room="${privateViewer.pathname.split('/').pop()}"]`).count()).toBe(0);
     await lobby.screenshot({ path: `${ARTIFACTS}uws-lobby.png`, fullPage: true, animations: 'disabled' });
   });
 

@@ -6,7 +6,9 @@ export const ENGINES = ['uws', 'ws'] as const;
 export type Engine = (typeof ENGINES)[number];
 
 export function startTestServer(engine: Engine, options: StartOptions = {}): Promise<TilecastServer> {
-  return startServer({ port: 0, host: '127.0.0.1', engine, logger: pino({ level: 'silent' }), ...options });
+  // Test files create many rooms from one address; the creation limit itself is tested with its own settings
+  // (test/hardening/room-flood.test.ts).
+  return startServer({ port: 0, host: '127.0.0.1', engine, logger: pino({ level: 'silent' }), roomCreateBurst: 10_000, ...options });
 }
 
 export interface CreatedRoom {

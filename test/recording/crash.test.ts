@@ -55,9 +55,9 @@ describe('SIGKILL while recording', () => {
     const session = await buildSession(150, 20);
     const first = await startChild(dir);
     const created = await (await fetch(`${first.url}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"record":true}' })).json();
-    const id: string = (await (await fetch(`${first.url}/api/rooms/${created.id}`)).json()).recording;
     const port = new URL(first.url).port;
     const presenter = await connect(`ws://127.0.0.1:${port}/ws/present/${created.id}?token=${created.presenterToken}`);
+    const id: string = (await (await fetch(`${first.url}/api/rooms/${created.id}`)).json()).recording;
     presenter.send(encodeGeometry(GEOMETRY_A));
     for (const f of session.slice(0, 100)) {
       presenter.send(frameMessage(f));

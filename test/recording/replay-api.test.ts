@@ -43,8 +43,8 @@ describe.each(ENGINES)('recordings over HTTP on %s', (engine) => {
     server = await startTestServer(engine, { recordingsDir: dir, keyframeIntervalSeconds: 0.5, recordingFlushMs: 50 });
     session = await buildSession(120, 20);
     room = await createRoom(server, { record: true });
-    recordingId = (await (await fetch(`${server.url}/api/rooms/${room.id}`)).json()).recording;
     presenter = await connect(wsUrl(server, `/ws/present/${room.id}?token=${room.presenterToken}`));
+    recordingId = (await (await fetch(`${server.url}/api/rooms/${room.id}`)).json()).recording;
     viewer = await connect(wsUrl(server, `/ws/view/${room.id}`));
     presenter.send(encodeGeometry(GEOMETRY_A));
     for (const f of session) {
@@ -213,14 +213,14 @@ describe.each(ENGINES)('recordings over HTTP on %s', (engine) => {
 
   it("a private room's recording serves its media only with a room token", async () => {
     const secret = await createRoom(server, { private: true, record: true });
-    const recId: string = (await (await fetch(`${server.url}/api/rooms/${secret.id}`)).json()).recording;
     const p = await connect(wsUrl(server, `/ws/present/${secret.id}?token=${secret.presenterToken}`));
+    const recId: string = (await (await fetch(`${server.url}/api/rooms/${secret.id}?token=${secret.viewerToken}`)).json()).recording;
     p.send(encodeGeometry(GEOMETRY_A));
     p.send(frameMessage(session[0]));
     await sleep(200);
-    const info = await (await api(`/${recId}`)).json();
+    const info = await (await api(`/${recId}?token=${secret.viewerToken}`)).json();
     expect(info).toMatchObject({ id: recId, private: true });
-    for (const suffix of ['/data', '/data?t=0', '/keyframes', '/frame.png?t=0']) {
+    for (const suffix of ['', '/data', '/data?t=0', '/keyframes', '/frame.png?t=0']) {
       const denied = await api(`/${recId}${suffix}`);
       expect(denied.status, suffix).toBe(401);
       expect((await denied.json()).error.message).toContain('private room');

@@ -32,8 +32,8 @@ beforeAll(async () => {
   server = await startTestServer('uws', { recordingsDir: dir, keyframeIntervalSeconds: 0.5, recordingFlushMs: 50 });
   session = await buildSession(100, 25);
   const room = await createRoom(server, { record: true });
-  id = (await (await fetch(`${server.url}/api/rooms/${room.id}`)).json()).recording;
   const presenter = await connect(wsUrl(server, `/ws/present/${room.id}?token=${room.presenterToken}`));
+  id = (await (await fetch(`${server.url}/api/rooms/${room.id}`)).json()).recording;
   presenter.send(encodeGeometry(GEOMETRY_A));
   for (const f of session) {
     presenter.send(frameMessage(f));
@@ -131,8 +131,8 @@ describe('replay page', () => {
 
   it('follows a recording still in progress up to its live edge', async () => {
     const room = await createRoom(server, { record: true });
-    const recId: string = (await (await fetch(`${server.url}/api/rooms/${room.id}`)).json()).recording;
     const presenter = await connect(wsUrl(server, `/ws/present/${room.id}?token=${room.presenterToken}`));
+    const recId: string = (await (await fetch(`${server.url}/api/rooms/${room.id}`)).json()).recording;
     presenter.send(encodeGeometry(GEOMETRY_A));
     for (const f of session.slice(0, 20)) {
       presenter.send(frameMessage(f));

@@ -36,7 +36,7 @@ const ui = {
 
 $('room-name').textContent = `Room ${room}`;
 document.title = `Present ${room} · tilecast`;
-void fetchRoomName(room).then((name) => {
+void fetchRoomName(room, token).then((name) => {
   if (!name) return;
   $('room-name').textContent = name;
   document.title = `Presenting ${name} · tilecast`;

@@ -27,7 +27,7 @@ let meta: ReplayMeta & { keyframes: number; room: string; startedAt: string } = 
 };
 
 async function loadMeta(): Promise<boolean> {
-  const res = await fetch(api);
+  const res = await fetch(withToken(api));
   const body = await res.json().catch(() => null);
   if (!res.ok) {
     fail(body?.error?.message ?? `HTTP ${res.status}`);

@@ -15,7 +15,7 @@ const pill = $('state-pill');
 const viewersLabel = $('viewers');
 $('room-name').textContent = `Room ${room}`;
 document.title = `Watch ${room} · tilecast`;
-void fetchRoomName(room).then((name) => {
+void fetchRoomName(room, tokenFromQuery()).then((name) => {
   if (!name) return;
   $('room-name').textContent = name;
   document.title = `${name} · tilecast`;
