@@ -1,4 +1,4 @@
-// Viewer page: downlink -> Display (paint at sync) plus state card, zoom modes, full screen and a stats overlay.
+// Viewer page: downlink -> Display (paint at sync) plus state card, zoom modes, full screen and a stats strip.
 import { Display } from '../../lib/display';
 import { $, setPill } from '../../lib/dom';
 import { Downlink, type ViewerState } from '../../lib/downlink';
@@ -6,7 +6,7 @@ import { PointerOverlay } from '../../lib/pointer-overlay';
 import { fetchRoomName } from '../../lib/room-name';
 import { roomFromPath, tokenFromQuery } from '../../lib/urls';
 import { StateCard } from './state-card';
-import { StatsOverlay } from './stats-overlay';
+import { StatsBar } from './stats-bar';
 
 const room = roomFromPath();
 const stage = $('stage');
@@ -30,6 +30,7 @@ const PILL: Record<ViewerState, string> = {
   connecting: 'Connecting…',
   waiting: 'Waiting',
   live: 'Live',
+  loading: 'Loading…',
   reconnecting: 'Presenter reconnecting',
   ended: 'Ended',
   offline: 'Reconnecting…',
@@ -79,7 +80,7 @@ document.addEventListener('fullscreenchange', () => {
   pointer.place();
 });
 
-const stats = new StatsOverlay($('stats'), $<HTMLButtonElement>('toggle-stats'), () => ({ ...downlink.stats(), size: display.size }));
+const stats = new StatsBar($('stats'), $<HTMLButtonElement>('toggle-stats'), () => ({ ...downlink.stats(), size: display.size }));
 if (new URLSearchParams(location.search).has('stats')) stats.toggle();
 
 document.addEventListener('keydown', (e) => {
