@@ -53,7 +53,11 @@ const downlink = new Downlink(room, tokenFromQuery(), display, {
     canvas.hidden = false;
   },
   cursor: (x, y, visible) => pointer.set(x, y, visible),
-  viewers: (n) => (viewersLabel.textContent = `${n} watching`),
+  viewers: (n) => {
+    // The 'ended' status carries 0 viewers: once over, the page shows no count at all.
+    const over = downlink.currentState === 'ended' || downlink.currentState === 'error';
+    viewersLabel.textContent = over ? '' : `${n} watching`;
+  },
 }, maxLagMs);
 downlink.start();
 
