@@ -138,8 +138,10 @@ describe.each(ENGINES)('page states (%s engine)', (engine) => {
     for (const v of viewers) v.terminate();
   });
 
-  it('the presenter reports the frames it sends; a late joiner shows loading until its first paint; stats stay off the picture', async () => {
-    const viewer = await s.openViewer('viewer-stats', { query: 'stats' });
+  let viewer: Page;
+
+  it('the presenter reports the frames it actually sends, not its 30 fps cap', async () => {
+    viewer = await s.openViewer('viewer-stats', { query: 'stats' });
     await startSharing(s);
     await waitForState(viewer, 'live');
 
@@ -153,8 +155,9 @@ describe.each(ENGINES)('page states (%s engine)', (engine) => {
     expect(sent, detail).toBeLessThan(10);
     expect(await viewer.textContent('#s-latency')).toMatch(/ms$/);
     await animation;
+  });
 
-    // The stats strip sits under the picture: no overlap in fit or 1:1 mode.
+  it('the stats strip sits under the picture, never over it, and shows no latency while no frames arrive', async () => {
     for (const mode of ['fit', 'actual'] as const) {
       await viewer.evaluate((m) => (window as unknown as { tilecastViewer: { setMode(m: string): void } }).tilecastViewer.setMode(m), mode);
       const [stats, canvas] = await Promise.all([viewer.locator('#stats').boundingBox(), viewer.locator('#screen').boundingBox()]);
@@ -167,8 +170,9 @@ describe.each(ENGINES)('page states (%s engine)', (engine) => {
     await viewer.waitForFunction(() => document.getElementById('s-fps')?.textContent === '0.0', null, { timeout: 8_000 });
     expect(await viewer.textContent('#s-latency')).toBe('–');
     await shot(viewer, 'stats-idle');
+  });
 
-    // A late joiner on a slow link: "Loading" (never "Live") until the whole picture is painted.
+  it('a late joiner on a slow link shows "Loading" (never "Live") until the whole picture is painted', async () => {
     const late = await s.openViewer('viewer-late-slow', { throttleKbps: 250 });
     await waitForState(late, 'loading');
     expect(await late.textContent('#state-pill')).toBe('Loading…');
@@ -189,7 +193,6 @@ describe.each(ENGINES)('page states (%s engine)', (engine) => {
     await s.presenter.waitForTimeout(1200); // a status that was on its way must not bring the count back
     expect(await s.presenter.textContent('#stat-viewers')).toBe('0');
     await shot(s.presenter, 'presenter-stopped');
-    const viewer = s.pages.find((p) => p.url().includes('stats'))!;
     await waitForState(viewer, 'ended');
     expect(await stateText(viewer)).toMatch(/presenter ended the presentation/);
     await shot(viewer, 'presenter-ended');
