@@ -9,7 +9,7 @@ import { encodeFrame, encodeGeometry, encodeStatus } from '../../shared/protocol
 import { type TestClient, connect } from '../helpers/client';
 import { ENGINES, createRoom, startTestServer, wsUrl } from '../helpers/server';
 import { watchConsole } from './browser';
-import { viewerHistory, viewerStats, waitForState } from './pictures';
+import { viewerHistory, viewerStats, waitForPresenterLive, waitForState } from './pictures';
 import { ARTIFACTS, type Session, runAnimation, startSession, startSharing } from './session';
 
 const GEOMETRY = { width: 128, height: 64, tileSize: 64 };
@@ -143,7 +143,7 @@ describe.each(ENGINES)('page states (%s engine)', (engine) => {
   it('the presenter reports the frames it actually sends, not its 30 fps cap', async () => {
     viewer = await s.openViewer('viewer-stats', { query: 'stats' });
     await startSharing(s);
-    await waitForState(viewer, 'live');
+    await waitForPresenterLive(viewer);
 
     // 5 steps a second for 5 s: the presenter sends about 5 fps, whatever its 30 fps cap.
     const animation = runAnimation(s.content, 25, 5);
@@ -158,6 +158,7 @@ describe.each(ENGINES)('page states (%s engine)', (engine) => {
   });
 
   it('the stats strip sits under the picture, never over it, and shows no latency while no frames arrive', async () => {
+    await waitForState(viewer, 'live');
     for (const mode of ['fit', 'actual'] as const) {
       await viewer.evaluate((m) => (window as unknown as { tilecastViewer: { setMode(m: string): void } }).tilecastViewer.setMode(m), mode);
       const [stats, canvas] = await Promise.all([viewer.locator('#stats').boundingBox(), viewer.locator('#screen').boundingBox()]);
