@@ -62,6 +62,8 @@ export class Downlink {
   private lateCommits = 0;
   private lastResyncAt = -Infinity;
   private resyncs = 0;
+  /** the server said it is going away (1001): until it speaks again, failed attempts are the restart, not us */
+  private serverRestarting = false;
   /** connection number, and per queued sync the connection it came on: commits are acked to that one only */
   private connection = 0;
   private readonly syncOrigins: number[] = [];
@@ -169,6 +171,7 @@ export class Downlink {
   }
 
   private message(data: ArrayBuffer | string): void {
+    this.serverRestarting = false;
     if (typeof data === 'string') {
       try {
         const msg = parseServerControl(data);
@@ -238,7 +241,8 @@ export class Downlink {
     const why = this.lastError || reason;
     this.lastError = '';
     // A server going away (1001) is restarting, not ending the room: keep retrying even after an 'ended' status.
-    if (code === CloseCode.GoingAway && retryInMs !== null) this.setState('offline', retryText(code, retryInMs));
+    if (code === CloseCode.GoingAway) this.serverRestarting = true;
+    if (this.serverRestarting && retryInMs !== null) this.setState('offline', retryText(CloseCode.GoingAway, retryInMs));
     else if (this.state === 'ended') return;
     else if (code === CloseCode.Normal) this.setState('ended', END_TEXT[endKind(this.state)]);
     else if (retryInMs === null) this.setState('error', finalCloseText(code, why, this.token !== null));

@@ -95,18 +95,27 @@ describe.each(ENGINES)('page states (%s engine)', (engine) => {
     const page = await ctx.newPage();
     watchConsole(page, 'viewer-1001', s.problems);
     let connections = 0;
-    await page.routeWebSocket(/\/ws\/view\//, (ws) => {
-      if (++connections > 1) return void ws.connectToServer();
-      // What a server shutting down may say: the room is over here, but the close code says "come back".
-      ws.send(Buffer.from(encodeStatus('ended', 0)));
-      ws.close({ code: 1001, reason: 'server shutting down' });
+    const texts: string[] = [];
+    await page.routeWebSocket(/\/ws\/view\//, async (ws) => {
+      if (++connections === 3) texts.push((await stateText(page)) ?? '');
+      if (connections > 2) return void ws.connectToServer();
+      if (connections === 1) {
+        // What a server shutting down may say: the room is over here, but the close code says "come back".
+        ws.send(Buffer.from(encodeStatus('ended', 0)));
+        ws.close({ code: 1001, reason: 'server shutting down' });
+        return;
+      }
+      // The next attempt fails too (the server is still coming up): still the restart, not "connection lost".
+      ws.close({ code: 1011, reason: 'not ready' });
     });
     await page.goto(`${s.server.url}${s.room.viewerUrl}`);
     await waitForState(page, 'offline');
     expect(await stateText(page)).toMatch(/^The server is restarting\. Reconnecting in \d+ s…$/);
     await shot(page, 'server-restarting');
     await waitForState(page, 'waiting', 10_000);
-    expect(connections).toBe(2);
+    expect(connections).toBe(3);
+    expect(texts[0]).toMatch(/^The server is restarting/);
+    expect(await viewerHistory(page)).toEqual(['connecting', 'ended', 'offline', 'waiting']);
     await ctx.close();
   });
 
