@@ -9,9 +9,13 @@ import { RateMeter } from './rate-meter';
 import { ServerClock } from './server-clock';
 import { ReconnectingSocket } from './socket';
 import { wsUrl } from './urls';
+import { END_TEXT, FINAL_CLOSE_CODES, endKind, finalCloseText, retryText } from './viewer-messages';
 
-/** What the viewer page shows; presenter states come from the server, the others from our own socket. */
-export type ViewerState = 'connecting' | PresenterStateName | 'offline' | 'error';
+/**
+ * What the viewer page shows; presenter states come from the server, the others from our own socket.
+ * 'loading': the presenter is live but this viewer has not painted its first full picture yet.
+ */
+export type ViewerState = 'connecting' | PresenterStateName | 'loading' | 'offline' | 'error';
 
 export interface DownlinkEvents {
   state(state: ViewerState, detail: string): void;
@@ -39,7 +43,8 @@ export interface DownlinkStats {
 /** A viewer this far behind the presenter drops its backlog and rejoins at the live picture (see below). */
 const DEFAULT_MAX_LAG_MS = 4000;
 
-const FINAL_CODES: number[] = [CloseCode.Normal, CloseCode.Unauthorized, CloseCode.RoomNotFound, CloseCode.UnsupportedVersion];
+/** Latency older than this (the fps window) is not shown: no frames means no current latency. */
+const LATENCY_STALE_MS = 2000;
 
 export class Downlink {
   private readonly socket: ReconnectingSocket;
@@ -53,9 +58,12 @@ export class Downlink {
   private pingTimer: ReturnType<typeof setInterval> | null = null;
   private counters = { frames: 0, tiles: 0, skipped: 0, decodeErrors: 0 };
   private firstFrameAt: number | null = null;
+  private lastCommitAt = -Infinity;
   private lateCommits = 0;
   private lastResyncAt = -Infinity;
   private resyncs = 0;
+  /** the server said it is going away (1001): until it speaks again, failed attempts are the restart, not us */
+  private serverRestarting = false;
   /** connection number, and per queued sync the connection it came on: commits are acked to that one only */
   private connection = 0;
   private readonly syncOrigins: number[] = [];
@@ -65,7 +73,7 @@ export class Downlink {
 
   constructor(
     room: string,
-    token: string | null,
+    private readonly token: string | null,
     private readonly display: Display,
     private readonly on: DownlinkEvents,
     private readonly maxLagMs = DEFAULT_MAX_LAG_MS,
@@ -76,16 +84,18 @@ export class Downlink {
         this.socket.send(JSON.stringify({ type: 'ack', syncs: ++this.painted }));
       this.counters.frames++;
       this.firstFrameAt ??= performance.now();
+      this.lastCommitAt = performance.now();
       this.fps.add();
       const lag = this.clock.now() - c.captureTs;
       this.latency.push(lag);
       if (this.latency.length > 30) this.latency.shift();
       this.watchLag(lag);
+      if (this.state === 'loading') this.setState('live', STATE_TEXT.live);
     };
     display.onDecodeError = () => this.counters.decodeErrors++;
     const query = token ? `?token=${encodeURIComponent(token)}` : '';
     this.socket = new ReconnectingSocket(
-      { url: () => wsUrl(`/ws/view/${encodeURIComponent(room)}${query}`), isFinal: (code) => FINAL_CODES.includes(code) },
+      { url: () => wsUrl(`/ws/view/${encodeURIComponent(room)}${query}`), isFinal: (code) => FINAL_CLOSE_CODES.includes(code) },
       {
         open: () => this.opened(),
         message: (data) => this.message(data),
@@ -127,7 +137,7 @@ export class Downlink {
     return {
       fps: this.fps.rate(),
       kbps: (this.bytes.rate() * 8) / 1000,
-      latencyMs: sorted.length ? sorted[sorted.length >> 1] : null,
+      latencyMs: sorted.length && performance.now() - this.lastCommitAt < LATENCY_STALE_MS ? sorted[sorted.length >> 1] : null,
       skipped: this.counters.skipped,
       frames: this.counters.frames,
       tiles: this.counters.tiles,
@@ -161,6 +171,7 @@ export class Downlink {
   }
 
   private message(data: ArrayBuffer | string): void {
+    this.serverRestarting = false;
     if (typeof data === 'string') {
       try {
         const msg = parseServerControl(data);
@@ -201,12 +212,21 @@ export class Downlink {
         break;
       case MessageType.Status:
         this.on.viewers?.(msg.viewers);
-        this.setState(msg.state, STATE_TEXT[msg.state]);
+        this.presenterState(msg.state);
         break;
       case MessageType.Error:
         this.lastError = msg.message;
         break;
     }
+  }
+
+  private presenterState(state: PresenterStateName): void {
+    if (state === 'ended') {
+      if (this.state !== 'ended') this.setState('ended', END_TEXT[endKind(this.state)]);
+    } else if (state === 'live' && this.firstFrameAt === null) {
+      // "Live" only once there is a picture to look at: a late joiner first receives the whole ScreenShot.
+      this.setState('loading', 'The presenter is live: the picture is on its way.');
+    } else this.setState(state, STATE_TEXT[state]);
   }
 
   private sync(seq: number, captureTs: number, skipped: number): void {
@@ -220,21 +240,18 @@ export class Downlink {
     this.pingTimer = null;
     const why = this.lastError || reason;
     this.lastError = '';
-    if (code === CloseCode.Normal || this.state === 'ended') this.setState('ended', STATE_TEXT.ended);
-    else if (retryInMs === null) this.setState('error', closeText(code, why));
-    else this.setState('offline', `Connection lost. Reconnecting in ${Math.ceil(retryInMs / 1000)} s…`);
+    // A server going away (1001) is restarting, not ending the room: keep retrying even after an 'ended' status.
+    if (code === CloseCode.GoingAway) this.serverRestarting = true;
+    if (this.serverRestarting && retryInMs !== null) this.setState('offline', retryText(CloseCode.GoingAway, retryInMs));
+    else if (this.state === 'ended') return;
+    else if (code === CloseCode.Normal) this.setState('ended', END_TEXT[endKind(this.state)]);
+    else if (retryInMs === null) this.setState('error', finalCloseText(code, why, this.token !== null));
+    else this.setState('offline', retryText(code, retryInMs));
   }
 }
 
-const STATE_TEXT: Record<PresenterStateName, string> = {
+const STATE_TEXT: Record<Exclude<PresenterStateName, 'ended'>, string> = {
   waiting: 'Waiting for the presenter to start sharing…',
   live: 'Live',
   reconnecting: 'The presenter lost their connection. Waiting for them to come back…',
-  ended: 'The presentation has ended.',
 };
-
-function closeText(code: number, reason: string): string {
-  if (code === CloseCode.RoomNotFound) return 'This room does not exist (or has already ended).';
-  if (code === CloseCode.Unauthorized) return 'This is a private room: the link is missing its access token.';
-  return reason || `Disconnected (code ${code}).`;
-}

@@ -2,7 +2,7 @@
 // (one throttled by CDP), a late joiner, the lobby, and the end of the room. Screenshots go to test-artifacts/.
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canvasShot, lastCapturedFrame, presenterSettled, viewerHistory, viewerStats, waitForPicture, waitForState } from './pictures';
+import { canvasShot, lastCapturedFrame, presenterSettled, viewerHistory, viewerStats, waitForPicture, waitForPresenterLive, waitForState } from './pictures';
 import { ARTIFACTS, type Session, runAnimation, startSession, startSharing } from './session';
 import type { Page } from 'playwright-core';
 
@@ -36,8 +36,8 @@ describe('browser end to end (uws engine)', () => {
   // so the viewer itself notices it is seconds behind and rejoins at the live picture ("catch-up").
   it('shares a real tab; both viewers converge to the last captured frame, the throttled one with fewer frames', async () => {
     await startSharing(s);
-    await waitForState(fast, 'live');
-    await waitForState(slow, 'live');
+    await waitForPresenterLive(fast);
+    await waitForPresenterLive(slow);
     await s.presenter.waitForFunction(() => document.getElementById('stat-viewers')?.textContent === '2');
     const started = Date.now();
     await runAnimation(s.content, STEPS);

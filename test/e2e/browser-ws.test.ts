@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lastCapturedFrame, presenterSettled, viewerHistory, waitForPicture, waitForState } from './pictures';
+import { lastCapturedFrame, presenterSettled, viewerHistory, waitForPicture, waitForPresenterLive, waitForState } from './pictures';
 import { ARTIFACTS, type Session, runAnimation, startSession, startSharing } from './session';
 
 /** PNG is lossless: what is left is rounding in the screenshot path, if any. */
@@ -35,7 +35,7 @@ describe('browser end to end (ws engine, lossless)', () => {
   it('a viewer shows exactly the captured frame (PNG tiles, 32 px)', async () => {
     viewer = await s.openViewer('viewer');
     await startSharing(s);
-    await waitForState(viewer, 'live');
+    await waitForPresenterLive(viewer);
     await runAnimation(s.content, 30);
     await expectViewerMatches('lossless');
   });

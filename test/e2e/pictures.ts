@@ -16,6 +16,14 @@ export async function waitForState(page: Page, state: string, timeout = 10_000):
   await page.waitForFunction((s) => document.body.dataset.state === s, state, { timeout });
 }
 
+/**
+ * Waits until the viewer knows the presenter is live: 'loading' (no picture painted yet: the first frame is still
+ * on its way, slow on a throttled link or while tab capture has not delivered one) or 'live'.
+ */
+export async function waitForPresenterLive(page: Page, timeout = 10_000): Promise<void> {
+  await page.waitForFunction(() => ['loading', 'live'].includes(document.body.dataset.state ?? ''), null, { timeout });
+}
+
 /** Waits until the presenter has sent nothing new for `quietMs` (the animation stopped and the tail is out). */
 export async function presenterSettled(page: Page, quietMs = 800, timeout = 20_000): Promise<number> {
   const end = Date.now() + timeout;

@@ -26,15 +26,20 @@ export class RoomCard {
     el.href = `/view/${encodeURIComponent(id)}`;
     el.dataset.room = id;
     this.thumb.className = 'thumb';
+    // The state pill sits on the picture, so the facts line below has room for "12 watching" and the size.
+    const media = document.createElement('div');
+    media.className = 'media';
+    this.pill.className = 'pill';
+    media.append(this.thumb, this.pill);
     const meta = document.createElement('div');
     meta.className = 'meta';
     this.title.className = 'title';
     const facts = document.createElement('div');
     facts.className = 'facts';
-    this.pill.className = 'pill';
-    facts.append(this.pill, this.viewers, this.size);
+    this.size.className = 'size';
+    facts.append(this.viewers, this.size);
     meta.append(this.title, facts);
-    el.append(this.thumb, meta);
+    el.append(media, meta);
   }
 
   update(room: RoomInfo, thumbVersion: number): void {

@@ -9,14 +9,15 @@ import { type CaptureSettings, DEFAULT_SETTINGS, type FromWorker, type ToWorker 
 import { EncoderPool } from './encoder-pool';
 import { Pacer } from './pacer';
 import { chunkTiles } from './chunk-tiles';
+import { FramePump } from './frame-pump';
+import { FrameSlot, useAndClose } from './frame-slot';
 
 type Source = VideoFrame | ImageBitmap;
 
 const post = (msg: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(msg, transfer);
 
 let settings: CaptureSettings = { ...DEFAULT_SETTINGS };
-let pending: Source | null = null;
-let pendingAt = 0;
+const pending = new FrameSlot<Source>();
 let encoding = false;
 let awaitingAck = false;
 let connected = false;
@@ -32,14 +33,15 @@ let previous: Uint32Array | null = null;
 let canvas: OffscreenCanvas | null = null;
 let seq = 0;
 let timer: ReturnType<typeof setTimeout> | null = null;
-let reader: ReadableStreamDefaultReader<VideoFrame> | null = null;
+const pump = new FramePump((frame) => accept(frame));
 const encoders = new EncoderPool(EncoderPool.defaultSize());
 
 self.addEventListener('message', (e: MessageEvent<ToWorker>) => {
   const msg = e.data;
   switch (msg.type) {
     case 'source':
-      void pump(msg.readable);
+      pending.restart();
+      pump.start(msg.readable);
       break;
     case 'bitmap':
       accept(msg.bitmap);
@@ -67,29 +69,17 @@ self.addEventListener('message', (e: MessageEvent<ToWorker>) => {
     case 'stop':
       if (timer) clearTimeout(timer);
       timer = null;
-      void reader?.cancel();
-      pending?.close();
-      pending = null;
       connected = false;
+      // From here on every frame is closed on arrival; the pump resolves once its last read is done.
+      pending.stop();
+      void pump.stop();
       break;
   }
 });
 
-async function pump(readable: ReadableStream<VideoFrame>): Promise<void> {
-  reader = readable.getReader();
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    accept(value);
-  }
-}
-
 /** Keeps only the newest frame: a skipped tick costs nothing but a close(). */
 function accept(frame: Source): void {
-  pending?.close();
-  pending = frame;
-  pendingAt = Date.now();
-  schedule();
+  if (pending.put(frame)) schedule();
 }
 
 function applySettings(next: Partial<CaptureSettings>): void {
@@ -106,7 +96,7 @@ function applySettings(next: Partial<CaptureSettings>): void {
 
 function schedule(): void {
   if (timer || encoding || awaitingAck || !connected) return;
-  if (!pending && !(keyframe && pixels)) return;
+  if (pending.empty && !(keyframe && pixels)) return;
   const decision = pacer.decide(performance.now(), buffered);
   if (decision.action === 'capture') return void capture();
   // On a skip the pending frame stays (newer ones replace it) and the page is asked how the socket is doing.
@@ -121,14 +111,14 @@ function tick(): void {
 
 async function capture(): Promise<void> {
   encoding = true;
-  const source = pending;
+  const waitedFrom = pending.at;
+  const source = pending.take();
   // A frame that waited long (the link was down, the screen static) still shows the current picture: stamp it
   // now, so viewers do not read the wait as lag.
-  const captureTs = (source && Date.now() - pendingAt < 1000 ? pendingAt : Date.now()) + clockOffsetMs;
-  pending = null;
+  const captureTs = (source && Date.now() - waitedFrom < 1000 ? waitedFrom : Date.now()) + clockOffsetMs;
   const started = performance.now();
   try {
-    if (source) readPixels(source);
+    if (source) useAndClose(source, readPixels);
     const g = geometry;
     const current = pixels;
     if (!g || !current) return;
@@ -174,6 +164,7 @@ async function capture(): Promise<void> {
   }
 }
 
+/** Reads the frame's pixels into `pixels` (the caller closes the frame). */
 function readPixels(source: Source): void {
   const sourceWidth = 'displayWidth' in source ? source.displayWidth : source.width;
   const sourceHeight = 'displayHeight' in source ? source.displayHeight : source.height;
@@ -189,7 +180,6 @@ function readPixels(source: Source): void {
   }
   const ctx = canvas.getContext('2d', { alpha: false, willReadFrequently: true })!;
   ctx.drawImage(source, 0, 0, width, height);
-  source.close();
   pixels = new Uint32Array(ctx.getImageData(0, 0, width, height).data.buffer);
 }
 

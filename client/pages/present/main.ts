@@ -8,6 +8,7 @@ import { trackPointer } from './pointer-tracker';
 import { type ScreenSource, startScreenSource } from './screen-source';
 import { Uplink, type UplinkState } from './uplink';
 import { readSettings, wireSettings } from './settings-panel';
+import { captureSummary } from './stats-text';
 
 type PageState = 'idle' | 'starting' | 'live' | 'offline' | 'ended' | 'error';
 
@@ -75,7 +76,10 @@ const uplink = new Uplink(room, token ?? '', {
     post({ type: 'keyframe' });
     reportLink();
   },
-  status: (_state, viewers) => (ui.viewers.textContent = String(viewers)),
+  status: (_state, viewers) => {
+    // After Stop the room is over for this page: a late status must not bring back a viewer count.
+    if (pageState !== 'ended' && pageState !== 'error') ui.viewers.textContent = String(viewers);
+  },
 });
 
 function reportLink(ack = false): void {
@@ -185,6 +189,7 @@ function finish(reason: string, failed = false): void {
   source = null;
   post({ type: 'stop' });
   setPageState(failed ? 'error' : 'ended');
+  ui.viewers.textContent = '0';
   setPill(ui.pill, failed ? 'error' : 'ended', failed ? 'Error' : 'Ended');
   ui.share.disabled = ui.shareBig.disabled = true;
   ui.emptyState.querySelector('h2')!.textContent = failed ? 'Sharing stopped' : 'Sharing ended';
@@ -208,7 +213,7 @@ setInterval(() => {
   ui.kbps.textContent = formatNumber((bytes.rate() * 8) / 1000);
   ui.tiles.textContent = f > 0 ? formatNumber(tiles.rate() / f, 1) : '0';
   ui.detail.textContent = source
-    ? `${lastReport.width}×${lastReport.height} · ${settings.tileSize} px tiles · ${settings.codec} · pacing ${Math.round(lastReport.fps)} of ${settings.maxFps} fps · encode ${Math.round(lastReport.workMs)} ms${lastReport.skippedTicks ? ` · ${lastReport.skippedTicks} ticks skipped (slow link)` : ''}`
+    ? captureSummary({ ...lastReport, tileSize: settings.tileSize, codec: settings.codec, sentFps: f, maxFps: settings.maxFps, pacingFps: lastReport.fps })
     : pageState === 'ended' ? 'Sharing ended.' : 'Not capturing.';
 }, 500);
 

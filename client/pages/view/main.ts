@@ -1,4 +1,4 @@
-// Viewer page: downlink -> Display (paint at sync) plus state card, zoom modes, full screen and a stats overlay.
+// Viewer page: downlink -> Display (paint at sync) plus state card, zoom modes, full screen and a stats strip.
 import { Display } from '../../lib/display';
 import { $, setPill } from '../../lib/dom';
 import { Downlink, type ViewerState } from '../../lib/downlink';
@@ -6,7 +6,7 @@ import { PointerOverlay } from '../../lib/pointer-overlay';
 import { fetchRoomName } from '../../lib/room-name';
 import { roomFromPath, tokenFromQuery } from '../../lib/urls';
 import { StateCard } from './state-card';
-import { StatsOverlay } from './stats-overlay';
+import { StatsBar } from './stats-bar';
 
 const room = roomFromPath();
 const stage = $('stage');
@@ -30,6 +30,7 @@ const PILL: Record<ViewerState, string> = {
   connecting: 'Connecting…',
   waiting: 'Waiting',
   live: 'Live',
+  loading: 'Loading…',
   reconnecting: 'Presenter reconnecting',
   ended: 'Ended',
   offline: 'Reconnecting…',
@@ -52,7 +53,11 @@ const downlink = new Downlink(room, tokenFromQuery(), display, {
     canvas.hidden = false;
   },
   cursor: (x, y, visible) => pointer.set(x, y, visible),
-  viewers: (n) => (viewersLabel.textContent = `${n} watching`),
+  viewers: (n) => {
+    // The 'ended' status carries 0 viewers: once over, the page shows no count at all.
+    const over = downlink.currentState === 'ended' || downlink.currentState === 'error';
+    viewersLabel.textContent = over ? '' : `${n} watching`;
+  },
 }, maxLagMs);
 downlink.start();
 
@@ -79,7 +84,7 @@ document.addEventListener('fullscreenchange', () => {
   pointer.place();
 });
 
-const stats = new StatsOverlay($('stats'), $<HTMLButtonElement>('toggle-stats'), () => ({ ...downlink.stats(), size: display.size }));
+const stats = new StatsBar($('stats'), $<HTMLButtonElement>('toggle-stats'), () => ({ ...downlink.stats(), size: display.size }));
 if (new URLSearchParams(location.search).has('stats')) stats.toggle();
 
 document.addEventListener('keydown', (e) => {

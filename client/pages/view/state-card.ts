@@ -6,6 +6,7 @@ const TITLES: Record<ViewerState, string> = {
   connecting: 'Connecting…',
   waiting: 'Waiting for the presenter',
   live: '',
+  loading: 'Loading the picture…',
   reconnecting: 'Presenter reconnecting',
   ended: 'The presentation has ended',
   offline: 'Connection lost',
@@ -23,7 +24,7 @@ export class StateCard {
   show(state: ViewerState, detail: string, everLive: boolean): void {
     this.card.hidden = state === 'live';
     this.card.dataset.state = state;
-    const busy = state === 'connecting' || state === 'waiting' || state === 'reconnecting' || state === 'offline';
+    const busy = state === 'connecting' || state === 'waiting' || state === 'loading' || state === 'reconnecting' || state === 'offline';
     this.spinner.hidden = !busy;
     this.icon.hidden = busy;
     this.icon.textContent = state === 'ended' ? '✓' : '!';
@@ -31,11 +32,9 @@ export class StateCard {
     this.text.textContent =
       state === 'waiting' && !everLive
         ? 'The picture appears here as soon as they share their screen. You can leave this page open.'
-        : state === 'ended'
-          ? 'Thanks for watching. The presenter stopped sharing.'
-          : state === 'connecting'
-            ? ''
-            : detail;
+        : state === 'connecting'
+          ? ''
+          : detail;
     this.action.hidden = !(state === 'ended' || state === 'error');
   }
 }

@@ -1,9 +1,9 @@
-// The viewer's stats overlay (toggle with the Stats button or S): fps, end-to-end latency, kbps, skipped tiles.
+// The viewer's stats strip under the picture (toggle with the Stats button or S): fps, latency, kbps, skipped tiles.
 import { $, formatNumber } from '../../lib/dom';
 import type { DownlinkStats } from '../../lib/downlink';
 import type { Geometry } from '../../../shared/protocol/geometry';
 
-export class StatsOverlay {
+export class StatsBar {
   private timer: ReturnType<typeof setInterval> | null = null;
 
   constructor(
