@@ -21,7 +21,12 @@ export interface TilecastServer {
   tokens: TokenSigner;
   recordings: RecordingStore;
   log: Logger;
-  close(): Promise<void>;
+  /**
+   * Shuts down as a server going away, not a room ending: new upgrades get 503, every socket is closed with 1001
+   * (clients reconnect), recordings are finished, and after `drainMs` (default --shutdown-drain-seconds) what
+   * has not finished its close handshake is cut.
+   */
+  close(drainMs?: number): Promise<void>;
 }
 
 export interface StartOptions extends ConfigInput {
@@ -48,12 +53,17 @@ export async function startServer(options: StartOptions = {}, env: NodeJS.Proces
     sockets: createSocketHandlers({ config, rooms, tokens, log }),
     http: createRouter(allRoutes({ config, rooms, tokens, engine: config.engine, extra: recordingRoutes({ store: recordings, tokens, adminToken: config.adminToken }) }), log),
     wsPrefix: '/ws/',
+    viewerPrefix: '/ws/view/',
     limits: {
       // The engines' own limits sit above the app's, so the app closes oversized senders itself (1009 + reason).
       engineMaxPayload: config.maxMessageBytes * 2,
+      // Viewers send only control messages: the engine refuses anything bigger before buffering it (1009).
+      viewerMaxPayload: config.maxControlBytes,
       maxBackpressure: config.viewerHighWaterBytes + config.maxMessageBytes * 2 + 64 * 1024,
-      idleTimeoutSeconds: 120,
+      idleTimeoutSeconds: config.idleTimeoutSeconds,
       maxHttpBodyBytes: 64 * 1024,
+      headersTimeoutMs: config.headersTimeoutSeconds * 1000,
+      maxHeaderBytes: config.maxHeaderBytes,
     },
   };
   const transport: Transport =
@@ -69,8 +79,11 @@ export async function startServer(options: StartOptions = {}, env: NodeJS.Proces
     tokens,
     recordings,
     log,
-    async close() {
-      rooms.closeAll('server shutting down');
+    async close(drainMs = config.shutdownDrainSeconds * 1000) {
+      transport.stopAccepting();
+      rooms.closeAll('server shutting down', true);
+      const deadline = Date.now() + drainMs;
+      while (transport.connections() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       await recordings.settled();
       await transport.close();
     },

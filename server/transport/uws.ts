@@ -2,7 +2,7 @@
 // copies what it keeps); limits are set explicitly because the C++ defaults (16 KiB payload, 64 KiB
 // backpressure) are far too small for screen tiles.
 import uWS from 'uWebSockets.js';
-import { closeReason, errorResponse, isFileBody, statusLine } from './http-status';
+import { SHUTTING_DOWN, closeReason, errorResponse, headRefusal, isFileBody, statusLine } from './http-status';
 import type { Connection, HttpRequest, HttpResponse, Transport, TransportOptions, UpgradeRequest } from './types';
 
 interface UserData<Ctx> {
@@ -60,11 +60,18 @@ export function createUwsTransport<Ctx>(options: TransportOptions<Ctx>): Transpo
   const app = uWS.App();
   let listenSocket: uWS.us_listen_socket | null = null;
 
-  app.ws<UserData<Ctx>>(`${options.wsPrefix}*`, {
+  let accepting = true;
+  let open = 0;
+  const live = new Set<uWS.WebSocket<UserData<Ctx>>>();
+
+  // Two routes so each gets its own engine payload limit: viewers only ever send small control messages. uWS
+  // matches the more specific static segment first, so /ws/view/* wins over /ws/*.
+  const behavior = (maxPayloadLength: number): uWS.WebSocketBehavior<UserData<Ctx>> => ({
     compression: uWS.DISABLED,
-    maxPayloadLength: limits.engineMaxPayload,
+    maxPayloadLength,
     maxBackpressure: limits.maxBackpressure,
     closeOnBackpressureLimit: 0,
+    // uWS pings at this timeout and drops a socket that stays silent; the ws engine does the same by hand.
     idleTimeout: limits.idleTimeoutSeconds,
     sendPingsAutomatically: true,
     upgrade: (res, req, context) => {
@@ -74,9 +81,10 @@ export function createUwsTransport<Ctx>(options: TransportOptions<Ctx>): Transpo
         headers: readHeaders(req),
         remoteAddress: ip(res),
       };
-      const decision = sockets.upgrade(upgrade);
+      const refused = accepting ? headRefusal(upgrade.path, req.getQuery(), upgrade.headers, limits.maxHeaderBytes) : SHUTTING_DOWN;
+      const decision = refused ?? sockets.upgrade(upgrade);
       if (!decision.accept) {
-        res.cork(() => res.writeStatus(statusLine(decision.status)).end(decision.message));
+        res.cork(() => res.writeStatus(statusLine(decision.status)).writeHeader('connection', 'close').end(decision.message, true));
         return;
       }
       res.upgrade<UserData<Ctx>>(
@@ -90,6 +98,8 @@ export function createUwsTransport<Ctx>(options: TransportOptions<Ctx>): Transpo
     open: (ws) => {
       const data = ws.getUserData();
       data.conn = new UwsConnection(ws, data.context);
+      open++;
+      live.add(ws);
       sockets.open(data.conn);
     },
     message: (ws, message, isBinary) => {
@@ -103,9 +113,13 @@ export function createUwsTransport<Ctx>(options: TransportOptions<Ctx>): Transpo
     close: (ws, code, message) => {
       const conn = ws.getUserData().conn!;
       conn.open = false;
+      open--;
+      live.delete(ws);
       sockets.close(conn, code, Buffer.from(message).toString());
     },
   });
+  app.ws<UserData<Ctx>>(`${options.viewerPrefix}*`, behavior(limits.viewerMaxPayload));
+  app.ws<UserData<Ctx>>(`${options.wsPrefix}*`, behavior(limits.engineMaxPayload));
 
   app.any('/*', (res, req) => {
     // uWS keeps one abort handler per response: everything that must react to an abort hangs off this one.
@@ -123,6 +137,11 @@ export function createUwsTransport<Ctx>(options: TransportOptions<Ctx>): Transpo
       body: new Uint8Array(0),
       remoteAddress: ip(res),
     };
+    const refused = headRefusal(url, req.getQuery(), request.headers, limits.maxHeaderBytes);
+    if (refused) {
+      respond(res, { status: refused.status, headers: { connection: 'close', 'content-type': 'text/plain' }, body: refused.message }, abort);
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     res.onData((chunk, isLast) => {
@@ -153,9 +172,14 @@ export function createUwsTransport<Ctx>(options: TransportOptions<Ctx>): Transpo
           resolve(uWS.us_socket_local_port(socket));
         });
       }),
+    stopAccepting: () => {
+      accepting = false;
+    },
+    connections: () => open,
     close: async () => {
       if (listenSocket) uWS.us_listen_socket_close(listenSocket);
       listenSocket = null;
+      for (const ws of [...live]) ws.close(); // cut what the drain left (close() is a hard close, no handshake)
     },
   };
 }

@@ -5,11 +5,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { WebSocket, WebSocketServer } from 'ws';
-import { closeReason, errorResponse, isFileBody, statusLine } from './http-status';
+import { SHUTTING_DOWN, closeReason, errorResponse, isFileBody, statusLine } from './http-status';
 import type { Connection, HttpResponse, Transport, TransportOptions } from './types';
 
 class WsConnection<Ctx> implements Connection<Ctx> {
   open = true;
+  /** something arrived (message or pong) since the last heartbeat sweep */
+  alive = true;
   private drainQueued = false;
   private readonly onFlushed: (err?: Error) => void;
 
@@ -83,10 +85,28 @@ async function writeResponse(res: ServerResponse, response: HttpResponse): Promi
 
 export function createWsTransport<Ctx>(options: TransportOptions<Ctx>): Transport {
   const { sockets, limits } = options;
+  // One WebSocketServer per payload limit: viewers only ever send small control messages.
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.engineMaxPayload, perMessageDeflate: false });
+  const viewerWss = new WebSocketServer({ noServer: true, maxPayload: limits.viewerMaxPayload, perMessageDeflate: false });
   const lowWater = Math.floor(limits.maxBackpressure / 8);
+  const live = new Map<WsConnection<Ctx>, WebSocket>();
+  let accepting = true;
 
-  const server = createServer((req, res) => {
+  // Heartbeat as uWS does it: every idleTimeout/2 a socket that sent nothing since the last sweep is dropped,
+  // the others are pinged. A silent peer goes between idleTimeout/2 and idleTimeout after its last byte.
+  const heartbeat = setInterval(() => {
+    for (const [conn, ws] of live) {
+      if (!conn.alive) {
+        ws.terminate();
+        continue;
+      }
+      conn.alive = false;
+      ws.ping();
+    }
+  }, (limits.idleTimeoutSeconds * 1000) / 2);
+  heartbeat.unref();
+
+  const server = createServer({ maxHeaderSize: limits.maxHeaderBytes }, (req, res) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
@@ -114,23 +134,34 @@ export function createWsTransport<Ctx>(options: TransportOptions<Ctx>): Transpor
     });
   });
 
+  // node:http checks headersTimeout only every connectionsCheckingInterval (30 s by default): that is why a
+  // trickling client was kept ~90 s. requestTimeout bounds the whole request (body included).
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.requestTimeout = Math.max(30_000, limits.headersTimeoutMs);
+  (server as unknown as { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.min(1000, limits.headersTimeoutMs / 2);
+
   server.on('upgrade', (req, socket, head) => {
     const { path, query } = splitUrl(req.url);
     const refuse = (status: number, message: string) => {
       socket.end(`HTTP/1.1 ${statusLine(status)}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`);
     };
+    if (!accepting) return refuse(SHUTTING_DOWN.status, SHUTTING_DOWN.message);
     if (!path.startsWith(options.wsPrefix)) return refuse(404, 'no WebSocket endpoint here');
     const decision = sockets.upgrade({ path, query, headers: flatHeaders(req), remoteAddress: req.socket.remoteAddress ?? '' });
     if (!decision.accept) return refuse(decision.status, decision.message);
-    wss.handleUpgrade(req, socket, head, (ws) => {
+    (path.startsWith(options.viewerPrefix) ? viewerWss : wss).handleUpgrade(req, socket, head, (ws) => {
       const conn = new WsConnection(ws, decision.context, lowWater, (c) => sockets.drain(c));
+      live.set(conn, ws);
+      ws.on('pong', () => (conn.alive = true));
       ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
+        conn.alive = true;
         if (!conn.open) return;
         const bytes = Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data;
         sockets.message(conn, bytes, isBinary);
       });
       ws.on('close', (code: number, reason: Buffer) => {
         conn.open = false;
+        live.delete(conn);
         sockets.close(conn, code, reason.toString());
       });
       ws.on('error', () => ws.terminate());
@@ -148,9 +179,14 @@ export function createWsTransport<Ctx>(options: TransportOptions<Ctx>): Transpor
           resolve(typeof addr === 'object' && addr ? addr.port : port);
         });
       }),
+    stopAccepting: () => {
+      accepting = false;
+    },
+    connections: () => live.size,
     close: () =>
       new Promise((resolve) => {
-        for (const client of wss.clients) client.terminate();
+        clearInterval(heartbeat);
+        for (const ws of live.values()) ws.terminate();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

@@ -25,6 +25,8 @@ export const CloseCode = {
   PresenterConflict: 4409,
   /** the room went over a per-room limit (ScreenShot bytes, tiles per frame) */
   RoomLimit: 4413,
+  /** more control (text) messages than the server's per-connection rate allows */
+  TooManyMessages: 4429,
   /** the viewer could not be kept (server over its viewer limit) */
   Overloaded: 4503,
 } as const;
