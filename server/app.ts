@@ -57,8 +57,10 @@ export async function startServer(options: StartOptions = {}, env: NodeJS.Proces
     limits: {
       // The engines' own limits sit above the app's, so the app closes oversized senders itself (1009 + reason).
       engineMaxPayload: config.maxMessageBytes * 2,
-      // Viewers send only control messages: the engine refuses anything bigger before buffering it (1009).
-      viewerMaxPayload: config.maxControlBytes,
+      // Viewers send only control messages: the engine refuses anything much bigger before buffering it. The
+      // slack lets the app answer sizes just over its limit with 1009 + reason; above it ws sends 1009 and uWS
+      // cuts the TCP connection (the client sees 1006).
+      viewerMaxPayload: config.maxControlBytes * 4,
       maxBackpressure: config.viewerHighWaterBytes + config.maxMessageBytes * 2 + 64 * 1024,
       idleTimeoutSeconds: config.idleTimeoutSeconds,
       maxHttpBodyBytes: 64 * 1024,
