@@ -20,6 +20,7 @@ class WsConnection<Ctx> implements Connection<Ctx> {
     readonly context: Ctx,
     lowWater: number,
     onDrain: (conn: WsConnection<Ctx>) => void,
+    private readonly onClose: (conn: WsConnection<Ctx>, code: number, reason: string) => void,
   ) {
     // One callback per connection, reused for every send: no per-message closure on the hot path.
     this.onFlushed = () => {
@@ -55,10 +56,18 @@ class WsConnection<Ctx> implements Connection<Ctx> {
 
   close(code: number, reason: string): void {
     if (!this.open) return;
-    this.open = false;
     this.ws.close(code, closeReason(reason));
     // A peer that never answers the close handshake (a stalled reader) must not hold the socket forever.
     setTimeout(() => this.ws.terminate(), 5000).unref();
+    // As uWS's end() does: the app hears of the close now, not when a stalled peer finally answers it.
+    this.closed(code, reason);
+  }
+
+  /** Marks the connection closed and tells the app, once. */
+  closed(code: number, reason: string): void {
+    if (!this.open) return;
+    this.open = false;
+    this.onClose(this, code, reason);
   }
 }
 
@@ -150,7 +159,9 @@ export function createWsTransport<Ctx>(options: TransportOptions<Ctx>): Transpor
     const decision = sockets.upgrade({ path, query, headers: flatHeaders(req), remoteAddress: req.socket.remoteAddress ?? '' });
     if (!decision.accept) return refuse(decision.status, decision.message);
     (path.startsWith(options.viewerPrefix) ? viewerWss : wss).handleUpgrade(req, socket, head, (ws) => {
-      const conn = new WsConnection(ws, decision.context, lowWater, (c) => sockets.drain(c));
+      const conn = new WsConnection(ws, decision.context, lowWater, (c) => sockets.drain(c), (c, code, reason) =>
+        sockets.close(c, code, reason),
+      );
       live.set(conn, ws);
       ws.on('pong', () => (conn.alive = true));
       ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
@@ -160,9 +171,8 @@ export function createWsTransport<Ctx>(options: TransportOptions<Ctx>): Transpor
         sockets.message(conn, bytes, isBinary);
       });
       ws.on('close', (code: number, reason: Buffer) => {
-        conn.open = false;
-        live.delete(conn);
-        sockets.close(conn, code, reason.toString());
+        live.delete(conn); // counted until the TCP connection is gone: the shutdown drain waits for it
+        conn.closed(code, reason.toString());
       });
       ws.on('error', () => ws.terminate());
       sockets.open(conn);

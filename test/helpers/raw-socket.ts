@@ -48,12 +48,17 @@ export class RawSocket {
   ended = false;
   endedAt = 0;
   messages = 0;
+  /** text messages received */
+  texts: string[] = [];
   private upgraded = false;
   private receiver = new Receiver({ isServer: false, maxPayload: 0 });
 
   private constructor(readonly socket: Socket) {
     this.receiver.on('conclude', (code: number, reason: Buffer) => (this.close = { code, reason: reason.toString() }));
-    this.receiver.on('message', () => this.messages++);
+    this.receiver.on('message', (data: Buffer, binary: boolean) => {
+      this.messages++;
+      if (!binary) this.texts.push(data.toString());
+    });
     this.receiver.on('error', () => {});
     socket.on('error', () => {});
     socket.on('close', () => {
