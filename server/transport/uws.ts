@@ -2,7 +2,8 @@
 // copies what it keeps); limits are set explicitly because the C++ defaults (16 KiB payload, 64 KiB
 // backpressure) are far too small for screen tiles.
 import uWS from 'uWebSockets.js';
-import { SHUTTING_DOWN, closeReason, errorResponse, headRefusal, isFileBody, statusLine } from './http-status';
+import { SHUTTING_DOWN, handshakeRefusal, headRefusal, wantsUpgrade } from './handshake';
+import { closeReason, errorResponse, isFileBody, statusLine } from './http-status';
 import type { Connection, HttpRequest, HttpResponse, Transport, TransportOptions, UpgradeRequest } from './types';
 
 interface UserData<Ctx> {
@@ -81,10 +82,17 @@ export function createUwsTransport<Ctx>(options: TransportOptions<Ctx>): Transpo
         headers: readHeaders(req),
         remoteAddress: ip(res),
       };
-      const refused = accepting ? headRefusal(upgrade.path, req.getQuery(), upgrade.headers, limits.maxHeaderBytes) : SHUTTING_DOWN;
+      const refused = accepting
+        ? (headRefusal(upgrade.path, req.getQuery(), upgrade.headers, limits.maxHeaderBytes) ?? handshakeRefusal(upgrade.headers))
+        : SHUTTING_DOWN;
       const decision = refused ?? sockets.upgrade(upgrade);
       if (!decision.accept) {
-        res.cork(() => res.writeStatus(statusLine(decision.status)).writeHeader('connection', 'close').end(decision.message, true));
+        const extra = refused?.headers ?? {};
+        res.cork(() => {
+          res.writeStatus(statusLine(decision.status)).writeHeader('connection', 'close');
+          for (const [k, v] of Object.entries(extra)) res.writeHeader(k, v);
+          res.end(decision.message, true);
+        });
         return;
       }
       res.upgrade<UserData<Ctx>>(
@@ -137,9 +145,10 @@ export function createUwsTransport<Ctx>(options: TransportOptions<Ctx>): Transpo
       body: new Uint8Array(0),
       remoteAddress: ip(res),
     };
-    const refused = headRefusal(url, req.getQuery(), request.headers, limits.maxHeaderBytes);
+    const refused =
+      headRefusal(url, req.getQuery(), request.headers, limits.maxHeaderBytes) ?? (wantsUpgrade(request.headers) ? handshakeRefusal(request.headers) : null);
     if (refused) {
-      respond(res, { status: refused.status, headers: { connection: 'close', 'content-type': 'text/plain' }, body: refused.message }, abort);
+      respond(res, { status: refused.status, headers: { connection: 'close', 'content-type': 'text/plain', ...refused.headers }, body: refused.message }, abort);
       return;
     }
     const chunks: Buffer[] = [];

@@ -5,7 +5,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { WebSocket, WebSocketServer } from 'ws';
-import { SHUTTING_DOWN, closeReason, errorResponse, isFileBody, statusLine } from './http-status';
+import { SHUTTING_DOWN, handshakeRefusal } from './handshake';
+import { closeReason, errorResponse, isFileBody, statusLine } from './http-status';
 import type { Connection, HttpResponse, Transport, TransportOptions } from './types';
 
 class WsConnection<Ctx> implements Connection<Ctx> {
@@ -151,10 +152,13 @@ export function createWsTransport<Ctx>(options: TransportOptions<Ctx>): Transpor
 
   server.on('upgrade', (req, socket, head) => {
     const { path, query } = splitUrl(req.url);
-    const refuse = (status: number, message: string) => {
-      socket.end(`HTTP/1.1 ${statusLine(status)}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`);
+    const refuse = (status: number, message: string, extra: Record<string, string> = {}) => {
+      const headers = Object.entries(extra).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+      socket.end(`HTTP/1.1 ${statusLine(status)}\r\nConnection: close\r\n${headers}Content-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`);
     };
     if (!accepting) return refuse(SHUTTING_DOWN.status, SHUTTING_DOWN.message);
+    const bad = handshakeRefusal(flatHeaders(req));
+    if (bad) return refuse(bad.status, bad.message, bad.headers);
     if (!path.startsWith(options.wsPrefix)) return refuse(404, 'no WebSocket endpoint here');
     const decision = sockets.upgrade({ path, query, headers: flatHeaders(req), remoteAddress: req.socket.remoteAddress ?? '' });
     if (!decision.accept) return refuse(decision.status, decision.message);
