@@ -22,7 +22,7 @@ export class Bystander {
   }
 
   /** Opens the room and starts sending; resolves once the viewer got its first frame. */
-  static async start(server: TilecastServer, periodMs = 50): Promise<Bystander> {
+  static async start(server: Pick<TilecastServer, 'url' | 'port'>, periodMs = 50): Promise<Bystander> {
     const room = await createRoom(server);
     // A real PNG of the tile's size, so ingest checks on image headers accept it.
     const png = await sharp({ create: { width: TILE, height: TILE, channels: 3, background: '#3a7' } }).png().toBuffer();
