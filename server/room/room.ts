@@ -244,7 +244,8 @@ export class Room {
    */
   end(reason: string, serverGoingAway = false): void {
     if (this.ended) return;
-    this.setState('ended');
+    if (serverGoingAway) this.state = 'ended'; // no `ended` status: for its clients the room goes on elsewhere
+    else this.setState('ended');
     this.fanout.clear();
     if (this.graceTimer) clearTimeout(this.graceTimer);
     if (this.statusTimer) clearTimeout(this.statusTimer);
