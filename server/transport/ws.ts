@@ -116,7 +116,14 @@ export function createWsTransport<Ctx>(options: TransportOptions<Ctx>): Transpor
   }, (limits.idleTimeoutSeconds * 1000) / 2);
   heartbeat.unref();
 
-  const server = createServer({ maxHeaderSize: limits.maxHeaderBytes }, (req, res) => {
+  // node:http checks headersTimeout only every connectionsCheckingInterval (30 s by default): that is why a
+  // trickling client was kept ~90 s. requestTimeout bounds the whole request (body included).
+  const server = createServer({
+    maxHeaderSize: limits.maxHeaderBytes,
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: Math.max(30_000, limits.headersTimeoutMs),
+    connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs / 2),
+  }, (req, res) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
@@ -143,12 +150,6 @@ export function createWsTransport<Ctx>(options: TransportOptions<Ctx>): Transpor
         .then((response) => writeResponse(res, response));
     });
   });
-
-  // node:http checks headersTimeout only every connectionsCheckingInterval (30 s by default): that is why a
-  // trickling client was kept ~90 s. requestTimeout bounds the whole request (body included).
-  server.headersTimeout = limits.headersTimeoutMs;
-  server.requestTimeout = Math.max(30_000, limits.headersTimeoutMs);
-  (server as unknown as { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.min(1000, limits.headersTimeoutMs / 2);
 
   server.on('upgrade', (req, socket, head) => {
     const { path, query } = splitUrl(req.url);
