@@ -65,7 +65,7 @@ export type HttpHandler = (req: HttpRequest) => Promise<HttpResponse>;
 export interface TransportLimits {
   /** the engine's own hard limit; the app enforces a smaller one itself (1009 + reason) */
   engineMaxPayload: number;
-  /** engine limit on sockets under `viewerPrefix`: viewers only send small control messages (1009 above it) */
+  /** engine limit on sockets under `viewerPrefix`: viewers only send small control messages (ws: 1009, uWS: cut) */
   viewerMaxPayload: number;
   /** uWS maxBackpressure: set above the app's high-water mark so sends are never dropped */
   maxBackpressure: number;

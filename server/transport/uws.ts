@@ -62,7 +62,6 @@ export function createUwsTransport<Ctx>(options: TransportOptions<Ctx>): Transpo
   let listenSocket: uWS.us_listen_socket | null = null;
 
   let accepting = true;
-  let open = 0;
   const live = new Set<uWS.WebSocket<UserData<Ctx>>>();
 
   // Two routes so each gets its own engine payload limit: viewers only ever send small control messages. uWS
@@ -106,7 +105,6 @@ export function createUwsTransport<Ctx>(options: TransportOptions<Ctx>): Transpo
     open: (ws) => {
       const data = ws.getUserData();
       data.conn = new UwsConnection(ws, data.context);
-      open++;
       live.add(ws);
       sockets.open(data.conn);
     },
@@ -121,7 +119,6 @@ export function createUwsTransport<Ctx>(options: TransportOptions<Ctx>): Transpo
     close: (ws, code, message) => {
       const conn = ws.getUserData().conn!;
       conn.open = false;
-      open--;
       live.delete(ws);
       sockets.close(conn, code, Buffer.from(message).toString());
     },
@@ -184,7 +181,7 @@ export function createUwsTransport<Ctx>(options: TransportOptions<Ctx>): Transpo
     stopAccepting: () => {
       accepting = false;
     },
-    connections: () => open,
+    connections: () => live.size,
     close: async () => {
       if (listenSocket) uWS.us_listen_socket_close(listenSocket);
       listenSocket = null;

@@ -50,6 +50,23 @@ describe.each(ENGINES)('message size limits on %s', (engine) => {
     await ok.close();
   });
 
+  it('at the viewer engine limit (4 x control) the app answers 1009 with its reason; one byte more the engine refuses', async () => {
+    const room = await createRoom(server);
+    const atLimit = await RawSocket.upgrade(server.port, `/ws/view/${room.id}`);
+    atLimit.write(clientFrame(Opcode.text, Buffer.alloc(4 * CONTROL, 0x20)));
+    await waitFor('closed', () => atLimit.close, 2000);
+    expect(atLimit.close).toEqual({ code: 1009, reason: `control message of ${4 * CONTROL} bytes is over the ${CONTROL}-byte limit` });
+    const over = await RawSocket.upgrade(server.port, `/ws/view/${room.id}`);
+    over.write(clientFrame(Opcode.text, Buffer.alloc(4 * CONTROL + 1, 0x20)));
+    await waitFor('closed', () => over.close || over.ended, 2000);
+    // the engine's own answer: ws sends 1009 without the app's reason, uWS cuts the connection
+    if (engine === 'ws') expect(over.close?.code).toBe(1009);
+    else expect(over.close?.code ?? 1006).toBe(1006);
+    expect(over.close?.reason ?? '').not.toMatch(/control message/);
+    atLimit.destroy();
+    over.destroy();
+  });
+
   it('20 viewers announcing 8 MiB messages are refused by the engine before it buffers them', async () => {
     const room = await createRoom(server);
     bystander.mark();
