@@ -25,7 +25,12 @@ export interface TilecastServer {
   /** the image queue (snapshots, recording frames) */
   images: ImageJobs;
   log: Logger;
-  close(): Promise<void>;
+  /**
+   * Shuts down as a server going away, not a room ending: new upgrades get 503, every socket is closed with 1001
+   * (clients reconnect), recordings are finished, and after `drainMs` (default --shutdown-drain-seconds) what
+   * has not finished its close handshake is cut.
+   */
+  close(drainMs?: number): Promise<void>;
 }
 
 export interface StartOptions extends ConfigInput {
@@ -54,12 +59,19 @@ export async function startServer(options: StartOptions = {}, env: NodeJS.Proces
     http: onlyPublicHosts(config.publicHosts, createRouter(allRoutes({ config, rooms, tokens, engine: config.engine, images, extra: recordingRoutes({ store: recordings, tokens, adminToken: config.adminToken, images }) }), log)),
     wsPrefix: '/ws/',
     uwsLargeSend: config.uwsLargeSend,
+    viewerPrefix: '/ws/view/',
     limits: {
       // The engines' own limits sit above the app's, so the app closes oversized senders itself (1009 + reason).
       engineMaxPayload: config.maxMessageBytes * 2,
+      // Viewers send only control messages: the engine refuses anything much bigger before buffering it. The
+      // slack lets the app answer sizes just over its limit with 1009 + reason; above it ws sends 1009 and uWS
+      // cuts the TCP connection (the client sees 1006).
+      viewerMaxPayload: config.maxControlBytes * 4,
       maxBackpressure: config.viewerHighWaterBytes + config.maxMessageBytes * 2 + 64 * 1024,
-      idleTimeoutSeconds: 120,
+      idleTimeoutSeconds: config.idleTimeoutSeconds,
       maxHttpBodyBytes: 64 * 1024,
+      headersTimeoutMs: config.headersTimeoutSeconds * 1000,
+      maxHeaderBytes: config.maxHeaderBytes,
     },
   };
   const transport: Transport =
@@ -76,8 +88,11 @@ export async function startServer(options: StartOptions = {}, env: NodeJS.Proces
     recordings,
     images,
     log,
-    async close() {
-      rooms.closeAll('server shutting down');
+    async close(drainMs = config.shutdownDrainSeconds * 1000) {
+      transport.stopAccepting();
+      rooms.closeAll('server shutting down', true);
+      const deadline = Date.now() + drainMs;
+      while (transport.connections() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       await recordings.settled();
       await transport.close();
     },

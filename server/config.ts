@@ -77,6 +77,20 @@ export const ConfigSchema = z
     recordByDefault: boolish.default(false),
     keyframeIntervalSeconds: z.coerce.number().min(0.1).max(3600).default(10),
     recordingFlushMs: int(10, 60_000).default(1000),
+    /** largest text (JSON control) message, checked before parsing; also the engine-level limit on viewer sockets */
+    maxControlBytes: int(256, 64 * KiB).default(4 * KiB),
+    /** control messages (text, any role) each connection may send per second on average (token bucket) */
+    controlRatePerSecond: int(1, 100_000).default(100),
+    /** burst allowance of that bucket: more at once closes the connection with 4429 */
+    controlBurst: int(1, 100_000).default(200),
+    /** a WebSocket silent this long (no message, no pong) is dropped; pings go out on both engines. uWS needs >= 8 */
+    idleTimeoutSeconds: int(8, 3600).default(120),
+    /** time a client may take to send its request headers (ws engine; uWS has a fixed 10 s) */
+    headersTimeoutSeconds: int(1, 10).default(10),
+    /** largest request head (request line + headers) on both engines: 431 above it */
+    maxHeaderBytes: int(1 * KiB, 64 * KiB).default(16 * KiB),
+    /** on SIGTERM/SIGINT: how long clients get to finish the close handshake (1001) before sockets are cut */
+    shutdownDrainSeconds: z.coerce.number().min(0).max(600).default(10),
     /** build the browser bundle at start-up */
     buildClient: boolish.default(true),
   })
@@ -106,6 +120,13 @@ const ENV: Record<string, keyof ConfigInput> = {
   TILECAST_ROOM_CREATE_PER_MINUTE: 'roomCreatePerMinute',
   TILECAST_TRUST_PROXY: 'trustProxy',
   TILECAST_PUBLIC_HOSTS: 'publicHosts',
+  TILECAST_MAX_CONTROL_BYTES: 'maxControlBytes',
+  TILECAST_CONTROL_RATE_PER_SECOND: 'controlRatePerSecond',
+  TILECAST_CONTROL_BURST: 'controlBurst',
+  TILECAST_IDLE_TIMEOUT_SECONDS: 'idleTimeoutSeconds',
+  TILECAST_HEADERS_TIMEOUT_SECONDS: 'headersTimeoutSeconds',
+  TILECAST_MAX_HEADER_BYTES: 'maxHeaderBytes',
+  TILECAST_SHUTDOWN_DRAIN_SECONDS: 'shutdownDrainSeconds',
 };
 
 export class ConfigError extends Error {}

@@ -48,3 +48,15 @@ export class MessageTooBigError extends TilecastError {
     super('MESSAGE_TOO_BIG', `message of ${size} bytes is over the ${limit}-byte limit`, CloseCode.MessageTooBig, 413);
   }
 }
+
+export class ControlTooBigError extends TilecastError {
+  constructor(size: number, limit: number) {
+    super('MESSAGE_TOO_BIG', `control message of ${size} bytes is over the ${limit}-byte limit`, CloseCode.MessageTooBig, 413);
+  }
+}
+
+export class RateLimitedError extends TilecastError {
+  constructor(rate: number, burst: number) {
+    super('TOO_MANY_MESSAGES', `more than ${rate} control messages a second (burst ${burst})`, CloseCode.RateLimited, 429);
+  }
+}

@@ -6,9 +6,13 @@ try {
   const server = await startServer({ buildClient: true }, process.env, process.argv.slice(2));
   const shown = server.config.host === '127.0.0.1' ? `http://localhost:${server.port}` : server.url;
   console.error(`tilecast: serving ${shown} with the ${server.config.engine} engine; open it in a browser (Ctrl+C stops)`);
+  let stopping = false;
   const stop = async (signal: string) => {
-    server.log.info({ signal }, 'shutting down');
+    if (stopping) return; // a second Ctrl+C while draining changes nothing: the drain timeout bounds it
+    stopping = true;
+    server.log.info({ signal, drainSeconds: server.config.shutdownDrainSeconds }, 'shutting down: clients told to reconnect (1001)');
     await server.close();
+    server.log.info('shut down');
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

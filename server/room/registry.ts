@@ -18,7 +18,8 @@ export interface RoomStore {
   /** true when a room with this id existed and has ended (viewers get `ended` rather than `not found`) */
   wasEnded(id: string): boolean;
   list(): Room[];
-  closeAll(reason: string): void;
+  /** ends every room; `serverGoingAway` closes their sockets with 1001 instead of 1000 */
+  closeAll(reason: string, serverGoingAway?: boolean): void;
 }
 
 const ENDED_MEMORY = 1000;
@@ -81,9 +82,9 @@ export class LocalRoomStore implements RoomStore {
     return [...this.rooms.values()];
   }
 
-  closeAll(reason: string): void {
+  closeAll(reason: string, serverGoingAway = false): void {
     clearInterval(this.sweeper);
-    for (const room of this.list()) room.end(reason);
+    for (const room of this.list()) room.end(reason, serverGoingAway);
   }
 
   private forget(room: Room): void {

@@ -263,20 +263,26 @@ export class Room {
 
   // ---- life cycle ------------------------------------------------------------------------------
 
-  end(reason: string): void {
+  /**
+   * Ends the room for good. `serverGoingAway`: the server is shutting down, not the room ending, so clients get
+   * 1001 (reconnect) and no `ended` status.
+   */
+  end(reason: string, serverGoingAway = false): void {
     if (this.ended) return;
-    this.setState('ended');
+    if (serverGoingAway) this.state = 'ended'; // no `ended` status: for its clients the room goes on elsewhere
+    else this.setState('ended');
     this.fanout.clear();
     if (this.graceTimer) clearTimeout(this.graceTimer);
     if (this.statusTimer) clearTimeout(this.statusTimer);
-    const status = encodeStatus('ended', 0);
+    const status = serverGoingAway ? null : encodeStatus('ended', 0);
+    const [code, why] = serverGoingAway ? [CloseCode.GoingAway, 'server shutting down'] : [CloseCode.Normal, 'room ended'];
     this.fanout.forEach((v) => {
-      v.conn.send(status);
-      v.conn.close(CloseCode.Normal, 'room ended');
+      if (status) v.conn.send(status);
+      v.conn.close(code, why);
     });
     if (this.presenter) {
-      this.presenter.send(status);
-      this.presenter.close(CloseCode.Normal, 'room ended');
+      if (status) this.presenter.send(status);
+      this.presenter.close(code, why);
       this.presenter = null;
     }
     this.notify('ended', (o) => o.ended?.(reason));

@@ -1,6 +1,7 @@
 // What the server remembers about one WebSocket between callbacks.
 import type { Viewer } from '../fanout/viewer';
 import type { Room } from '../room/room';
+import type { TokenBucket } from './rate-limit';
 
 export interface ConnContext {
   role: 'presenter' | 'viewer';
@@ -10,4 +11,6 @@ export interface ConnContext {
   viewer: Viewer | null;
   /** the presenter asked to end the room: its close is not a drop */
   endRequested: boolean;
+  /** this connection's control-message allowance */
+  bucket: TokenBucket;
 }

@@ -11,7 +11,7 @@ import {
   parseClientControl,
 } from '../../shared/protocol';
 import type { Config } from '../config';
-import { MessageTooBigError, RoomNotFoundError, TilecastError, UnauthorizedError } from '../errors';
+import { ControlTooBigError, MessageTooBigError, RoomNotFoundError, TilecastError, RateLimitedError, UnauthorizedError } from '../errors';
 import { ingestPresenterMessage } from '../ingest/presenter-ingest';
 import type { Logger } from '../log';
 import type { RoomStore } from '../room/registry';
@@ -20,6 +20,7 @@ import type { Connection, SocketHandlers } from '../transport/types';
 import type { ConnContext } from './context';
 import { hostAllowed, misdirected } from '../http/public-hosts';
 import { originAllowed } from './origin';
+import { TokenBucket } from './rate-limit';
 
 const ROUTE = /^\/ws\/(present|view)\/([A-Za-z0-9_-]{1,64})\/?$/;
 
@@ -103,6 +104,8 @@ export function createSocketHandlers({ config, rooms, tokens, log }: SocketDeps)
       case 'hello':
         return;
       case 'ping':
+        // Replies obey the tiles' backpressure rule: a peer that does not read gets no more queued for it.
+        if (conn.bufferedAmount() > config.viewerHighWaterBytes) return;
         conn.send(JSON.stringify({ type: 'pong', t: msg.t, serverTime: Date.now() } satisfies ServerControl), false);
         return;
       case 'ack': {
@@ -135,6 +138,7 @@ export function createSocketHandlers({ config, rooms, tokens, log }: SocketDeps)
           room: null,
           viewer: null,
           endRequested: false,
+          bucket: new TokenBucket(config.controlRatePerSecond, config.controlBurst),
         },
       };
     },
@@ -151,6 +155,11 @@ export function createSocketHandlers({ config, rooms, tokens, log }: SocketDeps)
       const ctx = conn.context;
       try {
         if (data.byteLength > config.maxMessageBytes) throw new MessageTooBigError(data.byteLength, config.maxMessageBytes);
+        if (!binary) {
+          // Checked before parsing: a deep JSON bomb of a few MB stalls the event loop for everybody.
+          if (data.byteLength > config.maxControlBytes) throw new ControlTooBigError(data.byteLength, config.maxControlBytes);
+          if (!ctx.bucket.take()) throw new RateLimitedError(config.controlRatePerSecond, config.controlBurst);
+        }
         if (!ctx.room || ctx.room.ended) return;
         if (!binary) return control(conn, Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'));
         if (ctx.role !== 'presenter')

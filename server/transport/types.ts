@@ -77,16 +77,28 @@ export type HttpHandler = (req: HttpRequest) => Promise<HttpResponse>;
 export interface TransportLimits {
   /** the engine's own hard limit; the app enforces a smaller one itself (1009 + reason) */
   engineMaxPayload: number;
+  /** engine limit on sockets under `viewerPrefix`: viewers only send small control messages (ws: 1009, uWS: cut) */
+  viewerMaxPayload: number;
   /** uWS maxBackpressure: set above the app's high-water mark so sends are never dropped */
   maxBackpressure: number;
+  /** a socket that sends nothing (not even a pong) this long is dropped; both engines ping before that */
   idleTimeoutSeconds: number;
   maxHttpBodyBytes: number;
+  /** time to receive a request head (ws engine; uWS has its own fixed 10 s) */
+  headersTimeoutMs: number;
+  /** request line + headers above this get 431 */
+  maxHeaderBytes: number;
 }
 
 export interface Transport {
   readonly engine: 'uws' | 'ws';
   /** resolves with the bound port (useful with port 0) */
   listen(host: string, port: number): Promise<number>;
+  /** refuses new upgrades with 503 from now on (shutdown) */
+  stopAccepting(): void;
+  /** open WebSocket connections */
+  connections(): number;
+  /** stops listening and cuts every connection still open */
   close(): Promise<void>;
 }
 
@@ -98,4 +110,6 @@ export interface TransportOptions<Ctx> {
   wsPrefix: string;
   /** uWS only: how messages of 16 KiB or more avoid the engine's direct-write bug (see transport/uws.ts) */
   uwsLargeSend?: 'subscribe' | 'direct';
+  /** the part of wsPrefix for viewers, whose sockets get `limits.viewerMaxPayload` */
+  viewerPrefix: string;
 }

@@ -2,6 +2,7 @@
 // copies what it keeps); limits are set explicitly because the C++ defaults (16 KiB payload, 64 KiB
 // backpressure) are far too small for screen tiles.
 import uWS from 'uWebSockets.js';
+import { SHUTTING_DOWN, handshakeRefusal, headRefusal, wantsUpgrade } from './handshake';
 import { bodyLength, closeReason, errorResponse, isFileBody, statusLine } from './http-status';
 import { RegionReader } from './file-region';
 import type { Connection, FileRegion, HttpRequest, HttpResponse, Transport, TransportOptions, UpgradeRequest } from './types';
@@ -84,11 +85,17 @@ export function createUwsTransport<Ctx>(options: TransportOptions<Ctx>): Transpo
   const app = uWS.App();
   let listenSocket: uWS.us_listen_socket | null = null;
 
-  app.ws<UserData<Ctx>>(`${options.wsPrefix}*`, {
+  let accepting = true;
+  const live = new Set<uWS.WebSocket<UserData<Ctx>>>();
+
+  // Two routes so each gets its own engine payload limit: viewers only ever send small control messages. uWS
+  // matches the more specific static segment first, so /ws/view/* wins over /ws/*.
+  const behavior = (maxPayloadLength: number): uWS.WebSocketBehavior<UserData<Ctx>> => ({
     compression: uWS.DISABLED,
-    maxPayloadLength: limits.engineMaxPayload,
+    maxPayloadLength,
     maxBackpressure: limits.maxBackpressure,
     closeOnBackpressureLimit: 0,
+    // uWS pings at this timeout and drops a socket that stays silent; the ws engine does the same by hand.
     idleTimeout: limits.idleTimeoutSeconds,
     sendPingsAutomatically: true,
     upgrade: (res, req, context) => {
@@ -98,9 +105,17 @@ export function createUwsTransport<Ctx>(options: TransportOptions<Ctx>): Transpo
         headers: readHeaders(req),
         remoteAddress: ip(res),
       };
-      const decision = sockets.upgrade(upgrade);
+      const refused = accepting
+        ? (headRefusal(upgrade.path, req.getQuery(), upgrade.headers, limits.maxHeaderBytes) ?? handshakeRefusal(upgrade.headers))
+        : SHUTTING_DOWN;
+      const decision = refused ?? sockets.upgrade(upgrade);
       if (!decision.accept) {
-        res.cork(() => res.writeStatus(statusLine(decision.status)).end(decision.message));
+        const extra = refused?.headers ?? {};
+        res.cork(() => {
+          res.writeStatus(statusLine(decision.status)).writeHeader('connection', 'close');
+          for (const [k, v] of Object.entries(extra)) res.writeHeader(k, v);
+          res.end(decision.message, true);
+        });
         return;
       }
       res.upgrade<UserData<Ctx>>(
@@ -114,6 +129,7 @@ export function createUwsTransport<Ctx>(options: TransportOptions<Ctx>): Transpo
     open: (ws) => {
       const data = ws.getUserData();
       data.conn = new UwsConnection(ws, data.context, options.uwsLargeSend ?? 'subscribe');
+      live.add(ws);
       sockets.open(data.conn);
     },
     message: (ws, message, isBinary) => {
@@ -127,9 +143,12 @@ export function createUwsTransport<Ctx>(options: TransportOptions<Ctx>): Transpo
     close: (ws, code, message) => {
       const conn = ws.getUserData().conn!;
       conn.open = false;
+      live.delete(ws);
       sockets.close(conn, code, Buffer.from(message).toString());
     },
   });
+  app.ws<UserData<Ctx>>(`${options.viewerPrefix}*`, behavior(limits.viewerMaxPayload));
+  app.ws<UserData<Ctx>>(`${options.wsPrefix}*`, behavior(limits.engineMaxPayload));
 
   app.any('/*', (res, req) => {
     // uWS keeps one abort handler per response: everything that must react to an abort hangs off this one.
@@ -150,6 +169,12 @@ export function createUwsTransport<Ctx>(options: TransportOptions<Ctx>): Transpo
       remoteAddress: ip(res),
       signal: gone.signal,
     };
+    const refused =
+      headRefusal(url, req.getQuery(), request.headers, limits.maxHeaderBytes) ?? (wantsUpgrade(request.headers) ? handshakeRefusal(request.headers) : null);
+    if (refused) {
+      respond(res, { status: refused.status, headers: { connection: 'close', 'content-type': 'text/plain', ...refused.headers }, body: refused.message }, abort);
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     res.onData((chunk, isLast) => {
@@ -180,9 +205,14 @@ export function createUwsTransport<Ctx>(options: TransportOptions<Ctx>): Transpo
           resolve(uWS.us_socket_local_port(socket));
         });
       }),
+    stopAccepting: () => {
+      accepting = false;
+    },
+    connections: () => live.size,
     close: async () => {
       if (listenSocket) uWS.us_listen_socket_close(listenSocket);
       listenSocket = null;
+      for (const ws of [...live]) ws.close(); // cut what the drain left (close() is a hard close, no handshake)
     },
   };
 }

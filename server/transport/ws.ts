@@ -5,12 +5,15 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { WebSocket, WebSocketServer } from 'ws';
+import { SHUTTING_DOWN, handshakeRefusal } from './handshake';
 import { bodyLength, closeReason, errorResponse, isFileBody, statusLine } from './http-status';
 import { RegionReader } from './file-region';
 import type { Connection, FileRegion, HttpResponse, Transport, TransportOptions } from './types';
 
 class WsConnection<Ctx> implements Connection<Ctx> {
   open = true;
+  /** something arrived (message or pong) since the last heartbeat sweep */
+  alive = true;
   private drainQueued = false;
   private readonly onFlushed: (err?: Error) => void;
 
@@ -19,6 +22,7 @@ class WsConnection<Ctx> implements Connection<Ctx> {
     readonly context: Ctx,
     lowWater: number,
     onDrain: (conn: WsConnection<Ctx>) => void,
+    private readonly onClose: (conn: WsConnection<Ctx>, code: number, reason: string) => void,
   ) {
     // One callback per connection, reused for every send: no per-message closure on the hot path.
     this.onFlushed = () => {
@@ -54,10 +58,18 @@ class WsConnection<Ctx> implements Connection<Ctx> {
 
   close(code: number, reason: string): void {
     if (!this.open) return;
-    this.open = false;
     this.ws.close(code, closeReason(reason));
     // A peer that never answers the close handshake (a stalled reader) must not hold the socket forever.
     setTimeout(() => this.ws.terminate(), 5000).unref();
+    // As uWS's end() does: the app hears of the close now, not when a stalled peer finally answers it.
+    this.closed(code, reason);
+  }
+
+  /** Marks the connection closed and tells the app, once. */
+  closed(code: number, reason: string): void {
+    if (!this.open) return;
+    this.open = false;
+    this.onClose(this, code, reason);
   }
 }
 
@@ -107,10 +119,35 @@ async function sendRegion(res: ServerResponse, region: FileRegion, length: numbe
 
 export function createWsTransport<Ctx>(options: TransportOptions<Ctx>): Transport {
   const { sockets, limits } = options;
+  // One WebSocketServer per payload limit: viewers only ever send small control messages.
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.engineMaxPayload, perMessageDeflate: false });
+  const viewerWss = new WebSocketServer({ noServer: true, maxPayload: limits.viewerMaxPayload, perMessageDeflate: false });
   const lowWater = Math.floor(limits.maxBackpressure / 8);
+  const live = new Map<WsConnection<Ctx>, WebSocket>();
+  let accepting = true;
 
-  const server = createServer((req, res) => {
+  // Heartbeat as uWS does it: every idleTimeout/2 a socket that sent nothing since the last sweep is dropped,
+  // the others are pinged. A silent peer goes between idleTimeout/2 and idleTimeout after its last byte.
+  const heartbeat = setInterval(() => {
+    for (const [conn, ws] of live) {
+      if (!conn.alive) {
+        ws.terminate();
+        continue;
+      }
+      conn.alive = false;
+      ws.ping();
+    }
+  }, (limits.idleTimeoutSeconds * 1000) / 2);
+  heartbeat.unref();
+
+  // node:http checks headersTimeout only every connectionsCheckingInterval (30 s by default): that is why a
+  // trickling client was kept ~90 s. requestTimeout bounds the whole request (body included).
+  const server = createServer({
+    maxHeaderSize: limits.maxHeaderBytes,
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: Math.max(30_000, limits.headersTimeoutMs),
+    connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs / 2),
+  }, (req, res) => {
     const gone = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) gone.abort();
@@ -145,22 +182,31 @@ export function createWsTransport<Ctx>(options: TransportOptions<Ctx>): Transpor
 
   server.on('upgrade', (req, socket, head) => {
     const { path, query } = splitUrl(req.url);
-    const refuse = (status: number, message: string) => {
-      socket.end(`HTTP/1.1 ${statusLine(status)}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`);
+    const refuse = (status: number, message: string, extra: Record<string, string> = {}) => {
+      const headers = Object.entries(extra).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+      socket.end(`HTTP/1.1 ${statusLine(status)}\r\nConnection: close\r\n${headers}Content-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`);
     };
+    if (!accepting) return refuse(SHUTTING_DOWN.status, SHUTTING_DOWN.message);
+    const bad = handshakeRefusal(flatHeaders(req));
+    if (bad) return refuse(bad.status, bad.message, bad.headers);
     if (!path.startsWith(options.wsPrefix)) return refuse(404, 'no WebSocket endpoint here');
     const decision = sockets.upgrade({ path, query, headers: flatHeaders(req), remoteAddress: req.socket.remoteAddress ?? '' });
     if (!decision.accept) return refuse(decision.status, decision.message);
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      const conn = new WsConnection(ws, decision.context, lowWater, (c) => sockets.drain(c));
+    (path.startsWith(options.viewerPrefix) ? viewerWss : wss).handleUpgrade(req, socket, head, (ws) => {
+      const conn = new WsConnection(ws, decision.context, lowWater, (c) => sockets.drain(c), (c, code, reason) =>
+        sockets.close(c, code, reason),
+      );
+      live.set(conn, ws);
+      ws.on('pong', () => (conn.alive = true));
       ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
+        conn.alive = true;
         if (!conn.open) return;
         const bytes = Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data;
         sockets.message(conn, bytes, isBinary);
       });
       ws.on('close', (code: number, reason: Buffer) => {
-        conn.open = false;
-        sockets.close(conn, code, reason.toString());
+        live.delete(conn); // counted until the TCP connection is gone: the shutdown drain waits for it
+        conn.closed(code, reason.toString());
       });
       ws.on('error', () => ws.terminate());
       sockets.open(conn);
@@ -177,9 +223,14 @@ export function createWsTransport<Ctx>(options: TransportOptions<Ctx>): Transpor
           resolve(typeof addr === 'object' && addr ? addr.port : port);
         });
       }),
+    stopAccepting: () => {
+      accepting = false;
+    },
+    connections: () => live.size,
     close: () =>
       new Promise((resolve) => {
-        for (const client of wss.clients) client.terminate();
+        clearInterval(heartbeat);
+        for (const ws of live.values()) ws.terminate();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

@@ -25,7 +25,7 @@ export const CloseCode = {
   PresenterConflict: 4409,
   /** the room went over a per-room limit (ScreenShot bytes, tiles per frame, tiles per room) */
   RoomLimit: 4413,
-  /** too many of something per second (geometry changes) */
+  /** too many of something per second: geometry changes (presenter), control messages (any connection) */
   RateLimited: 4429,
   /** the viewer could not be kept (server over its viewer limit) */
   Overloaded: 4503,

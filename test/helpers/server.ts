@@ -19,7 +19,7 @@ export interface CreatedRoom {
   viewerUrl: string;
 }
 
-export async function createRoom(server: TilecastServer, body: object = {}, headers: Record<string, string> = {}): Promise<CreatedRoom> {
+export async function createRoom(server: Pick<TilecastServer, 'url'>, body: object = {}, headers: Record<string, string> = {}): Promise<CreatedRoom> {
   const res = await fetch(`${server.url}/api/rooms`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
@@ -29,7 +29,7 @@ export async function createRoom(server: TilecastServer, body: object = {}, head
   return (await res.json()) as CreatedRoom;
 }
 
-export const wsUrl = (server: TilecastServer, path: string) => `ws://127.0.0.1:${server.port}${path}`;
+export const wsUrl = (server: Pick<TilecastServer, 'port'>, path: string) => `ws://127.0.0.1:${server.port}${path}`;
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
