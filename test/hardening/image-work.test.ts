@@ -60,7 +60,6 @@ describe.each(ENGINES)('image work on %s', (engine) => {
 
   it('huge snapshots in flight: the queue answers 503 when full, /api/recordings answers fast, a live recording keeps writing, another room keeps its frames, and leaving clients stop the work', async () => {
     const recorded = await createRoom(server, { record: true });
-    const recordingId = ((await (await fetch(`${server.url}/api/rooms/${recorded.id}`)).json()) as { recording: string }).recording;
     const heartbeat = await startHeartbeat(server);
     // the recorded room is the heartbeat's twin: a presenter sending a small frame every 20 ms
     const recPresenter = await connect(wsUrl(server, `/ws/present/${recorded.id}?token=${recorded.presenterToken}`));
@@ -70,6 +69,8 @@ describe.each(ENGINES)('image work on %s', (engine) => {
     const ticker = setInterval(() => recPresenter.send(encodeFrame(++seq, Date.now(), [{ col: 0, row: 0, codec: 'png', payload: tile }])), 20);
     const duration = async () => ((await (await fetch(`${server.url}/api/recordings/${recordingId}`)).json()) as { durationMs: number }).durationMs;
     await waitFor('recording to start', () => seq > 5);
+    // the recording file exists once a presenter started
+    const recordingId = ((await (await fetch(`${server.url}/api/rooms/${recorded.id}`)).json()) as { recording: string }).recording;
     await sleep(200);
 
     const rss = rssMB();
