@@ -14,12 +14,20 @@ export class RawViewer {
   syncs: number[] = [];
   tiles = 0;
   skipped = 0;
+  /** framing or decode errors: a corrupt stream is reported to the test, not thrown from a socket callback */
+  errors: string[] = [];
   private receiver = new Receiver({ isServer: false, maxPayload: 0 });
 
   private constructor(readonly socket: Socket) {
     this.receiver.on('message', (data: Buffer, binary: boolean) => {
       if (!binary) return;
-      const msg = decodeMessage(new Uint8Array(data));
+      let msg: ReturnType<typeof decodeMessage>;
+      try {
+        msg = decodeMessage(new Uint8Array(data));
+      } catch (err) {
+        this.errors.push(String(err));
+        return;
+      }
       if (msg.type === MessageType.Tile) {
         this.tiles++;
         this.picture.set(`${msg.col},${msg.row}`, Buffer.from(msg.payload));
@@ -32,7 +40,7 @@ export class RawViewer {
         this.skipped = msg.skipped;
       } else if (msg.type === MessageType.Geometry) this.picture.clear();
     });
-    this.receiver.on('error', () => {});
+    this.receiver.on('error', (err: Error) => this.errors.push(String(err)));
   }
 
   static open(port: number, path: string): Promise<RawViewer> {
