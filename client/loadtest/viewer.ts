@@ -1,6 +1,7 @@
 // One simulated viewer: reads tile headers and syncs, measures latency at each sync, keeps the seq of every tile it
 // holds (to compare with the presenter's record at the end) and notes when it first held a full picture.
 import {
+  ErrorField,
   FRAME_HEADER_BYTES,
   FrameField,
   FrameFlag,
@@ -11,7 +12,6 @@ import {
   SYNC_BYTES,
   StatusField,
   TILE_HEADER_BYTES,
-  ErrorField,
   frameCaptureTs,
   frameSeq,
   frameTileCount,
