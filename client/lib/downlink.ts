@@ -1,9 +1,10 @@
 // A viewer's connection: decodes server messages, feeds the Display, and reports state and stats.
 import { CloseCode } from '../../shared/protocol/close-codes';
-import { FrameFlag, MessageType, type PresenterStateName } from '../../shared/protocol/constants';
+import { PROTOCOL_VERSION, type PresenterStateName } from '../../shared/protocol/constants';
 import { parseServerControl } from '../../shared/protocol/control';
 import { decodeMessage } from '../../shared/protocol/decode';
 import type { Geometry } from '../../shared/protocol/geometry';
+import { type PictureSink, applyServerMessage } from '../../shared/protocol/picture-model';
 import type { Display } from './display';
 import { RateMeter } from './rate-meter';
 import { ServerClock } from './server-clock';
@@ -28,6 +29,7 @@ export interface DownlinkStats {
   fps: number;
   kbps: number;
   latencyMs: number | null;
+  /** tiles the server skipped for this viewer, summed over its syncs (each sync reports its own count) */
   skipped: number;
   frames: number;
   tiles: number;
@@ -163,7 +165,7 @@ export class Downlink {
     this.connection++;
     this.painted = 0;
     this.socket.send(JSON.stringify({ type: 'ack', syncs: 0 }));
-    this.socket.send(JSON.stringify({ type: 'hello', protocol: 1, client: 'tilecast-viewer' }));
+    this.socket.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, client: 'tilecast-viewer' }));
     // A few quick pings settle the clock estimate; then one every few seconds keeps it fresh.
     for (const delay of [0, 300, 900]) setTimeout(() => this.socket.send(this.clock.ping()), delay);
     if (this.pingTimer) clearInterval(this.pingTimer);
@@ -189,36 +191,30 @@ export class Downlink {
       console.warn('tilecast: ignoring a malformed message:', (err as Error).message);
       return;
     }
-    switch (msg.type) {
-      case MessageType.Geometry:
-        this.geometry = msg.geometry;
-        this.display.setGeometry(msg.geometry);
-        this.on.geometry?.(msg.geometry);
-        break;
-      case MessageType.Tile:
-        this.counters.tiles++;
-        this.display.tile(msg.col, msg.row, msg.codec, msg.payload);
-        break;
-      case MessageType.Frame: // a whole frame in one message: its records are tiles, in order
-        this.counters.tiles += msg.tiles.length;
-        for (const t of msg.tiles) this.display.tile(t.col, t.row, t.codec, t.payload);
-        if (msg.flags & FrameFlag.EndsWithSync) this.sync(msg.seq, msg.captureTs, 0);
-        break;
-      case MessageType.Sync:
-        this.sync(msg.seq, msg.captureTs, msg.skipped);
-        break;
-      case MessageType.Cursor:
-        this.on.cursor?.(msg.x, msg.y, msg.visible);
-        break;
-      case MessageType.Status:
-        this.on.viewers?.(msg.viewers);
-        this.presenterState(msg.state);
-        break;
-      case MessageType.Error:
-        this.lastError = msg.message;
-        break;
-    }
+    applyServerMessage(msg, this.sink);
   }
+
+  /** What each server message means for this viewer: the shared interpreter calls these. */
+  private readonly sink: PictureSink = {
+    geometry: (g) => {
+      this.geometry = g;
+      this.display.setGeometry(g);
+      this.on.geometry?.(g);
+    },
+    tile: (t) => {
+      this.counters.tiles++;
+      this.display.tile(t.col, t.row, t.codec, t.payload);
+    },
+    sync: (seq, captureTs, skipped) => this.sync(seq, captureTs, skipped),
+    cursor: (x, y, visible) => this.on.cursor?.(x, y, visible),
+    status: (state, viewers) => {
+      this.on.viewers?.(viewers);
+      this.presenterState(state);
+    },
+    error: (_code, message) => {
+      this.lastError = message;
+    },
+  };
 
   private presenterState(state: PresenterStateName): void {
     if (state === 'ended') {
@@ -231,7 +227,7 @@ export class Downlink {
 
   private sync(seq: number, captureTs: number, skipped: number): void {
     this.syncOrigins.push(this.connection);
-    this.counters.skipped = skipped;
+    this.counters.skipped += skipped;
     this.display.sync(seq, captureTs);
   }
 

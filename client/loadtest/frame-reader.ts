@@ -1,8 +1,10 @@
 // Streaming WebSocket frame reader for the load generator: keeps only each message's first bytes and skips the rest,
 // so reading 100k messages/s costs a header parse each, not a copy each.
 
-/** Bytes kept from the start of a binary message: enough for a tile header (16) or a sync (20). */
-export const BINARY_HEAD_BYTES = 24;
+import { CURSOR_BYTES, ERROR_HEADER_BYTES, FRAME_HEADER_BYTES, GEOMETRY_BYTES, STATUS_BYTES, SYNC_BYTES, TILE_HEADER_BYTES } from '../../shared/protocol/constants';
+
+/** Bytes kept from the start of a binary message: the largest fixed header of any message type. */
+export const BINARY_HEAD_BYTES = Math.max(FRAME_HEADER_BYTES, TILE_HEADER_BYTES, SYNC_BYTES, GEOMETRY_BYTES, CURSOR_BYTES, STATUS_BYTES, ERROR_HEADER_BYTES);
 /** Text messages (welcome JSON, Socket.IO packets) are kept whole up to this size. */
 const MAX_TEXT_BYTES = 64 * 1024;
 

@@ -1,6 +1,6 @@
 // How the generator talks to each kind of target: tilecast itself, a plain forwarding server (the raw uWS and ws
 // baselines), or Socket.IO. Viewers read the same 16-byte tile header and 20-byte sync from all three.
-import { type Geometry, encodeFrame, encodeGeometry, encodeSync, encodeTile } from '../../shared/protocol';
+import { type Geometry, PROTOCOL_VERSION, encodeFrame, encodeGeometry, encodeSync, encodeTile } from '../../shared/protocol';
 import type { ContentTile } from './content';
 
 export type ProtocolName = 'tilecast' | 'forward' | 'socketio';
@@ -46,7 +46,7 @@ const tilecast: Protocol = {
       viewerUrl: body.viewerToken ? `${view}?token=${encodeURIComponent(body.viewerToken)}` : view,
     };
   },
-  opened: () => ({ send: [JSON.stringify({ type: 'hello', protocol: 1, client: 'tilecast-loadtest' })], ready: true }),
+  opened: () => ({ send: [JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, client: 'tilecast-loadtest' })], ready: true }),
   text: () => ({ send: [], ready: false }),
   geometry: (g) => [encodeGeometry(g)],
   frame: (seq, ts, codec, tiles) => [encodeFrame(seq, ts, tiles.map((t) => ({ col: t.col, row: t.row, codec, payload: t.payload })))],

@@ -13,7 +13,7 @@ export interface ViewerCounters {
   syncs: number;
   /** frames whose sync never arrived (coalesced or dropped) */
   syncGaps: number;
-  /** server-reported tiles coalesced for this viewer (from the last sync) */
+  /** server-reported tiles coalesced for this viewer: the sum of every sync's `skipped` (each counts since the previous one) */
   skipped: number;
 }
 

@@ -1,6 +1,29 @@
 // One simulated viewer: reads tile headers and syncs, measures latency at each sync, keeps the seq of every tile it
 // holds (to compare with the presenter's record at the end) and notes when it first held a full picture.
-import { FRAME_HEADER_BYTES, FrameFlag, type Geometry, MessageType, gridShape } from '../../shared/protocol';
+import {
+  ErrorField,
+  FRAME_HEADER_BYTES,
+  FrameField,
+  FrameFlag,
+  type Geometry,
+  GeometryField,
+  MessageType,
+  PRESENTER_STATE_NAMES,
+  SYNC_BYTES,
+  StatusField,
+  TILE_HEADER_BYTES,
+  frameCaptureTs,
+  frameSeq,
+  frameTileCount,
+  gridShape,
+  syncCaptureTs,
+  syncSeq,
+  syncSkipped,
+  tileCol,
+  tileRecordBytes,
+  tileRow,
+  tileSeq,
+} from '../../shared/protocol';
 import { nowMs } from './clock';
 import { Opcode } from './frame-reader';
 import type { Protocol, RoomTarget } from './protocols';
@@ -103,33 +126,39 @@ export class Viewer {
     this.lastReceiveAt = nowMs();
     if (head.length < 2) return this.events.error('protocol', `viewer ${this.id}: ${length}-byte binary message`);
     const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+    // Header-only reading, with the same rules as shared/protocol/picture-model.ts (which needs whole messages).
     switch (head[1]) {
       case MessageType.Tile:
-        if (head.length < 16) return this.events.error('protocol', `viewer ${this.id}: truncated tile`);
+        if (head.length < TILE_HEADER_BYTES) return this.events.error('protocol', `viewer ${this.id}: truncated tile`);
         return this.tile(view, 0);
       case MessageType.Frame: {
         if (head.length < FRAME_HEADER_BYTES) return this.events.error('protocol', `viewer ${this.id}: truncated frame`);
         let at = FRAME_HEADER_BYTES;
-        for (let n = view.getUint16(16, true); n > 0; n--) {
-          if (at + 16 > head.length) return this.events.error('protocol', `viewer ${this.id}: truncated frame record`);
+        for (let n = frameTileCount(view); n > 0; n--) {
+          if (at + TILE_HEADER_BYTES > head.length) return this.events.error('protocol', `viewer ${this.id}: truncated frame record`);
           this.tile(view, at);
-          at += 16 + view.getUint32(at + 12, true);
+          at += tileRecordBytes(view, at);
         }
-        // a caught-up viewer's frame carries its sync: same seq and captureTs offsets as a Sync, nothing skipped
-        if (head[2] & FrameFlag.EndsWithSync) this.sync(view.getUint32(4, true), view.getFloat64(8, true), 0);
+        // a caught-up viewer's frame carries its sync: nothing skipped since the previous one
+        if (head[FrameField.flags] & FrameFlag.EndsWithSync) this.sync(frameSeq(view), frameCaptureTs(view), 0);
         return;
       }
       case MessageType.Sync:
-        if (head.length < 20) return this.events.error('protocol', `viewer ${this.id}: truncated sync`);
-        return this.sync(view.getUint32(4, true), view.getFloat64(8, true), view.getUint32(16, true));
+        if (head.length < SYNC_BYTES) return this.events.error('protocol', `viewer ${this.id}: truncated sync`);
+        return this.sync(syncSeq(view), syncCaptureTs(view), syncSkipped(view));
       case MessageType.Geometry:
-        if (head.length >= 8) this.resetGrid({ width: view.getUint16(2, true), height: view.getUint16(4, true), tileSize: view.getUint16(6, true) });
+        if (head.length >= GeometryField.tileSize + 2)
+          this.resetGrid({
+            width: view.getUint16(GeometryField.width, true),
+            height: view.getUint16(GeometryField.height, true),
+            tileSize: view.getUint16(GeometryField.tileSize, true),
+          });
         return;
       case MessageType.Status:
-        this.statuses.push(['waiting', 'live', 'reconnecting', 'ended'][head[2]] ?? `state${head[2]}`);
+        this.statuses.push(PRESENTER_STATE_NAMES[head[StatusField.state]] ?? `state${head[StatusField.state]}`);
         return;
       case MessageType.Error:
-        return this.events.error('server-error', `viewer ${this.id}: server error ${view.getUint16(2, true)}`);
+        return this.events.error('server-error', `viewer ${this.id}: server error ${view.getUint16(ErrorField.code, true)}`);
       default:
         return;
     }
@@ -141,7 +170,8 @@ export class Viewer {
     // the first sync closes the joiner's initial picture: its captureTs is the picture's age, not a delivery delay
     if (this.lastSyncSeq >= 0) this.stats.record(now - captureTs);
     c.syncs++;
-    c.skipped = skipped;
+    // each sync reports the tiles skipped since the previous one: the counter keeps the connection's total
+    c.skipped += skipped;
     if (this.lastSyncSeq >= 0) {
       if (seq < this.lastSyncSeq) this.events.error('sequence', `viewer ${this.id}: sync ${seq} after ${this.lastSyncSeq}`);
       else if (seq > this.lastSyncSeq + 1) c.syncGaps += seq - this.lastSyncSeq - 1;
@@ -156,10 +186,10 @@ export class Viewer {
 
   private tile(view: DataView, at: number): void {
     this.counters.tiles++;
-    const index = view.getUint16(at + 6, true) * this.columns + view.getUint16(at + 4, true);
+    const index = tileRow(view, at) * this.columns + tileCol(view, at);
     if (index >= this.grid.length) return this.events.error('protocol', `viewer ${this.id}: tile outside the grid`);
     if (this.grid[index] < 0) this.filled++;
-    this.grid[index] = view.getUint32(at + 8, true);
+    this.grid[index] = tileSeq(view, at);
   }
 
   /** Cells whose tile differs from the presenter's record of what it last sent (0 = converged). */

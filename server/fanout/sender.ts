@@ -1,8 +1,8 @@
 // The backpressure-aware sender: drains a viewer's dirty queue only while its socket is under the high-water
 // mark, then announces the consistent picture with a sync. A stalled viewer simply stops being drained; the
 // engine's next `drain` resumes it. Per viewer and frame it allocates nothing: the flush callback is made once
-// per viewer, and viewers that skipped nothing share one sync message per frame.
-import { FRAME_HEADER_BYTES, FrameFlag, MessageType, PROTOCOL_VERSION, encodeSync } from '../../shared/protocol';
+// per viewer, and viewers that skipped nothing since their last sync share one sync message per frame.
+import { FRAME_HEADER_BYTES, FrameFlag, encodeSync, writeFrameHeader } from '../../shared/protocol';
 import type { IngestedFrame } from '../room/tile-entry';
 import type { Viewer } from './viewer';
 
@@ -40,15 +40,16 @@ export class Sender {
 
   /**
    * Fast path for a viewer that owes nothing: the whole frame goes out as one shared Frame message, which is
-   * exactly what put-then-drain would send. A viewer that never skipped gets the variant that carries its sync
-   * (one send, no cork); one with a skip count gets the plain frame and its own sync. Returns false when the
-   * viewer is not caught up (the caller then uses the grid).
+   * exactly what put-then-drain would send. A caught-up viewer skipped nothing since its last sync (that sync
+   * reported and zeroed the count), so it gets the variant that carries its sync (one send, no cork); only one
+   * whose grid was reset with skips still unreported gets the plain frame and its own sync. Returns false when
+   * the viewer is not caught up (the caller then uses the grid).
    */
   sendFrame(viewer: Viewer, frame: IngestedFrame): boolean {
     const conn = viewer.conn;
     if (viewer.grid.pending > 0 || viewer.syncedIngest !== viewer.stateIngest) return false;
     if (!this.ready(viewer)) return false;
-    const implicitSync = viewer.grid.coalesced === 0;
+    const implicitSync = viewer.grid.coalescedSinceSync === 0;
     const batch = implicitSync ? (frame.syncedBatch ??= buildBatch(frame, FrameFlag.EndsWithSync)) : (frame.batch ??= buildBatch(frame, 0));
     if (implicitSync && !viewer.pendingStatus && !viewer.pendingCursor) {
       // The engine dropped it: nothing changed for this viewer, the caller applies the frame through the grid.
@@ -135,6 +136,7 @@ export class Sender {
     }
     if (grid.pending === 0 && viewer.syncedIngest < viewer.stateIngest) {
       if (!conn.send(this.syncFor(viewer))) return;
+      viewer.grid.coalescedSinceSync = 0;
       viewer.syncedIngest = viewer.stateIngest;
       viewer.syncs++;
     }
@@ -142,7 +144,8 @@ export class Sender {
 
   /** Messages handed to an engine must stay immutable (ws may still hold them), so shared ones are never rewritten. */
   private syncFor(viewer: Viewer): Uint8Array {
-    if (viewer.grid.coalesced > 0) return encodeSync(viewer.stateSeq, viewer.stateCaptureTs, viewer.grid.coalesced);
+    const skipped = viewer.grid.coalescedSinceSync;
+    if (skipped > 0) return encodeSync(viewer.stateSeq, viewer.stateCaptureTs, skipped);
     if (this.sharedSyncIngest !== viewer.stateIngest || !this.sharedSync) {
       this.sharedSync = encodeSync(viewer.stateSeq, viewer.stateCaptureTs, 0);
       this.sharedSyncIngest = viewer.stateIngest;
@@ -156,13 +159,7 @@ function buildBatch(frame: IngestedFrame, flags: number): Uint8Array {
   let bytes = FRAME_HEADER_BYTES;
   for (const t of frame.tiles) bytes += t.message.byteLength;
   const batch = new Uint8Array(bytes);
-  const view = new DataView(batch.buffer);
-  batch[0] = PROTOCOL_VERSION;
-  batch[1] = MessageType.Frame;
-  batch[2] = flags;
-  view.setUint32(4, frame.seq >>> 0, true);
-  view.setFloat64(8, frame.captureTs, true);
-  view.setUint16(16, frame.tiles.length, true);
+  writeFrameHeader(new DataView(batch.buffer), 0, flags, frame.seq, frame.captureTs, frame.tiles.length);
   let offset = FRAME_HEADER_BYTES;
   for (const t of frame.tiles) {
     batch.set(t.message, offset);

@@ -14,8 +14,10 @@ export class TileGrid {
   private ring = new Uint32Array(0);
   private head = 0;
   private count = 0;
-  /** tiles replaced before they were sent: the frames this viewer skipped, tile by tile */
+  /** tiles replaced before they were sent: the frames this viewer skipped, tile by tile (running total, for stats) */
   coalesced = 0;
+  /** the same since the viewer's last sync: what that sync reports as `skipped`; the sender zeroes it at each sync */
+  coalescedSinceSync = 0;
 
   constructor(tiles = 0) {
     this.reset(tiles);
@@ -47,7 +49,10 @@ export class TileGrid {
   put(entry: TileEntry): void {
     const i = entry.index;
     if (this.slots.length < this.tiles) this.grow();
-    if (this.slots[i]) this.coalesced++;
+    if (this.slots[i]) {
+      this.coalesced++;
+      this.coalescedSinceSync++;
+    }
     this.slots[i] = entry;
     if (this.queued[i] === 0) {
       this.queued[i] = 1;

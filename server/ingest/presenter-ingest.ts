@@ -1,7 +1,7 @@
 // Ingest: turns a presenter's binary message into room state. Each tile record is copied exactly once, into a
 // buffer the server owns (the engine's buffer dies with its callback); that one buffer is then shared by the
 // ScreenShot, every viewer and the recorder.
-import { MessageType, ProtocolError, ProtocolErrorCode, decodeMessage, gridShape, sameGeometry } from '../../shared/protocol';
+import { MessageType, ProtocolError, ProtocolErrorCode, decodeMessage, gridShape, sameGeometry, setTileSeq } from '../../shared/protocol';
 import type { Room } from '../room/room';
 import type { TileEntry } from '../room/tile-entry';
 import { type GeometryLimits, admitGeometry } from './geometry-guard';
@@ -40,7 +40,7 @@ export function ingestPresenterMessage(room: Room, data: Uint8Array, limits: Ing
         const t = msg.tiles[i];
         const message = own(t.record);
         // The server owns the seq stamped on what viewers get.
-        new DataView(message.buffer).setUint32(8, msg.seq, true);
+        setTileSeq(new DataView(message.buffer), 0, msg.seq);
         tiles[i] = { index: t.row * columns + t.col, col: t.col, row: t.row, message, seq: msg.seq };
       }
       room.applyFrame(msg.seq, msg.captureTs, tiles, data.byteLength);

@@ -144,8 +144,9 @@ export class Room {
     }
     if (this.graceTimer) clearTimeout(this.graceTimer);
     this.graceTimer = null;
-    this.presenter = conn;
+    // Viewers hear 'live' now; the presenter itself gets its welcome first, then the status (sockets/handlers.ts).
     this.setState('live');
+    this.presenter = conn;
     this.log.info({ resumed }, resumed ? 'presenter resumed' : 'presenter connected');
     return { resumed };
   }

@@ -24,7 +24,7 @@ export interface IngestedFrame {
   ingestNo: number;
   /** the frame's tiles as one server -> viewer Frame message, built once on first use and shared by all */
   batch?: Uint8Array;
-  /** the same with FrameFlag.EndsWithSync: for viewers that never skipped, one message per frame */
+  /** the same with FrameFlag.EndsWithSync: for caught-up viewers (every one whose last sync reported its skips) */
   syncedBatch?: Uint8Array;
 }
 

@@ -88,7 +88,7 @@ export function createSocketHandlers({ config, rooms, tokens, log }: SocketDeps)
       const { resumed } = room.attachPresenter(conn);
       ctx.room = room;
       welcome(conn, resumed);
-      if (room.geometry) conn.send(encodeStatus(room.state, room.viewerCount));
+      conn.send(encodeStatus(room.state, room.viewerCount));
       return;
     }
     if (room.options.private && !tokens.admitsViewer(room.id, ctx.token))

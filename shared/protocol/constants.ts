@@ -22,7 +22,8 @@ export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 
 /** Frame flags (byte 2). */
 export const FrameFlag = {
-  /** server -> viewer: the frame ends with an implicit sync for its seq and captureTs, with skipped = 0 */
+  /** server -> viewer: the frame ends with an implicit sync for its seq and captureTs, with skipped = 0 (nothing
+   * skipped since the viewer's previous sync: a viewer that is caught up always gets this variant) */
   EndsWithSync: 0x01,
 } as const;
 
@@ -48,7 +49,7 @@ export const TILE_HEADER_BYTES = 16;
 export const GEOMETRY_BYTES = 8;
 /** [version u8][type u8][visible u8][reserved u8][x u16][y u16] */
 export const CURSOR_BYTES = 8;
-/** [version u8][type u8][reserved u16][seq u32][captureTs f64][skipped u32] */
+/** [version u8][type u8][reserved u16][seq u32][captureTs f64][skipped u32]; skipped: tiles since the previous sync */
 export const SYNC_BYTES = 20;
 /** [version u8][type u8][state u8][reserved u8][viewers u32] */
 export const STATUS_BYTES = 8;
@@ -60,3 +61,5 @@ export const MAX_SCREEN_SIDE = 8192;
 export const MIN_TILE_SIZE = 16;
 export const MAX_TILE_SIZE = 1024;
 export const MAX_TILES_PER_FRAME = 65535;
+/** The browser presenter's tile size unless the user picks another (any size in MIN..MAX_TILE_SIZE is valid). */
+export const DEFAULT_TILE_SIZE = 64;

@@ -16,6 +16,7 @@ import {
 } from './constants';
 import { ProtocolError, ProtocolErrorCode as E } from './errors';
 import { type Geometry, gridShape, tileRect, validateGeometry } from './geometry';
+import { CursorField, ErrorField, FrameField, GeometryField, StatusField, SyncField, TileField } from './header';
 import { declaredImageSize } from './image-size';
 
 export interface TileView {
@@ -71,12 +72,12 @@ function readTile(bytes: Uint8Array, view: DataView, offset: number, limits: Dec
     throw new ProtocolError(E.WrongVersion, `tile record has version ${view.getUint8(offset)}, expected ${PROTOCOL_VERSION}`);
   if (view.getUint8(offset + 1) !== MessageType.Tile)
     throw new ProtocolError(E.UnexpectedType, `frame holds a record of type ${view.getUint8(offset + 1)}, expected a tile`);
-  const codec = CODEC_NAMES[view.getUint8(offset + 2)];
-  if (!codec) throw new ProtocolError(E.BadCodec, `unknown codec ${view.getUint8(offset + 2)}`);
-  const col = view.getUint16(offset + 4, true);
-  const row = view.getUint16(offset + 6, true);
-  const seq = view.getUint32(offset + 8, true);
-  const length = view.getUint32(offset + 12, true);
+  const codec = CODEC_NAMES[view.getUint8(offset + TileField.codec)];
+  if (!codec) throw new ProtocolError(E.BadCodec, `unknown codec ${view.getUint8(offset + TileField.codec)}`);
+  const col = view.getUint16(offset + TileField.col, true);
+  const row = view.getUint16(offset + TileField.row, true);
+  const seq = view.getUint32(offset + TileField.seq, true);
+  const length = view.getUint32(offset + TileField.payloadLength, true);
   if (limits.maxTileBytes !== undefined && length > limits.maxTileBytes)
     throw new ProtocolError(E.PayloadTooLarge, `tile (${col},${row}) payload is ${length} bytes, limit ${limits.maxTileBytes}`);
   need(rest, TILE_HEADER_BYTES + length, `tile (${col},${row}) payload`);
@@ -112,9 +113,9 @@ export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits = {}): Mes
   switch (type) {
     case MessageType.Frame: {
       need(bytes, FRAME_HEADER_BYTES, 'frame header');
-      const seq = view.getUint32(4, true);
-      const captureTs = view.getFloat64(8, true);
-      const count = view.getUint16(16, true);
+      const seq = view.getUint32(FrameField.seq, true);
+      const captureTs = view.getFloat64(FrameField.captureTs, true);
+      const count = view.getUint16(FrameField.tileCount, true);
       if (limits.maxTilesPerFrame !== undefined && count > limits.maxTilesPerFrame)
         throw new ProtocolError(E.TooManyTiles, `frame has ${count} tiles, limit ${limits.maxTilesPerFrame}`);
       if (limits.geometry === null) throw new ProtocolError(E.NoGeometry, 'frame before geometry');
@@ -127,7 +128,7 @@ export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits = {}): Mes
       }
       if (offset !== bytes.byteLength)
         throw new ProtocolError(E.TrailingBytes, `frame has ${bytes.byteLength - offset} trailing bytes after ${count} tiles`);
-      return { type, flags: bytes[2], seq, captureTs, tiles };
+      return { type, flags: bytes[FrameField.flags], seq, captureTs, tiles };
     }
     case MessageType.Tile: {
       const tile = readTile(bytes, view, 0, limits);
@@ -138,27 +139,27 @@ export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits = {}): Mes
     case MessageType.Geometry: {
       exact(bytes, GEOMETRY_BYTES, 'geometry');
       const geometry = validateGeometry({
-        width: view.getUint16(2, true),
-        height: view.getUint16(4, true),
-        tileSize: view.getUint16(6, true),
+        width: view.getUint16(GeometryField.width, true),
+        height: view.getUint16(GeometryField.height, true),
+        tileSize: view.getUint16(GeometryField.tileSize, true),
       });
       return { type, geometry };
     }
     case MessageType.Cursor:
       exact(bytes, CURSOR_BYTES, 'cursor');
-      return { type, visible: bytes[2] === 1, x: view.getUint16(4, true), y: view.getUint16(6, true) };
+      return { type, visible: bytes[CursorField.visible] === 1, x: view.getUint16(CursorField.x, true), y: view.getUint16(CursorField.y, true) };
     case MessageType.Sync:
       exact(bytes, SYNC_BYTES, 'sync');
-      return { type, seq: view.getUint32(4, true), captureTs: view.getFloat64(8, true), skipped: view.getUint32(16, true) };
+      return { type, seq: view.getUint32(SyncField.seq, true), captureTs: view.getFloat64(SyncField.captureTs, true), skipped: view.getUint32(SyncField.skipped, true) };
     case MessageType.Status: {
       exact(bytes, STATUS_BYTES, 'status');
-      const state = PRESENTER_STATE_NAMES[bytes[2]];
-      if (!state) throw new ProtocolError(E.UnknownType, `unknown presenter state ${bytes[2]}`);
-      return { type, state, viewers: view.getUint32(4, true) };
+      const state = PRESENTER_STATE_NAMES[bytes[StatusField.state]];
+      if (!state) throw new ProtocolError(E.UnknownType, `unknown presenter state ${bytes[StatusField.state]}`);
+      return { type, state, viewers: view.getUint32(StatusField.viewers, true) };
     }
     case MessageType.Error:
       need(bytes, ERROR_HEADER_BYTES, 'error');
-      return { type, code: view.getUint16(2, true), message: utf8.decode(bytes.subarray(ERROR_HEADER_BYTES)) };
+      return { type, code: view.getUint16(ErrorField.code, true), message: utf8.decode(bytes.subarray(ERROR_HEADER_BYTES)) };
     default:
       throw new ProtocolError(E.UnknownType, `unknown message type 0x${type.toString(16).padStart(2, '0')}`);
   }

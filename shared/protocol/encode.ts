@@ -15,6 +15,7 @@ import {
   TILE_HEADER_BYTES,
 } from './constants';
 import type { Geometry } from './geometry';
+import { CursorField, ErrorField, GeometryField, StatusField, SyncField, TileField, writeFrameHeader } from './header';
 
 export interface TileInput {
   col: number;
@@ -43,21 +44,19 @@ export function writeTileHeader(
 ): void {
   view.setUint8(offset, PROTOCOL_VERSION);
   view.setUint8(offset + 1, MessageType.Tile);
-  view.setUint8(offset + 2, Codec[tile.codec]);
-  view.setUint8(offset + 3, 0);
-  view.setUint16(offset + 4, tile.col, true);
-  view.setUint16(offset + 6, tile.row, true);
-  view.setUint32(offset + 8, seq >>> 0, true);
-  view.setUint32(offset + 12, payloadLength, true);
+  view.setUint8(offset + TileField.codec, Codec[tile.codec]);
+  view.setUint8(offset + TileField.flags, 0);
+  view.setUint16(offset + TileField.col, tile.col, true);
+  view.setUint16(offset + TileField.row, tile.row, true);
+  view.setUint32(offset + TileField.seq, seq >>> 0, true);
+  view.setUint32(offset + TileField.payloadLength, payloadLength, true);
 }
 
 export function encodeFrame(seq: number, captureTs: number, tiles: readonly TileInput[]): Uint8Array {
   let bytes = FRAME_HEADER_BYTES;
   for (const t of tiles) bytes += TILE_HEADER_BYTES + t.payload.byteLength;
   const { buf, view } = start(bytes, MessageType.Frame);
-  view.setUint32(4, seq >>> 0, true);
-  view.setFloat64(8, captureTs, true);
-  view.setUint16(16, tiles.length, true);
+  writeFrameHeader(view, 0, 0, seq, captureTs, tiles.length);
   let offset = FRAME_HEADER_BYTES;
   for (const t of tiles) {
     writeTileHeader(view, offset, t, seq, t.payload.byteLength);
@@ -77,17 +76,17 @@ export function encodeTile(tile: TileInput, seq: number): Uint8Array {
 
 export function encodeGeometry(g: Geometry): Uint8Array {
   const { buf, view } = start(GEOMETRY_BYTES, MessageType.Geometry);
-  view.setUint16(2, g.width, true);
-  view.setUint16(4, g.height, true);
-  view.setUint16(6, g.tileSize, true);
+  view.setUint16(GeometryField.width, g.width, true);
+  view.setUint16(GeometryField.height, g.height, true);
+  view.setUint16(GeometryField.tileSize, g.tileSize, true);
   return buf;
 }
 
 export function encodeCursor(x: number, y: number, visible = true): Uint8Array {
   const { buf, view } = start(CURSOR_BYTES, MessageType.Cursor);
-  view.setUint8(2, visible ? 1 : 0);
-  view.setUint16(4, Math.max(0, Math.min(0xffff, Math.round(x))), true);
-  view.setUint16(6, Math.max(0, Math.min(0xffff, Math.round(y))), true);
+  view.setUint8(CursorField.visible, visible ? 1 : 0);
+  view.setUint16(CursorField.x, Math.max(0, Math.min(0xffff, Math.round(x))), true);
+  view.setUint16(CursorField.y, Math.max(0, Math.min(0xffff, Math.round(y))), true);
   return buf;
 }
 
@@ -103,22 +102,22 @@ export function writeSync(buf: Uint8Array, seq: number, captureTs: number, skipp
   buf[0] = PROTOCOL_VERSION;
   buf[1] = MessageType.Sync;
   view.setUint16(2, 0, true);
-  view.setUint32(4, seq >>> 0, true);
-  view.setFloat64(8, captureTs, true);
-  view.setUint32(16, Math.min(skipped, 0xffffffff) >>> 0, true);
+  view.setUint32(SyncField.seq, seq >>> 0, true);
+  view.setFloat64(SyncField.captureTs, captureTs, true);
+  view.setUint32(SyncField.skipped, Math.min(skipped, 0xffffffff) >>> 0, true);
 }
 
 export function encodeStatus(state: PresenterStateName, viewers: number): Uint8Array {
   const { buf, view } = start(STATUS_BYTES, MessageType.Status);
-  view.setUint8(2, PresenterState[state]);
-  view.setUint32(4, viewers >>> 0, true);
+  view.setUint8(StatusField.state, PresenterState[state]);
+  view.setUint32(StatusField.viewers, viewers >>> 0, true);
   return buf;
 }
 
 export function encodeError(code: number, message: string): Uint8Array {
   const text = utf8.encode(message.slice(0, 200));
   const { buf, view } = start(ERROR_HEADER_BYTES + text.byteLength, MessageType.Error);
-  view.setUint16(2, code, true);
+  view.setUint16(ErrorField.code, code, true);
   buf.set(text, ERROR_HEADER_BYTES);
   return buf;
 }

@@ -7,3 +7,5 @@ export * from './encode';
 export * from './decode';
 export * from './control';
 export * from './image-size';
+export * from './header';
+export * from './picture-model';

@@ -9,6 +9,9 @@ import {
   decodeMessage,
   gridShape,
   sameGeometry,
+  tileCol,
+  tileRecordBytes,
+  tileRow,
 } from '../protocol';
 import { FRAME_FIXED_BYTES, KEYFRAME_FIXED_BYTES, RecordType, type RecordView } from './format';
 
@@ -41,8 +44,8 @@ export function forEachTile(body: Uint8Array, from: number, each: (tile: TileRef
   const view = viewOf(body);
   let at = from;
   while (at + TILE_HEADER_BYTES <= body.byteLength) {
-    const end = at + TILE_HEADER_BYTES + view.getUint32(at + 12, true);
-    each({ col: view.getUint16(at + 4, true), row: view.getUint16(at + 6, true), message: body.subarray(at, end) });
+    const end = at + tileRecordBytes(view, at);
+    each({ col: tileCol(view, at), row: tileRow(view, at), message: body.subarray(at, end) });
     at = end;
   }
 }

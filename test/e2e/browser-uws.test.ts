@@ -85,8 +85,9 @@ describe('browser end to end (uws engine)', () => {
     }
     expect(slowAtEnd.frames).toBeLessThan(fastAtEnd.frames);
     // The throttled viewer acks what it painted, so the server skips frames for it instead of queueing them
-    // in socket buffers: coalescing happens on the server. (The viewer's own `skipped` count starts over if its
-    // lag guard rejoins, which a 200 KiB first picture at 300 kbit/s can trigger, so the server's figure is used.)
+    // in socket buffers: coalescing happens on the server. (The viewer's own `skipped` sums what its syncs
+    // reported, which misses what was still owed to a connection its lag guard dropped (a 200 KiB first picture
+    // at 300 kbit/s can trigger one), so the server's figure is used.)
     expect(Math.max(...serverSide.viewers.map((v) => v.coalesced))).toBeGreaterThan(0);
     expect(slowStats.frames).toBeLessThan(fastStats.frames);
     expect(slowStats.decodeErrors + fastStats.decodeErrors).toBe(0);

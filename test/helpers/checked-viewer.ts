@@ -2,14 +2,13 @@
 // protocol decoder; it can stop reading (real kernel backpressure) and keeps the picture as of its last sync.
 import { randomBytes } from 'node:crypto';
 import { type Socket, connect } from 'node:net';
-import { FrameFlag, MessageType, PROTOCOL_VERSION, decodeMessage, parseServerControl } from '../../shared/protocol';
+import { PROTOCOL_VERSION, PictureModel, decodeMessage, parseServerControl } from '../../shared/protocol';
 import { Opcode, WsStreamChecker } from './ws-stream-checker';
 
 export class CheckedViewer {
   readonly checker: WsStreamChecker;
-  private picture = new Map<string, Buffer>();
-  /** the picture as of the last sync */
-  synced = new Map<string, Buffer>();
+  /** what it was sent, through the shared interpreter; each sync is checked for order */
+  private readonly model = new PictureModel<Buffer>((p) => Buffer.from(p), (seq) => this.sync(seq));
   lastSync = 0;
   syncs = 0;
   bytes = 0;
@@ -32,24 +31,21 @@ export class CheckedViewer {
     if (opcode !== Opcode.Binary) return;
     if (payload[0] !== PROTOCOL_VERSION) return this.checker.reject(`message starts with version ${payload[0]}`, payload);
     try {
-      const msg = decodeMessage(new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength));
-      if (msg.type === MessageType.Tile) this.picture.set(`${msg.col},${msg.row}`, Buffer.from(msg.payload));
-      else if (msg.type === MessageType.Geometry) this.picture.clear();
-      else if (msg.type === MessageType.Sync) this.sync(msg.seq);
-      else if (msg.type === MessageType.Frame) {
-        for (const t of msg.tiles) this.picture.set(`${t.col},${t.row}`, Buffer.from(t.payload));
-        if (msg.flags & FrameFlag.EndsWithSync) this.sync(msg.seq);
-      }
+      this.model.apply(decodeMessage(new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength)));
     } catch (err) {
       this.checker.reject(String(err), payload);
     }
+  }
+
+  /** the picture as of the last sync */
+  get synced(): Map<string, Buffer> {
+    return this.model.synced;
   }
 
   private sync(seq: number): void {
     if (seq < this.lastSync) this.checker.reject(`sync ${seq} after sync ${this.lastSync}`, Buffer.alloc(0));
     this.lastSync = seq;
     this.syncs++;
-    this.synced = new Map(this.picture);
   }
 
   static open(port: number, path: string): Promise<CheckedViewer> {

@@ -1,6 +1,6 @@
 // A test client over `ws` that decodes everything it receives and keeps the picture it was sent.
 import WebSocket from 'ws';
-import { FrameFlag, type Message, MessageType, type ServerControl, decodeMessage, parseServerControl } from '../../shared/protocol';
+import { type Message, MessageType, PictureModel, type ServerControl, decodeMessage, parseServerControl } from '../../shared/protocol';
 import { sleep, waitFor } from './server';
 
 export interface Closed {
@@ -12,13 +12,8 @@ export class TestClient {
   readonly ws: WebSocket;
   readonly messages: Message[] = [];
   readonly control: ServerControl[] = [];
-  /** tile index key "col,row" -> payload as last received */
-  readonly picture = new Map<string, Buffer>();
-  /** the picture as of the last sync */
-  synced = new Map<string, Buffer>();
-  syncs: number[] = [];
-  /** tiles the server says it skipped for us, as of the last sync */
-  skipped = 0;
+  /** the picture this client was sent, through the shared interpreter (shared/protocol/picture-model.ts) */
+  readonly model = new PictureModel<Buffer>((p) => Buffer.from(p));
   closed: Closed | null = null;
   opened: Promise<void>;
   decodeErrors: string[] = [];
@@ -35,13 +30,7 @@ export class TestClient {
       try {
         const msg = decodeMessage(new Uint8Array(data));
         this.messages.push(msg);
-        if (msg.type === MessageType.Tile) this.picture.set(`${msg.col},${msg.row}`, Buffer.from(msg.payload));
-        if (msg.type === MessageType.Frame) {
-          for (const t of msg.tiles) this.picture.set(`${t.col},${t.row}`, Buffer.from(t.payload));
-          if (msg.flags & FrameFlag.EndsWithSync) this.sync(msg.seq, 0);
-        }
-        if (msg.type === MessageType.Geometry) this.picture.clear();
-        if (msg.type === MessageType.Sync) this.sync(msg.seq, msg.skipped);
+        this.model.apply(msg);
       } catch (err) {
         this.decodeErrors.push(String(err));
       }
@@ -49,10 +38,23 @@ export class TestClient {
     this.ws.on('close', (code, reason) => (this.closed = { code, reason: reason.toString() }));
   }
 
-  private sync(seq: number, skipped: number): void {
-    this.skipped = skipped;
-    this.syncs.push(seq);
-    this.synced = new Map(this.picture);
+  /** tile index key "col,row" -> payload as last received */
+  get picture(): Map<string, Buffer> {
+    return this.model.picture;
+  }
+
+  /** the picture as of the last sync */
+  get synced(): Map<string, Buffer> {
+    return this.model.synced;
+  }
+
+  get syncs(): number[] {
+    return this.model.syncs;
+  }
+
+  /** tiles the server says it skipped for us, summed over every sync of this connection */
+  get skipped(): number {
+    return this.model.skipped;
   }
 
   of<T extends Message['type']>(type: T): Extract<Message, { type: T }>[] {

@@ -4,16 +4,16 @@ import { randomBytes } from 'node:crypto';
 import { type Socket, connect } from 'node:net';
 import type { Writable } from 'node:stream';
 import * as wsModule from 'ws';
-import { FrameFlag, MessageType, decodeMessage } from '../../shared/protocol';
+import { PictureModel, decodeMessage } from '../../shared/protocol';
 
 // ws's frame parser; exported at runtime, not in @types/ws.
 const Receiver = (wsModule as unknown as { Receiver: new (options: object) => Writable }).Receiver;
 
 export class RawViewer {
-  readonly picture = new Map<string, Buffer>();
-  syncs: number[] = [];
-  tiles = 0;
-  skipped = 0;
+  /** what it was sent, through the shared interpreter; `skipped` sums every sync's count */
+  readonly model = new PictureModel<Buffer>((p) => Buffer.from(p));
+  readonly picture = this.model.picture;
+  readonly syncs = this.model.syncs;
   /** framing or decode errors: a corrupt stream is reported to the test, not thrown from a socket callback */
   errors: string[] = [];
   private receiver = new Receiver({ isServer: false, maxPayload: 0 });
@@ -21,26 +21,21 @@ export class RawViewer {
   private constructor(readonly socket: Socket) {
     this.receiver.on('message', (data: Buffer, binary: boolean) => {
       if (!binary) return;
-      let msg: ReturnType<typeof decodeMessage>;
       try {
-        msg = decodeMessage(new Uint8Array(data));
+        this.model.apply(decodeMessage(new Uint8Array(data)));
       } catch (err) {
         this.errors.push(String(err));
-        return;
       }
-      if (msg.type === MessageType.Tile) {
-        this.tiles++;
-        this.picture.set(`${msg.col},${msg.row}`, Buffer.from(msg.payload));
-      } else if (msg.type === MessageType.Frame) {
-        this.tiles += msg.tiles.length;
-        for (const t of msg.tiles) this.picture.set(`${t.col},${t.row}`, Buffer.from(t.payload));
-        if (msg.flags & FrameFlag.EndsWithSync) this.syncs.push(msg.seq);
-      } else if (msg.type === MessageType.Sync) {
-        this.syncs.push(msg.seq);
-        this.skipped = msg.skipped;
-      } else if (msg.type === MessageType.Geometry) this.picture.clear();
     });
     this.receiver.on('error', (err: Error) => this.errors.push(String(err)));
+  }
+
+  get tiles(): number {
+    return this.model.tiles;
+  }
+
+  get skipped(): number {
+    return this.model.skipped;
   }
 
   static open(port: number, path: string): Promise<RawViewer> {

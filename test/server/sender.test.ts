@@ -123,17 +123,26 @@ describe('Sender', () => {
     sender.attach(vc);
     sender.sendFrame(vc, frame);
     expect(c.sent[0]).toBe(a.sent[0]);
-    // a viewer that once skipped gets the plain frame and its own sync with its count
+    // a viewer that skipped before its last sync (that sync reported it) shares the frame that carries its sync
+    const e = fakeConn();
+    const ve = new Viewer(5, e.conn);
+    sender.attach(ve);
+    ve.grid.reset(4);
+    ve.grid.coalesced = 7;
+    expect(sender.sendFrame(ve, frame)).toBe(true);
+    expect(e.sent).toEqual([a.sent[0]]);
+    // one with skips not yet reported (its grid was reset since) gets the plain frame and a sync with that count
     const d = fakeConn();
     const vd = new Viewer(4, d.conn);
     sender.attach(vd);
     vd.grid.reset(4);
-    vd.grid.coalesced = 7;
+    vd.grid.coalesced = vd.grid.coalescedSinceSync = 7;
     expect(sender.sendFrame(vd, frame)).toBe(true);
     expect(d.sent.map((m) => decodeMessage(m))).toMatchObject([
       { type: MessageType.Frame, flags: 0, seq: 2 },
       { type: MessageType.Sync, seq: 2, captureTs: 5, skipped: 7 },
     ]);
+    expect(vd.grid.coalescedSinceSync).toBe(0);
   });
 
   it('a message the engine drops is not counted as sent: the viewer still owes it and converges on the next drain', () => {

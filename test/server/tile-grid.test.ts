@@ -12,8 +12,14 @@ describe('TileGrid (per-viewer grid + dirty queue)', () => {
     g.put(tile(2, 3));
     expect(g.pending).toBe(1);
     expect(g.coalesced).toBe(2);
+    expect(g.coalescedSinceSync).toBe(2);
     expect(g.take()?.seq).toBe(3);
     expect(g.take()).toBeNull();
+    // the sender zeroes the per-sync count at a sync; the running total stays
+    g.coalescedSinceSync = 0;
+    g.put(tile(2, 4));
+    g.put(tile(2, 5));
+    expect([g.coalesced, g.coalescedSinceSync]).toEqual([3, 1]);
   });
 
   it('queues each index at most once, in the order it first became dirty', () => {

@@ -1,5 +1,5 @@
 // Messages between the presenter page and its capture worker.
-import type { CodecName } from '../../../shared/protocol/constants';
+import { type CodecName, DEFAULT_TILE_SIZE } from '../../../shared/protocol/constants';
 
 export interface CaptureSettings {
   tileSize: number;
@@ -18,7 +18,7 @@ export interface CaptureSettings {
 }
 
 export const DEFAULT_SETTINGS: CaptureSettings = {
-  tileSize: 64,
+  tileSize: DEFAULT_TILE_SIZE,
   codec: 'webp',
   quality: 0.85,
   maxFps: 30,

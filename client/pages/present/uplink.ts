@@ -1,6 +1,6 @@
 // The presenter's connection: same token on every reconnect (the server resumes the room within its grace period).
 import { CloseCode } from '../../../shared/protocol/close-codes';
-import { MessageType, type PresenterStateName } from '../../../shared/protocol/constants';
+import { MessageType, PROTOCOL_VERSION, type PresenterStateName } from '../../../shared/protocol/constants';
 import { type ServerControl, parseServerControl } from '../../../shared/protocol/control';
 import { decodeMessage } from '../../../shared/protocol/decode';
 import { ServerClock } from '../../lib/server-clock';
@@ -70,7 +70,7 @@ export class Uplink {
   }
 
   private opened(): void {
-    this.socket.send(JSON.stringify({ type: 'hello', protocol: 1, client: 'tilecast-presenter' }));
+    this.socket.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, client: 'tilecast-presenter' }));
     for (const delay of [0, 300, 900]) setTimeout(() => this.socket.send(this.clock.ping()), delay);
     if (this.pingTimer) clearInterval(this.pingTimer);
     this.pingTimer = setInterval(() => this.socket.send(this.clock.ping()), 5000);
