@@ -31,3 +31,20 @@ export const CloseCode = {
   Overloaded: 4503,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+/**
+ * Codes a client can see that the app never sends itself: the engines (or the TCP connection ending) produce
+ * them. Listed so clients and PROTOCOL.md know them; see its close-code table for when each happens.
+ */
+export const EngineCloseCode = {
+  /** ws engine: a frame that breaks RFC 6455 */
+  ProtocolError: 1002,
+  /** uWS: its reply to a close frame carrying an invalid code */
+  NoStatus: 1005,
+  /** never on the wire: the TCP connection ended without a close frame */
+  Abnormal: 1006,
+  /** ws engine: a text message that is not valid UTF-8 */
+  InvalidPayload: 1007,
+  /** ws engine: a message in too many fragments */
+  PolicyViolation: 1008,
+} as const;

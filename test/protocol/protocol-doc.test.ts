@@ -9,6 +9,7 @@ import * as protocol from '../../shared/protocol';
 import {
   CURSOR_BYTES,
   CloseCode,
+  EngineCloseCode,
   Common,
   CursorField,
   ERROR_HEADER_BYTES,
@@ -165,7 +166,7 @@ describe('PROTOCOL.md binary message table', () => {
 describe('PROTOCOL.md tables of values', () => {
   it('close codes: every code the server uses, with its number', () => {
     const rows = docTable('code').map(([c, name]) => [name, Number(c)]);
-    expect(Object.fromEntries(rows)).toEqual({ ...CloseCode });
+    expect(Object.fromEntries(rows)).toEqual({ ...CloseCode, ...EngineCloseCode });
   });
 
   it('constants: each documented value is the one in shared/protocol', () => {
