@@ -3,7 +3,6 @@
 export { createRecorder, type Recorder, type RecorderOptions, type RecorderStats } from './recorder';
 export { RecordingStore, seekKeyframe, recordingInfo, type RecordingHandle, type RecordingInfo, type Seek } from './store';
 export { pictureAt } from './picture-at';
-export { renderPicture, type ImageFormat } from './render-frame';
 export { parseRange, type ByteRange } from './byte-range';
 export { isRecordingId } from './recording-id';
-export { recordRoom, recordWhenPresented, RecordingFailedError, type RecordableRoom } from './record-room';
+export { recordRoom, recordWhenPresented, type RecordableRoom } from './record-room';

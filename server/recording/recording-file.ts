@@ -18,7 +18,7 @@ import {
   scanRecords,
 } from '../../shared/recording/format';
 import type { Logger } from '../log';
-import { CorruptRecordingError } from './errors';
+import { CorruptRecordingError } from '../errors';
 import { RecordingHeaderSchema } from './header';
 import { KeyframeIndex } from './keyframe-index';
 import { openNoFollow } from './no-follow';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { RecordingHeader } from '../../shared/recording/format';
 import type { Logger } from '../log';
 import { activeRecordings, failedRecordings, type LiveRecording } from './active';
-import { BadRecordingIdError, RecordingBusyError, RecordingNotFoundError } from './errors';
+import { BadRecordingIdError, RecordingBusyError, RecordingNotFoundError } from '../errors';
 import type { KeyframeIndex } from './keyframe-index';
 import { type Recorder, type RecorderOptions, type RecorderStats, createRecorder } from './recorder';
 import { type FileState, openRecordingFile } from './recording-file';

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { RecordType, scanRecords } from '../../shared/recording/format';
-import { type Recorder, RecordingStore, pictureAt, renderPicture, seekKeyframe } from '../../server/recording';
+import { renderTiles, tileImages } from '../../server/imaging/render-tiles';
+import { type Recorder, RecordingStore, pictureAt, seekKeyframe } from '../../server/recording';
 import { ScreenShot } from '../../server/room/screenshot';
 import { type KnownFrame, buildSession, cursorMessage, expectedPixels, expectedTiles, frameAt, rgbOf, tileEntry } from './synthetic';
 
@@ -110,7 +111,8 @@ describe('recording a synthetic session', () => {
     const h = await store.open(id);
     for (const t of [100, 5_050, 34_900, 35_000, 47_321, 60_000]) {
       const known = frameAt(session, t)!;
-      const png = await renderPicture((await pictureAt(h, t))!, 'png');
+      const picture = (await pictureAt(h, t))!;
+      const png = await renderTiles(picture.geometry!, tileImages(picture.tiles), 'png');
       const got = await rgbOf(png);
       const want = expectedPixels(session, known.seq);
       expect([got.width, got.height]).toEqual([want.geometry.width, want.geometry.height]);
