@@ -14,9 +14,9 @@ import {
   seekKeyframe,
 } from '../recording';
 import { etagOf, ifRangeHolds, lastModifiedOf } from '../recording/validators';
-import { type TokenSigner, sameSecret } from '../room/tokens';
+import type { TokenSigner } from '../room/tokens';
 import type { HttpRequest, HttpResponse } from '../transport/types';
-import { bearer, mayWatch } from './access';
+import { bearer, mayManage, mayWatch } from './access';
 import { errorResponse } from '../transport/http-status';
 import { type Route, json } from './router';
 
@@ -125,9 +125,8 @@ export function recordingRoutes({ store, tokens, adminToken, images, maxChunkByt
       pattern: '/api/recordings/:id',
       handler: async (req, { id }) => {
         const h = await store.open(id);
-        const token = bearer(req);
-        const allowed = !!token && (tokens.verify(h.header.room, 'presenter', token) || (!!adminToken && sameSecret(token, adminToken)));
-        if (!allowed)
+        // Authorization header only: the token of a destructive request does not ride in a URL (logs, history).
+        if (!mayManage(bearer(req), h.header.room, tokens, adminToken))
           throw new UnauthorizedError(`deleting recording ${id} needs the presenter token of room ${h.header.room} or the admin token (Authorization: Bearer ...)`);
         await store.delete(id);
         return { status: 204 };

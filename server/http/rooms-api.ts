@@ -9,13 +9,11 @@ import type { TokenSigner } from '../room/tokens';
 import type { ConnContext } from '../sockets/context';
 import { CloseCode } from '../../shared/protocol';
 import type { HttpRequest } from '../transport/types';
-import { isAdmin, mayWatch, requestToken } from './access';
+import { isAdmin, mayManage, mayWatch, requestToken } from './access';
 import { clientAddress } from './client-address';
 import { RateLimiter } from './rate-limit';
 import { errorResponse } from '../transport/http-status';
 import { type Route, json } from './router';
-
-export { bearer, isAdmin } from './access';
 
 /** Longest token lifetime a room may ask for (a year): keeps `exp` a small number. */
 const MAX_TTL_SECONDS = 365 * 24 * 3600;
@@ -112,8 +110,7 @@ export function roomRoutes(config: Config, rooms: RoomStore, tokens: TokenSigner
       pattern: '/api/rooms/:id/viewer-token',
       handler: async (req, { id }) => {
         const room = findRoom(rooms, id);
-        const token = requestToken(req);
-        if (!isAdmin(req, config) && !tokens.verify(room.id, 'presenter', token))
+        if (!mayManage(requestToken(req), room.id, tokens, config.adminToken))
           throw new UnauthorizedError(`rotating the viewer token of room ${id} needs its presenter token or the admin token`);
         if (!room.options.private) throw new NotPrivateError(id);
         const { ttlSeconds } = RotateBody.parse(parseBody(req));

@@ -7,6 +7,7 @@ import type { ImageJobs } from '../imaging/image-jobs';
 import { IMAGE_FORMATS, imageMime, renderTiles, tileImages } from '../imaging/render-tiles';
 import type { RoomStore } from '../room/registry';
 import type { TokenSigner } from '../room/tokens';
+import { mayWatch } from './access';
 import { findRoom } from './rooms-api';
 import type { Route } from './router';
 
@@ -15,14 +16,14 @@ const Query = z.object({
   token: z.string().max(200).optional(),
 });
 
-export function snapshotRoutes(rooms: RoomStore, tokens: TokenSigner, images: ImageJobs): Route[] {
+export function snapshotRoutes(rooms: RoomStore, tokens: TokenSigner, adminToken: string | undefined, images: ImageJobs): Route[] {
   return IMAGE_FORMATS.map((format) => ({
     method: 'GET' as const,
     pattern: `/api/rooms/:id/snapshot.${format}`,
     handler: async (req, { id }) => {
       const query = Query.parse(Object.fromEntries(req.query));
       const room = findRoom(rooms, id);
-      if (room.options.private && !tokens.admitsViewer(id, query.token))
+      if (room.options.private && !mayWatch(req, id, tokens, adminToken))
         throw new UnauthorizedError('this room is private: snapshot needs ?token=');
       const keyframe = room.keyframe();
       const geometry = keyframe.geometry;
