@@ -200,6 +200,47 @@ describe('a file another live process is writing', () => {
   });
 });
 
+describe('two stores of one process on one folder', () => {
+  test("each store's recordings are its own: the other reads one in progress without cutting it, and cannot delete it", async () => {
+    const other = new RecordingStore(dir, log);
+    const session = await buildSession(50, 100);
+    const recorder = store.record('room-h', { keyframeIntervalSeconds: 1, flushMs: 20 });
+    play(recorder, session);
+    await drained(recorder);
+    const size = (await stat(recorder.path)).size;
+    const seen = await other.open(recorder.id);
+    expect(seen.inProgress).toBe(true);
+    expect((await stat(recorder.path)).size).toBe(size);
+    await expect(other.delete(recorder.id)).rejects.toThrow(/still being written/);
+    await other.settled(); // writes nothing: returns at once
+    recorder.ended?.('test');
+    await store.settled();
+    const finished = await other.open(recorder.id);
+    expect(finished.inProgress).toBe(false);
+    expect(finished.recovered).toBeNull();
+    expect(finished.keyframes).toBe(5);
+  });
+
+  test('a lock with this pid from an earlier run (a restarted container) is stale: the file is repaired', async () => {
+    const session = await buildSession(30, 100);
+    const recorder = store.record('room-i', { keyframeIntervalSeconds: 1, flushMs: 20 });
+    play(recorder, session);
+    await drained(recorder);
+    const bytes = await readFile(recorder.path);
+    recorder.ended?.('test');
+    await recorder.finished;
+    const staleId = recorder.id.slice(0, -1) + (recorder.id.endsWith('q') ? 'p' : 'q');
+    const file = path.join(dir, `${staleId}.tcrec`);
+    await writeFile(file, bytes, { flag: 'wx' });
+    await writeFile(`${file}.lock`, `${process.pid} 000000000000`);
+    const h = await store.open(staleId);
+    expect(h.inProgress).toBe(false);
+    expect(h.recovered?.reason).toBe('no end record');
+    await expect(stat(`${file}.lock`)).rejects.toThrow();
+    await store.delete(staleId);
+  });
+});
+
 describe('in progress', () => {
   test('is served only up to what is durably written, and seekable up to its live edge', async () => {
     const session = await buildSession(100, 100);
