@@ -166,19 +166,24 @@ describe('crash recovery', () => {
   });
 });
 
+/** A recording of `frames` frames copied, before its end and index, to a file of another id (as if its writer died). */
+async function unfinishedCopy(room: string, frames: number): Promise<{ id: string; file: string; bytes: Buffer }> {
+  const recorder = store.record(room, { keyframeIntervalSeconds: 1, flushMs: 20 });
+  play(recorder, await buildSession(frames, 100));
+  await drained(recorder);
+  const bytes = await readFile(recorder.path);
+  recorder.ended?.('test');
+  await recorder.finished;
+  const id = recorder.id.slice(0, -1) + (recorder.id.endsWith('q') ? 'p' : 'q');
+  const file = path.join(dir, `${id}.tcrec`);
+  await writeFile(file, bytes, { flag: 'wx' });
+  return { id, file, bytes };
+}
+
 describe('a file another live process is writing', () => {
   test('is read without being cut or indexed, cannot be deleted, and is repaired once that process is gone', async () => {
-    const session = await buildSession(50, 100);
-    const recorder = store.record('room-g', { keyframeIntervalSeconds: 1, flushMs: 20 });
-    play(recorder, session);
-    await drained(recorder);
-    const bytes = await readFile(recorder.path);
-    recorder.ended?.('test');
-    await recorder.finished;
     // A copy without end/index, "locked" by a live process that is not this one.
-    const otherId = recorder.id.slice(0, -1) + (recorder.id.endsWith('q') ? 'p' : 'q');
-    const file = path.join(dir, `${otherId}.tcrec`);
-    await writeFile(file, bytes, { flag: 'wx' });
+    const { id: otherId, file, bytes } = await unfinishedCopy('room-g', 50);
     const other = spawn('sleep', ['30']);
     await writeFile(`${file}.lock`, String(other.pid));
     try {
@@ -222,16 +227,7 @@ describe('two stores of one process on one folder', () => {
   });
 
   test('a lock with this pid from an earlier run (a restarted container) is stale: the file is repaired', async () => {
-    const session = await buildSession(30, 100);
-    const recorder = store.record('room-i', { keyframeIntervalSeconds: 1, flushMs: 20 });
-    play(recorder, session);
-    await drained(recorder);
-    const bytes = await readFile(recorder.path);
-    recorder.ended?.('test');
-    await recorder.finished;
-    const staleId = recorder.id.slice(0, -1) + (recorder.id.endsWith('q') ? 'p' : 'q');
-    const file = path.join(dir, `${staleId}.tcrec`);
-    await writeFile(file, bytes, { flag: 'wx' });
+    const { id: staleId, file } = await unfinishedCopy('room-i', 30);
     await writeFile(`${file}.lock`, `${process.pid} 000000000000`);
     const h = await store.open(staleId);
     expect(h.inProgress).toBe(false);
