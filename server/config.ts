@@ -12,6 +12,9 @@ const list = z.union([z.array(z.string()), z.string()]).transform((v) =>
   (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean),
 );
 
+/** Recording defaults, shared with the recorder (server/recording/recorder.ts) so they are written once. */
+export const RECORDING_DEFAULTS = { keyframeIntervalSeconds: 10, flushMs: 1000 } as const;
+
 /** `--trust-proxy` entries: an address, a CIDR or the word loopback. */
 function isProxyEntry(entry: string): boolean {
   if (entry.toLowerCase() === 'loopback') return true;
@@ -75,8 +78,8 @@ export const ConfigSchema = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     recordingsDir: z.string().min(1).default('./recordings'),
     recordByDefault: boolish.default(false),
-    keyframeIntervalSeconds: z.coerce.number().min(0.1).max(3600).default(10),
-    recordingFlushMs: int(10, 60_000).default(1000),
+    keyframeIntervalSeconds: z.coerce.number().min(0.1).max(3600).default(RECORDING_DEFAULTS.keyframeIntervalSeconds),
+    recordingFlushMs: int(10, 60_000).default(RECORDING_DEFAULTS.flushMs),
     /** largest text (JSON control) message, checked before parsing; also the engine-level limit on viewer sockets */
     maxControlBytes: int(256, 64 * KiB).default(4 * KiB),
     /** control messages (text, any role) each connection may send per second on average (token bucket) */

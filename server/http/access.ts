@@ -21,8 +21,13 @@ export function isAdmin(req: HttpRequest, config: Pick<Config, 'adminToken'>): b
   return isAdminToken(requestToken(req), config.adminToken);
 }
 
-/** A private room's details, snapshot or recording: one of its tokens, or the admin token. */
+/** A private room's details, snapshot or recordings: one of its tokens, or the admin token. */
 export function mayWatch(req: HttpRequest, room: string, tokens: TokenSigner, adminToken: string | undefined): boolean {
   const token = requestToken(req);
   return tokens.admitsViewer(room, token) || isAdminToken(token, adminToken);
+}
+
+/** A room's owner (rotates its viewer link, deletes its recordings): its presenter token, or the admin token. */
+export function mayManage(token: string | null, room: string, tokens: TokenSigner, adminToken: string | undefined): boolean {
+  return tokens.verify(room, 'presenter', token) || isAdminToken(token, adminToken);
 }

@@ -1,7 +1,8 @@
 // DNS-rebinding defence: a page on an attacker's domain that resolves to this server sends its own domain as
 // Host (and Origin). With `publicHosts` set, only those names are served; everything else is refused with 421.
-import { errorResponse } from '../transport/http-status';
+import { MisdirectedError } from '../errors';
 import type { HttpHandler } from '../transport/types';
+import { errorResponse } from '../transport/http-status';
 
 export type HostCheck = (host: string | undefined) => boolean;
 
@@ -18,9 +19,6 @@ export function hostAllowed(publicHosts: readonly string[]): HostCheck {
   };
 }
 
-export const misdirected = (host: string | undefined) =>
-  `this server does not answer to host ${JSON.stringify(host ?? '')} (see --public-hosts)`;
-
 /** Load balancers and Prometheus address the server by IP: these carry no room data and are served to any Host. */
 const ANY_HOST_PATHS = new Set(['/healthz', '/metrics']);
 
@@ -31,5 +29,5 @@ export function onlyPublicHosts(publicHosts: readonly string[], handler: HttpHan
   return async (req) =>
     allowed(req.headers['host']) || ANY_HOST_PATHS.has(req.path)
       ? handler(req)
-      : errorResponse(421, 'MISDIRECTED', misdirected(req.headers['host']));
+      : errorResponse(new MisdirectedError(req.headers['host']));
 }

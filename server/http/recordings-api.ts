@@ -2,25 +2,23 @@
 // and pictures at a time (seek-bar thumbnails).
 import { z } from 'zod';
 import { parseTimecode } from '../../shared/timecode';
-import { UnauthorizedError } from '../errors';
+import { BadTimecodeError, NoKeyframeError, NoPictureError, RangeNotSatisfiableError, UnauthorizedError } from '../errors';
 import type { ImageJobs } from '../imaging/image-jobs';
+import { IMAGE_FORMATS, imageMime, renderTiles, tileImages } from '../imaging/render-tiles';
 import {
-  type ImageFormat,
   type RecordingHandle,
   type RecordingStore,
   parseRange,
   pictureAt,
   recordingInfo,
-  renderPicture,
   seekKeyframe,
 } from '../recording';
-import { BadTimecodeError, RangeNotSatisfiableError } from '../recording/errors';
 import { etagOf, ifRangeHolds, lastModifiedOf } from '../recording/validators';
-import { type TokenSigner, sameSecret } from '../room/tokens';
+import type { TokenSigner } from '../room/tokens';
 import type { HttpRequest, HttpResponse } from '../transport/types';
-import { bearer, mayWatch } from './access';
-import { type Route, json } from './router';
+import { bearer, mayManage, mayWatch } from './access';
 import { errorResponse } from '../transport/http-status';
+import { type Route, json } from './router';
 
 export interface RecordingRoutesDeps {
   store: RecordingStore;
@@ -65,10 +63,7 @@ function dataResponse(req: HttpRequest, h: RecordingHandle, maxChunk: number): H
   try {
     range = parseRange(rangeHeader, size, maxChunk);
   } catch (err) {
-    if (err instanceof RangeNotSatisfiableError) {
-      const res = errorResponse(416, err.code, err.message);
-      return { ...res, headers: { ...res.headers, ...common, 'content-range': `bytes */${size}` } };
-    }
+    if (err instanceof RangeNotSatisfiableError) return errorResponse(err, { ...common, 'content-range': `bytes */${size}` });
     throw err;
   }
   const start = range?.start ?? 0;
@@ -84,9 +79,6 @@ function dataResponse(req: HttpRequest, h: RecordingHandle, maxChunk: number): H
   };
 }
 
-const FORMATS: ImageFormat[] = ['png', 'jpeg', 'webp'];
-const MIME: Record<ImageFormat, string> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' };
-
 export function recordingRoutes({ store, tokens, adminToken, images, maxChunkBytes = 16 * 1024 * 1024 }: RecordingRoutesDeps): Route[] {
   /** A private room's recording (its entry and its media) needs the room's viewer or presenter token, or the admin's. */
   const openMedia = async (req: HttpRequest, id: string): Promise<RecordingHandle> => {
@@ -95,7 +87,7 @@ export function recordingRoutes({ store, tokens, adminToken, images, maxChunkByt
     throw new UnauthorizedError(`recording ${id} is of a private room: it needs ?token=VIEWER_TOKEN (or Authorization: Bearer ...)`);
   };
 
-  const frameRoutes: Route[] = FORMATS.map((format) => ({
+  const frameRoutes: Route[] = IMAGE_FORMATS.map((format) => ({
     method: 'GET',
     pattern: `/api/recordings/:id/frame.${format}`,
     handler: async (req, { id }) => {
@@ -103,12 +95,13 @@ export function recordingRoutes({ store, tokens, adminToken, images, maxChunkByt
       const query = FrameQuery.parse(Object.fromEntries(req.query));
       const ms = requestedTime(req, h);
       const picture = await pictureAt(h, ms);
-      if (!picture?.geometry)
-        return errorResponse(404, 'NO_PICTURE', `recording ${id} has no picture at ${query.t} (the presenter had not started yet)`);
-      const image = await images.run(() => renderPicture(picture, format, query.width, req.signal), req.signal);
+      if (!picture?.geometry) throw new NoPictureError(`recording ${id} has no picture at ${query.t} (the presenter had not started yet)`);
+      const { geometry } = picture;
+      const tiles = tileImages(picture.tiles);
+      const image = await images.run(() => renderTiles(geometry, tiles, format, query.width, req.signal), req.signal);
       return {
         status: 200,
-        headers: { 'content-type': MIME[format], 'cache-control': h.inProgress ? 'no-store' : 'private, max-age=86400' },
+        headers: { 'content-type': imageMime(format), 'cache-control': h.inProgress ? 'no-store' : 'private, max-age=86400' },
         body: image,
       };
     },
@@ -132,9 +125,8 @@ export function recordingRoutes({ store, tokens, adminToken, images, maxChunkByt
       pattern: '/api/recordings/:id',
       handler: async (req, { id }) => {
         const h = await store.open(id);
-        const token = bearer(req);
-        const allowed = !!token && (tokens.verify(h.header.room, 'presenter', token) || (!!adminToken && sameSecret(token, adminToken)));
-        if (!allowed)
+        // Authorization header only: the token of a destructive request does not ride in a URL (logs, history).
+        if (!mayManage(bearer(req), h.header.room, tokens, adminToken))
           throw new UnauthorizedError(`deleting recording ${id} needs the presenter token of room ${h.header.room} or the admin token (Authorization: Bearer ...)`);
         await store.delete(id);
         return { status: 204 };
@@ -163,7 +155,7 @@ export function recordingRoutes({ store, tokens, adminToken, images, maxChunkByt
         // ?t=: where to start reading for that time (the player fetches from `offset` with a Range request).
         const ms = requestedTime(req, h);
         const seek = seekKeyframe(h, ms);
-        if (!seek) return errorResponse(404, 'NO_KEYFRAME', `recording ${id} has no keyframe yet`);
+        if (!seek) throw new NoKeyframeError(id);
         return json(200, { timeMs: ms, offset: seek.offset, keyframe: seek.keyframe, keyframeTimeMs: seek.keyframeTimeMs, dataEnd: h.dataEnd, size: h.size }, { 'x-keyframe-offset': String(seek.offset) });
       },
     },

@@ -2,20 +2,18 @@
 // Private rooms are listed to the admin only; their details need one of the room's tokens or the admin token.
 import { z } from 'zod';
 import type { Config } from '../config';
-import { BadRequestError, RoomNotFoundError, TilecastError, UnauthorizedError } from '../errors';
+import { BadRequestError, NotPrivateError, RateLimitedError, RoomNotFoundError, UnauthorizedError } from '../errors';
 import type { RoomStore } from '../room/registry';
 import type { Room } from '../room/room';
 import type { TokenSigner } from '../room/tokens';
 import type { ConnContext } from '../sockets/context';
 import { CloseCode } from '../../shared/protocol';
-import { errorResponse } from '../transport/http-status';
 import type { HttpRequest } from '../transport/types';
-import { isAdmin, mayWatch, requestToken } from './access';
+import { isAdmin, mayManage, mayWatch, requestToken } from './access';
 import { clientAddress } from './client-address';
 import { RateLimiter } from './rate-limit';
+import { errorResponse } from '../transport/http-status';
 import { type Route, json } from './router';
-
-export { bearer, isAdmin } from './access';
 
 /** Longest token lifetime a room may ask for (a year): keeps `exp` a small number. */
 const MAX_TTL_SECONDS = 365 * 24 * 3600;
@@ -69,10 +67,7 @@ export function roomRoutes(config: Config, rooms: RoomStore, tokens: TokenSigner
           throw new UnauthorizedError('creating rooms needs the admin token (Authorization: Bearer ...)');
         if (!admin) {
           const take = limiter.take(addressOf(req.remoteAddress, req.headers));
-          if (!take.ok) {
-            const res = errorResponse(429, 'RATE_LIMITED', `too many rooms created from this address; try again in ${take.retryAfterSeconds} s`);
-            return { ...res, headers: { ...res.headers, 'retry-after': String(take.retryAfterSeconds) } };
-          }
+          if (!take.ok) return errorResponse(new RateLimitedError(take.retryAfterSeconds), { 'retry-after': String(take.retryAfterSeconds) });
         }
         const { ttlSeconds, ...body } = CreateRoomBody.parse(parseBody(req));
         const room = rooms.create(body);
@@ -115,11 +110,9 @@ export function roomRoutes(config: Config, rooms: RoomStore, tokens: TokenSigner
       pattern: '/api/rooms/:id/viewer-token',
       handler: async (req, { id }) => {
         const room = findRoom(rooms, id);
-        const token = requestToken(req);
-        if (!isAdmin(req, config) && !tokens.verify(room.id, 'presenter', token))
+        if (!mayManage(requestToken(req), room.id, tokens, config.adminToken))
           throw new UnauthorizedError(`rotating the viewer token of room ${id} needs its presenter token or the admin token`);
-        if (!room.options.private)
-          throw new TilecastError('NOT_PRIVATE', `room ${id} is public: it has no viewer token to rotate`, CloseCode.NotAllowed, 409);
+        if (!room.options.private) throw new NotPrivateError(id);
         const { ttlSeconds } = RotateBody.parse(parseBody(req));
         const viewerToken = tokens.rotateViewer(room.id, { ttlSeconds });
         const closed = room.closeViewers(

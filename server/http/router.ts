@@ -1,6 +1,6 @@
 // A tiny router: routes are data (method, pattern with :params), matched in declaration order.
 import { ZodError } from 'zod';
-import { TilecastError } from '../errors';
+import { BadPathError, BadRequestError, InternalError, MethodNotAllowedError, NotFoundError, TilecastError, describeIssues } from '../errors';
 import type { Logger } from '../log';
 import { errorResponse } from '../transport/http-status';
 import type { HttpRequest, HttpResponse } from '../transport/types';
@@ -45,23 +45,20 @@ export function createRouter(routes: Route[], log: Logger): (req: HttpRequest) =
       try {
         names.forEach((n, i) => (params[n] = decodeURIComponent(m[i + 1])));
       } catch {
-        return errorResponse(400, 'BAD_PATH', 'malformed percent-encoding in the path');
+        return errorResponse(new BadPathError());
       }
       try {
         const res = await route.handler(req, params);
         // HEAD keeps the body's description (its length) and the transport leaves the bytes out.
         return req.method === 'HEAD' ? { ...res, headOnly: true } : res;
       } catch (err) {
-        if (err instanceof TilecastError) return errorResponse(err.httpStatus, err.code, err.message);
-        if (err instanceof ZodError)
-          return errorResponse(400, 'BAD_REQUEST', err.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; '));
+        if (err instanceof TilecastError) return errorResponse(err);
+        if (err instanceof ZodError) return errorResponse(new BadRequestError(describeIssues(err, 'input')));
         log.error({ err, path: req.path }, 'HTTP handler failed');
-        return errorResponse(500, 'INTERNAL', 'internal error');
+        return errorResponse(new InternalError());
       }
     }
-    return pathMatched
-      ? errorResponse(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${req.path}`)
-      : errorResponse(404, 'NOT_FOUND', `nothing at ${req.path}`);
+    return errorResponse(pathMatched ? new MethodNotAllowedError(req.method, req.path) : new NotFoundError(`nothing at ${req.path}`));
   };
 }
 

@@ -24,7 +24,7 @@ export function allRoutes({ config, rooms, tokens, engine, images, extra = [] }:
   return [
     ...healthRoutes(engine, rooms),
     ...roomRoutes(config, rooms, tokens),
-    ...snapshotRoutes(rooms, tokens, images),
+    ...snapshotRoutes(rooms, tokens, config.adminToken, images),
     ...extra,
     ...staticRoutes,
   ];

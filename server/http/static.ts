@@ -5,6 +5,9 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HttpRequest, HttpResponse } from '../transport/types';
+import { CODEC_MIME } from '../../shared/protocol';
+import { NotFoundError } from '../errors';
+import { errorResponse } from '../transport/http-status';
 import type { Route } from './router';
 
 const clientDir = fileURLToPath(new URL('../../client/', import.meta.url));
@@ -19,9 +22,9 @@ const CONTENT_TYPES: Record<string, string> = {
   map: 'application/json; charset=utf-8',
   json: 'application/json; charset=utf-8',
   svg: 'image/svg+xml',
-  png: 'image/png',
-  webp: 'image/webp',
-  jpg: 'image/jpeg',
+  png: CODEC_MIME.png,
+  webp: CODEC_MIME.webp,
+  jpg: CODEC_MIME.jpeg,
   ico: 'image/x-icon',
   woff2: 'font/woff2',
   txt: 'text/plain; charset=utf-8',
@@ -38,14 +41,6 @@ export function isSafeAssetName(name: string): boolean {
 
 function extensionOf(name: string): string {
   return name.slice(name.lastIndexOf('.') + 1).toLowerCase();
-}
-
-function notFound(message: string): HttpResponse {
-  return {
-    status: 404,
-    headers: { 'content-type': 'application/json; charset=utf-8' },
-    body: JSON.stringify({ error: { code: 'NOT_FOUND', message } }),
-  };
 }
 
 /**
@@ -78,18 +73,18 @@ async function serveFile(req: HttpRequest, path: string, name: string): Promise<
 }
 
 function page(file: string): Route['handler'] {
-  return async (req) => (await serveFile(req, join(publicDir, file), file)) ?? notFound(`page ${file} is missing`);
+  return async (req) => (await serveFile(req, join(publicDir, file), file)) ?? errorResponse(new NotFoundError(`page ${file} is missing`));
 }
 
 async function asset(req: HttpRequest, params: Record<string, string>): Promise<HttpResponse> {
   const name = params.file ?? '';
   // The raw path is checked too, in case the router decoded %2F or %2E%2E into the parameter.
-  if (!isSafeAssetName(name) || /%2f|%5c|%2e%2e|\.\./i.test(req.path)) return notFound(`no asset ${JSON.stringify(name)}`);
+  if (!isSafeAssetName(name) || /%2f|%5c|%2e%2e|\.\./i.test(req.path)) return errorResponse(new NotFoundError(`no asset ${JSON.stringify(name)}`));
   for (const dir of [publicDir, distDir]) {
     const res = await serveFile(req, join(dir, name), name);
     if (res) return res;
   }
-  return notFound(`no asset ${JSON.stringify(name)}`);
+  return errorResponse(new NotFoundError(`no asset ${JSON.stringify(name)}`));
 }
 
 export const staticRoutes: Route[] = [

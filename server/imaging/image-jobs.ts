@@ -2,20 +2,7 @@
 // Two bounds: at most `active` pictures are being rendered at once (each holds one canvas), and at most `queued`
 // wait; past that a request is refused at once with 503 rather than piling up memory and latency. A job whose
 // client left while it waited never starts (a running one stops at its next tile, see renderTiles).
-import { TilecastError } from '../errors';
-
-export class ImageBusyError extends TilecastError {
-  constructor(active: number, queued: number) {
-    super('IMAGE_BUSY', `the server is already rendering ${active} images with ${queued} waiting; try again shortly`, 0, 503);
-  }
-}
-
-/** The client went away: nobody will read the answer, so the work stops. */
-export class ClientGoneError extends TilecastError {
-  constructor() {
-    super('CLIENT_GONE', 'the client closed the request', 0, 499);
-  }
-}
+import { ClientGoneError, ImageBusyError } from '../errors';
 
 interface Waiter {
   start: () => void;

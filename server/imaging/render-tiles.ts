@@ -1,5 +1,5 @@
-// Renders a tile picture (a room's ScreenShot, a replayed recording picture) to one image with sharp, with every
-// cost bounded:
+// The one compositor: renders a tile picture (a room's ScreenShot, a replayed recording picture) to one image
+// with sharp, with every cost bounded:
 // - output: at most MAX_OUTPUT_SIDE px a side (aspect kept), never upscaled past the screen;
 // - memory: one RGB canvas of about the output size; tiles are decoded (and scaled to their cell) one by one, at
 //   most TILES_IN_FLIGHT per picture, and pasted at once, so decoded tiles never pile up;
@@ -9,17 +9,29 @@
 //   file reads; at most DECODE_SLOTS sharp operations run at once, process-wide, so the disk always gets threads;
 // - clients that leave: the work stops at the next tile (signal).
 import sharp from 'sharp';
-import { type Geometry, declaredImageSize, tileRect } from '../../shared/protocol';
-import { TilecastError } from '../errors';
-import { ClientGoneError } from './image-jobs';
+import { CODEC_MIME, type CodecName, type Geometry, TILE_HEADER_BYTES, declaredImageSize, tileRect } from '../../shared/protocol';
+import { ClientGoneError, TileTooLargeError } from '../errors';
 
-export type ImageFormat = 'png' | 'jpeg' | 'webp';
+/** An image the server renders is in one of the tile codecs, with the same MIME types. */
+export type ImageFormat = CodecName;
+export const IMAGE_FORMATS = Object.keys(CODEC_MIME) as ImageFormat[];
+export const imageMime = (format: ImageFormat): string => CODEC_MIME[format];
 
 export interface TileImage {
   col: number;
   row: number;
   /** the encoded image */
   payload: Uint8Array;
+}
+
+/**
+ * The encoded images of a picture's tiles (complete Tile messages, empty cells null), taken now: call it before
+ * queueing the render, since a room's ScreenShot generation is reused two frames later (its tiles never are).
+ */
+export function tileImages(tiles: readonly ({ col: number; row: number; message: Uint8Array } | null)[]): TileImage[] {
+  const out: TileImage[] = [];
+  for (const t of tiles) if (t) out.push({ col: t.col, row: t.row, payload: t.message.subarray(TILE_HEADER_BYTES) });
+  return out;
 }
 
 export const MAX_OUTPUT_SIDE = 4096;
@@ -31,12 +43,6 @@ const MIN_CELL_PX = 4;
 
 // libvips' operation cache would keep decoded images alive after a render; each tile is decoded once anyway.
 sharp.cache(false);
-
-export class TileTooLargeError extends TilecastError {
-  constructor(col: number, row: number, what: string, rect: { width: number; height: number }) {
-    super('TILE_TOO_LARGE', `tile (${col},${row}) ${what}, its rectangle is ${rect.width}x${rect.height}: not decoded`, 0, 422);
-  }
-}
 
 let busy = 0;
 const waiting: (() => void)[] = [];

@@ -2,23 +2,12 @@
 // keeps a grid of the room's size; a geometry change resets every viewer and the ScreenShot. So: a cap on tiles
 // per room (4413), and at most N changes per second per room (4429), counted per room so reconnecting does not
 // reset the count. The window is fixed (one second from its first change): cheap, and at most 2N in any second.
-import { CloseCode, type Geometry, gridShape } from '../../shared/protocol';
-import { RoomLimitError, TilecastError } from '../errors';
+import { type Geometry, gridShape } from '../../shared/protocol';
+import { GeometryRateError, RoomLimitError } from '../errors';
 
 export interface GeometryLimits {
   maxTilesPerRoom: number;
   maxGeometryChangesPerSecond: number;
-}
-
-export class GeometryRateError extends TilecastError {
-  constructor(limit: number) {
-    super(
-      'GEOMETRY_RATE',
-      `geometry changed more than ${limit} times in one second (--max-geometry-changes-per-second)`,
-      CloseCode.RateLimited,
-      429,
-    );
-  }
 }
 
 interface Window {

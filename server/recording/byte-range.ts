@@ -1,6 +1,6 @@
 // HTTP Range (RFC 9110 §14) for one byte range. Multi-range requests are refused rather than served: they are
 // the usual amplification trick (many overlapping ranges of one file), and the replay page never needs them.
-import { BadRangeError, RangeNotSatisfiableError } from './errors';
+import { BadRangeError, RangeNotSatisfiableError } from '../errors';
 
 export interface ByteRange {
   start: number;
@@ -34,16 +34,16 @@ export function parseRange(header: string | undefined, size: number, maxLength: 
   let end: number;
   if (first === null) {
     // suffix: the last N bytes
-    if (last === 0) throw new RangeNotSatisfiableError('Range "-0" asks for no bytes', size);
+    if (last === 0) throw new RangeNotSatisfiableError('Range "-0" asks for no bytes');
     start = Math.max(0, size - last!);
     end = size - 1;
   } else {
     if (last !== null && last < first) throw new BadRangeError(`Range ${first}-${last} ends before it starts`);
-    if (first >= size) throw new RangeNotSatisfiableError(`Range starts at byte ${first}, but only ${size} bytes are available`, size);
+    if (first >= size) throw new RangeNotSatisfiableError(`Range starts at byte ${first}, but only ${size} bytes are available`);
     start = first;
     end = Math.min(last ?? size - 1, size - 1);
   }
-  if (size === 0) throw new RangeNotSatisfiableError('the recording has no bytes yet', size);
+  if (size === 0) throw new RangeNotSatisfiableError('the recording has no bytes yet');
   // Over-long ranges are shortened; a suffix keeps its tail (that is what it asked for).
   if (first === null) start = Math.max(start, end - maxLength + 1);
   else end = Math.min(end, start + maxLength - 1);

@@ -1,8 +1,7 @@
 // Starts recording a room: the recorder becomes one of its observers and its id the room's `recording`.
 // If the file cannot be created the room is ended and the caller gets a clear error, not a room that silently
 // does not record.
-import { CloseCode } from '../../shared/protocol';
-import { TilecastError } from '../errors';
+import { RecordingFailedError } from '../errors';
 import type { RoomObserver } from '../room/observer';
 import type { RecorderOptions } from './recorder';
 import type { RecordingStore } from './store';
@@ -18,12 +17,6 @@ export interface RecordableRoom {
   end(reason: string): void;
 }
 
-export class RecordingFailedError extends TilecastError {
-  constructor(message: string) {
-    super('RECORDING_FAILED', message, CloseCode.InternalError, 503);
-  }
-}
-
 export function recordRoom(store: RecordingStore, room: RecordableRoom, options: RecorderOptions): string {
   try {
     const recorder = store.record(room.id, { private: room.options.private, ...options });
@@ -32,7 +25,7 @@ export function recordRoom(store: RecordingStore, room: RecordableRoom, options:
     return recorder.id;
   } catch (err) {
     room.end('recording could not start');
-    throw new RecordingFailedError(`recording could not start in ${store.dir}: ${(err as Error).message}`);
+    throw new RecordingFailedError(store.dir, (err as Error).message);
   }
 }
 
@@ -45,7 +38,7 @@ export function recordWhenPresented(store: RecordingStore, room: RecordableRoom,
     mkdirSync(store.dir, { recursive: true });
   } catch (err) {
     room.end('recording could not start');
-    throw new RecordingFailedError(`recording could not start in ${store.dir}: ${(err as Error).message}`);
+    throw new RecordingFailedError(store.dir, (err as Error).message);
   }
   room.onFirstPresenter = () => void recordRoom(store, room, options);
 }

@@ -19,11 +19,12 @@ import {
   encodeRecordHeader,
   encodeTrailer,
 } from '../../shared/recording/format';
+import { RECORDING_DEFAULTS } from '../config';
 import type { Logger } from '../log';
 import type { RoomObserver } from '../room/observer';
 import type { ScreenShotView } from '../room/screenshot';
 import type { IngestedFrame, TileEntry } from '../room/tile-entry';
-import { type LiveRecording, activeRecordings, failedRecordings, markFailed } from './active';
+import { ActiveRecordings, type LiveRecording, type RecorderStats } from './active';
 import { FileWriter } from './file-writer';
 import { KeyframeIndex } from './keyframe-index';
 import { newRecordingId, recordingPath } from './recording-id';
@@ -44,22 +45,6 @@ export interface RecorderOptions {
   private?: boolean;
 }
 
-export interface RecorderStats {
-  id: string;
-  room: string;
-  inProgress: boolean;
-  durationMs: number;
-  bytesDurable: number;
-  bytesPending: number;
-  records: number;
-  keyframes: number;
-  gaps: number;
-  droppedRecords: number;
-  droppedBytes: number;
-  /** set once writing failed (disk full, I/O error): nothing after `bytesDurable` is recorded */
-  failed: string | null;
-}
-
 export type Recorder = RoomObserver & {
   readonly id: string;
   readonly path: string;
@@ -70,17 +55,21 @@ export type Recorder = RoomObserver & {
   readonly finished: Promise<void>;
 };
 
-const DEFAULTS = {
-  keyframeIntervalSeconds: 10,
-  flushMs: 1000,
+/** Settings with no server flag keep their defaults here; the others come from config.ts. */
+const DEFAULTS: Settings = {
+  ...RECORDING_DEFAULTS,
   frameRate: 30,
   maxQueueBytes: 64 * 1024 * 1024,
   sync: true,
 };
-type Settings = typeof DEFAULTS;
+type Settings = Required<Pick<RecorderOptions, 'keyframeIntervalSeconds' | 'flushMs' | 'frameRate' | 'maxQueueBytes' | 'sync'>>;
 
-/** Creates the file exclusively (never overwriting) and returns the observer to attach to the room. */
-export function createRecorder(dir: string, roomId: string, options: RecorderOptions, log: Logger): Recorder {
+/**
+ * Creates the file exclusively (never overwriting) and returns the observer to attach to the room. While it
+ * writes, the recording is in `active` (its store's), where readers find it; one made outside a store is in a
+ * set of its own.
+ */
+export function createRecorder(dir: string, roomId: string, options: RecorderOptions, log: Logger, active = new ActiveRecordings()): Recorder {
   const settings: Settings = { ...DEFAULTS };
   for (const key of Object.keys(DEFAULTS) as (keyof Settings)[]) {
     const value = options[key];
@@ -111,7 +100,7 @@ export function createRecorder(dir: string, roomId: string, options: RecorderOpt
     unlinkSync(file); // ours: created exclusively just above
     throw err;
   }
-  return new FileRecorder(fd, file, header, headerBytes.byteLength, settings, log.child({ recording: id, room: roomId }));
+  return new FileRecorder(fd, file, header, headerBytes.byteLength, settings, active, log.child({ recording: id, room: roomId }));
 }
 
 class FileRecorder implements Recorder, LiveRecording {
@@ -138,6 +127,7 @@ class FileRecorder implements Recorder, LiveRecording {
     readonly header: RecordingHeader,
     readonly dataStart: number,
     settings: Settings,
+    private readonly active: ActiveRecordings,
     private readonly log: Logger,
   ) {
     this.id = header.id;
@@ -150,11 +140,11 @@ class FileRecorder implements Recorder, LiveRecording {
       (err) => {
         // The live room goes on; the recording keeps what is durable and says why it stopped.
         const code = (err as NodeJS.ErrnoException).code;
-        markFailed(path, `write failed${code ? ` (${code})` : ''}: ${err.message}`);
+        active.markFailed(path, `write failed${code ? ` (${code})` : ''}: ${err.message}`);
         this.log.error({ err }, 'recording write failed; nothing more is recorded');
       },
     );
-    activeRecordings.set(path, this);
+    active.add(this);
     this.log.info({ file: path }, 'recording started');
   }
 
@@ -216,7 +206,7 @@ class FileRecorder implements Recorder, LiveRecording {
       gaps: this.gaps,
       droppedRecords: this.droppedRecords,
       droppedBytes: this.droppedBytes,
-      failed: failedRecordings.get(this.path) ?? null,
+      failed: this.active.failure(this.path),
     };
   }
 
@@ -298,7 +288,7 @@ class FileRecorder implements Recorder, LiveRecording {
       await w.close();
       this.log.info({ ...this.stats(), reason }, 'recording finished');
     } finally {
-      activeRecordings.delete(this.path);
+      this.active.remove(this.path);
       await releaseWriterLock(this.path);
       this.resolveFinished();
     }

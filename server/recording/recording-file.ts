@@ -18,7 +18,7 @@ import {
   scanRecords,
 } from '../../shared/recording/format';
 import type { Logger } from '../log';
-import { CorruptRecordingError } from './errors';
+import { CorruptRecordingError, describeIssues } from '../errors';
 import { RecordingHeaderSchema } from './header';
 import { KeyframeIndex } from './keyframe-index';
 import { openNoFollow } from './no-follow';
@@ -59,7 +59,7 @@ export async function readHeader(file: FileHandle, id: string): Promise<{ header
     throw new CorruptRecordingError(id, 'header is not valid JSON');
   }
   const header = RecordingHeaderSchema.safeParse(parsed);
-  if (!header.success) throw new CorruptRecordingError(id, `bad header: ${header.error.issues[0]?.message ?? 'invalid'}`);
+  if (!header.success) throw new CorruptRecordingError(id, `bad header: ${describeIssues(header.error, 'header')}`);
   return { header: header.data, dataStart: FILE_HEADER_FIXED_BYTES + prefix.jsonBytes };
 }
 

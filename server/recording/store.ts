@@ -4,10 +4,10 @@ import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { RecordingHeader } from '../../shared/recording/format';
 import type { Logger } from '../log';
-import { activeRecordings, failedRecordings, type LiveRecording } from './active';
-import { BadRecordingIdError, RecordingBusyError, RecordingNotFoundError } from './errors';
+import { ActiveRecordings, type LiveRecording, type RecorderStats } from './active';
+import { BadRecordingIdError, RecordingBusyError, RecordingNotFoundError } from '../errors';
 import type { KeyframeIndex } from './keyframe-index';
-import { type Recorder, type RecorderOptions, type RecorderStats, createRecorder } from './recorder';
+import { type Recorder, type RecorderOptions, createRecorder } from './recorder';
 import { type FileState, openRecordingFile } from './recording-file';
 import { regularFile } from './no-follow';
 import { idFromFileName, isRecordingId, recordingPath } from './recording-id';
@@ -99,7 +99,7 @@ export function recordingInfo(h: RecordingHandle): RecordingInfo {
   };
 }
 
-function liveHandle(live: LiveRecording): RecordingHandle {
+function liveHandle(live: LiveRecording, failed: string | null): RecordingHandle {
   const end = live.durableEnd;
   return {
     id: live.id,
@@ -115,7 +115,7 @@ function liveHandle(live: LiveRecording): RecordingHandle {
     index: live.index,
     recovered: null,
     live: live.stats(),
-    failed: failedRecordings.get(live.path) ?? null,
+    failed,
     mtimeMs: live.header.startedAt + live.durableTimeMs,
   };
 }
@@ -123,6 +123,8 @@ function liveHandle(live: LiveRecording): RecordingHandle {
 export class RecordingStore {
   readonly dir: string;
   private readonly cache = new Map<string, { size: number; mtimeMs: number; handle: Promise<RecordingHandle> }>();
+  /** what this store is writing now, and why writing stopped where it did */
+  private readonly active = new ActiveRecordings();
 
   constructor(
     dir: string,
@@ -133,7 +135,7 @@ export class RecordingStore {
 
   /** Starts recording a room into this folder; attach the result with room.addObserver(). */
   record(roomId: string, options: RecorderOptions = {}): Recorder {
-    return createRecorder(this.dir, roomId, options, this.log);
+    return createRecorder(this.dir, roomId, options, this.log, this.active);
   }
 
   private pathOf(id: string): string {
@@ -143,8 +145,8 @@ export class RecordingStore {
 
   async open(id: string): Promise<RecordingHandle> {
     const file = this.pathOf(id);
-    const live = activeRecordings.get(file);
-    if (live) return liveHandle(live);
+    const live = this.active.get(file);
+    if (live) return liveHandle(live, this.active.failure(file));
     // Only regular files count: a symbolic link in the folder is never followed (see no-follow.ts).
     const st = await regularFile(file);
     if (!st) throw new RecordingNotFoundError(id);
@@ -154,7 +156,7 @@ export class RecordingStore {
     // live process is writing is only read (never cut or indexed), and such a handle is good for one request.
     const elsewhere = await writtenElsewhere(file);
     // A recording whose writing failed is read as it is: repairing it would write to the disk that just failed.
-    const failed = failedRecordings.get(file) ?? null;
+    const failed = this.active.failure(file);
     const handle = openRecordingFile(file, id, this.log, !elsewhere && !failed).then(
       (s): RecordingHandle => ({
         id,
@@ -192,10 +194,9 @@ export class RecordingStore {
     }
   }
 
-  /** Resolves when every recording this folder is writing has finished (call after ending the rooms). */
+  /** Resolves when every recording this store is writing has finished (call after ending the rooms). */
   async settled(): Promise<void> {
-    const prefix = this.dir + path.sep;
-    await Promise.all([...activeRecordings.values()].filter((r) => r.path.startsWith(prefix)).map((r) => r.finished));
+    await Promise.all([...this.active.all()].map((r) => r.finished));
   }
 
   async list(): Promise<RecordingInfo[]> {
@@ -221,7 +222,7 @@ export class RecordingStore {
   /** Deletes a finished recording; one still being written is refused (end the room first). */
   async delete(id: string): Promise<void> {
     const file = this.pathOf(id);
-    if (activeRecordings.has(file) || (await writtenElsewhere(file))) throw new RecordingBusyError(id);
+    if (this.active.has(file) || (await writtenElsewhere(file))) throw new RecordingBusyError(id);
     try {
       await rm(file);
       await releaseWriterLock(file);
@@ -229,7 +230,7 @@ export class RecordingStore {
       throw new RecordingNotFoundError(id);
     }
     this.cache.delete(id);
-    failedRecordings.delete(file);
+    this.active.forget(file);
     this.log.info({ recording: id }, 'recording deleted');
   }
 }

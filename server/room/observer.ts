@@ -1,4 +1,4 @@
-// Hooks for things that follow a room without being on its fan-out path (recording, metrics, scale-out).
+// Hooks for things that follow a room without being on its fan-out path (today: the recorder).
 import type { Geometry } from '../../shared/protocol';
 import type { IngestedFrame } from './tile-entry';
 import type { ScreenShotView } from './screenshot';

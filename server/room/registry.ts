@@ -1,9 +1,9 @@
-// The room store: where rooms live. One small interface so a Redis-backed store can replace the local one.
+// The room store: the rooms this process holds, behind the small RoomStore interface that routes and sockets use.
+// Rooms are in-memory objects holding live connections, so this store is local to one process.
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config';
 import type { Logger } from '../log';
-import { TilecastError } from '../errors';
-import { CloseCode } from '../../shared/protocol';
+import { TooManyRoomsError } from '../errors';
 import { Room } from './room';
 
 export interface CreateRoomInput {
@@ -30,7 +30,7 @@ export class LocalRoomStore implements RoomStore {
   private readonly rooms = new Map<string, Room>();
   private readonly ended = new Set<string>();
   private readonly sweeper: NodeJS.Timeout;
-  /** called for every new room (recording, metrics attach here) */
+  /** called for every new room (the recorder attaches here) */
   onCreate: (room: Room) => void = () => {};
 
   constructor(
@@ -46,7 +46,7 @@ export class LocalRoomStore implements RoomStore {
 
   create(input: CreateRoomInput): Room {
     if (this.rooms.size >= this.config.maxRooms)
-      throw new TilecastError('TOO_MANY_ROOMS', `server is at its limit of ${this.config.maxRooms} rooms`, CloseCode.Overloaded, 503);
+      throw new TooManyRoomsError(this.config.maxRooms);
     const id = newRoomId();
     const room = new Room(
       {

@@ -11,7 +11,7 @@ import {
 import { Fanout } from '../fanout/fanout';
 import type { SendTotals } from '../fanout/sender';
 import { Viewer } from '../fanout/viewer';
-import { PresenterConflictError, TilecastError } from '../errors';
+import { PresenterConflictError, RoomEndedError, RoomFullError } from '../errors';
 import type { Logger } from '../log';
 import type { Connection } from '../transport/types';
 import { FpsMeter } from './fps-meter';
@@ -134,12 +134,12 @@ export class Room {
 
   /** Returns whether this resumed a room whose presenter dropped. */
   attachPresenter(conn: Connection): { resumed: boolean } {
-    if (this.ended) throw new TilecastError('ROOM_ENDED', `room ${this.id} has ended`, CloseCode.RoomNotFound, 410);
+    if (this.ended) throw new RoomEndedError(this.id);
     if (this.presenter) throw new PresenterConflictError(this.id);
     const resumed = this.state === 'reconnecting';
     if (!this.presented) {
       this.onFirstPresenter?.();
-      if (this.ended) throw new TilecastError('ROOM_ENDED', `room ${this.id} has ended`, CloseCode.RoomNotFound, 410);
+      if (this.ended) throw new RoomEndedError(this.id);
       this.presented = true;
     }
     if (this.graceTimer) clearTimeout(this.graceTimer);
@@ -212,7 +212,7 @@ export class Room {
 
   addViewer(conn: Connection): Viewer {
     if (this.fanout.count >= this.options.maxViewers)
-      throw new TilecastError('ROOM_FULL', `room ${this.id} is full (${this.options.maxViewers} viewers)`, CloseCode.Overloaded, 503);
+      throw new RoomFullError(this.id, this.options.maxViewers);
     const viewer = new Viewer(this.nextViewerId++, conn);
     viewer.pendingStatus = encodeStatus(this.state, this.fanout.count + 1);
     const keyframe = this.screenshot.current();
@@ -333,7 +333,7 @@ export class Room {
     return out;
   }
 
-  /** Observers (recording, metrics) must never break the live room: their failures are logged, not thrown. */
+  /** Observers (the recorder) must never break the live room: their failures are logged, not thrown. */
   private notify(event: string, call: (o: RoomObserver) => void): void {
     for (const o of this.observers) {
       try {

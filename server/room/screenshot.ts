@@ -1,13 +1,12 @@
 // The room's newest full tile set: a single-writer double buffer with deferred release.
 // A published generation is replaced by the next frame, released when that one is replaced in turn, and only
 // then recycled as a back buffer, so a reader that took a generation (a late joiner's keyframe, a snapshot
-// encode) never sees it reused under it. This is the shape the shared-memory, lock-free version will keep.
+// encode) never sees it reused under it, and a frame costs no allocation once two buffers exist.
 import { type Geometry, gridShape } from '../../shared/protocol';
 import { RoomLimitError } from '../errors';
 import type { IngestedFrame, TileEntry } from './tile-entry';
 
 export interface ScreenShotView {
-  readonly generation: number;
   readonly geometry: Geometry | null;
   readonly tiles: readonly (TileEntry | null)[];
   /** seq and capture time of the newest frame in it */
@@ -22,7 +21,6 @@ export interface ScreenShotView {
 }
 
 class Generation implements ScreenShotView {
-  generation = 0;
   seq = 0;
   captureTs = 0;
   ingestNo = 0;
@@ -40,7 +38,6 @@ export class ScreenShot {
   private retired: Generation | null = null;
   /** released: the next apply writes into it */
   private spare: Generation | null = null;
-  private nextGeneration = 1;
 
   constructor(private readonly maxBytes: number) {
     this.front = new Generation(null, []);
@@ -54,7 +51,6 @@ export class ScreenShot {
   reset(geometry: Geometry | null): void {
     const tiles = geometry ? new Array<TileEntry | null>(gridShape(geometry).tiles).fill(null) : [];
     this.front = new Generation(geometry, tiles);
-    this.front.generation = this.nextGeneration++;
     this.retired = null;
     this.spare = null;
   }
@@ -85,7 +81,6 @@ export class ScreenShot {
     back.seq = frame.seq;
     back.captureTs = frame.captureTs;
     back.ingestNo = frame.ingestNo;
-    back.generation = this.nextGeneration++;
     // Deferred release: the generation replaced last time is only now given back for reuse.
     this.spare = this.retired;
     this.retired = front;

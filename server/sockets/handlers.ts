@@ -11,14 +11,28 @@ import {
   parseClientControl,
 } from '../../shared/protocol';
 import type { Config } from '../config';
-import { ControlTooBigError, MessageTooBigError, RoomNotFoundError, TilecastError, RateLimitedError, UnauthorizedError } from '../errors';
+import {
+  BadControlError,
+  ControlTooBigError,
+  InternalError,
+  MessageTooBigError,
+  MisdirectedError,
+  NoSocketEndpointError,
+  NotAllowedError,
+  OriginNotAllowedError,
+  TooManyMessagesError,
+  RoomNotFoundError,
+  TilecastError,
+  UnauthorizedError,
+  describeIssues,
+} from '../errors';
 import { ingestPresenterMessage } from '../ingest/presenter-ingest';
 import type { Logger } from '../log';
 import type { RoomStore } from '../room/registry';
 import type { TokenSigner } from '../room/tokens';
 import type { Connection, SocketHandlers } from '../transport/types';
 import type { ConnContext } from './context';
-import { hostAllowed, misdirected } from '../http/public-hosts';
+import { hostAllowed } from '../http/public-hosts';
 import { originAllowed } from './origin';
 import { TokenBucket } from './rate-limit';
 
@@ -52,12 +66,15 @@ export function createSocketHandlers({ config, rooms, tokens, log }: SocketDeps)
 
   function failWith(conn: Conn, err: unknown): void {
     if (err instanceof ProtocolError || err instanceof TilecastError) return fail(conn, err.closeCode, err.message);
-    if (err instanceof ZodError || err instanceof SyntaxError) {
-      const why = err instanceof ZodError ? err.issues.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`).join('; ') : err.message;
-      return fail(conn, CloseCode.UnsupportedData, `bad control message: ${why}`);
-    }
+    if (err instanceof ZodError) return failWith(conn, new BadControlError(describeIssues(err, 'message')));
+    if (err instanceof SyntaxError) return failWith(conn, new BadControlError(err.message));
     log.error({ err, room: conn.context.roomId, role: conn.context.role }, 'handler failed; closing that connection only');
-    fail(conn, CloseCode.InternalError, 'internal error');
+    failWith(conn, new InternalError());
+  }
+
+  /** An upgrade refused with the error's HTTP status and message. */
+  function refuse(err: TilecastError): { accept: false; status: number; message: string } {
+    return { accept: false, status: err.httpStatus, message: err.message };
   }
 
   function welcome(conn: Conn, resumed: boolean): void {
@@ -110,12 +127,12 @@ export function createSocketHandlers({ config, rooms, tokens, log }: SocketDeps)
         return;
       case 'ack': {
         const { room, viewer } = conn.context;
-        if (!viewer) throw new TilecastError('NOT_ALLOWED', 'only viewers ack syncs', CloseCode.NotAllowed, 403);
+        if (!viewer) throw new NotAllowedError('only viewers ack syncs');
         room?.ackViewer(viewer, msg.syncs);
         return;
       }
       case 'end':
-        if (conn.context.role !== 'presenter') throw new TilecastError('NOT_ALLOWED', 'only the presenter can end the room', CloseCode.NotAllowed, 403);
+        if (conn.context.role !== 'presenter') throw new NotAllowedError('only the presenter can end the room');
         conn.context.endRequested = true;
         conn.context.room?.end('presenter ended the session');
         return;
@@ -125,10 +142,9 @@ export function createSocketHandlers({ config, rooms, tokens, log }: SocketDeps)
   return {
     upgrade(req) {
       const match = ROUTE.exec(req.path);
-      if (!match) return { accept: false, status: 404, message: 'no such WebSocket endpoint (use /ws/present/:room or /ws/view/:room)' };
-      if (!publicHost(req.headers['host'])) return { accept: false, status: 421, message: misdirected(req.headers['host']) };
-      if (!originAllowed(req.headers, config.allowedOrigins, publicHost))
-        return { accept: false, status: 403, message: `origin ${req.headers['origin']} is not allowed` };
+      if (!match) return refuse(new NoSocketEndpointError());
+      if (!publicHost(req.headers['host'])) return refuse(new MisdirectedError(req.headers['host']));
+      if (!originAllowed(req.headers, config.allowedOrigins, publicHost)) return refuse(new OriginNotAllowedError(req.headers['origin']));
       return {
         accept: true,
         context: {
@@ -158,12 +174,11 @@ export function createSocketHandlers({ config, rooms, tokens, log }: SocketDeps)
         if (!binary) {
           // Checked before parsing: a deep JSON bomb of a few MB stalls the event loop for everybody.
           if (data.byteLength > config.maxControlBytes) throw new ControlTooBigError(data.byteLength, config.maxControlBytes);
-          if (!ctx.bucket.take()) throw new RateLimitedError(config.controlRatePerSecond, config.controlBurst);
+          if (!ctx.bucket.take()) throw new TooManyMessagesError(config.controlRatePerSecond, config.controlBurst);
         }
         if (!ctx.room || ctx.room.ended) return;
         if (!binary) return control(conn, Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'));
-        if (ctx.role !== 'presenter')
-          throw new TilecastError('NOT_ALLOWED', 'viewers may not send binary messages', CloseCode.NotAllowed, 403);
+        if (ctx.role !== 'presenter') throw new NotAllowedError('viewers may not send binary messages');
         ingestPresenterMessage(ctx.room, data, limits);
       } catch (err) {
         failWith(conn, err);

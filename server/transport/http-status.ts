@@ -1,5 +1,6 @@
 // Shared HTTP bits for both engines: status lines and response normalisation.
 import { STATUS_CODES } from 'node:http';
+import type { TilecastError } from '../errors';
 import type { FileBody, HttpResponse } from './types';
 
 export function statusLine(status: number): string {
@@ -15,11 +16,12 @@ export function bodyLength(body: HttpResponse['body']): number {
   return isFileBody(body) ? body.length : typeof body === 'string' ? Buffer.byteLength(body) : (body?.byteLength ?? 0);
 }
 
-export function errorResponse(status: number, code: string, message: string): HttpResponse {
+/** A catalogue error (server/errors.ts) as an HTTP answer: its status and {error:{code,message}}, plus extra headers. */
+export function errorResponse(err: TilecastError, headers: Record<string, string> = {}): HttpResponse {
   return {
-    status,
-    headers: { 'content-type': 'application/json; charset=utf-8' },
-    body: JSON.stringify({ error: { code, message } }),
+    status: err.httpStatus,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+    body: JSON.stringify({ error: { code: err.code, message: err.message } }),
   };
 }
 

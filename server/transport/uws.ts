@@ -4,6 +4,7 @@
 import uWS from 'uWebSockets.js';
 import { SHUTTING_DOWN, handshakeRefusal, headRefusal, wantsUpgrade } from './handshake';
 import { bodyLength, closeReason, errorResponse, isFileBody, statusLine } from './http-status';
+import { BodyTooLargeError, InternalError } from '../errors';
 import { RegionReader } from './file-region';
 import type { Connection, FileRegion, HttpRequest, HttpResponse, Transport, TransportOptions, UpgradeRequest } from './types';
 
@@ -182,7 +183,7 @@ export function createUwsTransport<Ctx>(options: TransportOptions<Ctx>): Transpo
       size += chunk.byteLength;
       if (size > limits.maxHttpBodyBytes) {
         size = -1;
-        respond(res, errorResponse(413, 'BODY_TOO_LARGE', `request body over ${limits.maxHttpBodyBytes} bytes`), abort);
+        respond(res, errorResponse(new BodyTooLargeError(limits.maxHttpBodyBytes)), abort);
         return;
       }
       chunks.push(Buffer.from(chunk.slice(0))); // copy: the chunk dies with this callback
@@ -190,7 +191,7 @@ export function createUwsTransport<Ctx>(options: TransportOptions<Ctx>): Transpo
       request.body = Buffer.concat(chunks);
       options
         .http(request)
-        .catch(() => errorResponse(500, 'INTERNAL', 'internal error'))
+        .catch(() => errorResponse(new InternalError()))
         .then((response) => respond(res, response, abort));
     });
   });

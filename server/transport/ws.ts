@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { WebSocket, WebSocketServer } from 'ws';
 import { SHUTTING_DOWN, handshakeRefusal } from './handshake';
 import { bodyLength, closeReason, errorResponse, isFileBody, statusLine } from './http-status';
+import { BodyTooLargeError, InternalError } from '../errors';
 import { RegionReader } from './file-region';
 import type { Connection, FileRegion, HttpResponse, Transport, TransportOptions } from './types';
 
@@ -157,7 +158,7 @@ export function createWsTransport<Ctx>(options: TransportOptions<Ctx>): Transpor
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > limits.maxHttpBodyBytes) {
-        void writeResponse(res, errorResponse(413, 'BODY_TOO_LARGE', `request body over ${limits.maxHttpBodyBytes} bytes`));
+        void writeResponse(res, errorResponse(new BodyTooLargeError(limits.maxHttpBodyBytes)));
         req.destroy();
         return;
       }
@@ -175,7 +176,7 @@ export function createWsTransport<Ctx>(options: TransportOptions<Ctx>): Transpor
           remoteAddress: req.socket.remoteAddress ?? '',
           signal: gone.signal,
         })
-        .catch(() => errorResponse(500, 'INTERNAL', 'internal error'))
+        .catch(() => errorResponse(new InternalError()))
         .then((response) => writeResponse(res, response));
     });
   });

@@ -65,6 +65,22 @@ describe.each(ENGINES)('private rooms on %s', (engine) => {
     expect((await get(`/api/rooms/${open.id}${suffix}`)).status).toBe(200);
   });
 
+  it("a private room's snapshot needs one of its tokens or the admin token, like its details", async () => {
+    const denied = await get(`/api/rooms/${secret.id}/snapshot.png`);
+    expect(denied.status).toBe(401);
+    expect((await denied.json()).error.code).toBe('UNAUTHORIZED');
+    expect((await get(`/api/rooms/${secret.id}/snapshot.png?token=${open.presenterToken}`)).status).toBe(401);
+    expect((await get(`/api/rooms/${secret.id}/snapshot.png`, { authorization: `Bearer ${open.presenterToken}` })).status).toBe(401);
+    for (const ok of [
+      await get(`/api/rooms/${secret.id}/snapshot.png?token=${secret.viewerToken}`),
+      await get(`/api/rooms/${secret.id}/snapshot.png`, { authorization: `Bearer ${secret.presenterToken}` }),
+      await get(`/api/rooms/${secret.id}/snapshot.png`, admin),
+    ]) {
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get('content-type')).toBe('image/png');
+    }
+  });
+
   it("GET /api/recordings hides a private room's recordings unless authorized for that room", async () => {
     const ids = async (headers: Record<string, string> = {}, query = '') =>
       (await (await get(`/api/recordings${query}`, headers)).json()).recordings.map((r: { id: string }) => r.id);

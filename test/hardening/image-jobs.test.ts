@@ -1,7 +1,8 @@
 // The image queue on its own: at most `active` jobs run, at most `queued` wait, the rest are refused at once;
 // a waiting job whose client leaves gives its place up and never runs.
 import { describe, expect, it } from 'vitest';
-import { ClientGoneError, ImageBusyError, ImageJobs } from '../../server/imaging/image-jobs';
+import { ClientGoneError, ImageBusyError } from '../../server/errors';
+import { ImageJobs } from '../../server/imaging/image-jobs';
 
 function gate() {
   let open!: () => void;

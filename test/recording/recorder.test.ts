@@ -6,7 +6,8 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { RecordType, scanRecords } from '../../shared/recording/format';
-import { type Recorder, RecordingStore, pictureAt, renderPicture, seekKeyframe } from '../../server/recording';
+import { renderTiles, tileImages } from '../../server/imaging/render-tiles';
+import { type Recorder, RecordingStore, pictureAt, seekKeyframe } from '../../server/recording';
 import { ScreenShot } from '../../server/room/screenshot';
 import { type KnownFrame, buildSession, cursorMessage, expectedPixels, expectedTiles, frameAt, rgbOf, tileEntry } from './synthetic';
 
@@ -110,7 +111,8 @@ describe('recording a synthetic session', () => {
     const h = await store.open(id);
     for (const t of [100, 5_050, 34_900, 35_000, 47_321, 60_000]) {
       const known = frameAt(session, t)!;
-      const png = await renderPicture((await pictureAt(h, t))!, 'png');
+      const picture = (await pictureAt(h, t))!;
+      const png = await renderTiles(picture.geometry!, tileImages(picture.tiles), 'png');
       const got = await rgbOf(png);
       const want = expectedPixels(session, known.seq);
       expect([got.width, got.height]).toEqual([want.geometry.width, want.geometry.height]);
@@ -164,19 +166,24 @@ describe('crash recovery', () => {
   });
 });
 
+/** A recording of `frames` frames copied, before its end and index, to a file of another id (as if its writer died). */
+async function unfinishedCopy(room: string, frames: number): Promise<{ id: string; file: string; bytes: Buffer }> {
+  const recorder = store.record(room, { keyframeIntervalSeconds: 1, flushMs: 20 });
+  play(recorder, await buildSession(frames, 100));
+  await drained(recorder);
+  const bytes = await readFile(recorder.path);
+  recorder.ended?.('test');
+  await recorder.finished;
+  const id = recorder.id.slice(0, -1) + (recorder.id.endsWith('q') ? 'p' : 'q');
+  const file = path.join(dir, `${id}.tcrec`);
+  await writeFile(file, bytes, { flag: 'wx' });
+  return { id, file, bytes };
+}
+
 describe('a file another live process is writing', () => {
   test('is read without being cut or indexed, cannot be deleted, and is repaired once that process is gone', async () => {
-    const session = await buildSession(50, 100);
-    const recorder = store.record('room-g', { keyframeIntervalSeconds: 1, flushMs: 20 });
-    play(recorder, session);
-    await drained(recorder);
-    const bytes = await readFile(recorder.path);
-    recorder.ended?.('test');
-    await recorder.finished;
     // A copy without end/index, "locked" by a live process that is not this one.
-    const otherId = recorder.id.slice(0, -1) + (recorder.id.endsWith('q') ? 'p' : 'q');
-    const file = path.join(dir, `${otherId}.tcrec`);
-    await writeFile(file, bytes, { flag: 'wx' });
+    const { id: otherId, file, bytes } = await unfinishedCopy('room-g', 50);
     const other = spawn('sleep', ['30']);
     await writeFile(`${file}.lock`, String(other.pid));
     try {
@@ -195,6 +202,38 @@ describe('a file another live process is writing', () => {
     expect((await stat(file)).size).toBeGreaterThan(bytes.byteLength);
     await expect(stat(`${file}.lock`)).rejects.toThrow();
     await store.delete(otherId);
+  });
+});
+
+describe('two stores of one process on one folder', () => {
+  test("each store's recordings are its own: the other reads one in progress without cutting it, and cannot delete it", async () => {
+    const other = new RecordingStore(dir, log);
+    const session = await buildSession(50, 100);
+    const recorder = store.record('room-h', { keyframeIntervalSeconds: 1, flushMs: 20 });
+    play(recorder, session);
+    await drained(recorder);
+    const size = (await stat(recorder.path)).size;
+    const seen = await other.open(recorder.id);
+    expect(seen.inProgress).toBe(true);
+    expect((await stat(recorder.path)).size).toBe(size);
+    await expect(other.delete(recorder.id)).rejects.toThrow(/still being written/);
+    await other.settled(); // writes nothing: returns at once
+    recorder.ended?.('test');
+    await store.settled();
+    const finished = await other.open(recorder.id);
+    expect(finished.inProgress).toBe(false);
+    expect(finished.recovered).toBeNull();
+    expect(finished.keyframes).toBe(5);
+  });
+
+  test('a lock with this pid from an earlier run (a restarted container) is stale: the file is repaired', async () => {
+    const { id: staleId, file } = await unfinishedCopy('room-i', 30);
+    await writeFile(`${file}.lock`, `${process.pid} 000000000000`);
+    const h = await store.open(staleId);
+    expect(h.inProgress).toBe(false);
+    expect(h.recovered?.reason).toBe('no end record');
+    await expect(stat(`${file}.lock`)).rejects.toThrow();
+    await store.delete(staleId);
   });
 });
 
