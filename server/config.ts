@@ -102,34 +102,16 @@ export const ConfigSchema = z
 export type Config = z.infer<typeof ConfigSchema> & { secret: string };
 export type ConfigInput = z.input<typeof ConfigSchema>;
 
+/** The environment variable of a setting: TILECAST_ + its flag in capitals (`--grace-seconds` -> TILECAST_GRACE_SECONDS). */
+export const envName = (setting: string) => `TILECAST_${setting.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+
+/** Every setting is reachable by flag and env alike; PORT and HOST are also read bare, as hosting platforms set them. */
 const ENV: Record<string, keyof ConfigInput> = {
   PORT: 'port',
   HOST: 'host',
-  TILECAST_ENGINE: 'engine',
-  TILECAST_SECRET: 'secret',
-  TILECAST_ADMIN_TOKEN: 'adminToken',
-  TILECAST_ALLOWED_ORIGINS: 'allowedOrigins',
-  TILECAST_GRACE_SECONDS: 'graceSeconds',
-  TILECAST_LOG_LEVEL: 'logLevel',
-  TILECAST_RECORDINGS_DIR: 'recordingsDir',
+  ...Object.fromEntries(Object.keys(ConfigSchema.shape).map((k) => [envName(k), k as keyof ConfigInput])),
+  /** shorter than TILECAST_RECORD_BY_DEFAULT, kept for existing deployments */
   TILECAST_RECORD: 'recordByDefault',
-  TILECAST_UWS_LARGE_SEND: 'uwsLargeSend',
-  TILECAST_MAX_TILES_PER_ROOM: 'maxTilesPerRoom',
-  TILECAST_MAX_GEOMETRY_CHANGES_PER_SECOND: 'maxGeometryChangesPerSecond',
-  TILECAST_IMAGE_JOBS: 'imageJobs',
-  TILECAST_IMAGE_QUEUE: 'imageQueue',
-  TILECAST_UNPRESENTED_ROOM_SECONDS: 'unpresentedRoomSeconds',
-  TILECAST_ROOM_CREATE_BURST: 'roomCreateBurst',
-  TILECAST_ROOM_CREATE_PER_MINUTE: 'roomCreatePerMinute',
-  TILECAST_TRUST_PROXY: 'trustProxy',
-  TILECAST_PUBLIC_HOSTS: 'publicHosts',
-  TILECAST_MAX_CONTROL_BYTES: 'maxControlBytes',
-  TILECAST_CONTROL_RATE_PER_SECOND: 'controlRatePerSecond',
-  TILECAST_CONTROL_BURST: 'controlBurst',
-  TILECAST_IDLE_TIMEOUT_SECONDS: 'idleTimeoutSeconds',
-  TILECAST_HEADERS_TIMEOUT_SECONDS: 'headersTimeoutSeconds',
-  TILECAST_MAX_HEADER_BYTES: 'maxHeaderBytes',
-  TILECAST_SHUTDOWN_DRAIN_SECONDS: 'shutdownDrainSeconds',
 };
 
 export class ConfigError extends Error {}

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../server/config';
+import { ConfigError, ConfigSchema, envName, loadConfig } from '../../server/config';
 
 const run = promisify(execFile);
 
@@ -17,6 +17,26 @@ describe('config', () => {
     expect(c.port).toBe(9001);
     expect(c.engine).toBe('ws');
     expect(c.graceSeconds).toBe(5);
+  });
+
+  it('reaches every setting through its TILECAST_ env variable as through its flag', () => {
+    // A value no setting of a number, enum or boolean type accepts: the error names the setting, so it was read;
+    // settings that take any text must come back with it.
+    const probe = 'zz-probe';
+    for (const key of Object.keys(ConfigSchema.shape)) {
+      const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+      for (const [env, argv] of [[{ [envName(key)]: probe }, []], [{}, [flag, probe]]] as const) {
+        let read: unknown;
+        try {
+          read = (loadConfig({}, env, argv) as Record<string, unknown>)[key];
+        } catch (err) {
+          read = (err as Error).message;
+        }
+        expect(String(read), `${envName(key)} / ${flag}`).toMatch(new RegExp(`${key}|${probe}`));
+      }
+    }
+    expect(envName('graceSeconds')).toBe('TILECAST_GRACE_SECONDS');
+    expect(loadConfig({}, { TILECAST_FANOUT_BUDGET: '123' }).fanoutBudget).toBe(123);
   });
 
   it.each([
