@@ -35,7 +35,8 @@ describe.each(ENGINES)('viewer client on %s', (engine) => {
     const states: { state: ViewerState; detail: string }[] = [];
     const downlink = new Downlink(room.id, null, display, { state: (state, detail) => states.push({ state, detail }) });
     downlink.start();
-    await waitFor('live', () => states.some((s) => s.state === 'live'));
+    // 'loading' until the first picture is painted: the presenter is live either way
+    await waitFor('presenter live', () => states.some((s) => s.state === 'loading' || s.state === 'live'));
     if (shutdown) await server.close(500);
     else presenter.send(JSON.stringify({ type: 'end' }));
     await waitFor('the close handled', () => states.some((s) => s.state === expected), 3000);

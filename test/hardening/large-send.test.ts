@@ -29,7 +29,9 @@ function serve(uwsLargeSend: TransportOptions<null>['uwsLargeSend'], plan: { siz
     http: async () => ({ status: 404 }),
     sockets: {
       upgrade: () => ({ accept: true, context: null }),
-      open: (conn: Connection<null>) => {
+      open: () => {},
+      // the client's first message says it has stopped reading: only then is the plan sent
+      message: (conn: Connection<null>) => {
         let i = 0;
         const step = () => {
           const size = plan.sizes[Math.min(i, plan.sizes.length - 1)];
@@ -43,12 +45,18 @@ function serve(uwsLargeSend: TransportOptions<null>['uwsLargeSend'], plan: { siz
         };
         step();
       },
-      message: () => {},
       drain: () => {},
       close: () => {},
     },
   };
   return createUwsTransport(options);
+}
+
+/** A client->server text frame (clients must mask). */
+function maskedText(text: string): Buffer {
+  const payload = Buffer.from(text);
+  const mask = randomBytes(4);
+  return Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, payload.map((b, i) => b ^ mask[i & 3])]);
 }
 
 /** A raw client that stops reading once upgraded; `resume` reads everything and checks it frame by frame. */
@@ -72,6 +80,7 @@ function stalledClient(port: number): Promise<{ socket: Socket; checker: WsStrea
       if (end < 0) return;
       socket.off('data', onHead);
       socket.pause();
+      socket.write(maskedText('go'));
       if (end + 4 < head.length) checker.write(head.subarray(end + 4));
       socket.on('data', (d: Buffer) => checker.write(d));
       resolve({ socket, checker, sizes, fills });
@@ -110,22 +119,36 @@ async function craftedPlan(uwsLargeSend: TransportOptions<null>['uwsLargeSend'])
   return [...Array(full).fill(PROBE_BYTES), takenOfLast - 4, LARGE_BYTES];
 }
 
+/**
+ * The kernel's buffer sizes depend on TCP autotuning, which depends on timing: on a busy machine the crafted
+ * plan sometimes leaves room after the padding. So each case tries a few times until the moment is made.
+ */
+const ATTEMPTS = 8;
+
 describe('a large message sent when the kernel has no room left arrives whole', () => {
   it('uws with the default workaround (subscribe)', async () => {
-    const sizes = await craftedPlan('subscribe');
-    const out = await run('subscribe', { sizes, untilBuffered: false });
-    // the moment really was made: the kernel took at most the large message's header
-    expect(out.log.buffered.at(-1)).toBeGreaterThanOrEqual(LARGE_BYTES);
-    expect(out.checker.violation).toBeNull();
-    expect(out.sizes).toEqual(sizes);
-    expect(out.fills).toEqual(sizes.map((_, i) => i & 0xff));
+    let made = 0;
+    for (let attempt = 0; attempt < ATTEMPTS && made === 0; attempt++) {
+      const sizes = await craftedPlan('subscribe');
+      const out = await run('subscribe', { sizes, untilBuffered: false });
+      // whether or not the moment was made, the stream is intact
+      expect(out.checker.violation).toBeNull();
+      expect(out.sizes).toEqual(sizes);
+      expect(out.fills).toEqual(sizes.map((_, i) => i & 0xff));
+      // made: the kernel took at most the large message's header, the rest waited in uWS's buffer
+      if (out.log.buffered.at(-1)! >= LARGE_BYTES) made++;
+    }
+    expect(made, `the kernel-full moment was not made in ${ATTEMPTS} attempts`).toBe(1);
   });
 
   it("uws as is ('direct') loses the payload: the bug the workarounds exist for is still in this build", async () => {
-    const sizes = await craftedPlan('direct');
-    const out = await run('direct', { sizes, untilBuffered: false });
-    // only the 10-byte header (or what the kernel left of it) was buffered: the 100,000-byte payload is gone
-    expect(out.log.buffered.at(-1)).toBeLessThanOrEqual(10);
-    expect(out.checker.violation ?? out.sizes.at(-1) !== LARGE_BYTES).toBeTruthy();
+    let corrupt = false;
+    for (let attempt = 0; attempt < ATTEMPTS && !corrupt; attempt++) {
+      const sizes = await craftedPlan('direct');
+      const out = await run('direct', { sizes, untilBuffered: false });
+      // the large message never arrives whole: its 10-byte header went out, its payload was lost
+      corrupt = out.checker.violation !== null || out.sizes.length < sizes.length || out.sizes.at(-1) !== LARGE_BYTES;
+    }
+    expect(corrupt).toBe(true);
   });
 });

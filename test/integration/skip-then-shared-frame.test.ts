@@ -62,7 +62,8 @@ describe.each(ENGINES)('shared frames after a skip on %s', (engine) => {
       await lazy.waitSync(seq);
     }
     // Caught up again: one Frame per frame, each carrying its sync; no separate sync, no single tiles.
-    const after = lazy.messages.slice(caughtUpAt);
+    // (a throttled viewer-count status may arrive in between on a loaded machine: it is not picture data)
+    const after = lazy.messages.slice(caughtUpAt).filter((m) => m.type !== MessageType.Status);
     expect(after.map((m) => m.type)).toEqual(new Array(10).fill(MessageType.Frame));
     for (const m of after) expect(m.type === MessageType.Frame && m.flags & FrameFlag.EndsWithSync).toBeTruthy();
     expect(lazy.syncs.slice(-10)).toEqual([11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
