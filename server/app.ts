@@ -1,11 +1,16 @@
 // Wires one tilecast server: config -> logger -> room store -> socket handlers + HTTP routes -> engine.
+import { ClusterNode } from './cluster/node';
+import { clusterRoutes } from './cluster/routes';
+import { clusterSockets } from './cluster/sockets';
 import { type Config, type ConfigInput, loadConfig } from './config';
 import { recordingRoutes } from './http/recordings-api';
 import { allRoutes } from './http/routes';
+import { snapshotRoutes } from './http/snapshot';
 import { createRouter } from './http/router';
 import { type Logger, createLogger } from './log';
 import { RecordingStore, recordRoom } from './recording';
 import { LocalRoomStore } from './room/registry';
+import type { Room } from './room/room';
 import { TokenSigner } from './room/tokens';
 import { createSocketHandlers } from './sockets/handlers';
 import type { ConnContext } from './sockets/context';
@@ -21,6 +26,8 @@ export interface TilecastServer {
   tokens: TokenSigner;
   recordings: RecordingStore;
   log: Logger;
+  /** set when the server is a node of a cluster (--redis) */
+  cluster: ClusterNode | null;
   close(): Promise<void>;
 }
 
@@ -32,21 +39,32 @@ export interface StartOptions extends ConfigInput {
 export async function startServer(options: StartOptions = {}, env: NodeJS.ProcessEnv = {}, argv: string[] = []): Promise<TilecastServer> {
   const { logger, ...overrides } = options;
   const config = loadConfig({ buildClient: false, ...overrides }, env, argv);
-  const log = logger ?? createLogger(config.logLevel);
+  const baseLog = logger ?? createLogger(config.logLevel);
+  const log = config.redis ? baseLog.child({ node: config.nodeId }) : baseLog;
   if (config.buildClient) {
     const { buildClient } = await import('../client/build');
     await buildClient();
   }
-  const rooms = new LocalRoomStore(config, log);
   const tokens = new TokenSigner(config.secret);
   const recordings = new RecordingStore(config.recordingsDir, log);
-  rooms.onCreate = (room) => {
-    if (room.options.record)
-      recordRoom(recordings, room, { keyframeIntervalSeconds: config.keyframeIntervalSeconds, flushMs: config.recordingFlushMs });
-  };
+  const record = (room: Room) =>
+    recordRoom(recordings, room, { keyframeIntervalSeconds: config.keyframeIntervalSeconds, flushMs: config.recordingFlushMs });
+  // In a cluster, rooms are recorded on their origin (the node holding the presenter), when it becomes one.
+  const cluster = config.redis ? await ClusterNode.start(config, log, record) : null;
+  const rooms = cluster ? cluster.store : new LocalRoomStore(config, log);
+  if (!cluster) rooms.onCreate = (room) => void (room.options.record && record(room));
+  const single = createSocketHandlers({ config, rooms, tokens, log });
+  const routes = allRoutes({
+    config,
+    rooms,
+    tokens,
+    engine: config.engine,
+    extra: recordingRoutes({ store: recordings, tokens, adminToken: config.adminToken }),
+    metrics: cluster ? [cluster.metrics.registry] : [],
+  });
   const transportOptions: TransportOptions<ConnContext> = {
-    sockets: createSocketHandlers({ config, rooms, tokens, log }),
-    http: createRouter(allRoutes({ config, rooms, tokens, engine: config.engine, extra: recordingRoutes({ store: recordings, tokens, adminToken: config.adminToken }) }), log),
+    sockets: cluster ? clusterSockets(single, cluster, tokens, log) : single,
+    http: createRouter(cluster ? [...clusterRoutes(cluster, snapshotRoutes(rooms, tokens)), ...routes] : routes, log),
     wsPrefix: '/ws/',
     limits: {
       // The engines' own limits sit above the app's, so the app closes oversized senders itself (1009 + reason).
@@ -60,6 +78,7 @@ export async function startServer(options: StartOptions = {}, env: NodeJS.Proces
     config.engine === 'uws' ? createUwsTransport(transportOptions) : createWsTransport(transportOptions);
   const port = await transport.listen(config.host, config.port);
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  cluster?.begin(url, config.engine);
   log.info({ url, engine: config.engine }, 'listening');
   return {
     port,
@@ -69,10 +88,12 @@ export async function startServer(options: StartOptions = {}, env: NodeJS.Proces
     tokens,
     recordings,
     log,
+    cluster,
     async close() {
       rooms.closeAll('server shutting down');
       await recordings.settled();
       await transport.close();
+      await cluster?.close();
     },
   };
 }

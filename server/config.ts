@@ -1,5 +1,6 @@
 // Server configuration from CLI flags and environment, validated by zod; a bad value stops start-up with one line.
 import { randomBytes } from 'node:crypto';
+import { availableParallelism, hostname } from 'node:os';
 import { z } from 'zod';
 
 const KiB = 1024;
@@ -46,10 +47,18 @@ export const ConfigSchema = z
     recordingFlushMs: int(10, 60_000).default(1000),
     /** build the browser bundle at start-up */
     buildClient: boolish.default(true),
+    /** join a cluster over this Redis (redis://host:port, rediss://..., or unix:/path/to/socket); absent: one process, no Redis */
+    redis: z.string().min(1).optional(),
+    /** this node's name in the cluster directory and logs; default host-pid-random */
+    nodeId: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (at most 64)').optional(),
+    /** run N processes on one port sharing rooms over Redis; `--workers` alone means one per core */
+    workers: z.union([z.literal(true), z.literal('true'), int(1, 256)]).optional(),
+    /** bus messages over this size are split into chunks (hard cap 4 MiB) */
+    busMaxMessageBytes: int(64 * KiB, 4 * MiB).default(1 * MiB),
   })
   .strict();
 
-export type Config = z.infer<typeof ConfigSchema> & { secret: string };
+export type Config = Omit<z.infer<typeof ConfigSchema>, 'workers'> & { secret: string; nodeId: string; workers: number | null };
 export type ConfigInput = z.input<typeof ConfigSchema>;
 
 const ENV: Record<string, keyof ConfigInput> = {
@@ -63,6 +72,10 @@ const ENV: Record<string, keyof ConfigInput> = {
   TILECAST_LOG_LEVEL: 'logLevel',
   TILECAST_RECORDINGS_DIR: 'recordingsDir',
   TILECAST_RECORD: 'recordByDefault',
+  TILECAST_REDIS_URL: 'redis',
+  TILECAST_NODE_ID: 'nodeId',
+  TILECAST_WORKERS: 'workers',
+  TILECAST_BUS_MAX_MESSAGE_BYTES: 'busMaxMessageBytes',
 };
 
 export class ConfigError extends Error {}
@@ -102,5 +115,15 @@ export function loadConfig(
     const message = issue.code === 'unrecognized_keys' ? `unknown setting(s): ${issue.keys.join(', ')}` : `${setting}: ${issue.message}${shown}`;
     throw new ConfigError(`invalid configuration: ${message}`);
   }
-  return { ...parsed.data, secret: parsed.data.secret ?? randomBytes(32).toString('base64url') };
+  const data = parsed.data;
+  // A random per-process secret would make tokens node-local: a cluster needs the same configured one everywhere.
+  if (data.redis && !data.secret)
+    throw new ConfigError('invalid configuration: secret: a cluster (--redis) needs --secret / TILECAST_SECRET of at least 32 bytes, the same on every node');
+  const workers = data.workers === undefined ? null : data.workers === true || data.workers === 'true' ? availableParallelism() : data.workers;
+  return {
+    ...data,
+    workers,
+    nodeId: data.nodeId ?? `${hostname().replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 40)}-${process.pid}-${randomBytes(2).toString('hex')}`,
+    secret: data.secret ?? randomBytes(32).toString('base64url'),
+  };
 }

@@ -52,6 +52,7 @@ export function roomRoutes(config: Config, rooms: RoomStore, tokens: TokenSigner
           throw new UnauthorizedError('creating rooms needs the admin token (Authorization: Bearer ...)');
         const body = CreateRoomBody.parse(parseBody(req));
         const room = rooms.create(body);
+        await rooms.whenStored?.(room.id);
         const presenterToken = tokens.sign(room.id, 'presenter');
         const viewerToken = room.options.private ? tokens.sign(room.id, 'viewer') : null;
         return json(201, {
