@@ -42,6 +42,8 @@ export interface Directory {
   claimOrigin(id: string, node: string): Promise<Claim>;
   /** sets the presenter state if the room is still at this epoch (an origin that lost its room changes nothing) */
   setState(id: string, epoch: number, state: PresenterStateName): Promise<boolean>;
+  /** an origin writes its room back if Redis lost it (restarted without persistence) */
+  restore(meta: RoomMeta): Promise<void>;
   heartbeat(info: NodeInfo): Promise<void>;
   nodes(): Promise<NodeInfo[]>;
   nodeAlive(id: string): Promise<boolean>;
@@ -68,6 +70,11 @@ const SET_STATE = `
 if redis.call('HGET', KEYS[1], 'epoch') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'state', ARGV[2])
 if ARGV[2] == 'ended' then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
+return 1`;
+
+const RESTORE = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'name', ARGV[1], 'private', ARGV[2], 'record', ARGV[3], 'createdAt', ARGV[4], 'origin', ARGV[5], 'state', ARGV[6], 'epoch', ARGV[7])
 return 1`;
 
 function parseRoom(id: string, h: Record<string, string>): RoomMeta | null {
@@ -137,6 +144,11 @@ export class RedisDirectory implements Directory {
     const r = Number(await this.redis.eval(SET_STATE, 1, roomKey(id), String(epoch), state, String(ENDED_TTL_S)));
     if (r === 1 && state === 'ended') await this.redis.srem(ROOMS, id);
     return r === 1;
+  }
+
+  async restore(meta: RoomMeta): Promise<void> {
+    const r = await this.redis.eval(RESTORE, 1, roomKey(meta.id), meta.name, meta.private ? '1' : '0', meta.record ? '1' : '0', meta.createdAt, meta.origin, meta.state, String(meta.epoch));
+    if (r === 1) await this.redis.sadd(ROOMS, meta.id);
   }
 
   async heartbeat(info: NodeInfo): Promise<void> {

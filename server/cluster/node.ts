@@ -482,9 +482,19 @@ export class ClusterNode {
   /** A replica whose origin node died shows reconnecting, so its presenter may resume anywhere within grace. */
   private async watchOrigins(): Promise<void> {
     for (const entry of [...this.entries.values()]) {
+      if (entry.role === 'origin' && !entry.room.ended) {
+        const o = entry.room.options;
+        await this.directory.restore({
+          id: o.id, name: o.name, private: o.private, record: o.record, createdAt: new Date(entry.room.createdAt).toISOString(),
+          origin: this.config.nodeId, state: entry.room.state, epoch: entry.epoch,
+        });
+        continue;
+      }
       if (entry.role !== 'replica' || !entry.remoteAttached) continue;
       const meta = await this.directory.room(entry.room.id);
-      if (!meta || meta.state === 'ended') {
+      // Missing: Redis lost its data (restart without persistence); the origin writes it again.
+      if (!meta) continue;
+      if (meta.state === 'ended') {
         if (this.entries.get(entry.room.id) === entry) this.applyState(entry, 'ended');
         continue;
       }
