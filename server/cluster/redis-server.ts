@@ -11,7 +11,10 @@ export interface PrivateRedis {
   /** unix:/path/to/socket */
   url: string;
   socket: string;
+  /** the shell that owns redis-server */
   child: ChildProcess;
+  /** kills redis-server at once (fault tests): SIGKILL */
+  crash(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -29,10 +32,13 @@ export async function startPrivateRedis(dir?: string, extraArgs: string[] = []):
   const ownDir = !dir;
   const where = dir ?? (await mkdtemp(path.join(tmpdir(), 'tilecast-redis-')));
   const socket = path.join(where, 'redis.sock');
+  // Through a small shell that stops redis-server when our end of its stdin closes: even when this process
+  // is killed with SIGKILL, the private Redis does not outlive it.
   const child = spawn(
-    binary,
-    ['--port', '0', '--unixsocket', socket, '--unixsocketperm', '700', '--save', '', '--appendonly', 'no', '--dir', where, ...extraArgs],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    '/bin/sh',
+    ['-c', '"$0" "$@" & pid=$!; read _; kill $pid 2>/dev/null; wait $pid', binary,
+      '--port', '0', '--unixsocket', socket, '--unixsocketperm', '700', '--save', '', '--appendonly', 'no', '--dir', where, ...extraArgs],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
   );
   const output: string[] = [];
   child.stdout!.on('data', (d) => output.push(String(d)));
@@ -57,10 +63,17 @@ export async function startPrivateRedis(dir?: string, extraArgs: string[] = []):
     url: `unix:${socket}`,
     socket,
     child,
+    async crash() {
+      const exited = new Promise((r) => child.once('exit', r));
+      const pkill = spawn('/usr/bin/pkill', ['-KILL', '-P', String(child.pid)]);
+      await new Promise((r) => pkill.once('exit', r));
+      child.stdin!.end(); // the shell waits on its stdin before it exits
+      await exited;
+    },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
+        child.stdin!.end();
         await exited;
       }
       if (ownDir) await rm(where, { recursive: true, force: true });

@@ -52,7 +52,7 @@ describe.each(ENGINES)('Redis restarted mid-session (%s)', (engine) => {
     await onA.waitSync(1);
     await onB.waitSync(1);
 
-    redis.child.kill('SIGKILL');
+    await redis.crash();
     await waitFor('B shows reconnecting', () => onB.lastStatus()?.state === 'reconnecting');
     for (let seq = 2; seq <= 20; seq++) presenter.send(frame(seq));
     await onA.waitSync(20); // the origin's own viewers go on without Redis
