@@ -34,7 +34,7 @@ const keyChannel = (room: string) => `tc:{${room}}:k`;
 export function redisOptions(url: string, name: string) {
   // unix:/path or unix:///path -> a Unix socket; anything else is a redis:// URL
   const unix = /^unix:(?:\/\/)?(\/.+)$/.exec(url);
-  const base = { connectionName: name, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: (n: number) => Math.min(50 * n, 500) };
+  const base = { connectionName: name, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: (n: number) => Math.min(50 * n, 200) };
   return unix ? { path: unix[1], ...base } : { url, ...base };
 }
 
