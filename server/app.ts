@@ -54,6 +54,7 @@ export async function startServer(options: StartOptions = {}, env: NodeJS.Proces
   const rooms = cluster ? cluster.store : new LocalRoomStore(config, log);
   if (!cluster) rooms.onCreate = (room) => void (room.options.record && record(room));
   const single = createSocketHandlers({ config, rooms, tokens, log });
+  const sockets = cluster ? clusterSockets(single, cluster, tokens, log) : null;
   const routes = allRoutes({
     config,
     rooms,
@@ -63,7 +64,7 @@ export async function startServer(options: StartOptions = {}, env: NodeJS.Proces
     metrics: cluster ? [cluster.metrics.registry] : [],
   });
   const transportOptions: TransportOptions<ConnContext> = {
-    sockets: cluster ? clusterSockets(single, cluster, tokens, log) : single,
+    sockets: sockets ?? single,
     http: createRouter(cluster ? [...clusterRoutes(cluster, snapshotRoutes(rooms, tokens)), ...routes] : routes, log),
     wsPrefix: '/ws/',
     limits: {
@@ -90,6 +91,9 @@ export async function startServer(options: StartOptions = {}, env: NodeJS.Proces
     log,
     cluster,
     async close() {
+      // A cluster node leaves without ending rooms: its clients get 1001 and reconnect to another node.
+      await cluster?.leave();
+      sockets?.closeAll('server shutting down');
       rooms.closeAll('server shutting down');
       await recordings.settled();
       await transport.close();

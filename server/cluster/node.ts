@@ -147,6 +147,8 @@ export class ClusterNode {
       await this.replica(id);
       await this.synced(id, TAKEOVER_WARMUP_MS);
     }
+    const here = this.entries.get(id);
+    if (here?.role === 'origin' && here.room.state === 'live') throw new PresenterConflictError(id);
     const claim = await this.directory.claimOrigin(id, this.config.nodeId);
     if (!claim.ok) {
       if (claim.reason === 'conflict') throw new PresenterConflictError(id);
@@ -235,8 +237,14 @@ export class ClusterNode {
 
   /** A local viewer left: a replica with nobody left is released after a short linger. */
   viewerLeft(room: Room): void {
+    this.viewersChanged();
     const entry = this.entries.get(room.id);
     if (entry && entry.room === room) this.releaseIfUnwatched(entry);
+  }
+
+  /** Viewer counts changed: the next tick beats at once, so the directory's per-node counts follow within ~0.4 s. */
+  viewersChanged(): void {
+    this.lastBeat = 0;
   }
 
   private releaseIfUnwatched(entry: Entry): void {
@@ -502,6 +510,23 @@ export class ClusterNode {
       this.log.warn({ room: meta.id, origin: meta.origin }, 'origin node is gone; room waits for its presenter');
       if (await this.directory.setState(meta.id, meta.epoch, 'reconnecting')) this.applyState(entry, 'reconnecting');
     }
+  }
+
+  /**
+   * Leaving on purpose (shutdown): rooms presented here go to `reconnecting` everywhere, so their presenters can
+   * resume on another node at once; then this node forgets every room without ending any.
+   */
+  async leave(): Promise<void> {
+    const pending: Promise<unknown>[] = [];
+    for (const entry of this.entries.values()) {
+      if (entry.role !== 'origin' || entry.room.state !== 'live') continue;
+      this.originPublish(entry, BusKind.status, statusBody('reconnecting'));
+      pending.push(this.directory.setState(entry.room.id, entry.epoch, 'reconnecting').catch(() => false));
+    }
+    await Promise.all(pending);
+    await this.directory.leave(this.config.nodeId).catch(() => {});
+    this.closed = true;
+    for (const entry of [...this.entries.values()]) this.forgetEntry(entry);
   }
 
   async close(): Promise<void> {

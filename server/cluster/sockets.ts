@@ -19,8 +19,14 @@ interface Held {
   closed: boolean;
 }
 
-export function clusterSockets(inner: SocketHandlers<ConnContext>, node: ClusterNode, tokens: TokenSigner, log: Logger): SocketHandlers<ConnContext> {
+export interface ClusterSockets extends SocketHandlers<ConnContext> {
+  /** closes every connection with 1001: a node leaving on purpose; clients reconnect to another node */
+  closeAll(reason: string): void;
+}
+
+export function clusterSockets(inner: SocketHandlers<ConnContext>, node: ClusterNode, tokens: TokenSigner, log: Logger): ClusterSockets {
   const held = new Map<Conn, Held>();
+  const live = new Set<Conn>();
 
   function fail(conn: Conn, err: unknown): void {
     const known = err instanceof TilecastError;
@@ -45,10 +51,18 @@ export function clusterSockets(inner: SocketHandlers<ConnContext>, node: Cluster
   return {
     upgrade: (req) => inner.upgrade(req),
 
+    closeAll(reason) {
+      for (const conn of [...live]) conn.close(CloseCode.GoingAway, reason);
+    },
+
     open(conn) {
       const ctx = conn.context;
+      live.add(conn);
       // The common case, a viewer of a room already here, stays synchronous.
-      if (ctx.role === 'viewer' && node.serves(ctx.roomId)) return inner.open(conn);
+      if (ctx.role === 'viewer' && node.serves(ctx.roomId)) {
+        inner.open(conn);
+        return node.viewersChanged();
+      }
       const h: Held = { bytes: 0, messages: [], closed: false };
       held.set(conn, h);
       prepare(ctx).then(
@@ -58,6 +72,7 @@ export function clusterSockets(inner: SocketHandlers<ConnContext>, node: Cluster
           if (h.closed) return void (ctx.role === 'presenter' && room && node.presenterChanged(room));
           inner.open(conn);
           if (ctx.role === 'presenter' && ctx.room) node.presenterChanged(ctx.room);
+          else node.viewersChanged();
           for (const [data, binary] of h.messages) if (conn.open) inner.message(conn, data, binary);
         },
         (err) => {
@@ -83,6 +98,7 @@ export function clusterSockets(inner: SocketHandlers<ConnContext>, node: Cluster
     drain: (conn) => inner.drain(conn),
 
     close(conn, code, reason) {
+      live.delete(conn);
       const h = held.get(conn);
       if (h) h.closed = true;
       inner.close(conn, code, reason);

@@ -174,3 +174,37 @@ describe('a node paused (SIGSTOP) until Redis drops its subscription', () => {
     await killNode(S);
   });
 });
+
+describe.each(ENGINES)('a node shut down on purpose (%s)', (engine) => {
+  it('ends no room: its clients get 1001, other nodes show reconnecting, the presenter resumes elsewhere at once', async () => {
+    const redis = await startPrivateRedis();
+    cleanup.push(() => redis.stop());
+    const A = await startNode(redis, 'A', engine, { graceSeconds: 20 });
+    const B = await startNode(redis, 'B', engine, { graceSeconds: 20 });
+    cleanup.push(() => B.close());
+    const room = await createRoomAt(A.url);
+    let presenter = await connect(wsAt(A.port, `/ws/present/${room.id}?token=${room.presenterToken}`));
+    presenter.send(encodeGeometry(GEOMETRY));
+    for (let seq = 1; seq <= 16; seq++) presenter.send(frame(seq));
+    const onA = await connect(wsAt(A.port, `/ws/view/${room.id}`));
+    const onB = await connect(wsAt(B.port, `/ws/view/${room.id}`));
+    await onA.waitSync(16);
+    await onB.waitSync(16);
+    await A.close();
+    expect((await onA.waitClosed()).code).toBe(CloseCode.GoingAway);
+    expect((await presenter.waitClosed()).code).toBe(CloseCode.GoingAway);
+    await waitFor('B shows reconnecting', () => onB.lastStatus()?.state === 'reconnecting');
+    const left = Date.now();
+    presenter = await connect(wsAt(B.port, `/ws/present/${room.id}?token=${room.presenterToken}`));
+    await waitFor('welcome', () => presenter.control[0]);
+    expect(presenter.control[0]).toMatchObject({ type: 'welcome', resumed: true });
+    expect(Date.now() - left).toBeLessThan(2000); // no wait for a heartbeat to expire
+    presenter.send(encodeGeometry(GEOMETRY));
+    presenter.send(frame(17));
+    await onB.waitSync(17);
+    expect(onB.synced.size).toBe(16);
+    expect(onB.closed).toBeNull();
+    presenter.send(JSON.stringify({ type: 'end' }));
+    expect((await onB.waitClosed()).code).toBe(CloseCode.Normal);
+  });
+});
