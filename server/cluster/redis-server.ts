@@ -19,8 +19,10 @@ export interface PrivateRedis {
 }
 
 export function findRedisServer(): string {
-  const candidates = [process.env.TILECAST_REDIS_SERVER, '/usr/bin/redis-server', '/usr/local/bin/redis-server', '/usr/sbin/redis-server'];
-  const found = candidates.find((c): c is string => !!c && existsSync(c));
+  // TILECAST_REDIS_SERVER names the binary to use (and only that one) when it is not where Debian puts it.
+  const given = process.env.TILECAST_REDIS_SERVER;
+  const candidates = given ? [given] : ['/usr/bin/redis-server', '/usr/local/bin/redis-server', '/usr/sbin/redis-server'];
+  const found = candidates.find((c) => existsSync(c));
   if (!found)
     throw new ConfigError("--workers without --redis starts a private redis-server, but none is installed: install Debian's package 'redis-server' (sudo apt-get install redis-server) or pass --redis URL");
   return found;
