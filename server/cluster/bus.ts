@@ -8,6 +8,8 @@ export interface BusEvents {
   message(room: string, data: Uint8Array): void;
   /** a replica asked for a keyframe of a room this node serves */
   keyframeRequest(room: string): void;
+  /** a node became the origin of a room this node serves (it may have been the origin until now) */
+  originChanged(room: string, epoch: number): void;
   /** the subscription link was lost: watched rooms may miss messages until `resync` */
   down(): void;
   /** the link is back and every subscription restored: watchers must resync */
@@ -21,15 +23,24 @@ export interface RoomBus {
   watch(room: string): void;
   unwatch(room: string): void;
   requestKeyframe(room: string): void;
+  /** tells the previous origin (it serves the room) that this node took the room over at `epoch` */
+  announceOrigin(room: string, epoch: number): void;
   /** origin side: listen to keyframe requests of this room */
   serve(room: string): void;
   unserve(room: string): void;
   close(): Promise<void>;
 }
 
-/** Both channels of a room share the hash tag, so a Redis Cluster keeps a room on one shard. */
+/**
+ * Both channels of a room share the hash tag, so a Redis Cluster keeps a room on one shard. The frame channel is
+ * watched by replicas only (an origin never gets its own frames back); the control channel by the origin only.
+ */
 const frameChannel = (room: string) => `tc:{${room}}:f`;
 const keyChannel = (room: string) => `tc:{${room}}:k`;
+
+/** control channel messages: [kind u8] (+ [epoch u32] for an origin change) */
+const CONTROL_KEYFRAME = 1;
+const CONTROL_ORIGIN = 2;
 
 export function redisOptions(url: string, name: string) {
   // unix:/path or unix:///path -> a Unix socket; anything else is a redis:// URL
@@ -59,7 +70,10 @@ export class RedisRoomBus implements RoomBus {
       const name = channel.toString();
       const room = name.slice(4, name.length - 3);
       if (name.endsWith('}:f')) this.events.message(room, data);
-      else if (name.endsWith('}:k')) this.events.keyframeRequest(room);
+      else if (name.endsWith('}:k')) {
+        if (data[0] === CONTROL_ORIGIN && data.byteLength >= 5) this.events.originChanged(room, data.readUInt32LE(1));
+        else this.events.keyframeRequest(room);
+      }
     };
     sub.on(mode === 'sharded' ? 'smessageBuffer' : 'messageBuffer', onMessage);
     sub.on('close', () => {
@@ -110,7 +124,14 @@ export class RedisRoomBus implements RoomBus {
   }
 
   requestKeyframe(room: string): void {
-    this.send(keyChannel(room), Buffer.of(1));
+    this.send(keyChannel(room), Buffer.of(CONTROL_KEYFRAME));
+  }
+
+  announceOrigin(room: string, epoch: number): void {
+    const msg = Buffer.alloc(5);
+    msg[0] = CONTROL_ORIGIN;
+    msg.writeUInt32LE(epoch >>> 0, 1);
+    this.send(keyChannel(room), msg);
   }
 
   serve(room: string): void {

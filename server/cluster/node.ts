@@ -84,6 +84,7 @@ export class ClusterNode {
       {
         message: (room, data) => node?.onMessage(room, data),
         keyframeRequest: (room) => node?.onKeyframeRequest(room),
+        originChanged: (room, epoch) => node?.onOriginChanged(room, epoch),
         down: () => node?.onBusDown(),
         resync: () => node?.onBusResync(),
       },
@@ -210,9 +211,10 @@ export class ClusterNode {
     entry.reasm.reset();
     if (entry.lingerTimer) clearTimeout(entry.lingerTimer);
     entry.lingerTimer = null;
-    // The origin still watches its room: a higher epoch there means another node took the presenter over.
-    this.bus.watch(room.id);
+    // An origin does not watch its own frames; the previous origin hears of the change on the control channel.
+    this.bus.unwatch(room.id);
     this.bus.serve(room.id);
+    this.bus.announceOrigin(room.id, epoch);
     if (room.options.record && !room.recordingId) this.record(room);
   }
 
@@ -224,7 +226,14 @@ export class ClusterNode {
     this.bus.unserve(entry.room.id);
     if (entry.keyframeTimer) clearTimeout(entry.keyframeTimer);
     entry.keyframeTimer = null;
+    this.bus.watch(entry.room.id);
+    this.needKeyframe(entry, 'origin moved');
     this.releaseIfUnwatched(entry);
+  }
+
+  private onOriginChanged(id: string, epoch: number): void {
+    const entry = this.entries.get(id);
+    if (entry && entry.role === 'origin' && epoch > entry.epoch) this.demote(entry);
   }
 
   /** The presenter socket attached or left (socket layer): the origin tells every node. */
@@ -323,10 +332,7 @@ export class ClusterNode {
     if (!entry) return;
     const c = readChunk(data);
     if (!c) return;
-    if (entry.role === 'origin') {
-      if (c.epoch <= entry.epoch) return; // its own messages, or an older origin's
-      this.demote(entry);
-    }
+    if (entry.role === 'origin') return; // a message from before this node took over
     this.metrics.bytesReceived.inc(data.byteLength);
     const { lost, whole } = entry.reasm.push(c);
     if (lost) this.gap(entry, 'lost chunk');
@@ -491,6 +497,12 @@ export class ClusterNode {
   private async watchOrigins(): Promise<void> {
     for (const entry of [...this.entries.values()]) {
       if (entry.role === 'origin' && !entry.room.ended) {
+        // Fallback for a lost announcement: the directory names another origin.
+        const current = await this.directory.room(entry.room.id);
+        if (current && current.epoch > entry.epoch && current.origin !== this.config.nodeId) {
+          if (entry.role === 'origin') this.demote(entry);
+          continue;
+        }
         const o = entry.room.options;
         await this.directory.restore({
           id: o.id, name: o.name, private: o.private, record: o.record, createdAt: new Date(entry.room.createdAt).toISOString(),

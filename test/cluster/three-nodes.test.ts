@@ -72,6 +72,8 @@ describe.each(CLUSTERS)('3 nodes (%s, %s, %s), one room', (ea, eb, ec) => {
     // One publish per frame on the origin, whatever the number of nodes.
     expect(await metric(A, 'framesPublished')).toBeGreaterThanOrEqual(41);
     expect(await metric(A, 'framesPublished')).toBeLessThan(41 + 5);
+    expect(await metric(A, 'framesReceived')).toBe(0); // the origin does not get its own frames back
+    expect(await metric(B, 'framesReceived')).toBeGreaterThanOrEqual(41);
     presenter.send(JSON.stringify({ type: 'end' }));
     for (const v of [...viewers, late]) expect((await v.waitClosed()).code).toBe(CloseCode.Normal);
   });
