@@ -1,7 +1,23 @@
 // The cluster directory in Redis: rooms (metadata, origin node, presenter state, epoch) and node presence
 // (heartbeats with a TTL carrying per-room viewer counts). A node that stops beating is gone within NODE_TTL_MS.
 import type { Redis } from 'ioredis';
-import type { PresenterStateName } from '../../shared/protocol';
+import { CloseCode, type PresenterStateName } from '../../shared/protocol';
+import { TilecastError } from '../errors';
+
+/** Redis unreachable on a request path: the client is told to retry (HTTP 503, WebSocket 4503). */
+export class ClusterUnavailableError extends TilecastError {
+  constructor(cause: unknown) {
+    super('CLUSTER_UNAVAILABLE', `the cluster directory (Redis) is unreachable, retry shortly: ${(cause as Error)?.message ?? cause}`, CloseCode.Overloaded, 503);
+  }
+}
+
+async function guard<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    throw err instanceof TilecastError ? err : new ClusterUnavailableError(err);
+  }
+}
 
 export const HEARTBEAT_MS = 2000;
 export const NODE_TTL_MS = 6000;
@@ -94,7 +110,11 @@ function parseRoom(id: string, h: Record<string, string>): RoomMeta | null {
 export class RedisDirectory implements Directory {
   constructor(private readonly redis: Redis) {}
 
-  async createRoom(meta: RoomMeta, idleSeconds: number): Promise<void> {
+  createRoom(meta: RoomMeta, idleSeconds: number) {
+    return guard(this.createRoomNow(meta, idleSeconds));
+  }
+
+  private async createRoomNow(meta: RoomMeta, idleSeconds: number): Promise<void> {
     const key = roomKey(meta.id);
     await this.redis
       .multi()
@@ -113,11 +133,19 @@ export class RedisDirectory implements Directory {
       .exec();
   }
 
-  async room(id: string): Promise<RoomMeta | null> {
+  room(id: string) {
+    return guard(this.roomNow(id));
+  }
+
+  private async roomNow(id: string): Promise<RoomMeta | null> {
     return parseRoom(id, await this.redis.hgetall(roomKey(id)));
   }
 
-  async rooms(): Promise<RoomMeta[]> {
+  rooms() {
+    return guard(this.roomsNow());
+  }
+
+  private async roomsNow(): Promise<RoomMeta[]> {
     const ids = await this.redis.smembers(ROOMS);
     const out: RoomMeta[] = [];
     const gone: string[] = [];
@@ -127,7 +155,11 @@ export class RedisDirectory implements Directory {
     return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
-  async claimOrigin(id: string, node: string): Promise<Claim> {
+  claimOrigin(id: string, node: string) {
+    return guard(this.claimOriginNow(id, node));
+  }
+
+  private async claimOriginNow(id: string, node: string): Promise<Claim> {
     const previous = await this.room(id);
     if (!previous) return { ok: false, reason: 'missing' };
     if (previous.state === 'ended') return { ok: false, reason: 'ended' };
@@ -155,7 +187,11 @@ export class RedisDirectory implements Directory {
     await this.redis.multi().set(nodeKey(info.id), JSON.stringify(info), 'PX', NODE_TTL_MS).sadd(NODES, info.id).exec();
   }
 
-  async nodes(): Promise<NodeInfo[]> {
+  nodes() {
+    return guard(this.nodesNow());
+  }
+
+  private async nodesNow(): Promise<NodeInfo[]> {
     const ids = await this.redis.smembers(NODES);
     if (ids.length === 0) return [];
     const values = await this.redis.mget(ids.map(nodeKey));

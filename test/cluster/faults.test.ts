@@ -57,6 +57,14 @@ describe.each(ENGINES)('Redis restarted mid-session (%s)', (engine) => {
     for (let seq = 2; seq <= 20; seq++) presenter.send(frame(seq));
     await onA.waitSync(20); // the origin's own viewers go on without Redis
     expect(onA.syncs.filter((s) => s >= 2 && s <= 20)).toEqual(Array.from({ length: 19 }, (_, i) => i + 2));
+    // Meanwhile: directory requests get a clear 503; a new viewer on B still starts from B's replica.
+    const listing = await fetch(`${B.url}/api/rooms`);
+    expect(listing.status).toBe(503);
+    expect(((await listing.json()) as { error: { code: string } }).error.code).toBe('CLUSTER_UNAVAILABLE');
+    expect((await fetch(`${A.url}/api/rooms`, { method: 'POST' })).status).toBe(503);
+    const lateOnB = await connect(wsAt(B.port, `/ws/view/${room.id}`));
+    await lateOnB.waitSync(1);
+    expect(lateOnB.synced.size).toBe(1);
 
     redis = await startPrivateRedis(dir);
     const back = Date.now();
