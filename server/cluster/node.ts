@@ -360,7 +360,12 @@ export class ClusterNode {
       this.metrics.resyncs.inc();
       return;
     }
-    if (entry.awaiting || entry.room.ended) return;
+    if (entry.room.ended) return;
+    if (entry.awaiting) {
+      // A first presenter (or a new origin) is publishing: ask it now rather than at the next retry.
+      if (c.epoch !== entry.epoch && Date.now() - entry.lastRequest > 50) this.requestKeyframe(entry);
+      return;
+    }
     if (c.epoch !== entry.epoch) return this.gap(entry, 'new epoch');
     if (c.frameNo !== entry.frameNo) return this.gap(entry, 'frame gap');
     entry.frameNo = (entry.frameNo + 1) >>> 0;
@@ -479,7 +484,9 @@ export class ClusterNode {
   private async tick(engine: string): Promise<void> {
     const now = Date.now();
     for (const entry of this.entries.values())
-      if (entry.role === 'replica' && entry.awaiting && now - entry.lastRequest >= KEYFRAME_RETRY_MS) this.requestKeyframe(entry);
+      // No retries while nobody presents: the first origin's first message triggers the request.
+      if (entry.role === 'replica' && entry.awaiting && entry.room.state !== 'waiting' && now - entry.lastRequest >= KEYFRAME_RETRY_MS)
+        this.requestKeyframe(entry);
     if (now - this.lastBeat < HEARTBEAT_MS) return;
     this.lastBeat = now;
     const viewers: Record<string, number> = {};
