@@ -95,6 +95,61 @@ function frame(seq: number, tiles: number, bytes: number) {
   }));
 }
 
+function descendants(pid: number): number[] {
+  let kids: number[] = [];
+  try {
+    kids = execFileSync('/usr/bin/pgrep', ['-P', String(pid)]).toString().trim().split('\n').filter(Boolean).map(Number);
+  } catch {
+    /* none */
+  }
+  return kids.flatMap((k) => [k, ...descendants(k)]);
+}
+
+/** `--workers n` on one port at the same offered load: viewers' latency and the CPU of all its processes. */
+async function workersRun(n: number, viewers: number, seconds: number) {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const primary = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'server/main.ts', '--workers', String(n), '--port', String(port), '--engine', 'uws', '--build-client', 'false'],
+    { cwd: ROOT, stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, TILECAST_LOG_LEVEL: 'warn' } },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    for (let i = 0; ; i++) {
+      const res = await fetch(`${url}/api/cluster`).catch(() => null);
+      if (res?.ok && ((await res.json()) as { nodes: unknown[] }).nodes.length === n) break;
+      if (i > 600) throw new Error(`--workers ${n} did not come up`);
+      await sleep(50);
+    }
+    const room = await createRoom(url);
+    const presenter = new WebSocket(`ws://127.0.0.1:${port}/ws/present/${room.id}?token=${room.presenterToken}`);
+    await new Promise((r) => presenter.once('open', r));
+    presenter.send(encodeGeometry(GEOMETRY));
+    const vs = Array.from({ length: viewers }, () => new Viewer(`ws://127.0.0.1:${port}/ws/view/${room.id}`));
+    await Promise.all(vs.map((v) => v.opened()));
+    await sleep(1000);
+    const pids = descendants(primary.pid!);
+    const cpu0 = pids.reduce((a, p) => a + cpuSeconds(p), 0);
+    const sent = new Map<number, number>();
+    const end = performance.now() + seconds * 1000;
+    for (let seq = 1; performance.now() < end; seq++) {
+      sent.set(seq, performance.now());
+      presenter.send(frame(seq, 20, 2048));
+      await sleep(33);
+    }
+    await sleep(500);
+    const cpu = pids.reduce((a, p) => a + cpuSeconds(p), 0) - cpu0;
+    const xs: number[] = [];
+    for (const v of vs) for (const [s, at] of sent) if (v.arrivals.has(s)) xs.push(v.arrivals.get(s)! - at);
+    xs.sort((a, b) => a - b);
+    for (const v of vs) v.ws.terminate();
+    presenter.terminate();
+    return { workers: n, viewers, p50Ms: percentile(xs, 0.5), p99Ms: percentile(xs, 0.99), delivered: xs.length, expected: viewers * sent.size, cpuSeconds: Math.round(cpu * 100) / 100 };
+  } finally {
+    await kill({ child: primary });
+  }
+}
+
 export async function benchCluster(options: { seconds?: number; viewers?: number; trials?: number; log?: (line: string) => void } = {}) {
   const say = options.log ?? ((line: string) => console.error(line));
   const seconds = options.seconds ?? 10;
@@ -197,7 +252,13 @@ export async function benchCluster(options: { seconds?: number; viewers?: number
     const resync = { afterRedisRestartMs: stats(redisRestart), afterNodeKillMs: stats(nodeKill) };
     say(`  resync after a Redis restart p50 ${resync.afterRedisRestartMs.p50} / p99 ${resync.afterRedisRestartMs.p99} ms; full picture after a node kill p50 ${resync.afterNodeKillMs.p50} / p99 ${resync.afterNodeKillMs.p99} ms`);
     presenter.send(JSON.stringify({ type: 'end' }));
-    return { hop, cpu, resync, notes: 'loopback, one machine: the load generator, Redis and both nodes share its cores' };
+    const workers = [];
+    for (const n of [1, 2]) {
+      const w = await workersRun(n, perNode * 2, seconds);
+      say(`  --workers ${n}: ${w.viewers} viewers, latency p50 ${w.p50Ms} / p99 ${w.p99Ms} ms, ${w.delivered}/${w.expected} syncs, ${w.cpuSeconds} CPU-s (all its processes)`);
+      workers.push(w);
+    }
+    return { hop, cpu, resync, workers, notes: 'loopback, one machine: the load generator, Redis and both nodes share its cores' };
   } finally {
     for (const n of [A, B, ...extra]) await kill(n);
     await redis.stop();
