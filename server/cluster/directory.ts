@@ -35,6 +35,8 @@ export interface RoomMeta {
   state: PresenterStateName;
   /** grows by one each time a node becomes the room's origin */
   epoch: number;
+  /** when the state last changed (ms since the epoch; 0 if unknown) */
+  since?: number;
 }
 
 export interface NodeInfo {
@@ -84,7 +86,7 @@ return redis.call('HINCRBY', KEYS[1], 'epoch', 1)`;
 // KEYS[1] room; ARGV: epoch, state, ended ttl
 const SET_STATE = `
 if redis.call('HGET', KEYS[1], 'epoch') ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'state', ARGV[2])
+redis.call('HSET', KEYS[1], 'state', ARGV[2], 'since', ARGV[4])
 if ARGV[2] == 'ended' then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
 return 1`;
 
@@ -104,6 +106,7 @@ function parseRoom(id: string, h: Record<string, string>): RoomMeta | null {
     origin: h.origin ?? '',
     state: h.state as PresenterStateName,
     epoch: Number(h.epoch ?? 0),
+    since: Number(h.since ?? 0),
   };
 }
 
@@ -173,7 +176,7 @@ export class RedisDirectory implements Directory {
   }
 
   async setState(id: string, epoch: number, state: PresenterStateName): Promise<boolean> {
-    const r = Number(await this.redis.eval(SET_STATE, 1, roomKey(id), String(epoch), state, String(ENDED_TTL_S)));
+    const r = Number(await this.redis.eval(SET_STATE, 1, roomKey(id), String(epoch), state, String(ENDED_TTL_S), String(Date.now())));
     if (r === 1 && state === 'ended') await this.redis.srem(ROOMS, id);
     return r === 1;
   }

@@ -1,6 +1,6 @@
 // One node of a cluster: which local Rooms are origins (presenter here: publish each event once) and which are
 // replicas (viewers here: apply the bus to a local Room, resync by keyframe on any doubt).
-import { type Geometry, type PresenterStateName, decodeMessage, encodeGeometry, gridShape, sameGeometry } from '../../shared/protocol';
+import { CloseCode, type Geometry, type PresenterStateName, decodeMessage, encodeError, encodeGeometry, gridShape, sameGeometry } from '../../shared/protocol';
 import type { Config } from '../config';
 import { PresenterConflictError, RoomNotFoundError, TilecastError } from '../errors';
 import type { Logger } from '../log';
@@ -32,6 +32,10 @@ import {
 export const KEYFRAME_MIN_INTERVAL_MS = 500;
 /** A replica that still waits for its keyframe asks again this often (a request may be lost with the link). */
 const KEYFRAME_RETRY_MS = 400;
+/** How often each node looks for rooms orphaned by a dead origin. */
+const SWEEP_MS = 10_000;
+/** Room's end reason when the grace period runs out (server/room/room.ts). */
+const GRACE_EXPIRED = 'presenter did not come back';
 /** How long a node taking a presenter over waits for the old origin's picture (it may be dead). */
 const TAKEOVER_WARMUP_MS = 1000;
 /** A replica without viewers is kept this long, so a viewer that reconnects at once finds it warm. */
@@ -52,6 +56,8 @@ interface Entry {
   reasm: Reassembler;
   remote: Connection;
   remoteAttached: boolean;
+  /** this node's presenter socket while it is the origin */
+  localPresenter: Connection | null;
   cursor: Uint8Array | null;
 }
 
@@ -179,6 +185,7 @@ export class ClusterNode {
       reasm: new Reassembler(),
       remote: remotePresenter(),
       remoteAttached: false,
+      localPresenter: null,
       cursor: null,
     };
     this.entries.set(meta.id, entry);
@@ -189,7 +196,7 @@ export class ClusterNode {
         entry.cursor = message;
         this.originPublish(entry, BusKind.cursor, smallBody(message));
       },
-      ended: () => this.roomEnded(entry),
+      ended: (reason) => this.roomEnded(entry, reason),
     });
     return entry;
   }
@@ -222,6 +229,14 @@ export class ClusterNode {
   private demote(entry: Entry): void {
     this.log.info({ room: entry.room.id }, 'another node took the presenter over; now a replica');
     entry.role = 'replica';
+    // A presenter still here (the directory lost track of it, e.g. through a long Redis outage) must not present
+    // a second picture: the newer origin wins.
+    const stale = entry.localPresenter;
+    entry.localPresenter = null;
+    if (stale?.open) {
+      stale.send(encodeError(CloseCode.PresenterConflict, 'another node took this room over'));
+      stale.close(CloseCode.PresenterConflict, 'another node took this room over');
+    }
     entry.epoch = 0;
     this.bus.unserve(entry.room.id);
     if (entry.keyframeTimer) clearTimeout(entry.keyframeTimer);
@@ -237,9 +252,10 @@ export class ClusterNode {
   }
 
   /** The presenter socket attached or left (socket layer): the origin tells every node. */
-  presenterChanged(room: Room): void {
+  presenterChanged(room: Room, conn: Connection | null = null): void {
     const entry = this.entries.get(room.id);
     if (!entry || entry.role !== 'origin' || entry.room !== room || room.ended) return;
+    entry.localPresenter = conn?.open && room.state === 'live' ? conn : null;
     this.originPublish(entry, BusKind.status, statusBody(room.state));
     void this.directory.setState(room.id, entry.epoch, room.state).catch((err) => this.log.warn({ err: err.message }, 'directory update failed'));
   }
@@ -277,8 +293,12 @@ export class ClusterNode {
     this.bus.unserve(id);
   }
 
-  private roomEnded(entry: Entry): void {
+  private roomEnded(entry: Entry, reason: string): void {
     if (this.entries.get(entry.room.id) !== entry) return;
+    // A replica whose grace ran out (its origin died and nobody resumed) ends the room in the directory too,
+    // unless a presenter resumed somewhere since (then the epoch moved on and nothing changes).
+    if (entry.role === 'replica' && reason === GRACE_EXPIRED && entry.epoch > 0)
+      void this.directory.setState(entry.room.id, entry.epoch, 'ended').catch(() => false);
     if (entry.role === 'origin') {
       this.originPublish(entry, BusKind.status, statusBody('ended'));
       void this.directory.setState(entry.room.id, entry.epoch, 'ended').catch((err) => this.log.warn({ err: err.message }, 'directory update failed'));
@@ -497,8 +517,29 @@ export class ClusterNode {
     }
     await this.directory.heartbeat({ id: this.config.nodeId, url: this.url, engine, viewers, presenting, at: now });
     await this.watchOrigins();
+    if (now - this.lastSweep >= SWEEP_MS) {
+      this.lastSweep = now;
+      await this.sweepDirectory(now);
+    }
   }
   private lastBeat = 0;
+  private lastSweep = 0;
+
+  /**
+   * Rooms whose origin died with no replica left to notice: any node moves them to `reconnecting`, and ends them
+   * once the grace period has passed without a presenter. Compare-and-set on the epoch keeps this idempotent.
+   */
+  private async sweepDirectory(now: number): Promise<void> {
+    const [rooms, nodes] = await Promise.all([this.directory.rooms(), this.directory.nodes()]);
+    const alive = new Set(nodes.map((n) => n.id));
+    const graceMs = this.config.graceSeconds * 1000;
+    for (const meta of rooms) {
+      if (!meta.origin || alive.has(meta.origin)) continue;
+      if (meta.state === 'live') await this.directory.setState(meta.id, meta.epoch, 'reconnecting');
+      else if (meta.state === 'reconnecting' && meta.since && now - meta.since > graceMs + SWEEP_MS)
+        await this.directory.setState(meta.id, meta.epoch, 'ended');
+    }
+  }
 
   /** A replica whose origin node died shows reconnecting, so its presenter may resume anywhere within grace. */
   private async watchOrigins(): Promise<void> {

@@ -71,7 +71,7 @@ export function clusterSockets(inner: SocketHandlers<ConnContext>, node: Cluster
           const room = node.store.get(ctx.roomId);
           if (h.closed) return void (ctx.role === 'presenter' && room && node.presenterChanged(room));
           inner.open(conn);
-          if (ctx.role === 'presenter' && ctx.room) node.presenterChanged(ctx.room);
+          if (ctx.role === 'presenter' && ctx.room) node.presenterChanged(ctx.room, conn);
           else node.viewersChanged();
           for (const [data, binary] of h.messages) if (conn.open) inner.message(conn, data, binary);
         },
