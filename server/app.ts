@@ -1,13 +1,18 @@
 // Wires one tilecast server: config -> logger -> room store -> socket handlers + HTTP routes -> engine.
+import { ClusterNode } from './cluster/node';
+import { clusterRoutes } from './cluster/routes';
+import { clusterSockets } from './cluster/sockets';
 import { type Config, type ConfigInput, loadConfig } from './config';
 import { recordingRoutes } from './http/recordings-api';
 import { allRoutes } from './http/routes';
 import { onlyPublicHosts } from './http/public-hosts';
+import { snapshotRoutes } from './http/snapshot';
 import { createRouter } from './http/router';
 import { ImageJobs } from './imaging/image-jobs';
 import { type Logger, createLogger } from './log';
 import { RecordingStore, recordWhenPresented } from './recording';
 import { LocalRoomStore } from './room/registry';
+import type { Room } from './room/room';
 import { TokenSigner } from './room/tokens';
 import { createSocketHandlers } from './sockets/handlers';
 import type { ConnContext } from './sockets/context';
@@ -25,10 +30,12 @@ export interface TilecastServer {
   /** the image queue (snapshots, recording frames) */
   images: ImageJobs;
   log: Logger;
+  /** set when the server is a node of a cluster (--redis) */
+  cluster: ClusterNode | null;
   /**
    * Shuts down as a server going away, not a room ending: new upgrades get 503, every socket is closed with 1001
-   * (clients reconnect), recordings are finished, and after `drainMs` (default --shutdown-drain-seconds) what
-   * has not finished its close handshake is cut.
+   * (clients reconnect, in a cluster to another node), recordings are finished, and after `drainMs` (default
+   * --shutdown-drain-seconds) what has not finished its close handshake is cut.
    */
   close(drainMs?: number): Promise<void>;
 }
@@ -41,22 +48,36 @@ export interface StartOptions extends ConfigInput {
 export async function startServer(options: StartOptions = {}, env: NodeJS.ProcessEnv = {}, argv: string[] = []): Promise<TilecastServer> {
   const { logger, ...overrides } = options;
   const config = loadConfig({ buildClient: false, ...overrides }, env, argv);
-  const log = logger ?? createLogger(config.logLevel);
+  const baseLog = logger ?? createLogger(config.logLevel);
+  const log = config.redis ? baseLog.child({ node: config.nodeId }) : baseLog;
   if (config.buildClient) {
     const { buildClient } = await import('../client/build');
     await buildClient();
   }
-  const rooms = new LocalRoomStore(config, log);
   const tokens = new TokenSigner(config.secret);
   const recordings = new RecordingStore(config.recordingsDir, log);
-  rooms.onCreate = (room) => {
-    if (room.options.record)
-      recordWhenPresented(recordings, room, { keyframeIntervalSeconds: config.keyframeIntervalSeconds, flushMs: config.recordingFlushMs });
-  };
+  const record = (room: Room) =>
+    recordWhenPresented(recordings, room, { keyframeIntervalSeconds: config.keyframeIntervalSeconds, flushMs: config.recordingFlushMs });
+  // In a cluster, rooms are recorded on their origin (the node holding the presenter), when it becomes one.
+  const cluster = config.redis ? await ClusterNode.start(config, log, record) : null;
+  const rooms = cluster ? cluster.store : new LocalRoomStore(config, log);
+  if (!cluster) rooms.onCreate = (room) => void (room.options.record && record(room));
   const images = new ImageJobs(config.imageJobs, config.imageQueue);
+  const single = createSocketHandlers({ config, rooms, tokens, log });
+  const sockets = cluster ? clusterSockets(single, cluster, tokens, log) : null;
+  const routes = allRoutes({
+    config,
+    rooms,
+    tokens,
+    engine: config.engine,
+    images,
+    extra: recordingRoutes({ store: recordings, tokens, adminToken: config.adminToken, images }),
+    metrics: cluster ? [cluster.metrics.registry] : [],
+  });
+  const router = createRouter(cluster ? [...clusterRoutes(cluster, snapshotRoutes(rooms, tokens, config.adminToken, images)), ...routes] : routes, log);
   const transportOptions: TransportOptions<ConnContext> = {
-    sockets: createSocketHandlers({ config, rooms, tokens, log }),
-    http: onlyPublicHosts(config.publicHosts, createRouter(allRoutes({ config, rooms, tokens, engine: config.engine, images, extra: recordingRoutes({ store: recordings, tokens, adminToken: config.adminToken, images }) }), log)),
+    sockets: sockets ?? single,
+    http: onlyPublicHosts(config.publicHosts, router),
     wsPrefix: '/ws/',
     uwsLargeSend: config.uwsLargeSend,
     viewerPrefix: '/ws/view/',
@@ -78,6 +99,7 @@ export async function startServer(options: StartOptions = {}, env: NodeJS.Proces
     config.engine === 'uws' ? createUwsTransport(transportOptions) : createWsTransport(transportOptions);
   const port = await transport.listen(config.host, config.port);
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  cluster?.begin(url, config.engine);
   log.info({ url, engine: config.engine }, 'listening');
   return {
     port,
@@ -88,13 +110,18 @@ export async function startServer(options: StartOptions = {}, env: NodeJS.Proces
     recordings,
     images,
     log,
+    cluster,
     async close(drainMs = config.shutdownDrainSeconds * 1000) {
       transport.stopAccepting();
+      // A cluster node leaves without ending rooms: its clients get 1001 and reconnect to another node.
+      await cluster?.leave();
+      sockets?.closeAll('server shutting down');
       rooms.closeAll('server shutting down', true);
       const deadline = Date.now() + drainMs;
       while (transport.connections() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       await recordings.settled();
       await transport.close();
+      await cluster?.close();
     },
   };
 }

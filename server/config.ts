@@ -1,6 +1,7 @@
 // Server configuration from CLI flags and environment, validated by zod; a bad value stops start-up with one line.
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
+import { availableParallelism, hostname } from 'node:os';
 import { z } from 'zod';
 
 const KiB = 1024;
@@ -96,10 +97,18 @@ export const ConfigSchema = z
     shutdownDrainSeconds: z.coerce.number().min(0).max(600).default(10),
     /** build the browser bundle at start-up */
     buildClient: boolish.default(true),
+    /** join a cluster over this Redis (redis://host:port, rediss://..., or unix:/path/to/socket); absent: one process, no Redis */
+    redis: z.string().min(1).optional(),
+    /** this node's name in the cluster directory and logs; default host-pid-random */
+    nodeId: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (at most 64)').optional(),
+    /** run N processes on one port sharing rooms over Redis; `--workers` alone means one per core */
+    workers: z.union([z.literal(true), z.literal('true'), int(1, 256)]).optional(),
+    /** bus messages over this size are split into chunks (hard cap 4 MiB) */
+    busMaxMessageBytes: int(64 * KiB, 4 * MiB).default(1 * MiB),
   })
   .strict();
 
-export type Config = z.infer<typeof ConfigSchema> & { secret: string };
+export type Config = Omit<z.infer<typeof ConfigSchema>, 'workers'> & { secret: string; nodeId: string; workers: number | null };
 export type ConfigInput = z.input<typeof ConfigSchema>;
 
 /** The environment variable of a setting: TILECAST_ + its flag in capitals (`--grace-seconds` -> TILECAST_GRACE_SECONDS). */
@@ -112,6 +121,8 @@ const ENV: Record<string, keyof ConfigInput> = {
   ...Object.fromEntries(Object.keys(ConfigSchema.shape).map((k) => [envName(k), k as keyof ConfigInput])),
   /** shorter than TILECAST_RECORD_BY_DEFAULT, kept for existing deployments */
   TILECAST_RECORD: 'recordByDefault',
+  /** the name Redis clients conventionally read */
+  TILECAST_REDIS_URL: 'redis',
 };
 
 export class ConfigError extends Error {}
@@ -151,5 +162,15 @@ export function loadConfig(
     const message = issue.code === 'unrecognized_keys' ? `unknown setting(s): ${issue.keys.join(', ')}` : `${setting}: ${issue.message}${shown}`;
     throw new ConfigError(`invalid configuration: ${message}`);
   }
-  return { ...parsed.data, secret: parsed.data.secret ?? randomBytes(32).toString('base64url') };
+  const data = parsed.data;
+  // A random per-process secret would make tokens node-local: a cluster needs the same configured one everywhere.
+  if (data.redis && !data.secret)
+    throw new ConfigError('invalid configuration: secret: a cluster (--redis) needs --secret / TILECAST_SECRET of at least 32 bytes, the same on every node');
+  const workers = data.workers === undefined ? null : data.workers === true || data.workers === 'true' ? availableParallelism() : data.workers;
+  return {
+    ...data,
+    workers,
+    nodeId: data.nodeId ?? `${hostname().replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 40)}-${process.pid}-${randomBytes(2).toString('hex')}`,
+    secret: data.secret ?? randomBytes(32).toString('base64url'),
+  };
 }

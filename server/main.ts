@@ -1,22 +1,32 @@
-// `npm start`: reads flags and env, starts the server, shuts down cleanly on SIGINT/SIGTERM.
-import { ConfigError } from './config';
+// `npm start`: reads flags and env, starts the server (or, with --workers, the processes that run it), shuts
+// down cleanly on SIGINT/SIGTERM.
+import { ConfigError, loadConfig } from './config';
 import { startServer } from './app';
+import { isWorker, runPrimary } from './cluster/workers';
 
+const argv = process.argv.slice(2);
 try {
-  const server = await startServer({ buildClient: true }, process.env, process.argv.slice(2));
-  const shown = server.config.host === '127.0.0.1' ? `http://localhost:${server.port}` : server.url;
-  console.error(`tilecast: serving ${shown} with the ${server.config.engine} engine; open it in a browser (Ctrl+C stops)`);
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return; // a second Ctrl+C while draining changes nothing: the drain timeout bounds it
-    stopping = true;
-    server.log.info({ signal, drainSeconds: server.config.shutdownDrainSeconds }, 'shutting down: clients told to reconnect (1001)');
-    await server.close();
-    server.log.info('shut down');
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  const config = loadConfig({ buildClient: true }, process.env, argv);
+  if (config.workers && !isWorker()) {
+    if (config.buildClient) await (await import('../client/build')).buildClient();
+    await runPrimary(config, argv, (line) => console.error(`tilecast: ${line}`));
+  } else {
+    const server = await startServer({ buildClient: !isWorker() }, process.env, argv);
+    const shown = server.config.host === '127.0.0.1' ? `http://localhost:${server.port}` : server.url;
+    if (!isWorker())
+      console.error(`tilecast: serving ${shown} with the ${server.config.engine} engine; open it in a browser (Ctrl+C stops)`);
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return; // a second Ctrl+C while draining changes nothing: the drain timeout bounds it
+      stopping = true;
+      server.log.info({ signal, drainSeconds: server.config.shutdownDrainSeconds }, 'shutting down: clients told to reconnect (1001)');
+      await server.close();
+      server.log.info('shut down');
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void stop('SIGINT'));
+    process.on('SIGTERM', () => void stop('SIGTERM'));
+  }
 } catch (err) {
   if (err instanceof ConfigError) {
     console.error(`tilecast: ${err.message}`);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs and is missing: node modules, Debian's Chromium. Idempotent and quiet when done.
+# Installs what the test suite needs and is missing: node modules, Debian's Chromium and redis-server. Idempotent and quiet when done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,4 +14,13 @@ if [ ! -x /usr/bin/chromium ]; then
   echo "setup: installing Debian chromium (apt-get)" >&2
   as_root apt-get update -qq >&2 || true
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium >&2
+fi
+
+# The cluster tests start their own redis-server (Unix socket, persistence off); Debian's 7.x has sharded pub/sub.
+if [ ! -x /usr/bin/redis-server ]; then
+  echo "setup: installing Debian redis-server (apt-get)" >&2
+  as_root apt-get update -qq >&2 || true
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq redis-server >&2
+  # only the binary is needed: the tests start their own servers
+  as_root systemctl disable --now redis-server >/dev/null 2>&1 || true
 fi

@@ -9,6 +9,7 @@ import { classSeries, latencyChart } from '../loadtest/latency-chart';
 import { REPO_ROOT } from '../loadtest/server-process';
 import { benchMarkdown } from './markdown';
 import { type BenchPoint, fullProfile, quickProfile } from './points';
+import { benchCluster } from './cluster';
 import { benchRecording } from './recording';
 import type { BenchResults } from './results';
 import { type LoadArgs, runOne } from './run-one';
@@ -149,6 +150,12 @@ if (!values.only && !values.servers) {
   const recording = await benchRecording({ log });
   writeFileSync(path.join(outDir, 'recording.json'), `${JSON.stringify(recording, null, 2)}\n`);
   recordingSection = `\n### Recording seek and serving\n\n\`\`\`json\n${JSON.stringify(recording, null, 2)}\n\`\`\`\n`;
+  writeFileSync(path.join(outDir, 'report.md'), `${benchMarkdown(results)}\n${recordingSection}`);
+  // Cluster: one bus hop's added latency, CPU per GB on a replica and in Redis, resync times (client/bench/cluster.ts).
+  log('cluster: origin + replica over a private redis-server (client/bench/cluster.ts)');
+  const cluster = await benchCluster({ seconds: values.quick ? 5 : 15, log });
+  writeFileSync(path.join(outDir, 'cluster.json'), `${JSON.stringify(cluster, null, 2)}\n`);
+  recordingSection += `\n### Cluster (one bus hop)\n\n\`\`\`json\n${JSON.stringify(cluster, null, 2)}\n\`\`\`\n`;
   writeFileSync(path.join(outDir, 'report.md'), `${benchMarkdown(results)}\n${recordingSection}`);
 }
 log(`wrote ${path.relative(REPO_ROOT, outDir)}/report.md and results.json`);

@@ -3,9 +3,9 @@ import { Registry, Gauge, collectDefaultMetrics } from 'prom-client';
 import type { RoomStore } from '../room/registry';
 import { type Route, json } from './router';
 
-export function healthRoutes(engine: string, rooms: RoomStore): Route[] {
+export function healthRoutes(engine: string, rooms: RoomStore, extra: Registry[] = []): Route[] {
   const started = Date.now();
-  const registry = new Registry();
+  const registry = extra.length ? Registry.merge([new Registry(), ...extra]) : new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'tilecast_' });
   const gauge = (name: string, help: string, value: () => number) =>
     new Gauge({ name, help, registers: [registry], collect() { this.set(value()); } });

@@ -71,6 +71,7 @@ export function roomRoutes(config: Config, rooms: RoomStore, tokens: TokenSigner
         }
         const { ttlSeconds, ...body } = CreateRoomBody.parse(parseBody(req));
         const room = rooms.create(body);
+        await rooms.whenStored?.(room.id);
         const presenterToken = tokens.sign(room.id, 'presenter', { ttlSeconds });
         const viewerToken = room.options.private ? tokens.sign(room.id, 'viewer', { ttlSeconds }) : null;
         return json(201, {

@@ -1,4 +1,5 @@
 // Every HTTP route of the server, in one place.
+import type { Registry } from 'prom-client';
 import type { Config } from '../config';
 import type { ImageJobs } from '../imaging/image-jobs';
 import type { RoomStore } from '../room/registry';
@@ -18,11 +19,13 @@ export interface RouteDeps {
   images: ImageJobs;
   /** features that bring their own routes (recording) */
   extra?: Route[];
+  /** more prom-client registries served on /metrics (the cluster's bus metrics) */
+  metrics?: Registry[];
 }
 
-export function allRoutes({ config, rooms, tokens, engine, images, extra = [] }: RouteDeps): Route[] {
+export function allRoutes({ config, rooms, tokens, engine, images, extra = [], metrics = [] }: RouteDeps): Route[] {
   return [
-    ...healthRoutes(engine, rooms),
+    ...healthRoutes(engine, rooms, metrics),
     ...roomRoutes(config, rooms, tokens),
     ...snapshotRoutes(rooms, tokens, config.adminToken, images),
     ...extra,

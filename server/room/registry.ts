@@ -20,22 +20,24 @@ export interface RoomStore {
   list(): Room[];
   /** ends every room; `serverGoingAway` closes their sockets with 1001 instead of 1000 */
   closeAll(reason: string, serverGoingAway?: boolean): void;
+  /** resolves once a new room is visible to every node (a cluster store writes it to Redis) */
+  whenStored?(id: string): Promise<void>;
 }
 
 const ENDED_MEMORY = 1000;
 /** Room ids: 10 url-safe characters, unguessable enough that private rooms also need the token. */
-const newRoomId = () => randomBytes(8).toString('base64url').slice(0, 10);
+export const newRoomId = () => randomBytes(8).toString('base64url').slice(0, 10);
 
 export class LocalRoomStore implements RoomStore {
-  private readonly rooms = new Map<string, Room>();
-  private readonly ended = new Set<string>();
+  protected readonly rooms = new Map<string, Room>();
+  protected readonly ended = new Set<string>();
   private readonly sweeper: NodeJS.Timeout;
   /** called for every new room (the recorder attaches here) */
   onCreate: (room: Room) => void = () => {};
 
   constructor(
-    private readonly config: Config,
-    private readonly log: Logger,
+    protected readonly config: Config,
+    protected readonly log: Logger,
   ) {
     // Rooms nobody ever presented in, or left idle, are ended so the store cannot fill up. The sweep runs often
     // enough that neither lifetime is overshot by more than a quarter.
@@ -47,14 +49,21 @@ export class LocalRoomStore implements RoomStore {
   create(input: CreateRoomInput): Room {
     if (this.rooms.size >= this.config.maxRooms)
       throw new TooManyRoomsError(this.config.maxRooms);
-    const id = newRoomId();
-    const room = new Room(
+    const room = this.build(newRoomId(), input);
+    this.rooms.set(room.id, room);
+    this.onCreate(room);
+    return room;
+  }
+
+  /** A Room with this server's limits; `extraGraceMs` lets a replica wait a little longer than its origin. */
+  protected build(id: string, input: CreateRoomInput, extraGraceMs = 0): Room {
+    return new Room(
       {
         id,
         name: input.name ?? `Room ${id}`,
         private: input.private ?? false,
         record: input.record ?? this.config.recordByDefault,
-        graceMs: this.config.graceSeconds * 1000,
+        graceMs: this.config.graceSeconds * 1000 + (this.config.graceSeconds > 0 ? extraGraceMs : 0),
         maxScreenshotBytes: this.config.maxScreenshotBytes,
         maxViewers: this.config.maxViewersPerRoom,
         highWater: this.config.viewerHighWaterBytes,
@@ -65,9 +74,6 @@ export class LocalRoomStore implements RoomStore {
       this.log.child({ room: id }),
       (r) => this.forget(r),
     );
-    this.rooms.set(id, room);
-    this.onCreate(room);
-    return room;
   }
 
   get(id: string): Room | undefined {
@@ -87,7 +93,7 @@ export class LocalRoomStore implements RoomStore {
     for (const room of this.list()) room.end(reason, serverGoingAway);
   }
 
-  private forget(room: Room): void {
+  protected forget(room: Room): void {
     this.rooms.delete(room.id);
     this.ended.add(room.id);
     if (this.ended.size > ENDED_MEMORY) this.ended.delete(this.ended.values().next().value!);
