@@ -8,6 +8,7 @@ import { allRoutes } from './http/routes';
 import { onlyPublicHosts } from './http/public-hosts';
 import { snapshotRoutes } from './http/snapshot';
 import { createRouter } from './http/router';
+import { warnIfNoClientBundle } from './http/static';
 import { ImageJobs } from './imaging/image-jobs';
 import { type Logger, createLogger } from './log';
 import { RecordingStore, recordWhenPresented } from './recording';
@@ -47,13 +48,10 @@ export interface StartOptions extends ConfigInput {
 
 export async function startServer(options: StartOptions = {}, env: NodeJS.ProcessEnv = {}, argv: string[] = []): Promise<TilecastServer> {
   const { logger, ...overrides } = options;
-  const config = loadConfig({ buildClient: false, ...overrides }, env, argv);
+  const config = loadConfig(overrides, env, argv);
   const baseLog = logger ?? createLogger(config.logLevel);
   const log = config.redis ? baseLog.child({ node: config.nodeId }) : baseLog;
-  if (config.buildClient) {
-    const { buildClient } = await import('../client/build');
-    await buildClient();
-  }
+  warnIfNoClientBundle(log);
   const tokens = new TokenSigner(config.secret);
   const recordings = new RecordingStore(config.recordingsDir, log);
   const record = (room: Room) =>
@@ -90,7 +88,8 @@ export async function startServer(options: StartOptions = {}, env: NodeJS.Proces
       viewerMaxPayload: config.maxControlBytes * 4,
       maxBackpressure: config.viewerHighWaterBytes + config.maxMessageBytes * 2 + 64 * 1024,
       idleTimeoutSeconds: config.idleTimeoutSeconds,
-      maxHttpBodyBytes: 64 * 1024,
+      maxHttpBodyBytes: config.maxHttpBodyBytes,
+      closeHandshakeMs: config.closeHandshakeSeconds * 1000,
       headersTimeoutMs: config.headersTimeoutSeconds * 1000,
       maxHeaderBytes: config.maxHeaderBytes,
     },

@@ -95,8 +95,10 @@ export const ConfigSchema = z
     maxHeaderBytes: int(1 * KiB, 64 * KiB).default(16 * KiB),
     /** on SIGTERM/SIGINT: how long clients get to finish the close handshake (1001) before sockets are cut */
     shutdownDrainSeconds: z.coerce.number().min(0).max(600).default(10),
-    /** build the browser bundle at start-up */
-    buildClient: boolish.default(true),
+    /** largest HTTP request body (the API takes small JSON bodies only): 413 above it */
+    maxHttpBodyBytes: int(1 * KiB, 16 * MiB).default(64 * KiB),
+    /** a peer that never answers a close frame is cut after this (ws engine; uWS has its own) */
+    closeHandshakeSeconds: z.coerce.number().min(0.1).max(600).default(5),
     /** join a cluster over this Redis (redis://host:port, rediss://..., or unix:/path/to/socket); absent: one process, no Redis */
     redis: z.string().min(1).optional(),
     /** this node's name in the cluster directory and logs; default host-pid-random */

@@ -6,12 +6,11 @@ import { isWorker, runPrimary } from './cluster/workers';
 
 const argv = process.argv.slice(2);
 try {
-  const config = loadConfig({ buildClient: true }, process.env, argv);
+  const config = loadConfig({}, process.env, argv);
   if (config.workers && !isWorker()) {
-    if (config.buildClient) await (await import('../client/build')).buildClient();
     await runPrimary(config, argv, (line) => console.error(`tilecast: ${line}`));
   } else {
-    const server = await startServer({ buildClient: !isWorker() }, process.env, argv);
+    const server = await startServer({}, process.env, argv);
     const shown = server.config.host === '127.0.0.1' ? `http://localhost:${server.port}` : server.url;
     if (!isWorker())
       console.error(`tilecast: serving ${shown} with the ${server.config.engine} engine; open it in a browser (Ctrl+C stops)`);

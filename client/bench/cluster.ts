@@ -27,7 +27,7 @@ interface Node {
 async function node(redisUrl: string, id: string): Promise<Node> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'server/main.ts', '--port', '0', '--engine', 'uws', '--build-client', 'false', '--redis', redisUrl, '--node-id', id],
+    ['--import', 'tsx', 'server/main.ts', '--port', '0', '--engine', 'uws', '--redis', redisUrl, '--node-id', id],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, TILECAST_SECRET: SECRET, TILECAST_LOG_LEVEL: 'info' } },
   );
   const url = await new Promise<string>((resolve, reject) => {
@@ -110,7 +110,7 @@ async function workersRun(n: number, viewers: number, seconds: number) {
   const port = 20000 + Math.floor(Math.random() * 20000);
   const primary = spawn(
     process.execPath,
-    ['--import', 'tsx', 'server/main.ts', '--workers', String(n), '--port', String(port), '--engine', 'uws', '--build-client', 'false'],
+    ['--import', 'tsx', 'server/main.ts', '--workers', String(n), '--port', String(port), '--engine', 'uws'],
     { cwd: ROOT, stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, TILECAST_LOG_LEVEL: 'warn' } },
   );
   const url = `http://127.0.0.1:${port}`;

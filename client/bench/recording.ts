@@ -169,7 +169,7 @@ function catMs(file: string): number {
 }
 
 async function httpFigures(dir: string, id: string, file: string, size: number, engine: 'uws' | 'ws') {
-  const server = await startServerProcess('server/main.ts', ['--engine', engine, '--build-client', 'false', '--recordings-dir', dir, '--log-level', 'warn']);
+  const server = await startServerProcess('server/main.ts', ['--engine', engine, '--recordings-dir', dir, '--log-level', 'warn']);
   try {
     const base = `${server.url}/api/recordings/${id}`;
     await download(`${base}/data`); // warm the cache and the connection

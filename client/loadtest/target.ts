@@ -10,7 +10,7 @@ export interface Target {
   local: ServerProcess | null;
 }
 
-export const TILECAST_SERVER_ARGS = ['--build-client', 'false', '--log-level', 'warn'];
+export const TILECAST_SERVER_ARGS = ['--log-level', 'warn'];
 
 export async function resolveTarget(o: LoadTestOptions): Promise<Target> {
   if (!o.url) {

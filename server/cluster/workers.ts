@@ -7,7 +7,7 @@ import { type Config, ConfigError, parseArgs } from '../config';
 import { type PrivateRedis, startPrivateRedis } from './redis-server';
 
 /** Flags the primary decides for its workers (they get them through the environment instead). */
-const OWN = new Set(['workers', 'nodeId', 'redis', 'secret', 'buildClient']);
+const OWN = new Set(['workers', 'nodeId', 'redis', 'secret']);
 
 function workerArgs(argv: readonly string[]): string[] {
   const out: string[] = [];
@@ -15,7 +15,7 @@ function workerArgs(argv: readonly string[]): string[] {
     if (OWN.has(name)) continue;
     out.push(`--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, String(value));
   }
-  return [...out, '--build-client', 'false'];
+  return out;
 }
 
 export async function runPrimary(config: Config, argv: readonly string[], say: (line: string) => void): Promise<void> {

@@ -1,6 +1,6 @@
 // Pages and assets of the browser client: client/public/<page>.html for each page route, client/public/* and
 // client/dist/* under /assets/. Names are checked against a strict pattern, so no path can leave those folders.
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,11 @@ import type { Route } from './router';
 const clientDir = fileURLToPath(new URL('../../client/', import.meta.url));
 const publicDir = join(clientDir, 'public');
 const distDir = join(clientDir, 'dist');
+
+/** The bundle is built by `npm run build:client` (run by `npm start` and `npm test`), not by the server. */
+export function warnIfNoClientBundle(log: { warn(msg: string): void }): void {
+  if (!existsSync(join(distDir, 'view.js'))) log.warn('client/dist has no bundle: pages will not load; run `npm run build:client`');
+}
 
 const CONTENT_TYPES: Record<string, string> = {
   html: 'text/html; charset=utf-8',

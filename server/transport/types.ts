@@ -84,6 +84,8 @@ export interface TransportLimits {
   /** a socket that sends nothing (not even a pong) this long is dropped; both engines ping before that */
   idleTimeoutSeconds: number;
   maxHttpBodyBytes: number;
+  /** ws engine: a peer that never answers a close frame is cut after this */
+  closeHandshakeMs: number;
   /** time to receive a request head (ws engine; uWS has its own fixed 10 s) */
   headersTimeoutMs: number;
   /** request line + headers above this get 431 */

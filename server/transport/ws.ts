@@ -24,6 +24,7 @@ class WsConnection<Ctx> implements Connection<Ctx> {
     lowWater: number,
     onDrain: (conn: WsConnection<Ctx>) => void,
     private readonly onClose: (conn: WsConnection<Ctx>, code: number, reason: string) => void,
+    private readonly closeHandshakeMs: number,
   ) {
     // One callback per connection, reused for every send: no per-message closure on the hot path.
     this.onFlushed = () => {
@@ -61,7 +62,7 @@ class WsConnection<Ctx> implements Connection<Ctx> {
     if (!this.open) return;
     this.ws.close(code, closeReason(reason));
     // A peer that never answers the close handshake (a stalled reader) must not hold the socket forever.
-    setTimeout(() => this.ws.terminate(), 5000).unref();
+    setTimeout(() => this.ws.terminate(), this.closeHandshakeMs).unref();
     // As uWS's end() does: the app hears of the close now, not when a stalled peer finally answers it.
     this.closed(code, reason);
   }
@@ -194,8 +195,13 @@ export function createWsTransport<Ctx>(options: TransportOptions<Ctx>): Transpor
     const decision = sockets.upgrade({ path, query, headers: flatHeaders(req), remoteAddress: req.socket.remoteAddress ?? '' });
     if (!decision.accept) return refuse(decision.status, decision.message);
     (path.startsWith(options.viewerPrefix) ? viewerWss : wss).handleUpgrade(req, socket, head, (ws) => {
-      const conn = new WsConnection(ws, decision.context, lowWater, (c) => sockets.drain(c), (c, code, reason) =>
-        sockets.close(c, code, reason),
+      const conn = new WsConnection(
+        ws,
+        decision.context,
+        lowWater,
+        (c) => sockets.drain(c),
+        (c, code, reason) => sockets.close(c, code, reason),
+        limits.closeHandshakeMs,
       );
       live.set(conn, ws);
       ws.on('pong', () => (conn.alive = true));

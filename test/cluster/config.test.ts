@@ -33,7 +33,7 @@ describe('cluster configuration', () => {
   });
 
   it('--workers without redis-server installed stops with a line naming the Debian package', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'server/main.ts', '--workers', '2', '--port', '18999', '--build-client', 'false'], {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'server/main.ts', '--workers', '2', '--port', '18999'], {
       cwd: ROOT,
       encoding: 'utf8',
       timeout: 60_000,

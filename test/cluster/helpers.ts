@@ -22,7 +22,6 @@ export function startNode(redis: PrivateRedis, nodeId: string, engine: Engine, o
     redis: redis.url,
     nodeId,
     secret: SECRET,
-    buildClient: false,
     logger: pino({ level: 'silent' }),
     ...options,
   });
@@ -54,7 +53,7 @@ export interface NodeProcess {
 export async function spawnNode(redis: PrivateRedis, nodeId: string, engine: Engine, extra: string[] = []): Promise<NodeProcess> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'server/main.ts', '--port', '0', '--engine', engine, '--build-client', 'false', '--redis', redis.url,
+    ['--import', 'tsx', 'server/main.ts', '--port', '0', '--engine', engine, '--redis', redis.url,
       '--node-id', nodeId, '--grace-seconds', '20', ...extra],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TILECAST_LOG_LEVEL: 'info', TILECAST_SECRET: SECRET } },
   );

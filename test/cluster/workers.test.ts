@@ -32,7 +32,7 @@ describe.each(ENGINES)('--workers 2 (%s)', (engine) => {
     const port = await freePort();
     const primary = spawn(
       process.execPath,
-      ['--import', 'tsx', 'server/main.ts', '--workers', '2', '--port', String(port), '--engine', engine, '--build-client', 'false'],
+      ['--import', 'tsx', 'server/main.ts', '--workers', '2', '--port', String(port), '--engine', engine],
       { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TILECAST_LOG_LEVEL: 'warn' } },
     );
     primaries.push(primary);

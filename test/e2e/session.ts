@@ -39,7 +39,7 @@ export async function startSession(engine: 'uws' | 'ws', presenterQuery = ''): P
   mkdirSync(ARTIFACTS, { recursive: true });
   built ??= buildClient();
   await built;
-  const server = await startServer({ port: 0, engine, logLevel: 'warn', buildClient: false });
+  const server = await startServer({ port: 0, engine, logLevel: 'warn' });
   const browser = await launchBrowser();
   const problems: string[] = [];
   const contexts: BrowserContext[] = [];

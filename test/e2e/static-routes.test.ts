@@ -23,7 +23,7 @@ describe.each(['uws', 'ws'] as const)('static pages and assets (%s)', (engine) =
   let server: TilecastServer;
   beforeAll(async () => {
     await buildClient();
-    server = await startServer({ port: 0, engine, logLevel: 'silent', buildClient: false });
+    server = await startServer({ port: 0, engine, logLevel: 'silent' });
   });
   afterAll(async () => {
     await server?.close();

@@ -16,7 +16,7 @@ export interface ChildServer {
 }
 
 export async function startChildServer(args: string[], options: { fileSizeLimitKiB?: number } = {}): Promise<ChildServer> {
-  const node = [process.execPath, '--import', 'tsx', 'server/main.ts', '--port', '0', '--build-client', 'false', ...args];
+  const node = [process.execPath, '--import', 'tsx', 'server/main.ts', '--port', '0', ...args];
   const quoted = node.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   // `exec` keeps the pid: signals and /proc/<pid> are the server's own.
   const child = options.fileSizeLimitKiB

@@ -25,7 +25,7 @@ function serve(uwsLargeSend: TransportOptions<null>['uwsLargeSend'], plan: { siz
     wsPrefix: '/',
     viewerPrefix: '/view/',
     uwsLargeSend,
-    limits: { engineMaxPayload: 1 << 20, viewerMaxPayload: 1 << 14, maxBackpressure: 64 << 20, idleTimeoutSeconds: 60, maxHttpBodyBytes: 1024, headersTimeoutMs: 10_000, maxHeaderBytes: 16 * 1024 },
+    limits: { engineMaxPayload: 1 << 20, viewerMaxPayload: 1 << 14, maxBackpressure: 64 << 20, idleTimeoutSeconds: 60, maxHttpBodyBytes: 1024, headersTimeoutMs: 10_000, maxHeaderBytes: 16 * 1024, closeHandshakeMs: 5000 },
     http: async () => ({ status: 404 }),
     sockets: {
       upgrade: () => ({ accept: true, context: null }),

@@ -17,7 +17,7 @@ export interface ServerProcess {
 }
 
 export async function startServerProcess(flags: string[], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', '--port', '0', '--build-client', 'false', ...flags], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', '--port', '0', ...flags], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, TILECAST_LOG_LEVEL: 'info', ...env },

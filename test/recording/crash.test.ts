@@ -20,7 +20,7 @@ const children: ChildProcess[] = [];
 async function startChild(dir: string): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'server/main.ts', '--port', '0', '--engine', 'ws', '--build-client', 'false',
+    ['--import', 'tsx', 'server/main.ts', '--port', '0', '--engine', 'ws',
       '--recordings-dir', dir, '--recording-flush-ms', String(FLUSH_MS), '--keyframe-interval-seconds', '0.5'],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TILECAST_LOG_LEVEL: 'info' } },
   );
