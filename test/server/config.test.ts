@@ -58,3 +58,18 @@ describe('config', () => {
     ]);
   });
 });
+
+describe('README configuration tables', () => {
+  it('list every setting with its flag and its TILECAST_ env variable', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+    const rows = readme.split('\n').filter((l) => l.startsWith('| `--'));
+    for (const key of Object.keys(ConfigSchema.shape)) {
+      const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+      const row = rows.find((r) => new RegExp(`\`${flag}[\` ]`).test(r.split('|')[1]));
+      expect(row, `README has no row for ${flag}`).toBeDefined();
+      const env = key === 'redis' ? 'TILECAST_REDIS_URL' : envName(key);
+      expect(row!.split('|')[2], `${flag}'s row names ${env}`).toContain(env);
+    }
+  });
+});
