@@ -2,7 +2,7 @@
 // most `budget` (viewer x tile) updates; past that it yields to the event loop (setImmediate), so one busy room
 // never stalls the others. Frames are applied in order; a viewer that joined after a frame skips it (its
 // keyframe already had it).
-import type { IngestedFrame } from '../room/tile-entry';
+import type { IngestedFrame } from '../frames/tile-entry';
 import { type SendTotals, Sender } from './sender';
 import type { Viewer } from './viewer';
 

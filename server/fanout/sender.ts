@@ -3,7 +3,7 @@
 // engine's next `drain` resumes it. Per viewer and frame it allocates nothing: the flush callback is made once
 // per viewer, and viewers that skipped nothing share one sync message per frame.
 import { FRAME_HEADER_BYTES, FrameFlag, MessageType, PROTOCOL_VERSION, encodeSync } from '../../shared/protocol';
-import type { IngestedFrame } from '../room/tile-entry';
+import type { IngestedFrame } from '../frames/tile-entry';
 import type { Viewer } from './viewer';
 
 export interface SendTotals {

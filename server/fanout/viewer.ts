@@ -1,5 +1,5 @@
 // Per-viewer fan-out state: the tile grid, what picture it has been promised, and counters.
-import type { IngestedFrame } from '../room/tile-entry';
+import type { IngestedFrame } from '../frames/tile-entry';
 import type { Connection } from '../transport/types';
 import { TileGrid } from './tile-grid';
 

@@ -22,7 +22,7 @@ import {
 import type { Logger } from '../log';
 import type { RoomObserver } from '../room/observer';
 import type { ScreenShotView } from '../room/screenshot';
-import type { IngestedFrame, TileEntry } from '../room/tile-entry';
+import type { IngestedFrame, TileEntry } from '../frames/tile-entry';
 import { type LiveRecording, activeRecordings, failedRecordings, markFailed } from './active';
 import { FileWriter } from './file-writer';
 import { KeyframeIndex } from './keyframe-index';

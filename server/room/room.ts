@@ -17,7 +17,7 @@ import type { Connection } from '../transport/types';
 import { FpsMeter } from './fps-meter';
 import type { RoomObserver } from './observer';
 import { ScreenShot } from './screenshot';
-import type { IngestedFrame, TileEntry } from './tile-entry';
+import type { IngestedFrame, TileEntry } from '../frames/tile-entry';
 
 export interface RoomOptions {
   id: string;

@@ -4,7 +4,7 @@
 // encode) never sees it reused under it. This is the shape the shared-memory, lock-free version will keep.
 import { type Geometry, gridShape } from '../../shared/protocol';
 import { RoomLimitError } from '../errors';
-import type { IngestedFrame, TileEntry } from './tile-entry';
+import type { IngestedFrame, TileEntry } from '../frames/tile-entry';
 
 export interface ScreenShotView {
   readonly generation: number;

@@ -1,4 +1,6 @@
-// One received tile, copied once into memory the server owns; shared by the ScreenShot and every viewer.
+// One received tile and one ingested frame: the values ingest makes and the ScreenShot, the fan-out and observers
+// share. Below room/ and fanout/ (both read it, neither owns it).
+// A tile entry is copied once into memory the server owns, then shared by the ScreenShot and every viewer.
 import type { Geometry } from '../../shared/protocol';
 
 export interface TileEntry {
