@@ -53,7 +53,7 @@ export class Sender {
     if (implicitSync && !viewer.pendingStatus && !viewer.pendingCursor) {
       // The engine dropped it: nothing changed for this viewer, the caller applies the frame through the grid.
       if (!conn.send(batch)) return false;
-      this.advance(viewer, frame);
+      viewer.advance(frame);
       viewer.syncedIngest = frame.ingestNo;
       viewer.syncs++;
       this.countFrame(viewer, batch, frame);
@@ -63,12 +63,6 @@ export class Sender {
     viewer.pendingBatch = batch;
     conn.cork(viewer.flush);
     return true;
-  }
-
-  private advance(viewer: Viewer, frame: IngestedFrame): void {
-    viewer.stateIngest = frame.ingestNo;
-    viewer.stateSeq = frame.seq;
-    viewer.stateCaptureTs = frame.captureTs;
   }
 
   private countFrame(viewer: Viewer, batch: Uint8Array, frame: IngestedFrame): void {
@@ -107,17 +101,15 @@ export class Sender {
       const batch = viewer.pendingBatch!;
       viewer.pendingFrame = null;
       viewer.pendingBatch = null;
-      const grid = viewer.grid;
       if (conn.send(batch)) {
-        this.advance(viewer, frame);
+        viewer.advance(frame);
         if (batch[2] & FrameFlag.EndsWithSync) {
           viewer.syncedIngest = frame.ingestNo;
           viewer.syncs++;
         }
         this.countFrame(viewer, batch, frame);
       } else {
-        for (let t = 0; t < frame.tiles.length; t++) grid.put(frame.tiles[t]);
-        this.advance(viewer, frame);
+        viewer.queue(frame);
         return;
       }
     }

@@ -4,9 +4,9 @@
 // encode) never sees it reused under it. This is the shape the shared-memory, lock-free version will keep.
 import { type Geometry, gridShape } from '../../shared/protocol';
 import { RoomLimitError } from '../errors';
-import type { IngestedFrame, TileEntry } from '../frames/tile-entry';
+import type { IngestedFrame, Keyframe, TileEntry } from '../frames/tile-entry';
 
-export interface ScreenShotView {
+export interface ScreenShotView extends Keyframe {
   readonly generation: number;
   readonly geometry: Geometry | null;
   readonly tiles: readonly (TileEntry | null)[];

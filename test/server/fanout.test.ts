@@ -2,9 +2,9 @@
 // and failures in the middle of a step.
 import { describe, expect, it } from 'vitest';
 import { Fanout } from '../../server/fanout/fanout';
-import { Viewer } from '../../server/fanout/viewer';
-import type { IngestedFrame, TileEntry } from '../../server/frames/tile-entry';
-import { encodeStatus, encodeTile } from '../../shared/protocol';
+import type { ViewerHandle } from '../../server/fanout/viewer';
+import type { IngestedFrame, Keyframe, TileEntry } from '../../server/frames/tile-entry';
+import { encodeCursor, encodeGeometry, encodeStatus, encodeTile } from '../../shared/protocol';
 import { type FakeConn, fakeConn, turns } from '../helpers/fake-conn';
 
 const TILES = 4;
@@ -32,14 +32,12 @@ function makeFanout({ budget = 1e6, batching = false, errors = [] }: Options = {
   return { fanout, totals };
 }
 
-/** Joins a viewer to an empty picture of TILES tiles, at stream position `ingestNo`. */
-function join(fanout: Fanout, conn: FakeConn, ingestNo = 0): Viewer {
-  const v = new Viewer(0, conn);
-  v.grid.reset(TILES);
-  v.stateIngest = v.syncedIngest = v.joinedAtIngest = ingestNo;
-  v.pendingStatus = encodeStatus('live', 1);
-  fanout.add(v);
-  fanout.drain(v);
+const EMPTY: Keyframe = { ingestNo: 0, seq: 0, captureTs: 0, tiles: new Array(TILES).fill(null) };
+const GEOMETRY = encodeGeometry({ width: 64 * TILES, height: 64, tileSize: 64 });
+
+/** Joins a viewer with `keyframe` (by default an empty picture of TILES tiles) and forgets what that sent. */
+function join(fanout: Fanout, conn: FakeConn, keyframe = EMPTY): ViewerHandle {
+  const v = fanout.join(conn, encodeStatus('live', 1), { geometry: GEOMETRY, keyframe, cursor: null });
   conn.sent.length = 0;
   return v;
 }
@@ -75,8 +73,8 @@ describe('Fanout', () => {
     const viewers = conns.map((c) => join(fanout, c));
     fanout.publish(frame(1, [0]));
     await turns();
-    fanout.remove(viewers[0]);
-    fanout.remove(viewers[1]);
+    fanout.leave(viewers[0]);
+    fanout.leave(viewers[1]);
     expect(fanout.count).toBe(1);
     await turns(3);
     expect(conns.map((c) => c.script())).toEqual([['tile 0,0 @1', 'sync 1'], [], ['tile 0,0 @1', 'sync 1']]);
@@ -88,7 +86,7 @@ describe('Fanout', () => {
     join(fanout, a);
     fanout.publish(frame(1, [0]));
     const b = fakeConn();
-    join(fanout, b, 1); // its keyframe holds frame 1
+    join(fanout, b, { ingestNo: 1, seq: 1, captureTs: 10, tiles: [tile(0, 1), null, null, null] }); // holds frame 1
     fanout.publish(frame(2, [1]));
     await turns();
     expect(a.script()).toEqual(['tile 0,0 @1', 'sync 1', 'tile 1,0 @2', 'sync 2']);
@@ -136,5 +134,77 @@ describe('Fanout', () => {
     expect(errors).toHaveLength(1);
     expect(a.closedWith?.code).toBe(1011);
     expect(b.script()).toEqual(['tile 0,0 @1', 'sync 1']);
+  });
+});
+
+describe('Fanout: viewer life cycle', () => {
+  it('a joiner is sent the geometry at once, then status, cursor, its keyframe and one sync', () => {
+    const { fanout } = makeFanout();
+    const c = fakeConn();
+    const keyframe = { ingestNo: 3, seq: 7, captureTs: 70, tiles: [null, tile(1, 2), null, tile(3, 3)] };
+    const v = fanout.join(c, encodeStatus('live', 1), { geometry: GEOMETRY, keyframe, cursor: encodeCursor(4, 5) });
+    expect(c.script()).toEqual(['geometry 256x64/64', 'status live 1', 'cursor 4,5', 'tile 1,0 @2', 'tile 3,0 @3', 'sync 7']);
+    expect(c.decoded().at(-1)).toMatchObject({ captureTs: 70 });
+    expect(fanout.stats()).toEqual([{ id: v.id, pending: 0, gridTiles: 4, buffered: c.buffered, coalesced: 0, tilesSent: 2, bytesOut: 48, syncs: 1 }]);
+  });
+
+  it('a joiner without a picture gets its status only, and viewers get distinct ids', () => {
+    const { fanout } = makeFanout();
+    const [a, b] = [fakeConn(), fakeConn()];
+    const va = fanout.join(a, encodeStatus('waiting', 1), null);
+    const vb = fanout.join(b, encodeStatus('waiting', 2), null);
+    expect(a.script()).toEqual(['status waiting 1']);
+    expect(va.id).not.toBe(vb.id);
+  });
+
+  it('reset sends the new geometry at once and forgets what was owed and queued', async () => {
+    const { fanout } = makeFanout();
+    const c = fakeConn();
+    const v = join(fanout, c);
+    c.buffered = 1e9;
+    fanout.publish(frame(1, [0, 1]));
+    await turns();
+    fanout.publish(frame(2, [2]));
+    const small = encodeGeometry({ width: 64, height: 64, tileSize: 64 });
+    fanout.reset(1, small);
+    expect(fanout.stats()[0]).toMatchObject({ pending: 0, gridTiles: 1 });
+    await turns();
+    c.flushed();
+    fanout.drain(v);
+    expect(c.script()).toEqual(['geometry 64x64/64']);
+  });
+
+  it('cursor and status are latest-wins for a stalled viewer', () => {
+    const { fanout } = makeFanout();
+    const c = fakeConn();
+    const v = join(fanout, c);
+    c.buffered = 1e9;
+    for (let n = 1; n <= 20; n++) {
+      fanout.status(encodeStatus('live', n));
+      fanout.cursor(encodeCursor(n, n));
+    }
+    expect(c.sent).toHaveLength(0);
+    c.flushed();
+    fanout.drain(v);
+    expect(c.script()).toEqual(['status live 20', 'cursor 20,20']);
+  });
+
+  it('a viewer that left counts its coalesced tiles in the total and is sent nothing more', async () => {
+    const { fanout } = makeFanout();
+    const c = fakeConn();
+    const v = join(fanout, c);
+    c.buffered = 1e9;
+    fanout.publish(frame(1, [0]));
+    fanout.publish(frame(2, [0]));
+    await turns();
+    expect(fanout.coalesced).toBe(1);
+    expect(fanout.leave(v)).toBe(true);
+    expect(fanout.leave(v)).toBe(false);
+    c.flushed();
+    fanout.drain(v);
+    fanout.publish(frame(3, [1]));
+    await turns();
+    expect(c.sent).toHaveLength(0);
+    expect([fanout.count, fanout.coalesced]).toEqual([0, 1]);
   });
 });
