@@ -4,6 +4,7 @@
 // the event loop (setImmediate), so one busy room never stalls the others. Frames are applied in order; a viewer
 // that joined after a frame skips it (its keyframe already had it).
 import type { IngestedFrame, Keyframe } from '../frames/tile-entry';
+import type { Connection } from '../transport/types';
 import { type SendTotals, Sender } from './sender';
 import { Viewer, type ViewerHandle, type ViewerStats } from './viewer';
 
@@ -60,7 +61,7 @@ export class Fanout {
    * A new viewer: owed `status`, and with a picture the geometry (sent at once), the latest cursor and the keyframe
    * as dirty tiles, then a sync; everything flows through the same sender as the frames that follow.
    */
-  join(conn: ViewerHandle['conn'], status: Uint8Array, picture: JoinPicture | null): ViewerHandle {
+  join(conn: Connection, status: Uint8Array, picture: JoinPicture | null): ViewerHandle {
     const viewer = new Viewer(this.nextId++, conn);
     viewer.oweStatus(status);
     if (picture) {
