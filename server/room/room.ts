@@ -12,12 +12,12 @@ import { Fanout } from '../fanout/fanout';
 import type { SendTotals } from '../fanout/sender';
 import type { ViewerHandle, ViewerStats } from '../fanout/viewer';
 import { PresenterConflictError, TilecastError } from '../errors';
+import type { IngestedFrame, TileEntry } from '../frames/tile-entry';
 import type { Logger } from '../log';
 import type { Connection } from '../transport/types';
 import { FpsMeter } from './fps-meter';
 import type { RoomObserver } from './observer';
 import { ScreenShot } from './screenshot';
-import type { IngestedFrame, TileEntry } from '../frames/tile-entry';
 
 export interface RoomOptions {
   id: string;
