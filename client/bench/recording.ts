@@ -14,7 +14,7 @@ import { formatSmpte, parseTimecode } from '../../shared/timecode';
 import { type Recorder, RecordingStore, seekKeyframe } from '../../server/recording';
 import { KeyframeIndex } from '../../server/recording/keyframe-index';
 import { ScreenShot } from '../../server/room/screenshot';
-import type { TileEntry } from '../../server/room/tile-entry';
+import type { TileEntry } from '../../server/frames/tile-entry';
 import { startServerProcess } from '../loadtest/server-process';
 
 const GEOMETRY = { width: 1280, height: 720, tileSize: 64 }; // 20 x 12 tiles

@@ -5,7 +5,7 @@ import type { Config } from '../config';
 import { PresenterConflictError, RoomNotFoundError, TilecastError } from '../errors';
 import type { Logger } from '../log';
 import type { Room } from '../room/room';
-import type { TileEntry } from '../room/tile-entry';
+import type { TileEntry } from '../frames/tile-entry';
 import type { Connection } from '../transport/types';
 import { RedisRoomBus, type RoomBus } from './bus';
 import { type Directory, HEARTBEAT_MS, RedisDirectory, type RoomMeta } from './directory';

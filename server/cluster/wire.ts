@@ -1,7 +1,7 @@
 // The bus wire format between nodes: one binary message per room event, split into chunks when large.
 // Tiles travel as the Tile messages viewers get (already encoded by ingest), so a replica only re-slices them.
 import { CURSOR_BYTES, GEOMETRY_BYTES, PRESENTER_STATE_NAMES, PresenterState, type PresenterStateName, TILE_HEADER_BYTES, decodeMessage } from '../../shared/protocol';
-import type { TileEntry } from '../room/tile-entry';
+import type { TileEntry } from '../frames/tile-entry';
 
 /** Hard cap on one bus message (header included): Redis handles far more, but big ones stall the shared link. */
 export const MAX_BUS_MESSAGE_BYTES = 4 * 1024 * 1024;

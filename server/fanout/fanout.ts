@@ -1,10 +1,22 @@
-// Room fan-out: applies each ingested frame to every viewer's grid and drains it. Work is done in steps of at
-// most `budget` (viewer x tile) updates; past that it yields to the event loop (setImmediate), so one busy room
-// never stalls the others. Frames are applied in order; a viewer that joined after a frame skips it (its
-// keyframe already had it).
-import type { IngestedFrame } from '../room/tile-entry';
+// Room fan-out: owns every viewer's life cycle (join with a keyframe, reset on a geometry change, latest cursor
+// and status, frames, acks, drains, leave); the room holds only ViewerHandles. Each ingested frame is applied to
+// every viewer's grid and drained, in steps of at most `budget` (viewer x tile) updates; past that it yields to
+// the event loop (setImmediate), so one busy room never stalls the others. Frames are applied in order; a viewer
+// that joined after a frame skips it (its keyframe already had it).
+import type { IngestedFrame, Keyframe } from '../frames/tile-entry';
+import type { Connection } from '../transport/types';
 import { type SendTotals, Sender } from './sender';
-import type { Viewer } from './viewer';
+import { Viewer, type ViewerHandle, type ViewerStats } from './viewer';
+
+/** What a viewer joining a room with a picture is sent first: the geometry at once, then cursor and keyframe. */
+export interface JoinPicture {
+  geometry: Uint8Array;
+  keyframe: Keyframe;
+  cursor: Uint8Array | null;
+}
+
+/** Handles are made only by `Fanout.join`, so every handle a caller passes back is one of our viewers. */
+const own = (handle: ViewerHandle): Viewer => handle as Viewer;
 
 export class Fanout {
   private list: Viewer[] = [];
@@ -12,6 +24,11 @@ export class Fanout {
   /** index into `list` of the next viewer for frames[0] */
   private next = 0;
   private removed = 0;
+  private nextId = 1;
+  /** the newest stream position: the last frame published or geometry reset; a joiner's keyframe holds it */
+  private ingestNo = 0;
+  /** tiles coalesced for viewers that have left (the room's total counts them too) */
+  private coalescedByGone = 0;
   private pendingStep: NodeJS.Immediate | null = null;
   /** fan-out steps that had to yield: a sign of a room too large for one turn */
   yields = 0;
@@ -21,7 +38,7 @@ export class Fanout {
     private readonly budget: number,
     highWater: number,
     totals: SendTotals,
-    private readonly onError: (err: unknown, viewer: Viewer) => void,
+    private readonly onError: (err: unknown, viewer: ViewerHandle) => void,
     /** send caught-up viewers each frame as one shared message (clients must accept server Frame messages) */
     private readonly batching = false,
     ackWindow = Infinity,
@@ -33,21 +50,86 @@ export class Fanout {
     return this.list.length - this.removed;
   }
 
-  add(viewer: Viewer): void {
+  /** tiles replaced before they were sent, over every viewer the room has had */
+  get coalesced(): number {
+    let n = this.coalescedByGone;
+    for (const v of this.list) if (!v.closed) n += v.grid.coalesced;
+    return n;
+  }
+
+  /**
+   * A new viewer: owed `status`, and with a picture the geometry (sent at once), the latest cursor and the keyframe
+   * as dirty tiles, then a sync; everything flows through the same sender as the frames that follow.
+   */
+  join(conn: Connection, status: Uint8Array, picture: JoinPicture | null): ViewerHandle {
+    const viewer = new Viewer(this.nextId++, conn);
+    viewer.oweStatus(status);
+    if (picture) {
+      conn.send(picture.geometry);
+      viewer.load(picture.keyframe);
+      viewer.oweCursor(picture.cursor);
+    }
+    viewer.joinedAtIngest = this.ingestNo;
     this.sender.attach(viewer);
     this.list.push(viewer);
+    this.drain(viewer);
+    return viewer;
   }
 
-  /** Marks the viewer gone; the list is compacted between frames so an in-progress step never skips anyone. */
-  remove(viewer: Viewer): void {
-    if (viewer.closed) return;
+  /**
+   * Marks the viewer gone (false if it already was); the list is compacted between frames so an in-progress step
+   * never skips anyone.
+   */
+  leave(handle: ViewerHandle): boolean {
+    const viewer = own(handle);
+    if (viewer.closed) return false;
     viewer.closed = true;
+    this.coalescedByGone += viewer.grid.coalesced;
     this.removed++;
     if (this.frames.length === 0) this.compact();
+    return true;
   }
 
-  forEach(fn: (viewer: Viewer) => void): void {
+  /**
+   * A new geometry of `tiles` tiles: queued frames are dropped and every viewer starts over from an empty grid,
+   * sent `message` at once. O(what each viewer still owes): grids keep their memory and clear only their queued
+   * tiles. Changes are rate-limited at ingest (--max-geometry-changes-per-second).
+   */
+  reset(tiles: number, message: Uint8Array): void {
+    this.clear();
+    for (const v of this.list) {
+      if (v.closed) continue;
+      v.reset(tiles, this.ingestNo);
+      v.conn.send(message);
+    }
+  }
+
+  /** The latest cursor, latest wins: sent at once to viewers that owe no tiles, otherwise before their next tiles. */
+  cursor(message: Uint8Array): void {
+    for (const v of this.list) {
+      if (v.closed) continue;
+      v.oweCursor(message);
+      if (v.grid.pending === 0) this.drain(v);
+    }
+  }
+
+  /** The latest status, latest wins: sent before anything else the viewer is owed. */
+  status(message: Uint8Array): void {
+    for (const v of this.list) {
+      if (v.closed) continue;
+      v.oweStatus(message);
+      this.drain(v);
+    }
+  }
+
+  forEach(fn: (viewer: ViewerHandle) => void): void {
     for (const v of this.list) if (!v.closed) fn(v);
+  }
+
+  stats(): ViewerStats[] {
+    const out: ViewerStats[] = [];
+    for (const v of this.list) if (!v.closed) out.push(v.stats());
+    return out;
   }
 
   /**
@@ -56,6 +138,7 @@ export class Fanout {
    * every tile would be its own syscall.
    */
   publish(frame: IngestedFrame): void {
+    this.ingestNo = frame.ingestNo;
     this.frames.push(frame);
     this.pendingStep ??= setImmediate(this.step);
   }
@@ -69,12 +152,24 @@ export class Fanout {
     this.compact();
   }
 
-  ack(viewer: Viewer, syncs: number): void {
-    this.safely(viewer, () => this.sender.ack(viewer, syncs));
+  /** The viewer painted `syncs` syncs. */
+  ack(handle: ViewerHandle, syncs: number): void {
+    const viewer = own(handle);
+    try {
+      this.sender.ack(viewer, syncs);
+    } catch (err) {
+      this.onError(err, viewer);
+    }
   }
 
-  drain(viewer: Viewer): void {
-    this.safely(viewer, () => this.sender.drain(viewer));
+  /** The viewer's socket has room again (or something new is owed): send what fits. */
+  drain(handle: ViewerHandle): void {
+    const viewer = own(handle);
+    try {
+      this.sender.drain(viewer);
+    } catch (err) {
+      this.onError(err, viewer);
+    }
   }
 
   private step = (): void => {
@@ -103,11 +198,7 @@ export class Fanout {
   private apply(viewer: Viewer, frame: IngestedFrame): number {
     try {
       if (this.batching && this.sender.sendFrame(viewer, frame)) return 1;
-      const grid = viewer.grid;
-      for (let t = 0; t < frame.tiles.length; t++) grid.put(frame.tiles[t]);
-      viewer.stateIngest = frame.ingestNo;
-      viewer.stateSeq = frame.seq;
-      viewer.stateCaptureTs = frame.captureTs;
+      viewer.queue(frame);
       this.sender.drain(viewer);
     } catch (err) {
       this.onError(err, viewer);
@@ -119,13 +210,5 @@ export class Fanout {
     if (this.removed === 0) return;
     this.list = this.list.filter((v) => !v.closed);
     this.removed = 0;
-  }
-
-  private safely(viewer: Viewer, fn: () => void): void {
-    try {
-      fn();
-    } catch (err) {
-      this.onError(err, viewer);
-    }
   }
 }

@@ -2,8 +2,8 @@
 // mark, then announces the consistent picture with a sync. A stalled viewer simply stops being drained; the
 // engine's next `drain` resumes it. Per viewer and frame it allocates nothing: the flush callback is made once
 // per viewer, and viewers that skipped nothing since their last sync share one sync message per frame.
-import { FRAME_HEADER_BYTES, FrameFlag, encodeSync, writeFrameHeader } from '../../shared/protocol';
-import type { IngestedFrame } from '../room/tile-entry';
+import { FRAME_HEADER_BYTES, FrameField, FrameFlag, encodeSync, writeFrameHeader } from '../../shared/protocol';
+import type { IngestedFrame } from '../frames/tile-entry';
 import type { Viewer } from './viewer';
 
 export interface SendTotals {
@@ -54,7 +54,7 @@ export class Sender {
     if (implicitSync && !viewer.pendingStatus && !viewer.pendingCursor) {
       // The engine dropped it: nothing changed for this viewer, the caller applies the frame through the grid.
       if (!conn.send(batch)) return false;
-      this.advance(viewer, frame);
+      viewer.advance(frame);
       viewer.syncedIngest = frame.ingestNo;
       viewer.syncs++;
       this.countFrame(viewer, batch, frame);
@@ -64,12 +64,6 @@ export class Sender {
     viewer.pendingBatch = batch;
     conn.cork(viewer.flush);
     return true;
-  }
-
-  private advance(viewer: Viewer, frame: IngestedFrame): void {
-    viewer.stateIngest = frame.ingestNo;
-    viewer.stateSeq = frame.seq;
-    viewer.stateCaptureTs = frame.captureTs;
   }
 
   private countFrame(viewer: Viewer, batch: Uint8Array, frame: IngestedFrame): void {
@@ -108,17 +102,15 @@ export class Sender {
       const batch = viewer.pendingBatch!;
       viewer.pendingFrame = null;
       viewer.pendingBatch = null;
-      const grid = viewer.grid;
       if (conn.send(batch)) {
-        this.advance(viewer, frame);
-        if (batch[2] & FrameFlag.EndsWithSync) {
+        viewer.advance(frame);
+        if (batch[FrameField.flags] & FrameFlag.EndsWithSync) {
           viewer.syncedIngest = frame.ingestNo;
           viewer.syncs++;
         }
         this.countFrame(viewer, batch, frame);
       } else {
-        for (let t = 0; t < frame.tiles.length; t++) grid.put(frame.tiles[t]);
-        this.advance(viewer, frame);
+        viewer.queue(frame);
         return;
       }
     }

@@ -4,7 +4,7 @@
 // Memory is allocated on the first put and reused across geometry changes (grown, never shrunk); a reset only
 // clears what is still queued, so a geometry change costs O(pending) per viewer, not O(tiles). Worst case per
 // viewer: 13 bytes x --max-tiles-per-room (8 for the slot, 1 queued bit, 4 in the ring).
-import type { TileEntry } from '../room/tile-entry';
+import type { TileEntry } from '../frames/tile-entry';
 
 export class TileGrid {
   private tiles = 0;

@@ -1,13 +1,34 @@
-// Per-viewer fan-out state: the tile grid, what picture it has been promised, and counters.
-import type { IngestedFrame } from '../room/tile-entry';
+// Per-viewer fan-out state: the tile grid, what picture it has been promised, and counters. Only fanout/ writes
+// it (Fanout for the life cycle, Sender for what went out); the rest of the server holds a ViewerHandle.
+import type { IngestedFrame, Keyframe, StreamPosition } from '../frames/tile-entry';
 import type { Connection } from '../transport/types';
 import { TileGrid } from './tile-grid';
 
-export class Viewer {
+/** What the rest of the server holds of a viewer: who it is. Its state belongs to the Fanout that made it. */
+export interface ViewerHandle {
+  readonly id: number;
+  readonly conn: Connection;
+}
+
+/** Per-viewer fan-out state, for operators and tests: what each one still owes and has skipped. */
+export interface ViewerStats {
+  id: number;
+  /** dirty tiles not yet sent: never more than gridTiles */
+  pending: number;
+  gridTiles: number;
+  /** bytes the engine holds for this socket in user space */
+  buffered: number;
+  coalesced: number;
+  tilesSent: number;
+  bytesOut: number;
+  syncs: number;
+}
+
+export class Viewer implements ViewerHandle {
   readonly grid = new TileGrid();
   /** frames with ingestNo <= this are already in the grid (the keyframe it joined with) */
   joinedAtIngest = 0;
-  /** newest frame applied to the grid, and the one the last sync announced */
+  /** newest frame applied to the grid (written only by `advance` and `reset`), and the one the last sync announced */
   stateIngest = 0;
   stateSeq = 0;
   stateCaptureTs = 0;
@@ -32,4 +53,60 @@ export class Viewer {
     readonly id: number,
     readonly conn: Connection,
   ) {}
+
+  /** Starts from a whole picture: its grid is the keyframe with every tile dirty, sent by the usual sender. */
+  load(keyframe: Keyframe): void {
+    const grid = this.grid;
+    grid.reset(keyframe.tiles.length);
+    for (let t = 0; t < keyframe.tiles.length; t++) {
+      const tile = keyframe.tiles[t];
+      if (tile) grid.put(tile);
+    }
+    this.advance(keyframe);
+  }
+
+  /** A new geometry at stream position `ingestNo`: nothing owed any more, nothing to announce until the next frame. */
+  reset(tiles: number, ingestNo: number): void {
+    this.grid.reset(tiles);
+    this.pendingFrame = null;
+    this.pendingBatch = null;
+    this.joinedAtIngest = ingestNo;
+    this.stateIngest = this.syncedIngest = ingestNo;
+  }
+
+  /** Puts a frame's tiles in the grid (to be sent by the next drain) and moves to it. */
+  queue(frame: IngestedFrame): void {
+    const grid = this.grid;
+    for (let t = 0; t < frame.tiles.length; t++) grid.put(frame.tiles[t]);
+    this.advance(frame);
+  }
+
+  /** Latest wins: a stalled viewer is owed only the newest status and cursor, sent before anything else. */
+  oweStatus(message: Uint8Array): void {
+    this.pendingStatus = message;
+  }
+
+  oweCursor(message: Uint8Array | null): void {
+    this.pendingCursor = message;
+  }
+
+  /** The picture now stands at `to` (the next sync announces it): the one place the state triplet is written. */
+  advance(to: StreamPosition): void {
+    this.stateIngest = to.ingestNo;
+    this.stateSeq = to.seq;
+    this.stateCaptureTs = to.captureTs;
+  }
+
+  stats(): ViewerStats {
+    return {
+      id: this.id,
+      pending: this.grid.pending,
+      gridTiles: this.grid.size,
+      buffered: this.conn.bufferedAmount(),
+      coalesced: this.grid.coalesced,
+      tilesSent: this.tilesSent,
+      bytesOut: this.bytesOut,
+      syncs: this.syncs,
+    };
+  }
 }

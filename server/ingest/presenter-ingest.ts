@@ -3,7 +3,7 @@
 // ScreenShot, every viewer and the recorder.
 import { MessageType, ProtocolError, ProtocolErrorCode, decodeMessage, gridShape, sameGeometry, setTileSeq } from '../../shared/protocol';
 import type { Room } from '../room/room';
-import type { TileEntry } from '../room/tile-entry';
+import type { TileEntry } from '../frames/tile-entry';
 import { type GeometryLimits, admitGeometry } from './geometry-guard';
 
 export interface IngestLimits extends GeometryLimits {

@@ -23,7 +23,7 @@ import { RECORDING_DEFAULTS } from '../config';
 import type { Logger } from '../log';
 import type { RoomObserver } from '../room/observer';
 import type { ScreenShotView } from '../room/screenshot';
-import type { IngestedFrame, TileEntry } from '../room/tile-entry';
+import type { IngestedFrame, TileEntry } from '../frames/tile-entry';
 import { ActiveRecordings, type LiveRecording, type RecorderStats } from './active';
 import { FileWriter } from './file-writer';
 import { KeyframeIndex } from './keyframe-index';

@@ -1,6 +1,6 @@
 // Hooks for things that follow a room without being on its fan-out path (today: the recorder).
 import type { Geometry } from '../../shared/protocol';
-import type { IngestedFrame } from './tile-entry';
+import type { IngestedFrame } from '../frames/tile-entry';
 import type { ScreenShotView } from './screenshot';
 
 export interface RoomObserver {

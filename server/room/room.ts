@@ -10,14 +10,14 @@ import {
 } from '../../shared/protocol';
 import { Fanout } from '../fanout/fanout';
 import type { SendTotals } from '../fanout/sender';
-import { Viewer } from '../fanout/viewer';
+import type { ViewerHandle, ViewerStats } from '../fanout/viewer';
 import { PresenterConflictError, RoomEndedError, RoomFullError } from '../errors';
+import type { IngestedFrame, TileEntry } from '../frames/tile-entry';
 import type { Logger } from '../log';
 import type { Connection } from '../transport/types';
 import { FpsMeter } from './fps-meter';
 import type { RoomObserver } from './observer';
 import { ScreenShot } from './screenshot';
-import type { IngestedFrame, TileEntry } from './tile-entry';
 
 export interface RoomOptions {
   id: string;
@@ -52,19 +52,6 @@ export interface RoomInfo {
   recording: string | null;
 }
 
-export interface ViewerStats {
-  id: number;
-  /** dirty tiles not yet sent: never more than gridTiles */
-  pending: number;
-  gridTiles: number;
-  /** bytes the engine holds for this socket in user space */
-  buffered: number;
-  coalesced: number;
-  tilesSent: number;
-  bytesOut: number;
-  syncs: number;
-}
-
 /** How often viewer-count changes are broadcast at most: joins of many viewers must not cost O(viewers^2). */
 const STATUS_THROTTLE_MS = 250;
 
@@ -84,12 +71,10 @@ export class Room {
   private geometryMessage: Uint8Array | null = null;
   private cursorMessage: Uint8Array | null = null;
   private ingestNo = 0;
-  private nextViewerId = 1;
   private graceTimer: NodeJS.Timeout | null = null;
   private statusTimer: NodeJS.Timeout | null = null;
   private readonly fps = new FpsMeter();
   private readonly totals: SendTotals = { bytesOut: 0 };
-  private coalescedByGone = 0;
   framesIn = 0;
   bytesIn = 0;
   tilesIn = 0;
@@ -166,20 +151,9 @@ export class Room {
   setGeometry(geometry: Geometry, message: Uint8Array): void {
     const now = Date.now();
     this.lastActivity = now;
-    this.fanout.clear();
     this.screenshot.reset(geometry);
     this.geometryMessage = message;
-    const tiles = gridShape(geometry).tiles;
-    // O(what each viewer still owes): grids keep their memory and clear only their queued tiles. Changes are
-    // rate-limited at ingest (--max-geometry-changes-per-second).
-    this.fanout.forEach((v) => {
-      v.grid.reset(tiles);
-      v.pendingFrame = null;
-      v.pendingBatch = null;
-      v.joinedAtIngest = this.ingestNo;
-      v.stateIngest = v.syncedIngest = this.ingestNo;
-      v.conn.send(message);
-    });
+    this.fanout.reset(gridShape(geometry).tiles, message);
     this.notify('geometry', (o) => o.geometry?.(geometry, now));
   }
 
@@ -201,49 +175,30 @@ export class Room {
 
   cursor(message: Uint8Array, x: number, y: number, visible: boolean): void {
     this.cursorMessage = message;
-    this.fanout.forEach((v) => {
-      v.pendingCursor = message;
-      if (v.grid.pending === 0) this.fanout.drain(v);
-    });
+    this.fanout.cursor(message);
     this.notify('cursor', (o) => o.cursor?.(message, x, y, visible, Date.now()));
   }
 
   // ---- viewer side -----------------------------------------------------------------------------
 
-  addViewer(conn: Connection): Viewer {
+  addViewer(conn: Connection): ViewerHandle {
     if (this.fanout.count >= this.options.maxViewers)
       throw new RoomFullError(this.id, this.options.maxViewers);
-    const viewer = new Viewer(this.nextViewerId++, conn);
-    viewer.pendingStatus = encodeStatus(this.state, this.fanout.count + 1);
     const keyframe = this.screenshot.current();
-    if (keyframe.geometry && this.geometryMessage) {
-      conn.send(this.geometryMessage);
-      // The late joiner's grid starts as the ScreenShot with every tile dirty: its first picture flows
-      // through the same sender as everything else.
-      viewer.grid.reset(keyframe.tiles.length);
-      for (const tile of keyframe.tiles) if (tile) viewer.grid.put(tile);
-      viewer.stateIngest = keyframe.ingestNo;
-      viewer.stateSeq = keyframe.seq;
-      viewer.stateCaptureTs = keyframe.captureTs;
-      viewer.pendingCursor = this.cursorMessage;
-    }
-    viewer.joinedAtIngest = this.ingestNo;
-    this.fanout.add(viewer);
-    this.fanout.drain(viewer);
+    const status = encodeStatus(this.state, this.fanout.count + 1);
+    const picture = keyframe.geometry && this.geometryMessage ? { geometry: this.geometryMessage, keyframe, cursor: this.cursorMessage } : null;
+    const viewer = this.fanout.join(conn, status, picture);
     this.scheduleStatus();
     return viewer;
   }
 
-  removeViewer(viewer: Viewer): void {
-    if (viewer.closed) return;
-    this.coalescedByGone += viewer.grid.coalesced;
-    this.fanout.remove(viewer);
-    this.scheduleStatus();
+  removeViewer(viewer: ViewerHandle): void {
+    if (this.fanout.leave(viewer)) this.scheduleStatus();
   }
 
   /** Closes the viewers whose connection context `revoked` picks (a rotated link); returns how many. */
   closeViewers(revoked: (context: unknown) => boolean, code: number, reason: string): number {
-    const gone: Viewer[] = [];
+    const gone: ViewerHandle[] = [];
     this.fanout.forEach((v) => {
       if (revoked(v.conn.context)) gone.push(v);
     });
@@ -254,11 +209,11 @@ export class Room {
     return gone.length;
   }
 
-  ackViewer(viewer: Viewer, syncs: number): void {
+  ackViewer(viewer: ViewerHandle, syncs: number): void {
     this.fanout.ack(viewer, syncs);
   }
 
-  drainViewer(viewer: Viewer): void {
+  drainViewer(viewer: ViewerHandle): void {
     this.fanout.drain(viewer);
   }
 
@@ -293,8 +248,6 @@ export class Room {
 
   info(): RoomInfo {
     const keyframe = this.screenshot.current();
-    let coalesced = this.coalescedByGone;
-    this.fanout.forEach((v) => (coalesced += v.grid.coalesced));
     return {
       id: this.id,
       name: this.options.name,
@@ -306,7 +259,7 @@ export class Room {
       bytesIn: this.bytesIn,
       bytesOut: this.totals.bytesOut,
       tilesIn: this.tilesIn,
-      tilesCoalesced: coalesced,
+      tilesCoalesced: this.fanout.coalesced,
       fanoutYields: this.fanout.yields,
       geometry: keyframe.geometry,
       screenshotBytes: keyframe.bytes,
@@ -317,20 +270,7 @@ export class Room {
 
   /** Per-viewer fan-out state, for operators and tests: what each one still owes and has skipped. */
   viewerStats(): ViewerStats[] {
-    const out: ViewerStats[] = [];
-    this.fanout.forEach((v) =>
-      out.push({
-        id: v.id,
-        pending: v.grid.pending,
-        gridTiles: v.grid.size,
-        buffered: v.conn.bufferedAmount(),
-        coalesced: v.grid.coalesced,
-        tilesSent: v.tilesSent,
-        bytesOut: v.bytesOut,
-        syncs: v.syncs,
-      }),
-    );
-    return out;
+    return this.fanout.stats();
   }
 
   /** Observers (the recorder) must never break the live room: their failures are logged, not thrown. */
@@ -360,10 +300,7 @@ export class Room {
 
   private broadcastStatus(): void {
     const status = encodeStatus(this.state, this.fanout.count);
-    this.fanout.forEach((v) => {
-      v.pendingStatus = status;
-      this.fanout.drain(v);
-    });
+    this.fanout.status(status);
     this.presenter?.send(status);
   }
 }

@@ -4,9 +4,9 @@
 // encode) never sees it reused under it, and a frame costs no allocation once two buffers exist.
 import { type Geometry, gridShape } from '../../shared/protocol';
 import { RoomLimitError } from '../errors';
-import type { IngestedFrame, TileEntry } from './tile-entry';
+import type { IngestedFrame, Keyframe, TileEntry } from '../frames/tile-entry';
 
-export interface ScreenShotView {
+export interface ScreenShotView extends Keyframe {
   readonly geometry: Geometry | null;
   readonly tiles: readonly (TileEntry | null)[];
   /** seq and capture time of the newest frame in it */

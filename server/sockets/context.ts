@@ -1,5 +1,5 @@
 // What the server remembers about one WebSocket between callbacks.
-import type { Viewer } from '../fanout/viewer';
+import type { ViewerHandle } from '../fanout/viewer';
 import type { Room } from '../room/room';
 import type { TokenBucket } from './rate-limit';
 
@@ -8,7 +8,7 @@ export interface ConnContext {
   roomId: string;
   token: string | null;
   room: Room | null;
-  viewer: Viewer | null;
+  viewer: ViewerHandle | null;
   /** the presenter asked to end the room: its close is not a drop */
   endRequested: boolean;
   /** this connection's control-message allowance */

@@ -1,7 +1,7 @@
 // The bus wire format: headers, chunking under the limit (never over 4 MB), reassembly, and lost chunks.
 import { describe, expect, it } from 'vitest';
 import { encodeTile } from '../../shared/protocol';
-import type { TileEntry } from '../../server/room/tile-entry';
+import type { TileEntry } from '../../server/frames/tile-entry';
 import {
   BUS_HEADER_BYTES,
   BusKind,

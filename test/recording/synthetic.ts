@@ -2,7 +2,7 @@
 // picture at any moment is known exactly, as tile bytes and as pixels.
 import sharp from 'sharp';
 import { type Geometry, encodeCursor, encodeFrame, encodeTile, gridShape, tileRect } from '../../shared/protocol';
-import type { TileEntry } from '../../server/room/tile-entry';
+import type { TileEntry } from '../../server/frames/tile-entry';
 
 export type Rgb = [number, number, number];
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RoomLimitError } from '../../server/errors';
 import { ScreenShot } from '../../server/room/screenshot';
-import type { IngestedFrame, TileEntry } from '../../server/room/tile-entry';
+import type { IngestedFrame, TileEntry } from '../../server/frames/tile-entry';
 
 const geometry = { width: 128, height: 64, tileSize: 64 }; // 2 tiles
 const tile = (index: number, seq: number, size = 10): TileEntry => ({ index, col: index, row: 0, seq, message: new Uint8Array(size) });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Sender } from '../../server/fanout/sender';
 import { Viewer } from '../../server/fanout/viewer';
+import type { TileEntry } from '../../server/frames/tile-entry';
 import type { Connection } from '../../server/transport/types';
 import { FrameFlag, MessageType, decodeMessage, encodeCursor, encodeStatus, encodeTile } from '../../shared/protocol';
 
@@ -24,6 +25,9 @@ function fakeConn() {
 }
 
 const tile = (index: number, seq: number, bytes = 100) => ({ index, col: index, row: 0, seq, message: new Uint8Array(bytes) });
+/** An empty picture of `tiles` tiles at stream position `ingestNo` (seq = ingestNo). */
+const empty = (tiles: number, ingestNo = 0) => ({ ingestNo, seq: ingestNo, captureTs: 0, tiles: new Array(tiles).fill(null) });
+const frameOf = (ingestNo: number, tiles: TileEntry[], captureTs = 0) => ({ seq: ingestNo, captureTs, receivedAt: 0, ingestNo, tiles });
 
 describe('Sender', () => {
   it('stops at the high-water mark and resumes on drain, ending with one sync', () => {
@@ -32,10 +36,7 @@ describe('Sender', () => {
     const sender = new Sender(250, totals);
     const v = new Viewer(1, conn);
     sender.attach(v);
-    v.grid.reset(10);
-    for (let i = 0; i < 10; i++) v.grid.put(tile(i, 1));
-    v.stateIngest = 1;
-    v.stateSeq = 1;
+    v.load({ ingestNo: 1, seq: 1, captureTs: 0, tiles: Array.from({ length: 10 }, (_, i) => tile(i, 1)) });
     sender.drain(v);
     expect(sent).toHaveLength(3); // 0, 100, 200 < 250; 300 is not
     conn.buffered = 0; // the engine flushed: drain event
@@ -59,8 +60,8 @@ describe('Sender', () => {
     sender.attach(v);
     conn.buffered = 1000; // stalled
     for (let n = 1; n <= 50; n++) {
-      v.pendingStatus = encodeStatus('live', n);
-      v.pendingCursor = encodeCursor(n, n);
+      v.oweStatus(encodeStatus('live', n));
+      v.oweCursor(encodeCursor(n, n));
       sender.drain(v);
     }
     expect(sent).toHaveLength(0);
@@ -80,13 +81,11 @@ describe('Sender', () => {
     const viewers = [a, b, c].map(({ conn }, i) => {
       const v = new Viewer(i, conn);
       sender.attach(v);
-      v.grid.reset(2);
-      v.stateIngest = 5;
-      v.stateSeq = 5;
+      v.load(empty(2, i < 2 ? 5 : 3));
       return v;
     });
-    viewers[2].grid.put(tile(0, 4));
-    viewers[2].grid.put(tile(0, 5)); // coalesced one
+    viewers[2].queue(frameOf(4, [tile(0, 4)]));
+    viewers[2].queue(frameOf(5, [tile(0, 5)])); // coalesced one
     for (const v of viewers) sender.drain(v);
     expect(a.sent[0]).toBe(b.sent[0]);
     expect(decodeMessage(c.sent.at(-1)!)).toMatchObject({ type: MessageType.Sync, seq: 5, skipped: 1 });
@@ -99,11 +98,10 @@ describe('Sender', () => {
     const [va, vb] = [a, b].map(({ conn }, i) => {
       const v = new Viewer(i, conn);
       sender.attach(v);
-      v.grid.reset(4);
+      v.load(empty(4));
       return v;
     });
-    vb.grid.put(tile(3, 1));
-    vb.stateIngest = 1; // owes tile 3 of frame 1
+    vb.queue(frameOf(1, [tile(3, 1)])); // owes tile 3 of frame 1
     const real = (index: number, bytes: number) => ({
       ...tile(index, 2),
       message: encodeTile({ col: index, row: 0, codec: 'png', payload: new Uint8Array(bytes) }, 2),
@@ -135,12 +133,14 @@ describe('Sender', () => {
     const d = fakeConn();
     const vd = new Viewer(4, d.conn);
     sender.attach(vd);
-    vd.grid.reset(4);
-    vd.grid.coalesced = vd.grid.coalescedSinceSync = 7;
+    vd.load(empty(4));
+    vd.queue(frameOf(1, [tile(0, 1)]));
+    vd.queue(frameOf(1, [tile(0, 1)])); // skipped one, not reported yet...
+    vd.reset(4, 1); // ...when a geometry change emptied the grid
     expect(sender.sendFrame(vd, frame)).toBe(true);
     expect(d.sent.map((m) => decodeMessage(m))).toMatchObject([
       { type: MessageType.Frame, flags: 0, seq: 2 },
-      { type: MessageType.Sync, seq: 2, captureTs: 5, skipped: 7 },
+      { type: MessageType.Sync, seq: 2, captureTs: 5, skipped: 1 },
     ]);
     expect(vd.grid.coalescedSinceSync).toBe(0);
   });
@@ -154,16 +154,14 @@ describe('Sender', () => {
     const sender = new Sender(1e6, totals);
     const v = new Viewer(1, conn);
     sender.attach(v);
-    v.grid.reset(4);
+    v.load(empty(4));
     const real = (index: number) => ({ ...tile(index, 1), message: encodeTile({ col: index, row: 0, codec: 'png', payload: new Uint8Array(8) }, 1) });
     const frame = { seq: 1, captureTs: 5, receivedAt: 0, ingestNo: 1, tiles: [real(0), real(1)] };
     // the shared frame is dropped: not caught up any more, nothing counted
     expect(sender.sendFrame(v, frame)).toBe(false);
     expect([v.tilesSent, v.syncs, v.syncedIngest, totals.bytesOut]).toEqual([0, 0, 0, 0]);
     // the caller then applies the frame through the grid; tiles and sync are dropped too and stay owed
-    for (const t of frame.tiles) v.grid.put(t);
-    v.stateIngest = 1;
-    v.stateSeq = 1;
+    v.queue(frame);
     sender.drain(v);
     expect([v.grid.pending, v.tilesSent, v.syncs, v.syncedIngest]).toEqual([2, 0, 0, 0]);
     dropping = false;
@@ -180,9 +178,7 @@ describe('Sender', () => {
     const sender = new Sender(1e6, { bytesOut: 0 });
     const v = new Viewer(1, conn);
     sender.attach(v);
-    v.grid.reset(1);
-    v.stateIngest = 3;
-    v.stateSeq = 3;
+    v.load(empty(1, 3));
     sender.drain(v);
     expect([sent.length, v.syncs, v.syncedIngest]).toEqual([0, 0, 0]);
     sender.drain(v);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TileGrid } from '../../server/fanout/tile-grid';
-import type { TileEntry } from '../../server/room/tile-entry';
+import type { TileEntry } from '../../server/frames/tile-entry';
 
 const tile = (index: number, seq: number): TileEntry => ({ index, col: index, row: 0, seq, message: new Uint8Array([seq]) });
 

@@ -1,4 +1,6 @@
-// One received tile, copied once into memory the server owns; shared by the ScreenShot and every viewer.
+// One received tile and one ingested frame: the values ingest makes and the ScreenShot, the fan-out and observers
+// share. Below room/ and fanout/ (both read it, neither owns it).
+// A tile entry is copied once into memory the server owns, then shared by the ScreenShot and every viewer.
 import type { Geometry } from '../../shared/protocol';
 
 export interface TileEntry {
@@ -12,8 +14,21 @@ export interface TileEntry {
   readonly seq: number;
 }
 
+/** Where a picture stands in the room's stream: its newest frame. */
+export interface StreamPosition {
+  readonly ingestNo: number;
+  readonly seq: number;
+  /** presenter's capture clock, ms since the epoch */
+  readonly captureTs: number;
+}
+
+/** A whole picture: per tile index the newest entry (null where none came yet), and the newest frame in it. */
+export interface Keyframe extends StreamPosition {
+  readonly tiles: readonly (TileEntry | null)[];
+}
+
 /** A frame after ingest: what the fan-out, the ScreenShot and observers (recording) see. */
-export interface IngestedFrame {
+export interface IngestedFrame extends StreamPosition {
   seq: number;
   /** presenter's capture clock, ms since the epoch */
   captureTs: number;

@@ -1,0 +1,210 @@
+// Fanout over fake connections: frames applied in order to every viewer, in budgeted steps, with joins, leaves
+// and failures in the middle of a step.
+import { describe, expect, it } from 'vitest';
+import { Fanout } from '../../server/fanout/fanout';
+import type { ViewerHandle } from '../../server/fanout/viewer';
+import type { IngestedFrame, Keyframe, TileEntry } from '../../server/frames/tile-entry';
+import { encodeCursor, encodeGeometry, encodeStatus, encodeTile } from '../../shared/protocol';
+import { type FakeConn, fakeConn, turns } from '../helpers/fake-conn';
+
+const TILES = 4;
+
+function tile(index: number, seq: number): TileEntry {
+  return { index, col: index, row: 0, seq, message: encodeTile({ col: index, row: 0, codec: 'png', payload: new Uint8Array(8) }, seq) };
+}
+
+function frame(ingestNo: number, indices: number[]): IngestedFrame {
+  return { seq: ingestNo, captureTs: ingestNo * 10, receivedAt: 0, ingestNo, tiles: indices.map((i) => tile(i, ingestNo)) };
+}
+
+interface Options {
+  budget?: number;
+  batching?: boolean;
+  errors?: unknown[];
+}
+
+function makeFanout({ budget = 1e6, batching = false, errors = [] }: Options = {}) {
+  const totals = { bytesOut: 0 };
+  const fanout = new Fanout(budget, 1000, totals, (err, viewer) => {
+    errors.push(err);
+    viewer.conn.close(1011, 'internal error');
+  }, batching);
+  return { fanout, totals };
+}
+
+const EMPTY: Keyframe = { ingestNo: 0, seq: 0, captureTs: 0, tiles: new Array(TILES).fill(null) };
+const GEOMETRY = encodeGeometry({ width: 64 * TILES, height: 64, tileSize: 64 });
+
+/** Joins a viewer with `keyframe` (by default an empty picture of TILES tiles) and forgets what that sent. */
+function join(fanout: Fanout, conn: FakeConn, keyframe = EMPTY): ViewerHandle {
+  const v = fanout.join(conn, encodeStatus('live', 1), { geometry: GEOMETRY, keyframe, cursor: null });
+  conn.sent.length = 0;
+  return v;
+}
+
+describe('Fanout', () => {
+  it('applies queued frames in order on the next turn, never inside publish', async () => {
+    const { fanout, totals } = makeFanout();
+    const c = fakeConn();
+    join(fanout, c);
+    fanout.publish(frame(1, [0, 1]));
+    fanout.publish(frame(2, [2]));
+    expect(c.sent).toHaveLength(0);
+    await turns();
+    expect(c.script()).toEqual(['tile 0,0 @1', 'tile 1,0 @1', 'sync 1', 'tile 2,0 @2', 'sync 2']);
+    expect(totals.bytesOut).toBe(3 * (16 + 8));
+  });
+
+  it('works in steps of at most `budget` viewer x tile updates and counts each yield', async () => {
+    const { fanout } = makeFanout({ budget: 3 });
+    const conns = [fakeConn(), fakeConn(), fakeConn(), fakeConn()];
+    for (const c of conns) join(fanout, c);
+    fanout.publish(frame(1, [0, 1])); // 3 updates per viewer (2 tiles + the frame)
+    await turns();
+    expect(conns.map((c) => c.sent.length)).toEqual([3, 0, 0, 0]);
+    await turns(3);
+    for (const c of conns) expect(c.script()).toEqual(['tile 0,0 @1', 'tile 1,0 @1', 'sync 1']);
+    expect(fanout.yields).toBe(3); // not after the last viewer of the last frame
+  });
+
+  it('a viewer that leaves during a yielding step never makes another one miss the frame', async () => {
+    const { fanout } = makeFanout({ budget: 1 });
+    const conns = [fakeConn(), fakeConn(), fakeConn()];
+    const viewers = conns.map((c) => join(fanout, c));
+    fanout.publish(frame(1, [0]));
+    await turns();
+    fanout.leave(viewers[0]);
+    fanout.leave(viewers[1]);
+    expect(fanout.count).toBe(1);
+    await turns(3);
+    expect(conns.map((c) => c.script())).toEqual([['tile 0,0 @1', 'sync 1'], [], ['tile 0,0 @1', 'sync 1']]);
+  });
+
+  it('a viewer that joins with frames queued skips those its keyframe already holds', async () => {
+    const { fanout } = makeFanout();
+    const a = fakeConn();
+    join(fanout, a);
+    fanout.publish(frame(1, [0]));
+    const b = fakeConn();
+    join(fanout, b, { ingestNo: 1, seq: 1, captureTs: 10, tiles: [tile(0, 1), null, null, null] }); // holds frame 1
+    fanout.publish(frame(2, [1]));
+    await turns();
+    expect(a.script()).toEqual(['tile 0,0 @1', 'sync 1', 'tile 1,0 @2', 'sync 2']);
+    expect(b.script()).toEqual(['tile 1,0 @2', 'sync 2']);
+  });
+
+  it('clear drops the frames not yet applied', async () => {
+    const { fanout } = makeFanout();
+    const c = fakeConn();
+    join(fanout, c);
+    fanout.publish(frame(1, [0]));
+    fanout.clear();
+    await turns();
+    expect(c.sent).toHaveLength(0);
+  });
+
+  it('batched: caught-up viewers share one Frame message; a viewer still owing tiles gets them from its grid', async () => {
+    const { fanout } = makeFanout({ batching: true });
+    const [a, b, slow] = [fakeConn(), fakeConn(), fakeConn()];
+    for (const c of [a, b, slow]) join(fanout, c);
+    slow.buffered = 1e9;
+    fanout.publish(frame(1, [0, 3]));
+    await turns();
+    expect(a.script()).toEqual(['frame 1 [0,0 3,0] +sync']);
+    expect(b.sent[0]).toBe(a.sent[0]);
+    expect(slow.sent).toHaveLength(0);
+    slow.flushed();
+    fanout.publish(frame(2, [1]));
+    await turns();
+    expect(slow.script()).toEqual(['tile 0,0 @1', 'tile 3,0 @1', 'tile 1,0 @2', 'sync 2']);
+    expect(a.script()).toEqual(['frame 1 [0,0 3,0] +sync', 'frame 2 [1,0] +sync']);
+  });
+
+  it('a viewer whose send throws is reported once; the others get the frame', async () => {
+    const errors: unknown[] = [];
+    const { fanout } = makeFanout({ errors });
+    const [a, b] = [fakeConn(), fakeConn()];
+    join(fanout, a);
+    join(fanout, b);
+    a.send = () => {
+      throw new Error('engine failure');
+    };
+    fanout.publish(frame(1, [0]));
+    await turns();
+    expect(errors).toHaveLength(1);
+    expect(a.closedWith?.code).toBe(1011);
+    expect(b.script()).toEqual(['tile 0,0 @1', 'sync 1']);
+  });
+});
+
+describe('Fanout: viewer life cycle', () => {
+  it('a joiner is sent the geometry at once, then status, cursor, its keyframe and one sync', () => {
+    const { fanout } = makeFanout();
+    const c = fakeConn();
+    const keyframe = { ingestNo: 3, seq: 7, captureTs: 70, tiles: [null, tile(1, 2), null, tile(3, 3)] };
+    const v = fanout.join(c, encodeStatus('live', 1), { geometry: GEOMETRY, keyframe, cursor: encodeCursor(4, 5) });
+    expect(c.script()).toEqual(['geometry 256x64/64', 'status live 1', 'cursor 4,5', 'tile 1,0 @2', 'tile 3,0 @3', 'sync 7']);
+    expect(c.decoded().at(-1)).toMatchObject({ captureTs: 70 });
+    expect(fanout.stats()).toEqual([{ id: v.id, pending: 0, gridTiles: 4, buffered: c.buffered, coalesced: 0, tilesSent: 2, bytesOut: 48, syncs: 1 }]);
+  });
+
+  it('a joiner without a picture gets its status only, and viewers get distinct ids', () => {
+    const { fanout } = makeFanout();
+    const [a, b] = [fakeConn(), fakeConn()];
+    const va = fanout.join(a, encodeStatus('waiting', 1), null);
+    const vb = fanout.join(b, encodeStatus('waiting', 2), null);
+    expect(a.script()).toEqual(['status waiting 1']);
+    expect(va.id).not.toBe(vb.id);
+  });
+
+  it('reset sends the new geometry at once and forgets what was owed and queued', async () => {
+    const { fanout } = makeFanout();
+    const c = fakeConn();
+    const v = join(fanout, c);
+    c.buffered = 1e9;
+    fanout.publish(frame(1, [0, 1]));
+    await turns();
+    fanout.publish(frame(2, [2]));
+    const small = encodeGeometry({ width: 64, height: 64, tileSize: 64 });
+    fanout.reset(1, small);
+    expect(fanout.stats()[0]).toMatchObject({ pending: 0, gridTiles: 1 });
+    await turns();
+    c.flushed();
+    fanout.drain(v);
+    expect(c.script()).toEqual(['geometry 64x64/64']);
+  });
+
+  it('cursor and status are latest-wins for a stalled viewer', () => {
+    const { fanout } = makeFanout();
+    const c = fakeConn();
+    const v = join(fanout, c);
+    c.buffered = 1e9;
+    for (let n = 1; n <= 20; n++) {
+      fanout.status(encodeStatus('live', n));
+      fanout.cursor(encodeCursor(n, n));
+    }
+    expect(c.sent).toHaveLength(0);
+    c.flushed();
+    fanout.drain(v);
+    expect(c.script()).toEqual(['status live 20', 'cursor 20,20']);
+  });
+
+  it('a viewer that left counts its coalesced tiles in the total and is sent nothing more', async () => {
+    const { fanout } = makeFanout();
+    const c = fakeConn();
+    const v = join(fanout, c);
+    c.buffered = 1e9;
+    fanout.publish(frame(1, [0]));
+    fanout.publish(frame(2, [0]));
+    await turns();
+    expect(fanout.coalesced).toBe(1);
+    expect(fanout.leave(v)).toBe(true);
+    expect(fanout.leave(v)).toBe(false);
+    c.flushed();
+    fanout.drain(v);
+    fanout.publish(frame(3, [1]));
+    await turns();
+    expect(c.sent).toHaveLength(0);
+    expect([fanout.count, fanout.coalesced]).toEqual([0, 1]);
+  });
+});
