@@ -22,6 +22,8 @@ export interface ViewerStats {
   tilesSent: number;
   bytesOut: number;
   syncs: number;
+  /** syncs the viewer acknowledged painting; null while it does not ack */
+  acked: number | null;
 }
 
 export class Viewer implements ViewerHandle {
@@ -107,6 +109,7 @@ export class Viewer implements ViewerHandle {
       tilesSent: this.tilesSent,
       bytesOut: this.bytesOut,
       syncs: this.syncs,
+      acked: this.acking ? this.acked : null,
     };
   }
 }

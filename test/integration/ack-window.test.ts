@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TilecastServer } from '../../server/app';
 import { CloseCode, MessageType, encodeFrame, encodeGeometry } from '../../shared/protocol';
 import { connect } from '../helpers/client';
-import { ENGINES, createRoom, sleep, startTestServer, waitFor, wsUrl } from '../helpers/server';
+import { ENGINES, createRoom, startTestServer, waitFor, wsUrl } from '../helpers/server';
 
 const GEOMETRY = { width: 256, height: 64, tileSize: 64 }; // 4 tiles
 
@@ -30,16 +30,18 @@ describe.each(ENGINES)('ack window on %s', (engine) => {
       // a sync may come alone or inside a Frame: ack whenever the count grew
       if (eager.syncs.length > acked) eager.send(JSON.stringify({ type: 'ack', syncs: (acked = eager.syncs.length) }));
     });
-    await sleep(50);
+    const stats = () => server.rooms.get(room.id)!.viewerStats();
+    await waitFor('both viewers acking', () => stats().filter((v) => v.acked !== null).length === 2);
 
     for (let seq = 1; seq <= 20; seq++) {
       presenter.send(encodeFrame(seq, Date.now(), [0, 1, 2, 3].map((col) => ({ col, row: 0, codec: 'png' as const, payload: new Uint8Array([seq, col]) }))));
       await eager.waitSync(seq); // the acking viewer keeps up frame by frame
     }
-    await sleep(100);
+    // frames 4..19 replaced by 20 in the held-back viewer's grid, once the server applied frame 20 to it
+    await waitFor('held-back viewer coalesced', () => stats().some((s) => s.coalesced === 4 * 16));
+    await waitFor('the window painted', () => lazy.syncs.length >= 3);
     expect(lazy.syncs).toEqual([1, 2, 3]); // the window, nothing more
-    const stats = server.rooms.get(room.id)!.viewerStats();
-    expect(stats.map((s) => s.coalesced).sort()).toEqual([0, 4 * 16 /* frames 4..19 replaced by 20 */]);
+    expect(stats().map((s) => s.coalesced).sort()).toEqual([0, 4 * 16]);
 
     lazy.send(JSON.stringify({ type: 'ack', syncs: 3 }));
     await lazy.waitSync(20);

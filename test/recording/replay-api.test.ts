@@ -217,7 +217,12 @@ describe.each(ENGINES)('recordings over HTTP on %s', (engine) => {
     const recId: string = (await (await fetch(`${server.url}/api/rooms/${secret.id}?token=${secret.viewerToken}`)).json()).recording;
     p.send(encodeGeometry(GEOMETRY_A));
     p.send(frameMessage(session[0]));
-    await sleep(200);
+    // the frame's keyframe is durable (written and flushed): every media route can answer
+    const durable = async () => (await (await api(`/${recId}?token=${secret.viewerToken}`)).json()) as { keyframes: number; live: { bytesPending: number } };
+    for (let i = 0, info = await durable(); info.keyframes === 0 || info.live.bytesPending > 0; i++, info = await durable()) {
+      if (i > 500) throw new Error('the recording never became durable');
+      await sleep(10);
+    }
     const info = await (await api(`/${recId}?token=${secret.viewerToken}`)).json();
     expect(info).toMatchObject({ id: recId, private: true });
     for (const suffix of ['', '/data', '/data?t=0', '/keyframes', '/frame.png?t=0']) {

@@ -138,7 +138,13 @@ describe('replay page', () => {
       presenter.send(frameMessage(f));
       await sleep(25);
     }
-    await sleep(200); // past a flush
+    // past a flush: the 20 frames are durable, so the page finds a live edge to follow
+    for (let i = 0; ; i++) {
+      const info = (await (await fetch(`${server.url}/api/recordings/${recId}`)).json()) as { keyframes: number; live: { bytesPending: number } };
+      if (info.keyframes > 0 && info.live.bytesPending === 0) break;
+      if (i > 500) throw new Error('the recording never became durable');
+      await sleep(10);
+    }
     const live = await browser.newPage({ viewport: { width: 900, height: 600 } });
     watchConsole(live, 'replay-live', problems);
     await live.goto(`${server.url}/replay/${recId}`);
