@@ -145,7 +145,7 @@ describe('Fanout: viewer life cycle', () => {
     const v = fanout.join(c, encodeStatus('live', 1), { geometry: GEOMETRY, keyframe, cursor: encodeCursor(4, 5) });
     expect(c.script()).toEqual(['geometry 256x64/64', 'status live 1', 'cursor 4,5', 'tile 1,0 @2', 'tile 3,0 @3', 'sync 7']);
     expect(c.decoded().at(-1)).toMatchObject({ captureTs: 70 });
-    expect(fanout.stats()).toEqual([{ id: v.id, pending: 0, gridTiles: 4, buffered: c.buffered, coalesced: 0, tilesSent: 2, bytesOut: 48, syncs: 1 }]);
+    expect(fanout.stats()).toEqual([{ id: v.id, pending: 0, gridTiles: 4, buffered: c.buffered, coalesced: 0, tilesSent: 2, bytesOut: 48, syncs: 1, acked: null }]);
   });
 
   it('a joiner without a picture gets its status only, and viewers get distinct ids', () => {
