@@ -2,11 +2,12 @@
 // sent while nothing is buffered, at the moment the kernel's send buffer is full, must still arrive whole.
 // The moment is made on purpose: a probe connection measures how many bytes the kernel takes from a stalled
 // reader, then a second connection sends messages that fill it exactly up to the start of a large message.
-import { randomBytes } from 'node:crypto';
-import { type Socket, connect } from 'node:net';
+import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createUwsTransport } from '../../server/transport/uws';
 import type { Connection, Transport, TransportOptions } from '../../server/transport/types';
+import { Opcode as RawOpcode, clientFrame } from '../helpers/raw-socket';
+import { rawUpgrade } from '../helpers/raw-upgrade';
 import { sleep, waitFor } from '../helpers/server';
 import { Opcode, WsStreamChecker } from '../helpers/ws-stream-checker';
 
@@ -52,42 +53,21 @@ function serve(uwsLargeSend: TransportOptions<null>['uwsLargeSend'], plan: { siz
   return createUwsTransport(options);
 }
 
-/** A client->server text frame (clients must mask). */
-function maskedText(text: string): Buffer {
-  const payload = Buffer.from(text);
-  const mask = randomBytes(4);
-  return Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, payload.map((b, i) => b ^ mask[i & 3])]);
-}
-
-/** A raw client that stops reading once upgraded; `resume` reads everything and checks it frame by frame. */
-function stalledClient(port: number): Promise<{ socket: Socket; checker: WsStreamChecker; sizes: number[]; fills: number[] }> {
-  return new Promise((resolve, reject) => {
-    const sizes: number[] = [];
-    const fills: number[] = [];
-    const checker = new WsStreamChecker((opcode, payload) => {
-      if (opcode !== Opcode.Binary) return;
-      sizes.push(payload.length);
-      fills.push(payload.every((b) => b === payload[0]) ? payload[0] : -1);
-    });
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () =>
-      socket.write(`GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`),
-    );
-    let head = Buffer.alloc(0);
-    const onHead = (c: Buffer) => {
-      head = Buffer.concat([head, c]);
-      const end = head.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      socket.off('data', onHead);
-      socket.pause();
-      socket.write(maskedText('go'));
-      if (end + 4 < head.length) checker.write(head.subarray(end + 4));
-      socket.on('data', (d: Buffer) => checker.write(d));
-      resolve({ socket, checker, sizes, fills });
-    };
-    socket.on('data', onHead);
-    socket.once('error', reject);
+/** A raw client that stops reading once upgraded (and says so); `resume` reads everything, checked frame by frame. */
+async function stalledClient(port: number): Promise<{ socket: Socket; checker: WsStreamChecker; sizes: number[]; fills: number[] }> {
+  const sizes: number[] = [];
+  const fills: number[] = [];
+  const checker = new WsStreamChecker((opcode, payload) => {
+    if (opcode !== Opcode.Binary) return;
+    sizes.push(payload.length);
+    fills.push(payload.every((b) => b === payload[0]) ? payload[0] : -1);
   });
+  const { socket, rest } = await rawUpgrade(port, '/');
+  socket.pause();
+  socket.write(clientFrame(RawOpcode.text, Buffer.from('go')));
+  if (rest.length) checker.write(rest);
+  socket.on('data', (d: Buffer) => checker.write(d));
+  return { socket, checker, sizes, fills };
 }
 
 async function run(uwsLargeSend: TransportOptions<null>['uwsLargeSend'], plan: { sizes: number[]; untilBuffered: boolean }) {

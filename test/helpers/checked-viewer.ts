@@ -1,8 +1,8 @@
 // A raw-TCP viewer whose every received byte goes through the independent WsStreamChecker and then the strict
 // protocol decoder; it can stop reading (real kernel backpressure) and keeps the picture as of its last sync.
-import { randomBytes } from 'node:crypto';
-import { type Socket, connect } from 'node:net';
+import type { Socket } from 'node:net';
 import { PROTOCOL_VERSION, PictureModel, decodeMessage, parseServerControl } from '../../shared/protocol';
+import { rawUpgrade } from './raw-upgrade';
 import { Opcode, WsStreamChecker } from './ws-stream-checker';
 
 export class CheckedViewer {
@@ -48,34 +48,16 @@ export class CheckedViewer {
     this.syncs++;
   }
 
-  static open(port: number, path: string): Promise<CheckedViewer> {
-    return new Promise((resolve, reject) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () =>
-        socket.write(
-          `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-            `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
-        ),
-      );
-      let head = Buffer.alloc(0);
-      const onData = (chunk: Buffer) => {
-        head = Buffer.concat([head, chunk]);
-        const end = head.indexOf('\r\n\r\n');
-        if (end < 0) return;
-        socket.off('data', onData);
-        if (!head.subarray(0, 12).toString().includes('101')) return reject(new Error(head.toString()));
-        const viewer = new CheckedViewer(socket);
-        const feed = (c: Buffer) => {
-          viewer.bytes += c.length;
-          viewer.checker.write(c);
-        };
-        if (end + 4 < head.length) feed(head.subarray(end + 4));
-        socket.on('data', feed);
-        resolve(viewer);
-      };
-      socket.on('data', onData);
-      socket.once('error', reject);
-    });
+  static async open(port: number, path: string): Promise<CheckedViewer> {
+    const { socket, rest } = await rawUpgrade(port, path);
+    const viewer = new CheckedViewer(socket);
+    const feed = (c: Buffer) => {
+      viewer.bytes += c.length;
+      viewer.checker.write(c);
+    };
+    if (rest.length) feed(rest);
+    socket.on('data', feed);
+    return viewer;
   }
 
   stall(): void {

@@ -1,9 +1,9 @@
 // A viewer on a bare TCP socket that can stop reading: real kernel backpressure, no client library buffering.
 // When it reads again, the bytes go through ws's own frame parser (Receiver) so every message is checked.
-import { randomBytes } from 'node:crypto';
-import { type Socket, connect } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import * as wsModule from 'ws';
+import { rawUpgrade } from './raw-upgrade';
 import { PictureModel, decodeMessage } from '../../shared/protocol';
 
 // ws's frame parser; exported at runtime, not in @types/ws.
@@ -38,32 +38,12 @@ export class RawViewer {
     return this.model.skipped;
   }
 
-  static open(port: number, path: string): Promise<RawViewer> {
-    return new Promise((resolve, reject) => {
-      const socket = connect(port, '127.0.0.1');
-      // A small receive buffer makes the stall visible quickly (the kernel may still round it up).
-      socket.once('connect', () => {
-        socket.write(
-          `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-            `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
-        );
-      });
-      let head = Buffer.alloc(0);
-      const onData = (chunk: Buffer) => {
-        head = Buffer.concat([head, chunk]);
-        const end = head.indexOf('\r\n\r\n');
-        if (end < 0) return;
-        socket.off('data', onData);
-        if (!head.subarray(0, 12).toString().includes('101')) return reject(new Error(head.toString()));
-        const viewer = new RawViewer(socket);
-        const rest = head.subarray(end + 4);
-        if (rest.length) viewer.receiver.write(rest);
-        socket.on('data', (c: Buffer) => viewer.receiver.write(c));
-        resolve(viewer);
-      };
-      socket.on('data', onData);
-      socket.once('error', reject);
-    });
+  static async open(port: number, path: string): Promise<RawViewer> {
+    const { socket, rest } = await rawUpgrade(port, path);
+    const viewer = new RawViewer(socket);
+    if (rest.length) viewer.receiver.write(rest);
+    socket.on('data', (c: Buffer) => viewer.receiver.write(c));
+    return viewer;
   }
 
   /** Stop reading: the kernel buffers fill and the server sees backpressure. */
