@@ -15,11 +15,16 @@ const pill = $('state-pill');
 const viewersLabel = $('viewers');
 $('room-name').textContent = `Room ${room}`;
 document.title = `Watch ${room} · tilecast`;
-void fetchRoomName(room, tokenFromQuery()).then((name) => {
-  if (!name) return;
-  $('room-name').textContent = name;
-  document.title = `${name} · tilecast`;
-});
+/** Asked once the socket is admitted: a wrong or revoked token would otherwise also cost a 401 in the console. */
+let nameAsked = false;
+function showRoomName(): void {
+  nameAsked = true;
+  void fetchRoomName(room, tokenFromQuery()).then((name) => {
+    if (!name) return;
+    $('room-name').textContent = name;
+    document.title = `${name} · tilecast`;
+  });
+}
 
 const display = new Display(canvas);
 const pointer = new PointerOverlay(canvas, $('canvas-wrap'));
@@ -43,6 +48,7 @@ const maxLagMs = maxLagParam === null ? undefined : Number(maxLagParam) > 0 ? Nu
 
 const downlink = new Downlink(room, tokenFromQuery(), display, {
   state(state, detail) {
+    if (!nameAsked && state !== 'connecting' && state !== 'offline' && state !== 'error') showRoomName();
     document.body.dataset.state = stage.dataset.state = state;
     setPill(pill, state, PILL[state]);
     if (state === 'live') everLive = true;
