@@ -37,11 +37,16 @@ const ui = {
 
 $('room-name').textContent = `Room ${room}`;
 document.title = `Present ${room} · tilecast`;
-void fetchRoomName(room, token).then((name) => {
-  if (!name) return;
-  $('room-name').textContent = name;
-  document.title = `Presenting ${name} · tilecast`;
-});
+/** Asked once the socket is welcomed: a missing room or a wrong token would otherwise also log a 404/401. */
+let nameAsked = false;
+function showRoomName(): void {
+  nameAsked = true;
+  void fetchRoomName(room, token).then((name) => {
+    if (!name) return;
+    $('room-name').textContent = name;
+    document.title = `Presenting ${name} · tilecast`;
+  });
+}
 ui.viewerLink.value = viewerLink;
 wireCopyButton($<HTMLButtonElement>('copy-viewer'), () => viewerLink);
 
@@ -65,6 +70,7 @@ const snapshots = new Map<number, (blob: Blob | null) => void>();
 const uplink = new Uplink(room, token ?? '', {
   state: (state, detail) => onLinkState(state, detail),
   welcome: (msg) => {
+    if (!nameAsked) showRoomName();
     const limits = {
       maxMessageBytes: msg.limits.maxMessageBytes,
       maxTilesPerFrame: msg.limits.maxTilesPerFrame,
