@@ -61,7 +61,7 @@ export const ConfigSchema = z
     /** send caught-up viewers each frame as one shared Frame message instead of one message per tile */
     batchFanout: boolish.default(true),
     /** uWS engine: how messages of 16 KiB or more avoid the engine's direct-write bug (see transport/uws.ts) */
-    uwsLargeSend: z.enum(['subscribe', 'direct']).default('subscribe'),
+    uwsLargeSend: z.enum(['subscribe', 'guarded', 'direct']).default('subscribe'),
     idleRoomSeconds: z.coerce.number().min(1).default(600),
     /** rooms no presenter ever joined (and nobody watches) end after this: a creation flood does not linger */
     unpresentedRoomSeconds: z.coerce.number().min(1).default(60),

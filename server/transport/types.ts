@@ -111,7 +111,7 @@ export interface TransportOptions<Ctx> {
   /** paths (exact prefixes) that accept WebSocket upgrades */
   wsPrefix: string;
   /** uWS only: how messages of 16 KiB or more avoid the engine's direct-write bug (see transport/uws.ts) */
-  uwsLargeSend?: 'subscribe' | 'direct';
+  uwsLargeSend?: 'guarded' | 'subscribe' | 'direct';
   /** the part of wsPrefix for viewers, whose sockets get `limits.viewerMaxPayload` */
   viewerPrefix: string;
 }

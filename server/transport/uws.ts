@@ -20,17 +20,27 @@ interface UserData<Ctx> {
  * never put into the backpressure buffer, so the next frame becomes this one's payload and the viewer's stream
  * is corrupt. Fixed upstream on 2023-09-24 (uNetworking/uWebSockets#1662, commit 143db30), but no registry
  * build with the fix loads on this glibc. test/hardening/large-send.test.ts makes that moment on purpose.
- * - 'subscribe' (default): every socket subscribes to a topic nothing publishes to. uWS never takes the direct
- *   path for a subscriber, so large sends go through its ordinary buffered path: one memcpy into the socket's
- *   buffer, no extra bytes on the wire and no extra syscalls. (The other two workarounds tried, a ping in the
- *   cork before each large message and fragments under 16 KiB, pay that same copy plus a ping/pong or a frame
- *   header and a write per 16 KiB.)
+ * - 'subscribe' (default): every socket subscribes to a topic nothing publishes to; uWS never takes the direct
+ *   path for a subscriber, so large sends go through its ordinary buffered path: one memcpy of each large message
+ *   into the socket's buffer (exactly what uWS's own publish does for every subscriber), no extra bytes on the
+ *   wire, no extra syscalls, no cut. The two other workarounds tried pay the same copy and more: a ping in the
+ *   cork before each large message (a ping and a pong per message), fragments under 16 KiB (a frame header and a
+ *   write per 16 KiB).
+ * - 'guarded': zero copy while a socket keeps up; its first send that meets backpressure moves it to the buffered
+ *   path for good, and if that very send lost its payload (the kernel took at most the header) the connection is
+ *   cut without a close frame: the viewer sees a dropped connection (1006) and reconnects, never a corrupt
+ *   message. Measured: a viewer that stalls from the start often meets its first backpressure exactly then (a
+ *   kernel buffer full to the byte), so slow viewers get cut and reconnect; cheaper for fast ones only.
  * - 'direct': the engine as is; corrupts streams under backpressure. Only for the bench's cost comparison.
  */
-export type UwsLargeSend = 'subscribe' | 'direct';
+export type UwsLargeSend = 'guarded' | 'subscribe' | 'direct';
 
 /** a topic no one publishes to: subscribing takes a socket off the direct-write path */
 const NEVER_PUBLISHED = 'tilecast/no-direct-write';
+/** uWS's direct-write threshold (WebSocket.h: message.length() >= 16 * 1024) */
+const DIRECT_WRITE_BYTES = 16 * 1024;
+/** the longest WebSocket frame header a server sends (64-bit length) */
+const MAX_FRAME_HEADER_BYTES = 10;
 
 class UwsConnection<Ctx> implements Connection<Ctx> {
   open = true;
@@ -39,19 +49,42 @@ class UwsConnection<Ctx> implements Connection<Ctx> {
    * is buffered and bufferedAmount() needs no call into C++ — one native call saved per viewer and frame.
    */
   private empty = true;
+  /** on uWS's buffered path for large messages (see UwsLargeSend) */
+  private buffered: boolean;
   constructor(
     private readonly ws: uWS.WebSocket<UserData<Ctx>>,
     readonly context: Ctx,
-    largeSend: UwsLargeSend,
+    private readonly largeSend: UwsLargeSend,
   ) {
-    if (largeSend === 'subscribe') ws.subscribe(NEVER_PUBLISHED);
+    this.buffered = largeSend === 'subscribe';
+    if (this.buffered) ws.subscribe(NEVER_PUBLISHED);
   }
 
-  /** Returns false when the engine dropped the message (its maxBackpressure was exceeded): it was not sent. */
+  /** Returns false when the message was not sent: the engine dropped it (over maxBackpressure), or the socket was cut. */
   send(data: Uint8Array | string, binary = true): boolean {
     if (!this.open) return false;
+    if (this.largeSend === 'guarded' && !this.buffered && typeof data !== 'string' && data.byteLength >= DIRECT_WRITE_BYTES)
+      return this.sendGuarded(data, binary);
     const status = this.ws.send(data, binary);
     if (status !== 1) this.empty = false;
+    return status !== 2;
+  }
+
+  /** A large message on the direct path, watched for the lost-payload moment (see UwsLargeSend 'guarded'). */
+  private sendGuarded(data: Uint8Array, binary: boolean): boolean {
+    const direct = this.bufferedAmount() === 0;
+    const status = this.ws.send(data, binary);
+    if (status === 1) return true;
+    this.empty = false;
+    this.buffered = true;
+    this.ws.subscribe(NEVER_PUBLISHED);
+    if (direct && status === 0 && this.ws.getBufferedAmount() <= MAX_FRAME_HEADER_BYTES) {
+      // At most the header is buffered, so the kernel took at most the header: the payload is gone. A close frame
+      // would itself become payload; cut the TCP connection instead.
+      this.open = false;
+      this.ws.close();
+      return false;
+    }
     return status !== 2;
   }
 

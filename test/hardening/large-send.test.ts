@@ -18,6 +18,8 @@ interface SendLog {
   /** bytes buffered in user space after each send */
   buffered: number[];
   done: boolean;
+  /** the server cut the connection (guarded mode, when a payload was lost) */
+  cut: boolean;
 }
 
 /** A transport whose every connection runs `plan`: sizes to send, in order, stopping at the first that buffers when `untilBuffered`. */
@@ -37,10 +39,12 @@ function serve(uwsLargeSend: TransportOptions<null>['uwsLargeSend'], plan: { siz
         const step = () => {
           const size = plan.sizes[Math.min(i, plan.sizes.length - 1)];
           const message = Buffer.alloc(size, i & 0xff); // every message filled with its own index
-          expect(conn.send(message)).toBe(true);
+          const sent = conn.send(message);
           log.buffered.push(conn.bufferedAmount());
           i++;
-          const stop = plan.untilBuffered ? conn.bufferedAmount() > 0 : i === plan.sizes.length;
+          if (!sent) log.cut = !conn.open;
+          expect(sent || log.cut).toBe(true);
+          const stop = !sent || (plan.untilBuffered ? conn.bufferedAmount() > 0 : i === plan.sizes.length);
           if (stop) log.done = true;
           else setImmediate(step);
         };
@@ -71,7 +75,7 @@ async function stalledClient(port: number): Promise<{ socket: Socket; checker: W
 }
 
 async function run(uwsLargeSend: TransportOptions<null>['uwsLargeSend'], plan: { sizes: number[]; untilBuffered: boolean }) {
-  const log: SendLog = { buffered: [], done: false };
+  const log: SendLog = { buffered: [], done: false, cut: false };
   const transport = serve(uwsLargeSend, plan, log);
   const port = await transport.listen('127.0.0.1', 0);
   try {
@@ -105,8 +109,31 @@ async function craftedPlan(uwsLargeSend: TransportOptions<null>['uwsLargeSend'])
  */
 const ATTEMPTS = 8;
 
-describe('a large message sent when the kernel has no room left arrives whole', () => {
-  it('uws with the default workaround (subscribe)', async () => {
+describe('a large message sent when the kernel has no room left arrives whole, or the connection is cut', () => {
+  it('uws with the guarded workaround: the socket is cut before anything corrupt is delivered', async () => {
+    let cut = 0;
+    for (let attempt = 0; attempt < ATTEMPTS && cut === 0; attempt++) {
+      const sizes = await craftedPlan('guarded');
+      const out = await run('guarded', { sizes, untilBuffered: false });
+      expect(out.checker.violation).toBeNull();
+      // every message delivered is whole and right; when cut, the large one is simply missing
+      const delivered = out.log.cut ? sizes.slice(0, -1) : sizes;
+      expect(out.sizes).toEqual(delivered);
+      expect(out.fills).toEqual(delivered.map((_, i) => i & 0xff));
+      if (out.log.cut) cut++;
+    }
+    expect(cut, `the lost-payload moment was not made in ${ATTEMPTS} attempts`).toBe(1);
+  });
+
+  it('uws guarded: viewers that keep up stay on the direct path, one that meets backpressure moves to the buffered path', async () => {
+    // The probe plan stops at the first buffered send: a partial write, so the socket is kept and moved on.
+    const out = await run('guarded', { sizes: [PROBE_BYTES], untilBuffered: true });
+    expect(out.log.cut).toBe(false);
+    expect(out.checker.violation).toBeNull();
+    expect(out.sizes.length).toBe(out.log.buffered.length);
+  });
+
+  it('uws with the default workaround (subscribe): always whole', async () => {
     let made = 0;
     for (let attempt = 0; attempt < ATTEMPTS && made === 0; attempt++) {
       const sizes = await craftedPlan('subscribe');
