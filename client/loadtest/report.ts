@@ -93,11 +93,32 @@ export interface LoadTestReport {
     rssGrowthMB: number;
   } | null;
   kernelTcpMemMB: { start: number; peak: number; end: number } | null;
-  /** the load generator itself; a long event-loop delay means its own stalls are inside the latency figures */
-  generator: { cpuSeconds: number; cores: number; saturated: boolean; eventLoopDelayMs: { p99: number; max: number } };
+  /**
+   * The load generator itself (presenters on the main thread, viewers on `workers` worker threads). A busy thread or
+   * a long event-loop delay means the generator's own stalls are inside the latency figures: `saturated`.
+   */
+  generator: {
+    cpuSeconds: number;
+    cores: number;
+    workers: number;
+    /** the busiest thread's event-loop utilization over the window (1 = never idle) */
+    maxThreadUtilization: number;
+    /** the worst thread's event-loop delay */
+    eventLoopDelayMs: { p99: number; max: number };
+    /** CPU the whole machine used over the window (server, generator and everything else), of `machineCores` */
+    machineBusyCores: number | null;
+    machineCores: number;
+    saturated: boolean;
+    /** why it counts as saturated, empty when it is not */
+    limits: string[];
+  };
   errors: { total: number; byKind: Record<string, number>; samples: string[] };
   timeline: { t: number; messagesPerSecond: number; serverCores: number | null; serverRssMB: number | null; tcpMemMB: number | null }[];
 }
 
-/** Above this share of one core the generator, not the server, may be the bottleneck. */
+/** Above this event-loop utilization of any generator thread, the generator, not the server, may be the limit. */
 export const GENERATOR_SATURATION = 0.85;
+/** A generator thread whose event loop is this late (p99) delays what it measures by as much. */
+export const GENERATOR_LOOP_DELAY_P99_MS = 20;
+/** The machine had less than this many idle cores: every process, generator included, waited for CPU. */
+export const MACHINE_IDLE_CORES_MIN = 0.15;
