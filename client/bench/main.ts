@@ -12,13 +12,15 @@ import { type BenchPoint, fullProfile, quickProfile } from './points';
 import { benchRecording } from './recording';
 import type { BenchResults } from './results';
 import { type LoadArgs, runOne } from './run-one';
-import { ALL_SERVER_NAMES, SERVERS, SERVER_NAMES, type ServerName } from './servers';
+import { ALL_SERVER_NAMES, FLOOR, SERVERS, SERVER_NAMES, type ServerName } from './servers';
 import { shuffle } from './stats';
 
 const USAGE = `usage: npm run bench -- [--quick] [--reps N] [--only TEXT] [--servers ${ALL_SERVER_NAMES.join(',')}] [--duration S] [--out DIR]
   --quick     fewer points, one repetition, shorter memory stress (under 10 minutes)
   --only      run only points whose name contains TEXT (several with commas)
-  --duration  measured window of every point but the memory stress, in seconds`;
+  --duration  measured window of every point but the memory stress, in seconds
+  --generator-workers N   viewer worker threads of the load generator (default: one per 150 viewers, <= cores)
+  sections after the points (skipped with --only unless named): density, churn, profile`;
 
 /** Tile deliveries/s offered to calibrate the ceiling: more than the generator can take. */
 const CALIBRATION_OFFERED = 160_000;
@@ -31,6 +33,7 @@ const { values } = parseArgs({
     servers: { type: 'string' },
     out: { type: 'string' },
     duration: { type: 'string' },
+    'generator-workers': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -45,7 +48,8 @@ if (values.only) {
   profile.points = profile.points.filter((p) => wanted.some((w) => p.name.includes(w)));
 }
 if (values.duration) for (const p of profile.points) if (!p.memory) p.duration = Number(values.duration);
-const servers = (values.servers?.split(',') ?? [...SERVER_NAMES]) as ServerName[];
+const servers = (values.servers?.split(',') ?? profile.servers ?? [...SERVER_NAMES]) as ServerName[];
+const generatorWorkers = values['generator-workers'] ? Number(values['generator-workers']) : undefined;
 for (const s of servers) if (!SERVERS[s]) throw new Error(`unknown server ${s}; known: ${ALL_SERVER_NAMES.join(', ')}`);
 const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
 const outDir = path.resolve(REPO_ROOT, values.out ?? path.join('bench-results', stamp));
@@ -53,14 +57,16 @@ mkdirSync(path.join(outDir, 'runs'), { recursive: true });
 
 // the same content as the load test's defaults, rendered now so no run pays for it
 const content = await loadContent({ width: 1280, height: 720, tileSize: 96, codec: 'jpeg', quality: 90 });
+const content64 = await loadContent({ width: 1280, height: 720, tileSize: 64, codec: 'jpeg', quality: 90 });
 const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 function loadFor(p: BenchPoint, deliveriesPerSecond: number): LoadArgs & { deliveriesPerSecond: number } {
   const viewers = p.rooms * p.viewersPerRoom;
-  const rate = p.memory ? p.memory.bytesPerSecondPerStalled / content.meanTileBytes : deliveriesPerSecond / viewers;
-  const fps = Math.min(30, Math.max(5, rate / 4));
+  const tiles = p.tileSize === 64 ? content64 : content;
+  const rate = p.memory ? p.memory.bytesPerSecondPerStalled / tiles.meanTileBytes : deliveriesPerSecond / viewers;
+  const fps = p.fps ?? Math.min(30, Math.max(5, rate / 4));
   return {
-    rooms: p.rooms, viewers: p.viewersPerRoom, rate, fps, slow: p.stalled, slowMode: p.slowMode, stallMs: p.stallMs, readMs: p.readMs,
+    rooms: p.rooms, viewers: p.viewersPerRoom, rate, fps, tileSize: p.tileSize ?? 96, generatorWorkers, slow: p.stalled, slowMode: p.slowMode, stallMs: p.stallMs, readMs: p.readMs,
     duration: p.duration, warmup: 2, drain: p.drain, late: 0.1, deliveriesPerSecond: rate * viewers,
   };
 }
@@ -75,7 +81,7 @@ const results: BenchResults = {
   rows: [],
 };
 
-// ceiling: raw uWS publish offered more than it (or the generator) can deliver
+// ceiling: raw uWS publish of whole frames offered more than it (or the generator) can deliver
 if (profile.points.some((p) => typeof p.deliveries === 'object')) {
   // one calibration per viewer count that a ceiling point uses
   const needed = new Set(profile.points.filter((p) => typeof p.deliveries === 'object').map((p) => p.viewersPerRoom * p.rooms));
@@ -84,7 +90,7 @@ if (profile.points.some((p) => typeof p.deliveries === 'object')) {
       name: `calibrate ${v}`, rooms: 1, viewersPerRoom: v, deliveries: CALIBRATION_OFFERED, stalled: 0,
       slowMode: 'stall', stallMs: 0, readMs: 0, duration: 5, drain: 3,
     };
-    const out = await runOne(SERVERS['uws-publish'], { ...loadFor(calib, CALIBRATION_OFFERED), late: 0 }, path.join(outDir, 'runs', `calibrate-${v}.json`), calib.name);
+    const out = await runOne(SERVERS[FLOOR], { ...loadFor(calib, CALIBRATION_OFFERED), late: 0 }, path.join(outDir, 'runs', `calibrate-${v}.json`), calib.name);
     if (!out.report) throw new Error(`calibration failed: ${out.error}`);
     results.ceilings[v] = { tilesPerSecond: out.report.totals.tilesPerSecond, generatorCores: out.report.generator.cores, generatorSaturated: out.report.generator.saturated };
     log(`ceiling at ${v} viewers: ${out.report.totals.tilesPerSecond} tile deliveries/s (generator ${out.report.generator.cores} cores)`);

@@ -1,6 +1,9 @@
 // The servers the bench compares, each started as its own process, and how the load generator talks to each.
 import type { ProtocolName } from '../loadtest/protocols';
-import { TILECAST_SERVER_ARGS } from '../loadtest/target';
+import { TILECAST_SERVER_ARGS as LOADTEST_ARGS } from '../loadtest/target';
+
+/** The bench creates up to 100 rooms from one address in a burst: no room-creation rate limit. */
+const TILECAST_SERVER_ARGS = [...LOADTEST_ARGS, '--room-create-per-minute', '0', '--room-create-burst', '100000'];
 
 export interface BenchServer {
   name: ServerName;
