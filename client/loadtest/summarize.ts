@@ -7,7 +7,7 @@ import type { ErrorLog } from './errors';
 import type { LoadTestOptions } from './options';
 import type { Presenter } from './presenter';
 import type { ProcSample } from './proc-stats';
-import { type ClassReport, GENERATOR_LOOP_DELAY_P99_MS, GENERATOR_SATURATION, type LoadTestReport, MACHINE_IDLE_CORES_MIN } from './report';
+import { type ClassReport, GENERATOR_LOOP_DELAY_P99_MS, GENERATOR_SATURATION, type LoadTestReport } from './report';
 import type { Sample, Sampler } from './sampler';
 import type { Target } from './target';
 import type { ThreadLoad, ViewerSnapshot } from './generator-messages';
@@ -56,8 +56,6 @@ function generatorReport(s: RunState, secs: number): LoadTestReport['generator']
   const limits: string[] = [];
   if (maxUtil > GENERATOR_SATURATION) limits.push(`a generator thread was busy ${Math.round(maxUtil * 100)}% of the window`);
   if (p99 > GENERATOR_LOOP_DELAY_P99_MS) limits.push(`generator event-loop delay p99 ${round(p99, 1)} ms`);
-  if (s.machineBusyCores !== null && machineCores - s.machineBusyCores < MACHINE_IDLE_CORES_MIN)
-    limits.push(`the machine had ${round(Math.max(0, machineCores - s.machineBusyCores))} idle cores`);
   return {
     cpuSeconds: round(s.selfCpu),
     cores: round(s.selfCpu / secs, 3),
