@@ -8,10 +8,13 @@ import { loadContent } from '../loadtest/content';
 import { classSeries, latencyChart } from '../loadtest/latency-chart';
 import { REPO_ROOT } from '../loadtest/server-process';
 import { benchMarkdown } from './markdown';
-import { type BenchPoint, fullProfile, quickProfile } from './points';
+import { type BenchPoint, fullProfile, point, quickProfile } from './points';
 import { benchRecording } from './recording';
 import type { BenchResults } from './results';
 import { type LoadArgs, runOne } from './run-one';
+import { benchChurn } from './sections/churn';
+import { benchDensity } from './sections/density';
+import { benchProfile } from './sections/profile';
 import { ALL_SERVER_NAMES, FLOOR, SERVERS, SERVER_NAMES, type ServerName } from './servers';
 import { shuffle } from './stats';
 
@@ -43,10 +46,10 @@ if (values.help) {
 }
 const profile = values.quick ? quickProfile() : fullProfile(values.reps ? Number(values.reps) : 3);
 if (values.reps) profile.reps = Number(values.reps);
-if (values.only) {
-  const wanted = values.only.split(',');
-  profile.points = profile.points.filter((p) => wanted.some((w) => p.name.includes(w)));
-}
+const wanted = values.only?.split(',');
+if (wanted) profile.points = profile.points.filter((p) => wanted.some((w) => p.name.includes(w)));
+/** the sections after the points run in whole-profile runs, or when --only names them */
+const section = (name: string) => !wanted || wanted.includes(name);
 if (values.duration) for (const p of profile.points) if (!p.memory) p.duration = Number(values.duration);
 const servers = (values.servers?.split(',') ?? profile.servers ?? [...SERVER_NAMES]) as ServerName[];
 const generatorWorkers = values['generator-workers'] ? Number(values['generator-workers']) : undefined;
@@ -79,6 +82,7 @@ const results: BenchResults = {
   ceilings: {},
   points: [],
   rows: [],
+  sections: {},
 };
 
 // ceiling: raw uWS publish of whole frames offered more than it (or the generator) can deliver
@@ -148,6 +152,22 @@ for (let rep = 1; rep <= profile.reps; rep++) {
   }
 }
 save();
+if (section('density')) {
+  log(`idle density: ${profile.densityViewers} idle viewers per server (client/bench/sections/density.ts)`);
+  results.sections.density = await benchDensity({ viewers: profile.densityViewers, log });
+  save();
+}
+if (section('churn')) {
+  log(`churn: 500 viewer connects/s for ${profile.churnSeconds} s (client/bench/sections/churn.ts)`);
+  results.sections.churn = await benchChurn({ seconds: profile.churnSeconds, perSecond: 500, content, log });
+  save();
+}
+if (section('profile')) {
+  const p = point(1000, 25_000, 0, values.duration ? Number(values.duration) : profile.quick ? 5 : 10);
+  log(`profile: tilecast-uws under --cpu-prof at ${p.name} (client/bench/sections/profile.ts)`);
+  results.sections.profile = await benchProfile({ server: 'tilecast-uws', point: p.name, load: loadFor(p, 25_000), outDir, repoRoot: REPO_ROOT, log });
+  save();
+}
 // Recording: seek time (1 min vs 1 h) and chunk serving against `cat`, part of every whole-profile run.
 let recordingSection = '';
 if (!values.only && !values.servers) {

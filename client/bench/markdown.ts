@@ -13,6 +13,8 @@ function rowsOf(r: BenchResults, point: string, server: ServerName): LoadTestRep
 
 /** A run whose load generator was the limit: shown, but kept out of every ratio a target is judged on. */
 const limited = (x: LoadTestReport) => x.generator.saturated;
+/** A run whose generator event loop ran late: its latencies carry that delay, so latency targets leave it out. */
+const delayed = (x: LoadTestReport) => x.generator.saturated || !!x.generator.loopDelayed;
 
 /** Per repetition: value(server) / value(reference server), at the same point; generator-limited runs left out. */
 export function pairedRatio(
@@ -22,6 +24,7 @@ export function pairedRatio(
   reference: ServerName,
   pick: (x: LoadTestReport) => number | null | undefined,
   referencePoint = point,
+  exclude: (x: LoadTestReport) => boolean = limited,
 ): Spread | null {
   const ratios: number[] = [];
   const reps = new Set(r.rows.map((x) => x.rep));
@@ -30,7 +33,7 @@ export function pairedRatio(
     const b = r.rows.find((x) => x.point === referencePoint && x.server === reference && x.rep === rep)?.report;
     const va = a ? pick(a) : null;
     const vb = b ? pick(b) : null;
-    if (!a || !b || limited(a) || limited(b)) continue;
+    if (!a || !b || exclude(a) || exclude(b)) continue;
     if (typeof va === 'number' && typeof vb === 'number' && vb > 0) ratios.push(va / vb);
   }
   return spread(ratios);
@@ -84,7 +87,8 @@ function pointTable(r: BenchResults, point: string): string {
         slowCount ? conv : '-',
         `${f(m((x) => x.generator.cores), 2)} on ${reps[0].generator.workers ?? 1}+1 threads, ${f(m((x) => (x.generator.maxThreadUtilization ?? 0) * 100), 0)}%, ` +
           `${f(m((x) => x.generator.eventLoopDelayMs?.p99), 0)} ms; ${f(m((x) => x.generator.machineBusyCores), 1)}/${reps[0].generator.machineCores ?? '?'}` +
-          `${reps.some(limited) ? ` ⚠ generator-limited in ${reps.filter(limited).length}/${reps.length} (excluded from targets)` : ''}`,
+          `${reps.some(limited) ? ` ⚠ generator-limited in ${reps.filter(limited).length}/${reps.length} (excluded from targets)` : ''}` +
+          `${reps.some((x) => !limited(x) && delayed(x)) ? ` ≈ loop late in ${reps.filter((x) => !limited(x) && delayed(x)).length}/${reps.length} (excluded from latency targets)` : ''}`,
       ].join(' | ') + ' |',
     );
   }
@@ -108,11 +112,11 @@ function verdicts(r: BenchResults): string[] {
     .map((p) => ({ p, base: r.points.find((q) => q.viewersPerRoom === p.viewersPerRoom && q.rooms === p.rooms && q.deliveries === p.deliveries && q.stalled === 0) }))
     .filter((x) => x.base);
   const tail = (x: LoadTestReport) => x.classes.fast.latencyMs.p99;
-  const self = pairs.map(({ p, base }) => ({ p: p.name, s: pairedRatio(r, p.name, 'tilecast-uws', 'tilecast-uws', tail, base!.name) }));
+  const self = pairs.map(({ p, base }) => ({ p: p.name, s: pairedRatio(r, p.name, 'tilecast-uws', 'tilecast-uws', tail, base!.name, delayed) }));
   const selfPass = self.length && self.every((c) => c.s) ? self.every((c) => c.s!.median <= 1.5) : null;
   out.push(`- At ~80% of the ceiling, fast viewers' p99 with 20% stalled ≤ 1.5x the run with none (tilecast-uws): ${ok(selfPass)} — ` +
     self.map((c) => `${c.p}: ${formatSpread(c.s)}x`).join('; '));
-  const floor = pairs.map(({ p }) => ({ p: p.name, s: pairedRatio(r, p.name, 'tilecast-uws', FLOOR, tail) }));
+  const floor = pairs.map(({ p }) => ({ p: p.name, s: pairedRatio(r, p.name, 'tilecast-uws', FLOOR, tail, p.name, delayed) }));
   const floorPass = floor.length && floor.every((c) => c.s) ? floor.every((c) => c.s!.median <= 2) : null;
   out.push(`- Same point: fast viewers' p99 ≤ 2x raw frame publish's p99 in the same run (tilecast-uws): ${ok(floorPass)} — ` +
     floor.map((c) => `${c.p}: ${formatSpread(c.s)}x`).join('; '));
@@ -132,11 +136,54 @@ function verdicts(r: BenchResults): string[] {
   const latePass = late.length && late.every((c) => c.s) ? late.every((c) => c.s!.max < 200) : null;
   out.push(`- Late joiners see a full picture in < 200 ms at 1000 viewers (tilecast-uws, p99): ${ok(latePass)} — ` +
     late.map((c) => `${c.p}: ${f(c.s, 0)} ms`).join('; '));
-  // 5. what the large-send workaround costs (only when tilecast-uws-direct ran)
+  // 5. idle density and churn
+  const density = r.sections.density;
+  if (density) {
+    const kb = (s: ServerName) => density.find((d) => d.server === s && !d.error)?.rssPerViewerKB ?? null;
+    const uws = kb('tilecast-uws');
+    const ws = kb('tilecast-ws');
+    out.push(`- Idle density (${density[0]?.viewers ?? '?'} idle viewers): tilecast-uws ${uws ?? '-'} KB RSS each (< 10 KB: ${ok(uws === null ? null : uws < 10)}), ` +
+      `tilecast-ws ${ws ?? '-'} KB (< 20 KB: ${ok(ws === null ? null : ws < 20)}); raw uWS ${kb('uws-publish') ?? '-'} KB, raw ws ${kb('ws-broadcast') ?? '-'} KB with the same sockets.`);
+  }
+  const churn = r.sections.churn;
+  if (churn)
+    out.push(`- Churn (500 connects+disconnects/s): viewer count, open fds and heap back at baseline: ` +
+      churn.map((c) => `${c.server} ${ok(c.error ? null : c.backAtBaseline)}`).join(', '));
+  // 6. what the large-send workaround costs (only when tilecast-uws-direct ran)
   const direct = r.points.map((p) => ({ p: p.name, s: pairedRatio(r, p.name, 'tilecast-uws', 'tilecast-uws-direct', cpuPerGB) })).filter((c) => c.s);
   if (direct.length)
     out.push(`- The uWS large-send workaround ('subscribe', the default) against the engine's unsafe direct sends, CPU per GB ` +
       `(tilecast-uws / tilecast-uws-direct; above 1 = what the workaround costs): ${direct.map((c) => `${c.p}: ${formatSpread(c.s)}`).join('; ')}`);
+  return out;
+}
+
+function sectionTables(r: BenchResults): string[] {
+  const out: string[] = [];
+  const { density, churn, profile } = r.sections;
+  if (density) {
+    out.push('### Idle density', '', `${density[0]?.viewers ?? '?'} idle viewers (${density[0]?.rooms ?? '?'} rooms), connected by a separate process; RSS per viewer is the server's RSS growth over the connected count, 3 s after the last connect.`, '');
+    out.push('| server | connected | RSS before / after MB | RSS per viewer KB | open fds |', '|---|---|---|---|---|');
+    for (const d of density)
+      out.push(d.error && !d.connected ? `| ${d.server} | failed: ${d.error.slice(0, 100)} ||||` :
+        `| ${d.server} | ${d.connected}/${d.viewers} | ${d.rssBeforeMB} / ${d.rssAfterMB} | ${d.rssPerViewerKB ?? '-'} | ${d.openFds ?? '-'} |`);
+    out.push('');
+  }
+  if (churn) {
+    out.push('### Churn', '', `Viewers connect at 500/s into a live room (10 fps) and leave after 0.2-0.8 s (one in five drops TCP without a close frame). ` +
+      `Heap is the lowest of a few samples a second apart (no forced GC), back when within max(5 MB, 20%) of the baseline.`, '');
+    out.push('| server | seconds | connects (failed) | viewers before / after | fds before / after | heap used MB before / after | RSS MB before / after | back at baseline |', '|---|---|---|---|---|---|---|---|');
+    for (const c of churn)
+      out.push(`| ${c.server} | ${c.seconds} | ${c.connected} (${c.failed}) | ${c.before.viewers ?? '-'} / ${c.after.viewers ?? '-'} | ${c.before.fds ?? '-'} / ${c.after.fds ?? '-'} | ` +
+        `${c.before.heapUsedMB ?? '-'} / ${c.after.heapUsedMB ?? '-'} | ${c.before.rssMB ?? '-'} / ${c.after.rssMB ?? '-'} | ${c.error ? `error: ${c.error.slice(0, 80)}` : c.backAtBaseline ? 'yes' : '**no**'} |`);
+    out.push('');
+  }
+  if (profile) {
+    out.push('### Server CPU profile', '', `${profile.server} at ${profile.point} under \`node --cpu-prof\` (${profile.profile ?? 'no profile'}): ` +
+      `${profile.totalMs} ms of samples in JavaScript and native code, ${(profile.gcShare * 100).toFixed(1)}% of it garbage collection.${profile.error ? ` Error: ${profile.error}` : ''}`, '');
+    out.push('| function | where | self ms | share |', '|---|---|---|---|');
+    for (const t of profile.top) out.push(`| \`${t.functionName}\` | ${t.location} | ${t.selfMs} | ${(t.selfShare * 100).toFixed(1)}% |`);
+    out.push('');
+  }
   return out;
 }
 
@@ -167,6 +214,7 @@ export function benchMarkdown(r: BenchResults): string {
     );
     out.push(pointTable(r, p.name), '');
   }
+  out.push(...sectionTables(r));
   const notes = Object.values(SERVERS).filter((s) => !s.tile).map((s) => s.name);
   out.push(`Baselines without a ScreenShot (${notes.join(', ')}) cannot give a late joiner or a stalled viewer the whole picture: tiles that did not change since are never resent.`);
   return out.join('\n');

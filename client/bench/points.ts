@@ -27,9 +27,13 @@ export interface Profile {
   points: BenchPoint[];
   /** servers run when --servers is not given (the quick profile skips the slowest baselines) */
   servers?: string[];
+  quick: boolean;
+  /** idle viewers per server in the density section */
+  densityViewers: number;
+  churnSeconds: number;
 }
 
-const point = (viewers: number, deliveries: BenchPoint['deliveries'], stalled: number, duration: number): BenchPoint => ({
+export const point = (viewers: number, deliveries: BenchPoint['deliveries'], stalled: number, duration: number): BenchPoint => ({
   name: `${viewers}v@${typeof deliveries === 'number' ? `${deliveries / 1000}k` : `${Math.round(deliveries.ceilingShare * 100)}%ceil`}` +
     `/${Math.round(stalled * 100)}%stalled`,
   rooms: 1,
@@ -80,13 +84,16 @@ export function fullProfile(reps = 3): Profile {
   for (const v of [50, 200, 1000])
     for (const d of [25_000, 50_000, CEIL80]) for (const s of [0, 0.1, 0.2]) points.push(point(v, d, s, 10));
   points.push(rooms(10, 0), rooms(10, 0.1), memory(60, 2.2));
-  return { reps, points };
+  return { reps, points, quick: false, densityViewers: 10_000, churnSeconds: 30 };
 }
 
 export function quickProfile(): Profile {
   return {
     reps: 1,
     servers: ['tilecast-uws', 'tilecast-ws', 'uws-publish-frames', 'uws-publish'],
+    quick: true,
+    densityViewers: 10_000,
+    churnSeconds: 10,
     points: [
       point(200, CEIL80, 0, 5),
       point(200, CEIL80, 0.2, 5),

@@ -29,10 +29,10 @@ export interface RunOutcome {
   error: string | null;
 }
 
-export async function runOne(server: BenchServer, load: LoadArgs, jsonFile: string, label: string): Promise<RunOutcome> {
+export async function runOne(server: BenchServer, load: LoadArgs, jsonFile: string, label: string, serverNodeArgs: string[] = []): Promise<RunOutcome> {
   let proc;
   try {
-    proc = await startServerProcess(server.script, server.args);
+    proc = await startServerProcess(server.script, server.args, { nodeArgs: serverNodeArgs });
   } catch (err) {
     return { report: null, error: `server did not start: ${(err as Error).message}` };
   }

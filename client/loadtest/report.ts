@@ -109,9 +109,13 @@ export interface LoadTestReport {
      * next to every figure, not a saturation test (at a ceiling the server is meant to use what is left) */
     machineBusyCores: number | null;
     machineCores: number;
+    /** a generator thread was out of CPU: the generator, not the server, may have been the limit */
     saturated: boolean;
     /** why it counts as saturated, empty when it is not */
     limits: string[];
+    /** a generator thread's event loop ran late (p99 over GENERATOR_LOOP_DELAY_P99_MS), usually because the machine
+     * was short of CPU: latency figures carry that delay, throughput and CPU figures do not */
+    loopDelayed: boolean;
   };
   errors: { total: number; byKind: Record<string, number>; samples: string[] };
   timeline: { t: number; messagesPerSecond: number; serverCores: number | null; serverRssMB: number | null; tcpMemMB: number | null }[];
@@ -119,5 +123,5 @@ export interface LoadTestReport {
 
 /** Above this event-loop utilization of any generator thread, the generator, not the server, may be the limit. */
 export const GENERATOR_SATURATION = 0.85;
-/** A generator thread whose event loop is this late (p99) delays what it measures by as much. */
+/** A generator thread whose event loop is this late (p99) delays the latencies it measures by as much. */
 export const GENERATOR_LOOP_DELAY_P99_MS = 20;

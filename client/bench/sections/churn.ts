@@ -1,0 +1,140 @@
+// Churn: viewers connect and disconnect at a steady rate (500/s) against a live room; afterwards the server's viewer
+// count, open file descriptors and heap must be back at their baseline. A leak per connection shows here first.
+import type { Content } from '../../loadtest/content';
+import { RateSource } from '../../loadtest/frame-source';
+import { Presenter } from '../../loadtest/presenter';
+import { PROTOCOLS } from '../../loadtest/protocols';
+import { readProc } from '../../loadtest/proc-stats';
+import { RawWebSocket } from '../../loadtest/raw-websocket';
+import { startServerProcess } from '../../loadtest/server-process';
+import { SERVERS, type ServerName } from '../servers';
+import { countFds } from './density';
+
+export interface ChurnFigures {
+  viewers: number | null;
+  fds: number | null;
+  heapUsedMB: number | null;
+  rssMB: number | null;
+}
+
+export interface ChurnRow {
+  server: ServerName;
+  seconds: number;
+  connectsPerSecond: number;
+  connected: number;
+  failed: number;
+  before: ChurnFigures;
+  after: ChurnFigures;
+  /** viewers and fds exactly back, heap within HEAP_SLACK of the baseline */
+  backAtBaseline: boolean;
+  error: string | null;
+}
+
+/** Heap is measured without forcing a GC (the server has no --expose-gc): this much above baseline still counts as back. */
+export const HEAP_SLACK = { mb: 5, share: 0.2 };
+const TICK_MS = 10;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const round = (n: number) => Math.round(n * 10) / 10;
+
+async function figures(url: string, pid: number): Promise<ChurnFigures> {
+  const text = await fetch(`${url}/metrics`).then((r) => r.text()).catch(() => '');
+  const metric = (name: string) => {
+    const m = new RegExp(`^${name} (\\S+)`, 'm').exec(text);
+    return m ? Number(m[1]) : null;
+  };
+  const heap = metric('tilecast_nodejs_heap_size_used_bytes');
+  const proc = readProc(pid);
+  return { viewers: metric('tilecast_viewers'), fds: countFds(pid), heapUsedMB: heap === null ? null : round(heap / 2 ** 20), rssMB: proc ? round(proc.rssBytes / 2 ** 20) : null };
+}
+
+/** The lowest heap of a few samples a second apart: the baseline and the after figure both get the same GC luck. */
+async function settled(url: string, pid: number, samples = 5): Promise<ChurnFigures> {
+  let best = await figures(url, pid);
+  for (let i = 1; i < samples; i++) {
+    await sleep(1000);
+    const f = await figures(url, pid);
+    if ((f.heapUsedMB ?? Infinity) < (best.heapUsedMB ?? Infinity)) best = { ...f };
+    else best = { ...f, heapUsedMB: best.heapUsedMB };
+  }
+  return best;
+}
+
+/** Opens viewers at `perSecond`; each leaves after 0.2-0.8 s, one in five by dropping TCP without a close frame. */
+async function churn(viewerUrl: string, protocolName: 'tilecast', seconds: number, perSecond: number): Promise<{ connected: number; failed: number }> {
+  const protocol = PROTOCOLS[protocolName];
+  let connected = 0;
+  let failed = 0;
+  let live = 0;
+  const perTick = (perSecond * TICK_MS) / 1000;
+  let credit = 0;
+  const start = performance.now();
+  while (performance.now() - start < seconds * 1000) {
+    credit += perTick;
+    for (; credit >= 1; credit--) {
+      live++;
+      let opened = false;
+      const ws: RawWebSocket = new RawWebSocket(
+        { url: viewerUrl },
+        {
+          open: () => {
+            opened = true;
+            connected++;
+            for (const m of protocol.opened().send) ws.send(m);
+            setTimeout(() => (Math.random() < 0.2 ? ws.destroy() : ws.close()), 200 + Math.random() * 600);
+          },
+          message: () => {},
+          closed: () => {
+            live--;
+            if (!opened) failed++;
+          },
+        },
+      );
+    }
+    await sleep(TICK_MS);
+  }
+  const deadline = performance.now() + 10_000;
+  while (live > 0 && performance.now() < deadline) await sleep(100);
+  return { connected, failed };
+}
+
+export async function benchChurn(opts: { seconds: number; perSecond: number; content: Content; servers?: ServerName[]; log(line: string): void }): Promise<ChurnRow[]> {
+  const rows: ChurnRow[] = [];
+  for (const name of opts.servers ?? (['tilecast-uws', 'tilecast-ws'] as ServerName[])) {
+    const server = SERVERS[name];
+    const proc = await startServerProcess(server.script, server.args, { fdLimit: 4 * opts.perSecond + 1000 });
+    const protocol = PROTOCOLS.tilecast;
+    let presenter: Presenter | null = null;
+    const row: ChurnRow = {
+      server: name, seconds: opts.seconds, connectsPerSecond: opts.perSecond, connected: 0, failed: 0,
+      before: { viewers: null, fds: null, heapUsedMB: null, rssMB: null }, after: { viewers: null, fds: null, heapUsedMB: null, rssMB: null },
+      backAtBaseline: false, error: null,
+    };
+    try {
+      const room = await protocol.createRoom(proc.url, 0);
+      // a live room: every joiner gets a full picture, later frames go through the fan-out
+      presenter = new Presenter(room, protocol, opts.content, new RateSource(opts.content, 10, 0), 10, (k, m) => (row.error ??= `${k}: ${m}`));
+      await presenter.connect();
+      presenter.start();
+      await churn(room.viewerUrl, 'tilecast', 2, opts.perSecond); // warm the pools and the JIT before the baseline
+      row.before = await settled(proc.url, proc.pid, 3);
+      const r = await churn(room.viewerUrl, 'tilecast', opts.seconds, opts.perSecond);
+      row.connected = r.connected;
+      row.failed = r.failed;
+      await sleep(2000);
+      row.after = await settled(proc.url, proc.pid, 5);
+      const { before: b, after: a } = row;
+      const heapBack = a.heapUsedMB !== null && b.heapUsedMB !== null && a.heapUsedMB <= b.heapUsedMB + Math.max(HEAP_SLACK.mb, b.heapUsedMB * HEAP_SLACK.share);
+      row.backAtBaseline = a.viewers === b.viewers && a.fds === b.fds && heapBack;
+    } catch (err) {
+      row.error = (err as Error).message;
+    } finally {
+      presenter?.close();
+      await proc.stop();
+    }
+    const { before: b, after: a } = row;
+    opts.log(`churn ${name}: ${row.connected} connects (${row.failed} failed); viewers ${b.viewers} -> ${a.viewers}, fds ${b.fds} -> ${a.fds}, ` +
+      `heap ${b.heapUsedMB} -> ${a.heapUsedMB} MB${row.error ? ` (${row.error})` : ''}`);
+    rows.push(row);
+  }
+  return rows;
+}

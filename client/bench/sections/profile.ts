@@ -1,0 +1,81 @@
+// The hot path under load: one bench run with the server under `node --cpu-prof`, and the functions with the most
+// self time from the .cpuprofile it writes at exit (V8's format: a call tree of nodes, samples and time deltas).
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { type LoadArgs, runOne } from '../run-one';
+import { SERVERS, type ServerName } from '../servers';
+
+export interface ProfileEntry {
+  functionName: string;
+  /** file:line, relative to the repo where it is ours */
+  location: string;
+  selfMs: number;
+  selfShare: number;
+}
+
+export interface ProfileResult {
+  server: ServerName;
+  point: string;
+  profile: string | null;
+  totalMs: number;
+  /** the top functions by self time, without (idle) and (program) */
+  top: ProfileEntry[];
+  /** V8's own share: garbage collection */
+  gcShare: number;
+  error: string | null;
+}
+
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+const NOT_CODE = new Set(['(idle)', '(program)', '(root)']);
+
+export function topSelfTime(profile: CpuProfile, repoRoot: string, count = 5): { top: ProfileEntry[]; totalMs: number; gcShare: number } {
+  const byNode = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, { functionName: string; location: string; us: number }>();
+  let total = 0;
+  let gc = 0;
+  profile.samples.forEach((id, i) => {
+    const us = profile.timeDeltas[i] ?? 0;
+    const node = byNode.get(id);
+    if (!node) return;
+    const { functionName, url, lineNumber } = node.callFrame;
+    const name = functionName || '(anonymous)';
+    if (NOT_CODE.has(name)) return;
+    total += us;
+    if (name === '(garbage collector)') gc += us;
+    const file = url.startsWith('file://') ? path.relative(repoRoot, new URL(url).pathname) : url || '(native)';
+    const location = `${file}:${lineNumber + 1}`;
+    const key = `${name}@${location}`;
+    const entry = self.get(key) ?? { functionName: name, location, us: 0 };
+    entry.us += us;
+    self.set(key, entry);
+  });
+  const top = [...self.values()]
+    .sort((a, b) => b.us - a.us)
+    .slice(0, count)
+    .map((e) => ({ functionName: e.functionName, location: e.location, selfMs: Math.round(e.us / 1000), selfShare: total ? Math.round((1000 * e.us) / total) / 1000 : 0 }));
+  return { top, totalMs: Math.round(total / 1000), gcShare: total ? Math.round((1000 * gc) / total) / 1000 : 0 };
+}
+
+export async function benchProfile(opts: { server: ServerName; point: string; load: LoadArgs; outDir: string; repoRoot: string; log(line: string): void }): Promise<ProfileResult> {
+  const dir = path.join(opts.outDir, 'cpuprofile');
+  mkdirSync(dir, { recursive: true });
+  const result: ProfileResult = { server: opts.server, point: opts.point, profile: null, totalMs: 0, top: [], gcShare: 0, error: null };
+  const out = await runOne(SERVERS[opts.server], opts.load, path.join(opts.outDir, 'runs', `profile-${opts.server}.json`), `${opts.server} ${opts.point} (--cpu-prof)`,
+    ['--cpu-prof', '--cpu-prof-dir', dir]);
+  if (out.error) result.error = out.error;
+  const file = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort().pop();
+  if (!file) {
+    result.error ??= 'the server wrote no .cpuprofile (did it exit cleanly on SIGTERM?)';
+    return result;
+  }
+  result.profile = path.relative(opts.outDir, path.join(dir, file));
+  const parsed = topSelfTime(JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as CpuProfile, opts.repoRoot);
+  Object.assign(result, parsed);
+  opts.log(`profile ${opts.server} ${opts.point}: ${parsed.top.map((t) => `${t.functionName} ${(t.selfShare * 100).toFixed(1)}%`).join(', ')}`);
+  return result;
+}
