@@ -40,7 +40,9 @@ export interface StartOptions extends ConfigInput {
 
 export async function startServer(options: StartOptions = {}, env: NodeJS.ProcessEnv = {}, argv: string[] = []): Promise<TilecastServer> {
   const { logger, ...overrides } = options;
-  const config = loadConfig({ buildClient: false, ...overrides }, env, argv);
+  // embedders and tests get no bundle build by default; a default given as a leading flag, so an explicit
+  // --build-client in argv still wins (an override object would beat every flag)
+  const config = loadConfig(overrides, env, ['--build-client', 'false', ...argv]);
   const log = logger ?? createLogger(config.logLevel);
   if (config.buildClient) {
     const { buildClient } = await import('../client/build');

@@ -3,7 +3,8 @@ import { ConfigError } from './config';
 import { startServer } from './app';
 
 try {
-  const server = await startServer({ buildClient: true }, process.env, process.argv.slice(2));
+  // `npm start` builds the browser bundle unless --build-client false says not to (the bench and load test do)
+  const server = await startServer({}, process.env, ['--build-client', 'true', ...process.argv.slice(2)]);
   const shown = server.config.host === '127.0.0.1' ? `http://localhost:${server.port}` : server.url;
   console.error(`tilecast: serving ${shown} with the ${server.config.engine} engine; open it in a browser (Ctrl+C stops)`);
   let stopping = false;

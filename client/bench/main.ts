@@ -154,7 +154,7 @@ for (let rep = 1; rep <= profile.reps; rep++) {
 save();
 if (section('density')) {
   log(`idle density: ${profile.densityViewers} idle viewers per server (client/bench/sections/density.ts)`);
-  results.sections.density = await benchDensity({ viewers: profile.densityViewers, log });
+  results.sections.density = await benchDensity({ viewers: profile.densityViewers, content, log });
   save();
 }
 if (section('churn')) {

@@ -161,7 +161,7 @@ function sectionTables(r: BenchResults): string[] {
   const out: string[] = [];
   const { density, churn, profile } = r.sections;
   if (density) {
-    out.push('### Idle density', '', `${density[0]?.viewers ?? '?'} idle viewers (${density[0]?.rooms ?? '?'} rooms), connected by a separate process; RSS per viewer is the server's RSS growth over the connected count, 3 s after the last connect.`, '');
+    out.push('### Idle density', '', `${density[0]?.viewers ?? '?'} idle viewers (${density[0]?.rooms ?? '?'} rooms, each with a presenter that sent one full picture and then nothing), connected by a separate process; RSS per viewer is the server's RSS growth over the connected count, 3 s after the last connect.`, '');
     out.push('| server | connected | RSS before / after MB | RSS per viewer KB | open fds |', '|---|---|---|---|---|');
     for (const d of density)
       out.push(d.error && !d.connected ? `| ${d.server} | failed: ${d.error.slice(0, 100)} ||||` :
@@ -171,15 +171,16 @@ function sectionTables(r: BenchResults): string[] {
   if (churn) {
     out.push('### Churn', '', `Viewers connect at 500/s into a live room (10 fps) and leave after 0.2-0.8 s (one in five drops TCP without a close frame). ` +
       `Heap is the lowest of a few samples a second apart (no forced GC), back when within max(5 MB, 20%) of the baseline.`, '');
-    out.push('| server | seconds | connects (failed) | viewers before / after | fds before / after | heap used MB before / after | RSS MB before / after | back at baseline |', '|---|---|---|---|---|---|---|---|');
+    out.push('| server | seconds | connects (per s; failed) | viewers before / after | fds before / after | heap used MB before / after | RSS MB before / after | back at baseline |', '|---|---|---|---|---|---|---|---|');
     for (const c of churn)
-      out.push(`| ${c.server} | ${c.seconds} | ${c.connected} (${c.failed}) | ${c.before.viewers ?? '-'} / ${c.after.viewers ?? '-'} | ${c.before.fds ?? '-'} / ${c.after.fds ?? '-'} | ` +
+      out.push(`| ${c.server} | ${c.seconds} | ${c.connected} (${c.achievedPerSecond}/s; ${c.failed}) | ${c.before.viewers ?? '-'} / ${c.after.viewers ?? '-'} | ${c.before.fds ?? '-'} / ${c.after.fds ?? '-'} | ` +
         `${c.before.heapUsedMB ?? '-'} / ${c.after.heapUsedMB ?? '-'} | ${c.before.rssMB ?? '-'} / ${c.after.rssMB ?? '-'} | ${c.error ? `error: ${c.error.slice(0, 80)}` : c.backAtBaseline ? 'yes' : '**no**'} |`);
     out.push('');
   }
   if (profile) {
     out.push('### Server CPU profile', '', `${profile.server} at ${profile.point} under \`node --cpu-prof\` (${profile.profile ?? 'no profile'}): ` +
-      `${profile.totalMs} ms of samples in JavaScript and native code, ${(profile.gcShare * 100).toFixed(1)}% of it garbage collection.${profile.error ? ` Error: ${profile.error}` : ''}`, '');
+      `${profile.totalMs} ms of samples in JavaScript and native code (start-up module loading, ${profile.loadingMs ?? 0} ms, left out), ` +
+      `${(profile.gcShare * 100).toFixed(1)}% of it garbage collection. Native calls from JavaScript (the engine's send) count as their caller's self time.${profile.error ? ` Error: ${profile.error}` : ''}`, '');
     out.push('| function | where | self ms | share |', '|---|---|---|---|');
     for (const t of profile.top) out.push(`| \`${t.functionName}\` | ${t.location} | ${t.selfMs} | ${(t.selfShare * 100).toFixed(1)}% |`);
     out.push('');

@@ -23,6 +23,8 @@ export interface ChurnRow {
   connectsPerSecond: number;
   connected: number;
   failed: number;
+  /** connects per second reached (opened viewers over the churn's length) */
+  achievedPerSecond: number;
   before: ChurnFigures;
   after: ChurnFigures;
   /** viewers and fds exactly back, heap within HEAP_SLACK of the baseline */
@@ -65,12 +67,12 @@ async function churn(viewerUrl: string, protocolName: 'tilecast', seconds: numbe
   let connected = 0;
   let failed = 0;
   let live = 0;
-  const perTick = (perSecond * TICK_MS) / 1000;
-  let credit = 0;
+  let started = 0;
   const start = performance.now();
   while (performance.now() - start < seconds * 1000) {
-    credit += perTick;
-    for (; credit >= 1; credit--) {
+    // paced by the clock, not by the tick count: late timers under load must not lower the rate
+    const due = Math.floor(((performance.now() - start) / 1000) * perSecond);
+    for (; started < due; started++) {
       live++;
       let opened = false;
       const ws: RawWebSocket = new RawWebSocket(
@@ -105,7 +107,7 @@ export async function benchChurn(opts: { seconds: number; perSecond: number; con
     const protocol = PROTOCOLS.tilecast;
     let presenter: Presenter | null = null;
     const row: ChurnRow = {
-      server: name, seconds: opts.seconds, connectsPerSecond: opts.perSecond, connected: 0, failed: 0,
+      server: name, seconds: opts.seconds, connectsPerSecond: opts.perSecond, connected: 0, failed: 0, achievedPerSecond: 0,
       before: { viewers: null, fds: null, heapUsedMB: null, rssMB: null }, after: { viewers: null, fds: null, heapUsedMB: null, rssMB: null },
       backAtBaseline: false, error: null,
     };
@@ -120,6 +122,7 @@ export async function benchChurn(opts: { seconds: number; perSecond: number; con
       const r = await churn(room.viewerUrl, 'tilecast', opts.seconds, opts.perSecond);
       row.connected = r.connected;
       row.failed = r.failed;
+      row.achievedPerSecond = Math.round(r.connected / opts.seconds);
       await sleep(2000);
       row.after = await settled(proc.url, proc.pid, 5);
       const { before: b, after: a } = row;
@@ -132,7 +135,7 @@ export async function benchChurn(opts: { seconds: number; perSecond: number; con
       await proc.stop();
     }
     const { before: b, after: a } = row;
-    opts.log(`churn ${name}: ${row.connected} connects (${row.failed} failed); viewers ${b.viewers} -> ${a.viewers}, fds ${b.fds} -> ${a.fds}, ` +
+    opts.log(`churn ${name}: ${row.connected} connects (${row.achievedPerSecond}/s, ${row.failed} failed); viewers ${b.viewers} -> ${a.viewers}, fds ${b.fds} -> ${a.fds}, ` +
       `heap ${b.heapUsedMB} -> ${a.heapUsedMB} MB${row.error ? ` (${row.error})` : ''}`);
     rows.push(row);
   }

@@ -1,8 +1,13 @@
 // Idle density: N connected idle viewers spread over rooms, RSS per viewer on each server. tilecast next to raw
 // uWS and raw ws servers holding the same sockets, so the figure shows what tilecast adds to the engine's own cost.
+// Every room has a presenter that sent its geometry and one full picture and then stays still (a static screen):
+// each viewer holds its real per-viewer state (grid, queues), not that of an empty room.
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import type { Content } from '../../loadtest/content';
+import { RateSource } from '../../loadtest/frame-source';
+import { Presenter } from '../../loadtest/presenter';
 import { PROTOCOLS } from '../../loadtest/protocols';
 import { readProc } from '../../loadtest/proc-stats';
 import { REPO_ROOT, startServerProcess, withFdLimit } from '../../loadtest/server-process';
@@ -50,17 +55,24 @@ function holdViewers(protocol: string, count: number, urls: string[]): Promise<{
   });
 }
 
-export async function benchDensity(opts: { viewers: number; servers?: ServerName[]; log(line: string): void }): Promise<DensityRow[]> {
+export async function benchDensity(opts: { viewers: number; content: Content; servers?: ServerName[]; log(line: string): void }): Promise<DensityRow[]> {
   const rows: DensityRow[] = [];
   const rooms = Math.max(1, Math.round(opts.viewers / VIEWERS_PER_ROOM));
   for (const name of opts.servers ?? DENSITY_SERVERS) {
     const server = SERVERS[name];
     const row: DensityRow = { server: name, viewers: opts.viewers, connected: 0, rooms, rssBeforeMB: 0, rssAfterMB: 0, rssPerViewerKB: null, openFds: null, error: null };
     const proc = await startServerProcess(server.script, server.args, { fdLimit: opts.viewers + 1000 });
+    const presenters: Presenter[] = [];
     try {
       const protocol = PROTOCOLS[server.protocol];
       const urls: string[] = [];
-      for (let r = 0; r < rooms; r++) urls.push((await protocol.createRoom(proc.url, r)).viewerUrl);
+      for (let r = 0; r < rooms; r++) {
+        const room = await protocol.createRoom(proc.url, r);
+        const p = new Presenter(room, protocol, opts.content, new RateSource(opts.content, 1, r), 1, (k, m) => (row.error ??= `${k}: ${m}`));
+        presenters.push(p);
+        await p.connect(); // geometry and a full picture, then nothing
+        urls.push(room.viewerUrl);
+      }
       await sleep(1000);
       const before = readProc(proc.pid)!;
       const held = await holdViewers(server.protocol, opts.viewers, urls);
@@ -79,6 +91,7 @@ export async function benchDensity(opts: { viewers: number; servers?: ServerName
     } catch (err) {
       row.error = (err as Error).message;
     } finally {
+      for (const p of presenters) p.close();
       await proc.stop();
     }
     opts.log(`density ${name}: ${row.connected}/${row.viewers} idle viewers, ${row.rssPerViewerKB ?? '-'} KB RSS each${row.error ? ` (${row.error})` : ''}`);

@@ -1,6 +1,6 @@
 // The hot path under load: one bench run with the server under `node --cpu-prof`, and the functions with the most
 // self time from the .cpuprofile it writes at exit (V8's format: a call tree of nodes, samples and time deltas).
-import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { type LoadArgs, runOne } from '../run-one';
 import { SERVERS, type ServerName } from '../servers';
@@ -22,19 +22,42 @@ export interface ProfileResult {
   top: ProfileEntry[];
   /** V8's own share: garbage collection */
   gcShare: number;
+  /** start-up left out: loading and compiling modules (tsx, Node's module loader and what they call) */
+  loadingMs: number;
   error: string | null;
 }
 
 interface CpuProfile {
-  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }[];
   samples: number[];
   timeDeltas: number[];
 }
 
 const NOT_CODE = new Set(['(idle)', '(program)', '(root)']);
+const LOADING = (url: string) => url.includes('/tsx/') || url.startsWith('node:internal/modules/');
 
-export function topSelfTime(profile: CpuProfile, repoRoot: string, count = 5): { top: ProfileEntry[]; totalMs: number; gcShare: number } {
+/** Node ids under a module-loading frame: the server's start-up, not its hot path. */
+function loadingNodes(profile: CpuProfile): Set<number> {
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const byNode = new Map(profile.nodes.map((n) => [n.id, n]));
+  const memo = new Map<number, boolean>();
+  const isLoading = (id: number): boolean => {
+    const known = memo.get(id);
+    if (known !== undefined) return known;
+    const url = byNode.get(id)?.callFrame.url ?? '';
+    const up = parent.get(id);
+    const v = LOADING(url) || (up !== undefined && isLoading(up));
+    memo.set(id, v);
+    return v;
+  };
+  return new Set(profile.nodes.filter((n) => isLoading(n.id)).map((n) => n.id));
+}
+
+export function topSelfTime(profile: CpuProfile, repoRoot: string, count = 5): { top: ProfileEntry[]; totalMs: number; gcShare: number; loadingMs: number } {
+  const byNode = new Map(profile.nodes.map((n) => [n.id, n]));
+  const loading = loadingNodes(profile);
+  let loadingUs = 0;
   const self = new Map<string, { functionName: string; location: string; us: number }>();
   let total = 0;
   let gc = 0;
@@ -45,6 +68,10 @@ export function topSelfTime(profile: CpuProfile, repoRoot: string, count = 5): {
     const { functionName, url, lineNumber } = node.callFrame;
     const name = functionName || '(anonymous)';
     if (NOT_CODE.has(name)) return;
+    if (loading.has(id)) {
+      loadingUs += us;
+      return;
+    }
     total += us;
     if (name === '(garbage collector)') gc += us;
     const file = url.startsWith('file://') ? path.relative(repoRoot, new URL(url).pathname) : url || '(native)';
@@ -58,17 +85,21 @@ export function topSelfTime(profile: CpuProfile, repoRoot: string, count = 5): {
     .sort((a, b) => b.us - a.us)
     .slice(0, count)
     .map((e) => ({ functionName: e.functionName, location: e.location, selfMs: Math.round(e.us / 1000), selfShare: total ? Math.round((1000 * e.us) / total) / 1000 : 0 }));
-  return { top, totalMs: Math.round(total / 1000), gcShare: total ? Math.round((1000 * gc) / total) / 1000 : 0 };
+  return { top, totalMs: Math.round(total / 1000), gcShare: total ? Math.round((1000 * gc) / total) / 1000 : 0, loadingMs: Math.round(loadingUs / 1000) };
 }
 
 export async function benchProfile(opts: { server: ServerName; point: string; load: LoadArgs; outDir: string; repoRoot: string; log(line: string): void }): Promise<ProfileResult> {
   const dir = path.join(opts.outDir, 'cpuprofile');
   mkdirSync(dir, { recursive: true });
-  const result: ProfileResult = { server: opts.server, point: opts.point, profile: null, totalMs: 0, top: [], gcShare: 0, error: null };
+  const result: ProfileResult = { server: opts.server, point: opts.point, profile: null, totalMs: 0, top: [], gcShare: 0, loadingMs: 0, error: null };
   const out = await runOne(SERVERS[opts.server], opts.load, path.join(opts.outDir, 'runs', `profile-${opts.server}.json`), `${opts.server} ${opts.point} (--cpu-prof)`,
     ['--cpu-prof', '--cpu-prof-dir', dir]);
   if (out.error) result.error = out.error;
-  const file = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort().pop();
+  // one file per thread (tsx's loader hooks run on their own): the server's main thread is the biggest
+  const file = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .sort((a, b) => statSync(path.join(dir, a)).size - statSync(path.join(dir, b)).size)
+    .pop();
   if (!file) {
     result.error ??= 'the server wrote no .cpuprofile (did it exit cleanly on SIGTERM?)';
     return result;
