@@ -170,7 +170,7 @@ function sectionTables(r: BenchResults): string[] {
   }
   if (churn) {
     out.push('### Churn', '', `Viewers connect at 500/s into a live room (10 fps) and leave after 0.2-0.8 s (one in five drops TCP without a close frame). ` +
-      `Heap is the lowest of a few samples a second apart (no forced GC), back when within max(5 MB, 20%) of the baseline.`, '');
+      `Heap is read after a forced full GC (DevTools protocol, the server runs with --inspect=127.0.0.1:0), back when within max(2 MB, 10%) of the baseline; fds from /proc/<pid>/fd, viewers from /metrics.`, '');
     out.push('| server | seconds | connects (per s; failed) | viewers before / after | fds before / after | heap used MB before / after | RSS MB before / after | back at baseline |', '|---|---|---|---|---|---|---|---|');
     for (const c of churn)
       out.push(`| ${c.server} | ${c.seconds} | ${c.connected} (${c.achievedPerSecond}/s; ${c.failed}) | ${c.before.viewers ?? '-'} / ${c.after.viewers ?? '-'} | ${c.before.fds ?? '-'} / ${c.after.fds ?? '-'} | ` +

@@ -9,6 +9,7 @@ import { RawWebSocket } from '../../loadtest/raw-websocket';
 import { startServerProcess } from '../../loadtest/server-process';
 import { SERVERS, type ServerName } from '../servers';
 import { countFds } from './density';
+import { collectGarbage, inspectorUrl } from './inspector';
 
 export interface ChurnFigures {
   viewers: number | null;
@@ -32,8 +33,9 @@ export interface ChurnRow {
   error: string | null;
 }
 
-/** Heap is measured without forcing a GC (the server has no --expose-gc): this much above baseline still counts as back. */
-export const HEAP_SLACK = { mb: 5, share: 0.2 };
+/** Heap is read after a forced full GC (through the inspector); this much above the baseline still counts as back
+ * (pools, JIT code and caches that settle after the first thousands of connections). */
+export const HEAP_SLACK = { mb: 2, share: 0.1 };
 const TICK_MS = 10;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (n: number) => Math.round(n * 10) / 10;
@@ -49,16 +51,11 @@ async function figures(url: string, pid: number): Promise<ChurnFigures> {
   return { viewers: metric('tilecast_viewers'), fds: countFds(pid), heapUsedMB: heap === null ? null : round(heap / 2 ** 20), rssMB: proc ? round(proc.rssBytes / 2 ** 20) : null };
 }
 
-/** The lowest heap of a few samples a second apart: the baseline and the after figure both get the same GC luck. */
-async function settled(url: string, pid: number, samples = 5): Promise<ChurnFigures> {
-  let best = await figures(url, pid);
-  for (let i = 1; i < samples; i++) {
-    await sleep(1000);
-    const f = await figures(url, pid);
-    if ((f.heapUsedMB ?? Infinity) < (best.heapUsedMB ?? Infinity)) best = { ...f };
-    else best = { ...f, heapUsedMB: best.heapUsedMB };
-  }
-  return best;
+/** Figures after a forced full GC (twice: the first may only finalize what the second frees). */
+async function settled(url: string, pid: number, inspector: string): Promise<ChurnFigures> {
+  await collectGarbage(inspector);
+  await collectGarbage(inspector);
+  return figures(url, pid);
 }
 
 /** Opens viewers at `perSecond`; each leaves after 0.2-0.8 s, one in five by dropping TCP without a close frame. */
@@ -103,7 +100,7 @@ export async function benchChurn(opts: { seconds: number; perSecond: number; con
   const rows: ChurnRow[] = [];
   for (const name of opts.servers ?? (['tilecast-uws', 'tilecast-ws'] as ServerName[])) {
     const server = SERVERS[name];
-    const proc = await startServerProcess(server.script, server.args, { fdLimit: 4 * opts.perSecond + 1000 });
+    const proc = await startServerProcess(server.script, server.args, { fdLimit: 4 * opts.perSecond + 1000, nodeArgs: ['--inspect=127.0.0.1:0'] });
     const protocol = PROTOCOLS.tilecast;
     let presenter: Presenter | null = null;
     const row: ChurnRow = {
@@ -112,19 +109,22 @@ export async function benchChurn(opts: { seconds: number; perSecond: number; con
       backAtBaseline: false, error: null,
     };
     try {
+      const inspector = inspectorUrl(proc.log());
+      if (!inspector) throw new Error('the server printed no inspector URL (started with --inspect=127.0.0.1:0)');
       const room = await protocol.createRoom(proc.url, 0);
       // a live room: every joiner gets a full picture, later frames go through the fan-out
       presenter = new Presenter(room, protocol, opts.content, new RateSource(opts.content, 10, 0), 10, (k, m) => (row.error ??= `${k}: ${m}`));
       await presenter.connect();
       presenter.start();
       await churn(room.viewerUrl, 'tilecast', 2, opts.perSecond); // warm the pools and the JIT before the baseline
-      row.before = await settled(proc.url, proc.pid, 3);
+      await sleep(1000);
+      row.before = await settled(proc.url, proc.pid, inspector);
       const r = await churn(room.viewerUrl, 'tilecast', opts.seconds, opts.perSecond);
       row.connected = r.connected;
       row.failed = r.failed;
       row.achievedPerSecond = Math.round(r.connected / opts.seconds);
       await sleep(2000);
-      row.after = await settled(proc.url, proc.pid, 5);
+      row.after = await settled(proc.url, proc.pid, inspector);
       const { before: b, after: a } = row;
       const heapBack = a.heapUsedMB !== null && b.heapUsedMB !== null && a.heapUsedMB <= b.heapUsedMB + Math.max(HEAP_SLACK.mb, b.heapUsedMB * HEAP_SLACK.share);
       row.backAtBaseline = a.viewers === b.viewers && a.fds === b.fds && heapBack;

@@ -75,7 +75,8 @@ export function topSelfTime(profile: CpuProfile, repoRoot: string, count = 5): {
     total += us;
     if (name === '(garbage collector)') gc += us;
     const file = url.startsWith('file://') ? path.relative(repoRoot, new URL(url).pathname) : url || '(native)';
-    const location = `${file}:${lineNumber + 1}`;
+    // tsx's transpiled modules put everything on line 1: a line number there says nothing
+    const location = lineNumber > 0 ? `${file}:${lineNumber + 1}` : file;
     const key = `${name}@${location}`;
     const entry = self.get(key) ?? { functionName: name, location, us: 0 };
     entry.us += us;
