@@ -161,7 +161,8 @@ function sectionTables(r: BenchResults): string[] {
   const out: string[] = [];
   const { density, churn, profile } = r.sections;
   if (density) {
-    out.push('### Idle density', '', `${density[0]?.viewers ?? '?'} idle viewers (${density[0]?.rooms ?? '?'} rooms, each with a presenter that sent one full picture and then nothing), connected by a separate process; RSS per viewer is the server's RSS growth over the connected count, 3 s after the last connect.`, '');
+    out.push('### Idle density', '', `${density[0]?.viewers ?? '?'} idle viewers (${density[0]?.rooms ?? '?'} rooms, each with a presenter that sent one full picture and then nothing), connected by a separate process; RSS per viewer is the server's RSS growth over the connected count once the server is idle (every first picture delivered). ` +
+      `The raw servers have no picture to give a joiner (its geometry only): they show the engines' cost per socket.`, '');
     out.push('| server | connected | RSS before / after MB | RSS per viewer KB | open fds |', '|---|---|---|---|---|');
     for (const d of density)
       out.push(d.error && !d.connected ? `| ${d.server} | failed: ${d.error.slice(0, 100)} ||||` :

@@ -39,6 +39,17 @@ export const countFds = (pid: number): number | null => {
   }
 };
 
+/** Waits until the server is idle (every joiner's first picture delivered): < 50 ms of CPU in a second, 30 s at most. */
+async function settle(pid: number): Promise<void> {
+  let last = readProc(pid)?.cpuSeconds ?? 0;
+  for (let i = 0; i < 30; i++) {
+    await sleep(1000);
+    const now = readProc(pid)?.cpuSeconds ?? last;
+    if (now - last < 0.05) return;
+    last = now;
+  }
+}
+
 /** Spawns the idle-clients process (with its own raised fd limit); resolves with it once every viewer settled. */
 function holdViewers(protocol: string, count: number, urls: string[]): Promise<{ ready: number; failed: number; lastError: string; release(): void }> {
   const [cmd, args] = withFdLimit(count + 1000, ['--import', 'tsx', 'client/bench/sections/idle-clients.ts', protocol, String(count), ...urls]);
@@ -77,7 +88,7 @@ export async function benchDensity(opts: { viewers: number; content: Content; se
       const before = readProc(proc.pid)!;
       const held = await holdViewers(server.protocol, opts.viewers, urls);
       try {
-        await sleep(3000); // let the engines settle (uWS allocates lazily, ws on the first ping)
+        await settle(proc.pid);
         const after = readProc(proc.pid)!;
         row.connected = held.ready;
         row.rssBeforeMB = round(before.rssBytes / MB);
