@@ -19,6 +19,12 @@ describe('config', () => {
     expect(c.graceSeconds).toBe(5);
   });
 
+  it('a later flag wins: main.ts and startServer put their --build-client default first, so the user flag decides', () => {
+    expect(loadConfig({}, {}, ['--build-client', 'true', '--build-client', 'false']).buildClient).toBe(false);
+    expect(loadConfig({}, {}, ['--build-client', 'false', '--port', '1']).buildClient).toBe(false);
+    expect(loadConfig({}, {}, ['--build-client', 'false', '--build-client', 'true']).buildClient).toBe(true);
+  });
+
   it.each([
     [['--port', '70000'], /^invalid configuration: port: .*70000/],
     [['--engine', 'nginx'], /^invalid configuration: engine: .*nginx/],
