@@ -54,7 +54,8 @@ export function formatReport(r: LoadTestReport): string {
   if (r.server)
     out.push(
       `server: ${f(r.server.cpuSeconds, 2)} CPU-s (${f(r.server.cores, 2)} cores), ${f(r.server.cpuSecondsPerGB, 2)} CPU-s/GB, ` +
-        `RSS ${f(r.server.rssStartMB)} -> peak ${f(r.server.rssPeakMB)} MB (+${f(r.server.rssGrowthMB)}), after drain ${f(r.server.rssAfterDrainMB)} MB`,
+        `RSS ${f(r.server.rssStartMB)} -> peak ${f(r.server.rssPeakMB)} MB (+${f(r.server.rssGrowthMB)}; ` +
+        `+${r.server.rssGrowthFromIdleMB === null ? '-' : f(r.server.rssGrowthFromIdleMB)} from the idle server), after drain ${f(r.server.rssAfterDrainMB)} MB`,
     );
   else out.push('server: no CPU/RSS figures (pass --server-pid with --url)');
   if (r.kernelTcpMemMB) out.push(`kernel TCP memory: ${r.kernelTcpMemMB.start} -> peak ${r.kernelTcpMemMB.peak} MB (machine-wide)`);

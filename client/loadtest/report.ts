@@ -90,7 +90,11 @@ export interface LoadTestReport {
     rssPeakMB: number;
     rssEndMB: number;
     rssAfterDrainMB: number;
+    /** peak over the window minus the window's start */
     rssGrowthMB: number;
+    /** the server before the run's rooms and viewers, and the peak over it (joiners' first pictures included) */
+    rssIdleMB: number | null;
+    rssGrowthFromIdleMB: number | null;
   } | null;
   kernelTcpMemMB: { start: number; peak: number; end: number } | null;
   /**

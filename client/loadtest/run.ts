@@ -25,6 +25,8 @@ export async function runLoadTest(o: LoadTestOptions, showProgress = false): Pro
   const protocol = PROTOCOLS[o.protocol];
   const content = await loadContent({ width: o.screen[0], height: o.screen[1], tileSize: o.tileSize, codec: o.codec, quality: o.quality });
   const target = await resolveTarget(o);
+  // the server before this run's rooms and viewers: memory growth counts the first pictures too
+  const idle = target.pid ? readProc(target.pid) : null;
   const errors = new ErrorLog();
   const stats = Object.fromEntries(VIEWER_CLASSES.map((c) => [c, new ClassStats()])) as Record<ViewerClass, ClassStats>;
   const presenters: Presenter[] = [];
@@ -140,7 +142,7 @@ export async function runLoadTest(o: LoadTestOptions, showProgress = false): Pro
       countersAtEnd: viewers.map((v) => v.atEnd ?? undefined),
       selfCpu: selfCpuEnd - selfCpuStart,
       machineBusyCores: machineStart && machineEnd ? (machineEnd.busy - machineStart.busy) / ((windowEnd.at - windowStart.at) / 1000) : null,
-      afterDrain, drainSeconds,
+      idle, afterDrain, drainSeconds,
       windowSeconds: (windowEnd.at - windowStart.at) / 1000,
       threads: { main: mainLoad, workers: pool.loads },
     };

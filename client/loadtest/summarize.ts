@@ -30,6 +30,8 @@ export interface RunState {
   countersAtEnd: (ViewerCounters | undefined)[];
   selfCpu: number;
   machineBusyCores: number | null;
+  /** the server before the run's rooms and viewers existed */
+  idle: ProcSample | null;
   afterDrain: ProcSample | null;
   drainSeconds: number;
   windowSeconds: number;
@@ -160,6 +162,8 @@ export function summarize(s: RunState): LoadTestReport {
           rssEndMB: round(b.proc.rssBytes / MB, 1),
           rssAfterDrainMB: round((s.afterDrain?.rssBytes ?? b.proc.rssBytes) / MB, 1),
           rssGrowthMB: round((Math.max(s.sampler.peakRss, b.proc.rssBytes) - a.proc.rssBytes) / MB, 1),
+          rssIdleMB: s.idle ? round(s.idle.rssBytes / MB, 1) : null,
+          rssGrowthFromIdleMB: s.idle ? round((Math.max(s.sampler.peakRss, b.proc.rssBytes) - s.idle.rssBytes) / MB, 1) : null,
         }
       : null;
   const tcp = a.tcpMem !== null && b.tcpMem !== null

@@ -47,6 +47,9 @@ describe('tilecast-loadtest CLI', () => {
     expect(r.server!.cpuSeconds).toBeGreaterThan(0);
     expect(r.server!.cpuSecondsPerGB).toBeGreaterThan(0);
     expect(r.server!.rssPeakMB).toBeGreaterThan(10);
+    expect(r.server!.rssIdleMB).toBeGreaterThan(10);
+    // measured from before the rooms existed, so it holds the window's growth (a few MB returned to the OS aside)
+    expect(r.server!.rssGrowthFromIdleMB).toBeGreaterThan(r.server!.rssGrowthMB - 5);
     expect(r.generator.cores).toBeGreaterThan(0);
     // viewers ran on two worker threads; their load came back from both
     expect(r.generator.workers).toBe(2);
