@@ -8,18 +8,23 @@ import { loadContent } from '../loadtest/content';
 import { classSeries, latencyChart } from '../loadtest/latency-chart';
 import { REPO_ROOT } from '../loadtest/server-process';
 import { benchMarkdown } from './markdown';
-import { type BenchPoint, fullProfile, quickProfile } from './points';
+import { type BenchPoint, fullProfile, point, quickProfile } from './points';
 import { benchCluster } from './cluster';
 import { benchRecording } from './recording';
 import type { BenchResults } from './results';
 import { type LoadArgs, runOne } from './run-one';
-import { ALL_SERVER_NAMES, SERVERS, SERVER_NAMES, type ServerName } from './servers';
+import { benchChurn } from './sections/churn';
+import { benchDensity } from './sections/density';
+import { benchProfile } from './sections/profile';
+import { ALL_SERVER_NAMES, FLOOR, SERVERS, SERVER_NAMES, type ServerName } from './servers';
 import { shuffle } from './stats';
 
 const USAGE = `usage: npm run bench -- [--quick] [--reps N] [--only TEXT] [--servers ${ALL_SERVER_NAMES.join(',')}] [--duration S] [--out DIR]
   --quick     fewer points, one repetition, shorter memory stress (under 10 minutes)
   --only      run only points whose name contains TEXT (several with commas)
-  --duration  measured window of every point but the memory stress, in seconds`;
+  --duration  measured window of every point but the memory stress, in seconds
+  --generator-workers N   viewer worker threads of the load generator (default: one per 150 viewers, <= cores)
+  sections after the points (skipped with --only unless named): density, churn, profile`;
 
 /** Tile deliveries/s offered to calibrate the ceiling: more than the generator can take. */
 const CALIBRATION_OFFERED = 160_000;
@@ -32,6 +37,7 @@ const { values } = parseArgs({
     servers: { type: 'string' },
     out: { type: 'string' },
     duration: { type: 'string' },
+    'generator-workers': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -41,12 +47,13 @@ if (values.help) {
 }
 const profile = values.quick ? quickProfile() : fullProfile(values.reps ? Number(values.reps) : 3);
 if (values.reps) profile.reps = Number(values.reps);
-if (values.only) {
-  const wanted = values.only.split(',');
-  profile.points = profile.points.filter((p) => wanted.some((w) => p.name.includes(w)));
-}
+const wanted = values.only?.split(',');
+if (wanted) profile.points = profile.points.filter((p) => wanted.some((w) => p.name.includes(w)));
+/** the sections after the points run in whole-profile runs, or when --only names them */
+const section = (name: string) => !wanted || wanted.includes(name);
 if (values.duration) for (const p of profile.points) if (!p.memory) p.duration = Number(values.duration);
-const servers = (values.servers?.split(',') ?? [...SERVER_NAMES]) as ServerName[];
+const servers = (values.servers?.split(',') ?? profile.servers ?? [...SERVER_NAMES]) as ServerName[];
+const generatorWorkers = values['generator-workers'] ? Number(values['generator-workers']) : undefined;
 for (const s of servers) if (!SERVERS[s]) throw new Error(`unknown server ${s}; known: ${ALL_SERVER_NAMES.join(', ')}`);
 const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
 const outDir = path.resolve(REPO_ROOT, values.out ?? path.join('bench-results', stamp));
@@ -54,14 +61,16 @@ mkdirSync(path.join(outDir, 'runs'), { recursive: true });
 
 // the same content as the load test's defaults, rendered now so no run pays for it
 const content = await loadContent({ width: 1280, height: 720, tileSize: 96, codec: 'jpeg', quality: 90 });
+const content64 = await loadContent({ width: 1280, height: 720, tileSize: 64, codec: 'jpeg', quality: 90 });
 const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 function loadFor(p: BenchPoint, deliveriesPerSecond: number): LoadArgs & { deliveriesPerSecond: number } {
   const viewers = p.rooms * p.viewersPerRoom;
-  const rate = p.memory ? p.memory.bytesPerSecondPerStalled / content.meanTileBytes : deliveriesPerSecond / viewers;
-  const fps = Math.min(30, Math.max(5, rate / 4));
+  const tiles = p.tileSize === 64 ? content64 : content;
+  const rate = p.memory ? p.memory.bytesPerSecondPerStalled / tiles.meanTileBytes : deliveriesPerSecond / viewers;
+  const fps = p.fps ?? Math.min(30, Math.max(5, rate / 4));
   return {
-    rooms: p.rooms, viewers: p.viewersPerRoom, rate, fps, slow: p.stalled, slowMode: p.slowMode, stallMs: p.stallMs, readMs: p.readMs,
+    rooms: p.rooms, viewers: p.viewersPerRoom, rate, fps, tileSize: p.tileSize ?? 96, generatorWorkers, slow: p.stalled, slowMode: p.slowMode, stallMs: p.stallMs, readMs: p.readMs,
     duration: p.duration, warmup: 2, drain: p.drain, late: 0.1, deliveriesPerSecond: rate * viewers,
   };
 }
@@ -74,9 +83,10 @@ const results: BenchResults = {
   ceilings: {},
   points: [],
   rows: [],
+  sections: {},
 };
 
-// ceiling: raw uWS publish offered more than it (or the generator) can deliver
+// ceiling: raw uWS publish of whole frames offered more than it (or the generator) can deliver
 if (profile.points.some((p) => typeof p.deliveries === 'object')) {
   // one calibration per viewer count that a ceiling point uses
   const needed = new Set(profile.points.filter((p) => typeof p.deliveries === 'object').map((p) => p.viewersPerRoom * p.rooms));
@@ -85,7 +95,7 @@ if (profile.points.some((p) => typeof p.deliveries === 'object')) {
       name: `calibrate ${v}`, rooms: 1, viewersPerRoom: v, deliveries: CALIBRATION_OFFERED, stalled: 0,
       slowMode: 'stall', stallMs: 0, readMs: 0, duration: 5, drain: 3,
     };
-    const out = await runOne(SERVERS['uws-publish'], { ...loadFor(calib, CALIBRATION_OFFERED), late: 0 }, path.join(outDir, 'runs', `calibrate-${v}.json`), calib.name);
+    const out = await runOne(SERVERS[FLOOR], { ...loadFor(calib, CALIBRATION_OFFERED), late: 0 }, path.join(outDir, 'runs', `calibrate-${v}.json`), calib.name);
     if (!out.report) throw new Error(`calibration failed: ${out.error}`);
     results.ceilings[v] = { tilesPerSecond: out.report.totals.tilesPerSecond, generatorCores: out.report.generator.cores, generatorSaturated: out.report.generator.saturated };
     log(`ceiling at ${v} viewers: ${out.report.totals.tilesPerSecond} tile deliveries/s (generator ${out.report.generator.cores} cores)`);
@@ -143,6 +153,22 @@ for (let rep = 1; rep <= profile.reps; rep++) {
   }
 }
 save();
+if (section('density')) {
+  log(`idle density: ${profile.densityViewers} idle viewers per server (client/bench/sections/density.ts)`);
+  results.sections.density = await benchDensity({ viewers: profile.densityViewers, content, log });
+  save();
+}
+if (section('churn')) {
+  log(`churn: 500 viewer connects/s for ${profile.churnSeconds} s (client/bench/sections/churn.ts)`);
+  results.sections.churn = await benchChurn({ seconds: profile.churnSeconds, perSecond: 500, content, log });
+  save();
+}
+if (section('profile')) {
+  const p = point(1000, 25_000, 0, values.duration ? Number(values.duration) : profile.quick ? 5 : 10);
+  log(`profile: tilecast-uws under --cpu-prof at ${p.name} (client/bench/sections/profile.ts)`);
+  results.sections.profile = await benchProfile({ server: 'tilecast-uws', point: p.name, load: loadFor(p, 25_000), outDir, repoRoot: REPO_ROOT, log });
+  save();
+}
 // Recording: seek time (1 min vs 1 h) and chunk serving against `cat`, part of every whole-profile run.
 let recordingSection = '';
 if (!values.only && !values.servers) {

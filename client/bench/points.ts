@@ -16,14 +16,24 @@ export interface BenchPoint {
   drain: number;
   /** the memory stress: every stalled viewer is offered at least this many bytes/s */
   memory?: { bytesPerSecondPerStalled: number };
+  /** tile size in px (default 96) */
+  tileSize?: number;
+  /** frames per second (default: from the rate, 5-30) */
+  fps?: number;
 }
 
 export interface Profile {
   reps: number;
   points: BenchPoint[];
+  /** servers run when --servers is not given (the quick profile skips the slowest baselines) */
+  servers?: string[];
+  quick: boolean;
+  /** idle viewers per server in the density section */
+  densityViewers: number;
+  churnSeconds: number;
 }
 
-const point = (viewers: number, deliveries: BenchPoint['deliveries'], stalled: number, duration: number): BenchPoint => ({
+export const point = (viewers: number, deliveries: BenchPoint['deliveries'], stalled: number, duration: number): BenchPoint => ({
   name: `${viewers}v@${typeof deliveries === 'number' ? `${deliveries / 1000}k` : `${Math.round(deliveries.ceilingShare * 100)}%ceil`}` +
     `/${Math.round(stalled * 100)}%stalled`,
   rooms: 1,
@@ -37,12 +47,12 @@ const point = (viewers: number, deliveries: BenchPoint['deliveries'], stalled: n
   drain: 10,
 });
 
-const rooms = (duration: number): BenchPoint => ({
-  name: '50rooms x 20v@25k',
+const rooms = (duration: number, stalled: number): BenchPoint => ({
+  name: `50rooms x 20v@25k/${Math.round(stalled * 100)}%stalled`,
   rooms: 50,
   viewersPerRoom: 20,
   deliveries: 25_000,
-  stalled: 0.1,
+  stalled,
   slowMode: 'stall',
   stallMs: 4000,
   readMs: 1000,
@@ -50,10 +60,11 @@ const rooms = (duration: number): BenchPoint => ({
   drain: 10,
 });
 
+/** The issue's memory load: 300 viewers, 20% held stalled, 30 fps of 64 px tiles (240 per 1280x720 screen). */
 const memory = (duration: number, mbPerSecond: number): BenchPoint => ({
-  name: `memory ${duration}s, 20% held`,
+  name: `memory ${duration}s, 300v, 20% held`,
   rooms: 1,
-  viewersPerRoom: 50,
+  viewersPerRoom: 300,
   deliveries: 0,
   stalled: 0.2,
   slowMode: 'hold',
@@ -62,6 +73,8 @@ const memory = (duration: number, mbPerSecond: number): BenchPoint => ({
   duration,
   drain: 60,
   memory: { bytesPerSecondPerStalled: mbPerSecond * 2 ** 20 },
+  tileSize: 64,
+  fps: 30,
 });
 
 const CEIL80 = { ceilingShare: 0.8 };
@@ -70,20 +83,23 @@ export function fullProfile(reps = 3): Profile {
   const points: BenchPoint[] = [];
   for (const v of [50, 200, 1000])
     for (const d of [25_000, 50_000, CEIL80]) for (const s of [0, 0.1, 0.2]) points.push(point(v, d, s, 10));
-  points.push(rooms(10), memory(60, 2.2));
-  return { reps, points };
+  points.push(rooms(10, 0), rooms(10, 0.1), memory(60, 2.2));
+  return { reps, points, quick: false, densityViewers: 10_000, churnSeconds: 30 };
 }
 
 export function quickProfile(): Profile {
   return {
     reps: 1,
+    servers: ['tilecast-uws', 'tilecast-ws', 'uws-publish-frames', 'uws-publish'],
+    quick: true,
+    densityViewers: 10_000,
+    churnSeconds: 10,
     points: [
-      point(200, 25_000, 0, 5),
       point(200, CEIL80, 0, 5),
       point(200, CEIL80, 0.2, 5),
       point(1000, 25_000, 0, 5),
-      rooms(5),
-      memory(30, 3),
+      rooms(5, 0),
+      memory(20, 3),
     ],
   };
 }

@@ -1,6 +1,9 @@
 // What a bench invocation produces: one row per (point, server, repetition), plus the calibration and the machine.
 import type { LoadTestReport } from '../loadtest/report';
 import type { BenchPoint } from './points';
+import type { ChurnRow } from './sections/churn';
+import type { DensityRow } from './sections/density';
+import type { ProfileResult } from './sections/profile';
 import type { ServerName } from './servers';
 
 export interface BenchRow {
@@ -22,4 +25,6 @@ export interface BenchResults {
   ceilings: Record<string, { tilesPerSecond: number; generatorCores: number; generatorSaturated: boolean }>;
   points: (BenchPoint & { deliveriesPerSecond: number; ratePerRoom: number; fps: number })[];
   rows: BenchRow[];
+  /** the sections after the points: idle density, churn, the server's CPU profile */
+  sections: { density?: DensityRow[]; churn?: ChurnRow[]; profile?: ProfileResult };
 }

@@ -20,6 +20,8 @@ export interface LoadArgs {
   warmup: number;
   drain: number;
   late: number;
+  tileSize: number;
+  generatorWorkers?: number;
 }
 
 export interface RunOutcome {
@@ -27,10 +29,10 @@ export interface RunOutcome {
   error: string | null;
 }
 
-export async function runOne(server: BenchServer, load: LoadArgs, jsonFile: string, label: string): Promise<RunOutcome> {
+export async function runOne(server: BenchServer, load: LoadArgs, jsonFile: string, label: string, serverNodeArgs: string[] = []): Promise<RunOutcome> {
   let proc;
   try {
-    proc = await startServerProcess(server.script, server.args);
+    proc = await startServerProcess(server.script, server.args, { nodeArgs: serverNodeArgs });
   } catch (err) {
     return { report: null, error: `server did not start: ${(err as Error).message}` };
   }
@@ -42,7 +44,8 @@ export async function runOne(server: BenchServer, load: LoadArgs, jsonFile: stri
       '--rate', String(load.rate), '--fps', String(load.fps),
       '--slow', String(load.slow), '--slow-mode', load.slowMode, '--stall-ms', String(Math.max(10, load.stallMs)), '--read-ms', String(Math.max(10, load.readMs)),
       '--late', String(load.late), '--duration', String(load.duration), '--warmup', String(load.warmup),
-      '--drain', String(load.drain), '--json', jsonFile, '--label', label, '--quiet',
+      '--drain', String(load.drain), '--tile-size', String(load.tileSize), '--json', jsonFile, '--label', label, '--quiet',
+      ...(load.generatorWorkers ? ['--generator-workers', String(load.generatorWorkers)] : []),
     ];
     const limitMs = (load.warmup + load.duration + load.drain + 90) * 1000;
     const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {

@@ -10,6 +10,8 @@ const MAX_TEXT_BYTES = 64 * 1024;
 
 export const Opcode = { Continuation: 0, Text: 1, Binary: 2, Close: 8, Ping: 9, Pong: 10 } as const;
 
+import { FrameSkeleton } from './frame-skeleton';
+
 export interface FrameSink {
   /** `head` is a view valid only during the call: the first bytes of a binary message, or all of a text message. */
   message(opcode: number, head: Uint8Array, length: number): void;
@@ -30,8 +32,10 @@ export class FrameReader {
   private msgLength = 0;
   private readonly binHead = new Uint8Array(BINARY_HEAD_BYTES);
   private text: Buffer[] = [];
-  /** binary messages of a type in `keepWhole` are kept entire (batched Frame messages carry many tile headers) */
-  private whole: Buffer[] | null = null;
+  /** binary messages of a type in `keepWhole` (batched Frame messages carry many tile headers) are kept as their
+   * headers only: see FrameSkeleton */
+  private readonly skeleton = new FrameSkeleton();
+  private inSkeleton = false;
   private ctrl = Buffer.alloc(0);
   private failed = false;
 
@@ -113,10 +117,13 @@ export class FrameReader {
         const k = Math.min(n, BINARY_HEAD_BYTES - before);
         this.binHead.set(chunk.subarray(at, at + k), before);
       }
-      // the type byte just arrived: decide whether this message is kept whole
-      if (before < 2 && before + n >= 2 && this.keepWhole.has(this.binHead[1]))
-        this.whole = [Buffer.from(this.binHead.subarray(0, before))];
-      if (this.whole) this.whole.push(Buffer.from(chunk.subarray(at, at + n)));
+      // the type byte just arrived: decide whether this message's record headers are kept
+      if (before < 2 && before + n >= 2 && this.keepWhole.has(this.binHead[1])) {
+        this.skeleton.reset();
+        this.skeleton.push(this.binHead, 0, before);
+        this.inSkeleton = true;
+      }
+      if (this.inSkeleton) this.skeleton.push(chunk, at, n);
     } else if (this.msgLength < MAX_TEXT_BYTES) {
       this.text.push(Buffer.from(chunk.subarray(at, at + Math.min(n, MAX_TEXT_BYTES - this.msgLength))));
     }
@@ -134,10 +141,9 @@ export class FrameReader {
     const length = this.msgLength;
     this.msgOpcode = 0;
     this.msgLength = 0;
-    if (opcode === Opcode.Binary && this.whole) {
-      const bytes = Buffer.concat(this.whole);
-      this.whole = null;
-      this.sink.message(opcode, bytes, length);
+    if (opcode === Opcode.Binary && this.inSkeleton) {
+      this.inSkeleton = false;
+      this.sink.message(opcode, this.skeleton.bytes(), length);
     } else if (opcode === Opcode.Binary) {
       this.sink.message(opcode, this.binHead.subarray(0, Math.min(length, BINARY_HEAD_BYTES)), length);
     } else {

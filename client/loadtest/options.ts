@@ -9,8 +9,9 @@ Usage: npm run loadtest -- [flags]        (or: tilecast-loadtest [flags])
 Target
   --url <http://host:port>   server to test (default: start a local tilecast server for the run)
   --engine uws|ws            engine of the local server (default uws)
-  --protocol tilecast|forward|socketio
-                             how to talk to the target (default tilecast; the others are the bench baselines)
+  --protocol tilecast|forward|forward-frames|socketio
+                             how to talk to the target (default tilecast; the others are the bench baselines:
+                             forward relays tiles and syncs, forward-frames whole frames, socketio Socket.IO)
   --server-pid <pid>         with --url: read the server's CPU and RSS from /proc/<pid>
   --admin-token <token>      bearer token for POST /api/rooms, if the server wants one
   --allow-remote             allow a --url that is not loopback
@@ -28,6 +29,8 @@ Load
   --warmup <seconds>         before the window (default 2)
   --drain <seconds>          max wait after the window for slow viewers to catch up (default 10)
   --drop-presenter <at,for>  drop each presenter at <at> s into the window, reconnect <for> s later
+  --generator-workers <n>    worker threads the viewers are spread over (default: one per 150 viewers, at most
+                             one per core; presenters stay on the main thread)
 
 Content (rendered and encoded with sharp before the run, cached)
   --fps <n>                  presenter frame rate (default 15)
@@ -52,7 +55,7 @@ export const LoadTestOptions = z
   .object({
     url: z.string().url().optional(),
     engine: z.enum(['uws', 'ws']).default('uws'),
-    protocol: z.enum(['tilecast', 'forward', 'socketio']).default('tilecast'),
+    protocol: z.enum(['tilecast', 'forward', 'forward-frames', 'socketio']).default('tilecast'),
     serverPid: int(1, 2 ** 31).optional(),
     adminToken: z.string().optional(),
     allowRemote: z.boolean().default(false),
@@ -72,6 +75,7 @@ export const LoadTestOptions = z
       .regex(/^\d+(\.\d+)?,\d+(\.\d+)?$/, 'expected <at>,<for> in seconds, e.g. 3,2')
       .transform((s) => s.split(',').map(Number) as [number, number])
       .optional(),
+    generatorWorkers: int(1, 64).optional(),
     fps: num(0.1, 240).default(15),
     rate: num(0.1, 1_000_000).optional(),
     screen: z
@@ -106,7 +110,7 @@ export class UsageError extends Error {}
 
 const STRING_FLAGS = [
   'url', 'engine', 'protocol', 'server-pid', 'admin-token', 'rooms', 'viewers', 'slow', 'slow-mode', 'stall-ms', 'read-ms',
-  'cap-kbps', 'late', 'duration', 'warmup', 'drain', 'drop-presenter', 'fps', 'rate', 'screen', 'tile-size', 'codec',
+  'cap-kbps', 'late', 'duration', 'warmup', 'drain', 'drop-presenter', 'generator-workers', 'fps', 'rate', 'screen', 'tile-size', 'codec',
   'quality', 'json', 'svg', 'label', 'max-connections',
 ] as const;
 

@@ -40,3 +40,17 @@ export function selfCpuSeconds(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
 }
+
+/** Machine-wide CPU seconds spent busy (every core, every process), from /proc/stat: the generator's headroom is
+ * what the machine had left, not only what the generator itself used. */
+export function readMachineCpu(): { busy: number } | null {
+  try {
+    const line = readFileSync('/proc/stat', 'latin1').split('\n', 1)[0];
+    const t = line.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal: idle and iowait are not busy
+    const busy = t.slice(0, 8).reduce((a, b) => a + b, 0) - t[3] - t[4];
+    return { busy: busy / CLOCK_TICKS };
+  } catch {
+    return null;
+  }
+}

@@ -1,9 +1,9 @@
 // How the generator talks to each kind of target: tilecast itself, a plain forwarding server (the raw uWS and ws
 // baselines), or Socket.IO. Viewers read the same 16-byte tile header and 20-byte sync from all three.
-import { type Geometry, PROTOCOL_VERSION, encodeFrame, encodeGeometry, encodeSync, encodeTile } from '../../shared/protocol';
+import { type Geometry, FrameFlag, PROTOCOL_VERSION, encodeFrame, encodeGeometry, encodeSync, encodeTile } from '../../shared/protocol';
 import type { ContentTile } from './content';
 
-export type ProtocolName = 'tilecast' | 'forward' | 'socketio';
+export type ProtocolName = 'tilecast' | 'forward' | 'forward-frames' | 'socketio';
 
 export interface RoomTarget {
   id: string;
@@ -60,6 +60,13 @@ function forwardFrame(seq: number, ts: number, codec: 'webp' | 'jpeg' | 'png', t
   return out;
 }
 
+/** The whole-frame relay baseline forwards the presenter's Frame as is, so it carries its sync (EndsWithSync). */
+function relayFrame(seq: number, ts: number, codec: 'webp' | 'jpeg' | 'png', tiles: readonly ContentTile[]): Uint8Array[] {
+  const frame = encodeFrame(seq, ts, tiles.map((t) => ({ col: t.col, row: t.row, codec, payload: t.payload })));
+  frame[2] |= FrameFlag.EndsWithSync;
+  return [frame];
+}
+
 let roomCounter = 0;
 const localRoom = (n: number) => `r${process.pid.toString(36)}x${n}x${(roomCounter++).toString(36)}`;
 
@@ -75,6 +82,8 @@ const forward: Protocol = {
   frame: forwardFrame,
   heartbeat: () => null,
 };
+
+const forwardFrames: Protocol = { ...forward, name: 'forward-frames', frame: relayFrame };
 
 // Engine.IO v4 over a bare WebSocket: '0' open, '40' namespace connect, '2'/'3' ping/pong, and a binary event is a
 // text header ('451-[...]' with a placeholder) followed by the raw binary frame.
@@ -98,4 +107,4 @@ const socketio: Protocol = {
   heartbeat: () => '3',
 };
 
-export const PROTOCOLS: Record<ProtocolName, Protocol> = { tilecast, forward, socketio };
+export const PROTOCOLS: Record<ProtocolName, Protocol> = { tilecast, forward, 'forward-frames': forwardFrames, socketio };

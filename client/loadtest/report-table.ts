@@ -54,12 +54,17 @@ export function formatReport(r: LoadTestReport): string {
   if (r.server)
     out.push(
       `server: ${f(r.server.cpuSeconds, 2)} CPU-s (${f(r.server.cores, 2)} cores), ${f(r.server.cpuSecondsPerGB, 2)} CPU-s/GB, ` +
-        `RSS ${f(r.server.rssStartMB)} -> peak ${f(r.server.rssPeakMB)} MB (+${f(r.server.rssGrowthMB)}), after drain ${f(r.server.rssAfterDrainMB)} MB`,
+        `RSS ${f(r.server.rssStartMB)} -> peak ${f(r.server.rssPeakMB)} MB (+${f(r.server.rssGrowthMB)}; ` +
+        `+${r.server.rssGrowthFromIdleMB === null ? '-' : f(r.server.rssGrowthFromIdleMB)} from the idle server), after drain ${f(r.server.rssAfterDrainMB)} MB`,
     );
   else out.push('server: no CPU/RSS figures (pass --server-pid with --url)');
   if (r.kernelTcpMemMB) out.push(`kernel TCP memory: ${r.kernelTcpMemMB.start} -> peak ${r.kernelTcpMemMB.peak} MB (machine-wide)`);
   out.push(
-    `generator: ${f(r.generator.cores, 2)} cores, event-loop delay p99 ${f(r.generator.eventLoopDelayMs.p99)} ms / max ${f(r.generator.eventLoopDelayMs.max)} ms${r.generator.saturated ? ' — SATURATED: figures may be limited by the load generator' : ''}`,
+    `generator: ${f(r.generator.cores, 2)} cores on ${r.generator.workers} viewer worker(s), busiest thread ${f(r.generator.maxThreadUtilization * 100, 0)}%, ` +
+      `event-loop delay p99 ${f(r.generator.eventLoopDelayMs.p99)} ms / max ${f(r.generator.eventLoopDelayMs.max)} ms, ` +
+      `machine ${r.generator.machineBusyCores === null ? '-' : f(r.generator.machineBusyCores, 2)} of ${r.generator.machineCores} cores busy` +
+      `${r.generator.saturated ? ` — SATURATED (${r.generator.limits.join('; ')}): figures may be limited by the load generator` : ''}` +
+      `${r.generator.loopDelayed ? ' — event loop late: latency figures include the generator\'s own delay' : ''}`,
   );
   out.push(`errors: ${r.errors.total}${r.errors.total ? ` ${JSON.stringify(r.errors.byKind)}` : ''}`);
   for (const s of r.errors.samples.slice(0, 5)) out.push(`  ${s}`);

@@ -90,14 +90,42 @@ export interface LoadTestReport {
     rssPeakMB: number;
     rssEndMB: number;
     rssAfterDrainMB: number;
+    /** peak over the window minus the window's start */
     rssGrowthMB: number;
+    /** the server before the run's rooms and viewers, and the peak over it (joiners' first pictures included) */
+    rssIdleMB: number | null;
+    rssGrowthFromIdleMB: number | null;
   } | null;
   kernelTcpMemMB: { start: number; peak: number; end: number } | null;
-  /** the load generator itself; a long event-loop delay means its own stalls are inside the latency figures */
-  generator: { cpuSeconds: number; cores: number; saturated: boolean; eventLoopDelayMs: { p99: number; max: number } };
+  /**
+   * The load generator itself (presenters on the main thread, viewers on `workers` worker threads). A busy thread or
+   * a long event-loop delay means the generator's own stalls are inside the latency figures: `saturated`.
+   */
+  generator: {
+    cpuSeconds: number;
+    cores: number;
+    workers: number;
+    /** the busiest thread's event-loop utilization over the window (1 = never idle) */
+    maxThreadUtilization: number;
+    /** the worst thread's event-loop delay */
+    eventLoopDelayMs: { p99: number; max: number };
+    /** CPU the whole machine used over the window (server, generator and anything else), of `machineCores`: shown
+     * next to every figure, not a saturation test (at a ceiling the server is meant to use what is left) */
+    machineBusyCores: number | null;
+    machineCores: number;
+    /** a generator thread was out of CPU: the generator, not the server, may have been the limit */
+    saturated: boolean;
+    /** why it counts as saturated, empty when it is not */
+    limits: string[];
+    /** a generator thread's event loop ran late (p99 over GENERATOR_LOOP_DELAY_P99_MS), usually because the machine
+     * was short of CPU: latency figures carry that delay, throughput and CPU figures do not */
+    loopDelayed: boolean;
+  };
   errors: { total: number; byKind: Record<string, number>; samples: string[] };
   timeline: { t: number; messagesPerSecond: number; serverCores: number | null; serverRssMB: number | null; tcpMemMB: number | null }[];
 }
 
-/** Above this share of one core the generator, not the server, may be the bottleneck. */
+/** Above this event-loop utilization of any generator thread, the generator, not the server, may be the limit. */
 export const GENERATOR_SATURATION = 0.85;
+/** A generator thread whose event loop is this late (p99) delays the latencies it measures by as much. */
+export const GENERATOR_LOOP_DELAY_P99_MS = 20;

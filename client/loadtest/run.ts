@@ -1,6 +1,6 @@
-// One load-test run: content ahead of time, target, presenters, viewers (slow ones and late joiners), a measured
-// window, a drain in which slow viewers read again, then the report.
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+// One load-test run: content ahead of time, target, presenters (main thread), viewers on worker threads (slow ones
+// and late joiners), a measured window, a drain in which slow viewers read again, then the report.
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { loadContent } from './content';
 import { ErrorLog, TargetError } from './errors';
 import { type FrameSource, RateSource, TimelineSource } from './frame-source';
@@ -8,13 +8,13 @@ import type { LoadTestOptions } from './options';
 import { Presenter } from './presenter';
 import { Progress } from './progress';
 import { PROTOCOLS, type RoomTarget } from './protocols';
-import { readProc, selfCpuSeconds } from './proc-stats';
+import type { ViewerSpec } from './generator-messages';
+import { readMachineCpu, readProc, selfCpuSeconds } from './proc-stats';
 import type { LoadTestReport } from './report';
 import { Sampler } from './sampler';
-import { SlowReader } from './slow-reader';
 import { summarize, type RunState } from './summarize';
 import { resolveTarget } from './target';
-import { Viewer } from './viewer';
+import { ViewerPool, defaultWorkers } from './viewer-pool';
 import { ClassStats, type ViewerClass, VIEWER_CLASSES } from './viewer-stats';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -25,11 +25,12 @@ export async function runLoadTest(o: LoadTestOptions, showProgress = false): Pro
   const protocol = PROTOCOLS[o.protocol];
   const content = await loadContent({ width: o.screen[0], height: o.screen[1], tileSize: o.tileSize, codec: o.codec, quality: o.quality });
   const target = await resolveTarget(o);
+  // the server before this run's rooms and viewers: memory growth counts the first pictures too
+  const idle = target.pid ? readProc(target.pid) : null;
   const errors = new ErrorLog();
   const stats = Object.fromEntries(VIEWER_CLASSES.map((c) => [c, new ClassStats()])) as Record<ViewerClass, ClassStats>;
-  const viewers: Viewer[] = [];
   const presenters: Presenter[] = [];
-  const slowReaders: SlowReader[] = [];
+  let pool: ViewerPool | null = null;
   const timers: NodeJS.Timeout[] = [];
   const progress = new Progress(showProgress, o.warmup + o.duration + o.drain);
   try {
@@ -46,34 +47,32 @@ export async function runLoadTest(o: LoadTestOptions, showProgress = false): Pro
     for (const p of presenters) p.start();
 
     const perRoom = plan(o);
+    const slowOptions = { mode: o.slowMode, stallMs: o.stallMs, readMs: o.readMs, capBytesPerSecond: o.capKbps * 1024 };
+    pool = new ViewerPool(o.generatorWorkers ?? defaultWorkers(o.rooms * o.viewers), protocol.name, content.geometry, slowOptions);
     let nextId = 0;
-    const addViewer = (room: RoomTarget, cls: ViewerClass) =>
-      new Promise<Viewer>((resolve) => {
-        const v = new Viewer(nextId++, cls, room, protocol, content.geometry, stats[cls], { error: (k, m) => errors.add(k, m) }, resolve);
-        viewers.push(v);
-      });
-    const initial: { room: RoomTarget; cls: ViewerClass }[] = [];
+    const spec = (room: RoomTarget, cls: ViewerClass): ViewerSpec => ({ id: nextId++, cls, room });
+    const initial: ViewerSpec[] = [];
     for (const room of rooms) {
-      for (let i = 0; i < perRoom.fast; i++) initial.push({ room, cls: 'fast' });
-      for (let i = 0; i < perRoom.slow; i++) initial.push({ room, cls: 'slow' });
+      for (let i = 0; i < perRoom.fast; i++) initial.push(spec(room, 'fast'));
+      for (let i = 0; i < perRoom.slow; i++) initial.push(spec(room, 'slow'));
     }
     progress.phase('connecting', 0);
-    for (let i = 0; i < initial.length; i += CONNECT_BATCH) {
-      const batch = await Promise.all(initial.slice(i, i + CONNECT_BATCH).map((v) => addViewer(v.room, v.cls)));
-      if (i === 0 && batch.every((v) => !v.ready))
-        throw new TargetError(`every viewer failed to connect: ${errors.samples[errors.samples.length - 1] ?? 'unknown'}`);
+    // a batch per worker round, so connects are spread but never a thundering herd
+    const batchSize = CONNECT_BATCH * pool.size;
+    for (let i = 0; i < initial.length; i += batchSize) {
+      const r = await pool.add(initial.slice(i, i + batchSize));
+      if (i === 0 && r.ready === 0) throw new TargetError(`every viewer failed to connect: ${r.lastError ?? 'unknown'}`);
     }
-    const heartbeat = setInterval(() => viewers.forEach((v) => v.heartbeat()), 5000);
-    timers.push(heartbeat);
+    const viewerPool = pool;
 
-    const sampler = new Sampler(target.pid, () => viewers.reduce((n, v) => n + v.counters.messages, 0), (s, prev) => {
+    const sampler = new Sampler(target.pid, () => viewerPool.liveFigures().messages, (s, prev) => {
       if (!prev) return;
       const dt = (s.at - prev.at) / 1000;
       const cores = s.proc && prev.proc ? (s.proc.cpuSeconds - prev.proc.cpuSeconds) / dt : null;
       progress.update({
-        viewers: viewers.filter((v) => v.open).length,
+        viewers: viewerPool.liveFigures().open,
         rate: Math.round((s.messages - prev.messages) / dt),
-        p99: stats.fast.percentiles().p99,
+        p99: 0,
         cores,
         rssMB: s.proc ? s.proc.rssBytes / 2 ** 20 : null,
       });
@@ -87,21 +86,15 @@ export async function runLoadTest(o: LoadTestOptions, showProgress = false): Pro
     const windowStart = sampler.sample();
     sampler.armed = true;
     const selfCpuStart = selfCpuSeconds();
+    const machineStart = readMachineCpu();
     const loopDelay = monitorEventLoopDelay({ resolution: 10 });
     loopDelay.enable();
-    const countersAtStart = viewers.map((v) => ({ ...v.counters }));
-    for (const s of VIEWER_CLASSES) stats[s].recording = true;
-    for (const v of viewers) {
-      if (v.cls !== 'slow' || !v.open) continue;
-      const slow = new SlowReader(v.ws, { mode: o.slowMode, stallMs: o.stallMs, readMs: o.readMs, capBytesPerSecond: o.capKbps * 1024 });
-      v.onBytes = (n) => slow.onBytes(n);
-      slowReaders.push(slow);
-      slow.start();
-    }
+    const mainElu = performance.eventLoopUtilization();
+    pool.startWindow();
     for (const room of rooms)
       for (let i = 0; i < perRoom.late; i++) {
         const at = o.duration * (0.1 + (0.6 * (i + 0.5)) / perRoom.late);
-        timers.push(setTimeout(() => void addViewer(room, 'late'), at * 1000));
+        timers.push(setTimeout(() => void viewerPool.add([spec(room, 'late')]), at * 1000));
       }
     if (o.dropPresenter) {
       const [at, forSeconds] = o.dropPresenter;
@@ -116,43 +109,48 @@ export async function runLoadTest(o: LoadTestOptions, showProgress = false): Pro
     const windowEnd = sampler.sample();
     sampler.armed = false;
     const selfCpuEnd = selfCpuSeconds();
+    const machineEnd = readMachineCpu();
     loopDelay.disable();
-    for (const s of VIEWER_CLASSES) stats[s].recording = false;
-    const countersAtEnd = viewers.map((v) => ({ ...v.counters }));
+    const mainLoad = { utilization: performance.eventLoopUtilization(mainElu).utilization, loopDelayMs: { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 } };
+    await pool.endWindow(stats);
     for (const p of presenters) p.stop();
     for (const t of timers) clearTimeout(t);
 
     // drain: slow viewers read again until every picture matches the presenter's, or nothing moves
-    for (const s of slowReaders) s.stop();
+    const sentSeq = Object.fromEntries(presenters.map((p) => [p.room.id, p.sentSeq]));
+    pool.drain(sentSeq);
     const drainStart = performance.now();
-    const sentFor = new Map(presenters.map((p) => [p.room.id, p.sentSeq]));
     while ((performance.now() - drainStart) / 1000 < o.drain) {
       progress.phase('draining', (performance.now() - runStart) / 1000);
       await sleep(200);
-      const live = viewers.filter((v) => v.open);
-      const allConverged = protocol.name === 'tilecast' && live.every((v) => v.differences(sentFor.get(v.room.id)!) === 0);
-      const quiet = live.every((v) => performance.now() + performance.timeOrigin - v.lastReceiveAt > 1500);
-      if (allConverged || quiet) break;
+      const check = await pool.drainCheck(sentSeq);
+      if (check.converged || check.quietMs > 1500) break;
     }
     const drainSeconds = (performance.now() - drainStart) / 1000;
     await sleep(300);
     const afterDrain = target.pid ? readProc(target.pid) : null;
     sampler.stop();
     progress.stop();
-    clearInterval(heartbeat);
+    const collected = await pool.collect();
+    for (const e of collected.errors) errors.merge(e);
+    const viewers = collected.viewers;
 
     const state: RunState = {
       o, startedAt, target, content, protocolName: protocol.name, presenters, viewers, stats, errors, sampler,
-      windowStart, windowEnd, countersAtStart, countersAtEnd, selfCpu: selfCpuEnd - selfCpuStart, afterDrain, drainSeconds,
+      windowStart, windowEnd,
+      countersAtStart: viewers.map((v) => v.atStart ?? undefined),
+      countersAtEnd: viewers.map((v) => v.atEnd ?? undefined),
+      selfCpu: selfCpuEnd - selfCpuStart,
+      machineBusyCores: machineStart && machineEnd ? (machineEnd.busy - machineStart.busy) / ((windowEnd.at - windowStart.at) / 1000) : null,
+      idle, afterDrain, drainSeconds,
       windowSeconds: (windowEnd.at - windowStart.at) / 1000,
-      loopDelay,
+      threads: { main: mainLoad, workers: pool.loads },
     };
     return summarize(state);
   } finally {
     progress.stop();
     for (const t of timers) clearTimeout(t);
-    for (const s of slowReaders) s.stop();
-    for (const v of viewers) v.close();
+    await pool?.close();
     for (const p of presenters) p.close();
     await sleep(200);
     await target.local?.stop();

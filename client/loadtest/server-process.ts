@@ -25,10 +25,22 @@ export function freePort(): Promise<number> {
   });
 }
 
+export interface StartOptions {
+  timeoutMs?: number;
+  /** node flags before the script (e.g. --cpu-prof) */
+  nodeArgs?: string[];
+  /** open-file limit the server needs (10,000 idle viewers need more than a usual 1024): raised through the shell
+   * (`ulimit -n`, up to the hard limit) before exec, so the pid stays the server's */
+  fdLimit?: number;
+}
+
 /** Runs `node --import tsx <script> ...args` from the repo root; `--port P` is appended. */
-export async function startServerProcess(script: string, args: string[], timeoutMs = 30_000): Promise<ServerProcess> {
+export async function startServerProcess(script: string, args: string[], options: StartOptions = {}): Promise<ServerProcess> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script, ...args, '--port', String(port)], {
+  const argv = [...(options.nodeArgs ?? []), '--import', 'tsx', script, ...args, '--port', String(port)];
+  const [command, commandArgs] = options.fdLimit ? withFdLimit(options.fdLimit, argv) : [process.execPath, argv];
+  const child: ChildProcess = spawn(command, commandArgs, {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', NODE_ENV: 'production' },
@@ -64,4 +76,11 @@ export async function startServerProcess(script: string, args: string[], timeout
   }
   await stop();
   throw new Error(`${script} did not answer ${url}/healthz within ${timeoutMs} ms:\n${log()}`);
+}
+
+/** `sh -c 'ulimit -n N || ulimit -n <hard>; exec node ...'`: the limit is per process, so the shell raises it for the
+ * child alone; exec keeps the pid. */
+export function withFdLimit(limit: number, nodeArgv: string[]): [string, string[]] {
+  const script = `ulimit -n ${Math.floor(limit)} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"`;
+  return ['/bin/sh', ['-c', script, process.execPath, ...nodeArgv]];
 }

@@ -1,17 +1,16 @@
 // Turns the raw state of a finished run into the report: per-class rates from window snapshots, delivery and
 // convergence after the drain, server CPU per delivered GB, generator load.
 import os from 'node:os';
-import type { IntervalHistogram } from 'node:perf_hooks';
 import * as hdr from 'hdr-histogram-js';
 import type { Content } from './content';
 import type { ErrorLog } from './errors';
 import type { LoadTestOptions } from './options';
 import type { Presenter } from './presenter';
 import type { ProcSample } from './proc-stats';
-import { type ClassReport, GENERATOR_SATURATION, type LoadTestReport } from './report';
+import { type ClassReport, GENERATOR_LOOP_DELAY_P99_MS, GENERATOR_SATURATION, type LoadTestReport } from './report';
 import type { Sample, Sampler } from './sampler';
 import type { Target } from './target';
-import type { Viewer } from './viewer';
+import type { ThreadLoad, ViewerSnapshot } from './generator-messages';
 import { type ClassStats, type ViewerClass, type ViewerCounters, VIEWER_CLASSES, addCounters, zeroCounters } from './viewer-stats';
 
 export interface RunState {
@@ -21,24 +20,56 @@ export interface RunState {
   content: Content;
   protocolName: string;
   presenters: Presenter[];
-  viewers: Viewer[];
+  viewers: ViewerSnapshot[];
   stats: Record<ViewerClass, ClassStats>;
   errors: ErrorLog;
   sampler: Sampler;
   windowStart: Sample;
   windowEnd: Sample;
-  countersAtStart: ViewerCounters[];
-  countersAtEnd: ViewerCounters[];
+  countersAtStart: (ViewerCounters | undefined)[];
+  countersAtEnd: (ViewerCounters | undefined)[];
   selfCpu: number;
+  machineBusyCores: number | null;
+  /** the server before the run's rooms and viewers existed */
+  idle: ProcSample | null;
   afterDrain: ProcSample | null;
   drainSeconds: number;
   windowSeconds: number;
-  /** the generator's event-loop delay over the window */
-  loopDelay: IntervalHistogram;
+  /** each generator thread's load over the window */
+  threads: { main: ThreadLoad; workers: ThreadLoad[] };
 }
 
 const MB = 2 ** 20;
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/** Cells whose tile differs from the presenter's record of what it last sent (0 = converged). */
+function differences(v: ViewerSnapshot, sentSeq: Int32Array): number {
+  let diff = 0;
+  for (let i = 0; i < sentSeq.length; i++) if (v.grid[i] !== sentSeq[i]) diff++;
+  return diff;
+}
+
+function generatorReport(s: RunState, secs: number): LoadTestReport['generator'] {
+  const threads = [s.threads.main, ...s.threads.workers];
+  const maxUtil = Math.max(...threads.map((t) => t.utilization));
+  const p99 = Math.max(...threads.map((t) => t.loopDelayMs.p99));
+  const max = Math.max(...threads.map((t) => t.loopDelayMs.max));
+  const machineCores = os.availableParallelism();
+  const limits: string[] = [];
+  if (maxUtil > GENERATOR_SATURATION) limits.push(`a generator thread was busy ${Math.round(maxUtil * 100)}% of the window`);
+  return {
+    cpuSeconds: round(s.selfCpu),
+    cores: round(s.selfCpu / secs, 3),
+    workers: s.threads.workers.length,
+    maxThreadUtilization: round(maxUtil, 3),
+    eventLoopDelayMs: { p99: round(p99, 1), max: round(max, 1) },
+    machineBusyCores: s.machineBusyCores === null ? null : round(s.machineBusyCores),
+    machineCores,
+    saturated: limits.length > 0,
+    limits,
+    loopDelayed: p99 > GENERATOR_LOOP_DELAY_P99_MS,
+  };
+}
 
 function classReport(s: RunState, cls: ViewerClass): ClassReport {
   const secs = s.windowSeconds;
@@ -56,13 +87,13 @@ function classReport(s: RunState, cls: ViewerClass): ClassReport {
   let maxDifferences = 0;
   const skippedPer: number[] = [];
   for (const { v } of members) {
-    const p = bySender.get(v.room.id)!;
+    const p = bySender.get(v.roomId)!;
     skippedPer.push(v.counters.skipped);
     if (!v.open || v.firstSyncSeq < 0) continue;
     offered += (p.tilesThroughSeq[p.seq] ?? 0) - (p.tilesThroughSeq[v.firstSyncSeq] ?? 0);
     received += v.counters.tiles - v.tilesAtFirstSync;
     coalesced += v.counters.skipped - v.skippedAtFirstSync;
-    const diff = v.differences(p.sentSeq);
+    const diff = differences(v, p.sentSeq);
     if (diff === 0) converged++;
     maxDifferences = Math.max(maxDifferences, diff);
   }
@@ -93,8 +124,8 @@ export function summarize(s: RunState): LoadTestReport {
   const secs = s.windowSeconds;
   const classes = Object.fromEntries(VIEWER_CLASSES.map((c) => [c, classReport(s, c)])) as Record<ViewerClass, ClassReport>;
   const total = zeroCounters();
-  s.countersAtEnd.forEach((c) => addCounters(total, c));
-  s.countersAtStart.forEach((c) => addCounters(total, c, -1));
+  s.countersAtEnd.forEach((c) => c && addCounters(total, c));
+  s.countersAtStart.forEach((c) => c && addCounters(total, c, -1));
   const pc = s.presenters.reduce(
     (t, p) => ({
       frames: t.frames + p.counters.frames,
@@ -131,6 +162,8 @@ export function summarize(s: RunState): LoadTestReport {
           rssEndMB: round(b.proc.rssBytes / MB, 1),
           rssAfterDrainMB: round((s.afterDrain?.rssBytes ?? b.proc.rssBytes) / MB, 1),
           rssGrowthMB: round((Math.max(s.sampler.peakRss, b.proc.rssBytes) - a.proc.rssBytes) / MB, 1),
+          rssIdleMB: s.idle ? round(s.idle.rssBytes / MB, 1) : null,
+          rssGrowthFromIdleMB: s.idle ? round((Math.max(s.sampler.peakRss, b.proc.rssBytes) - s.idle.rssBytes) / MB, 1) : null,
         }
       : null;
   const tcp = a.tcpMem !== null && b.tcpMem !== null
@@ -184,17 +217,12 @@ export function summarize(s: RunState): LoadTestReport {
     },
     convergence: {
       checked: checked.length,
-      converged: checked.filter((v) => v.differences(s.presenters.find((p) => p.room.id === v.room.id)!.sentSeq) === 0).length,
+      converged: checked.filter((v) => differences(v, s.presenters.find((p) => p.room.id === v.roomId)!.sentSeq) === 0).length,
       drainSeconds: round(s.drainSeconds),
     },
     server,
     kernelTcpMemMB: tcp,
-    generator: {
-      cpuSeconds: round(s.selfCpu),
-      cores: round(s.selfCpu / secs, 3),
-      saturated: s.selfCpu / secs > GENERATOR_SATURATION,
-      eventLoopDelayMs: { p99: round(s.loopDelay.percentile(99) / 1e6, 1), max: round(s.loopDelay.max / 1e6, 1) },
-    },
+    generator: generatorReport(s, secs),
     errors: { total: s.errors.total, byKind: s.errors.byKind, samples: s.errors.samples },
     timeline: samples.slice(1).map((x, i) => {
       const prev = samples[i];

@@ -1,7 +1,8 @@
 // The generator's minimal WebSocket frame reader: any chunking, 16- and 64-bit lengths, text kept whole,
-// binary kept as its first bytes, control frames surfaced.
+// binary kept as its first bytes (Frame messages as their record headers), control frames surfaced.
 import { describe, expect, it } from 'vitest';
 import { BINARY_HEAD_BYTES, FrameReader, Opcode } from '../../client/loadtest/frame-reader';
+import { FRAME_HEADER_BYTES, FrameFlag, MessageType, TILE_HEADER_BYTES, encodeFrame } from '../../shared/protocol';
 
 function frame(opcode: number, payload: Uint8Array, fin = true): Buffer {
   const len = payload.length;
@@ -62,19 +63,35 @@ describe('FrameReader', () => {
     expect([...got[3].head]).toEqual([1, 2, 3, 4]);
   });
 
-  it('delivers binary messages of a kept type whole, across chunks', () => {
-    const got: Buffer[] = [];
-    const reader = new FrameReader(
-      { message: (_op, head) => got.push(Buffer.from(head)), control: () => {}, protocolError: (m) => got.push(Buffer.from(m)) },
-      new Set([0x01]),
-    );
-    const batched = Buffer.alloc(1000, 5);
-    batched[0] = 1;
-    batched[1] = 0x01;
-    const bytes = Buffer.concat([frame(Opcode.Binary, batched), frame(Opcode.Binary, big)]);
-    for (let i = 0; i < bytes.length; i++) reader.push(bytes.subarray(i, i + 1));
-    expect(got[0].equals(batched)).toBe(true);
-    expect(got[1].length).toBe(BINARY_HEAD_BYTES);
+  it('delivers a kept type (Frame) as its headers only, payload lengths zeroed, at any chunking', () => {
+    const tiles = [
+      { col: 1, row: 2, codec: 'jpeg' as const, payload: Buffer.alloc(70_000, 7) },
+      { col: 3, row: 0, codec: 'jpeg' as const, payload: Buffer.alloc(5, 9) },
+      { col: 0, row: 1, codec: 'png' as const, payload: new Uint8Array(0) },
+    ];
+    const message = encodeFrame(42, 1234.5, tiles);
+    message[2] |= FrameFlag.EndsWithSync;
+    const expected = Buffer.alloc(FRAME_HEADER_BYTES + tiles.length * TILE_HEADER_BYTES);
+    Buffer.from(message).copy(expected, 0, 0, FRAME_HEADER_BYTES);
+    let at = FRAME_HEADER_BYTES;
+    tiles.forEach((t, i) => {
+      const record = FRAME_HEADER_BYTES + i * TILE_HEADER_BYTES;
+      Buffer.from(message).copy(expected, record, at, at + TILE_HEADER_BYTES - 4); // payloadLength stays 0
+      at += TILE_HEADER_BYTES + t.payload.length;
+    });
+    const bytes = Buffer.concat([frame(Opcode.Binary, message), frame(Opcode.Binary, big)]);
+    for (const step of [1, 7, 4096, bytes.length]) {
+      const got: { head: Buffer; length: number }[] = [];
+      const reader = new FrameReader(
+        { message: (_op, head, length) => got.push({ head: Buffer.from(head), length }), control: () => {}, protocolError: (m) => got.push({ head: Buffer.from(m), length: -1 }) },
+        new Set([MessageType.Frame]),
+      );
+      for (let i = 0; i < bytes.length; i += step) reader.push(bytes.subarray(i, i + step));
+      expect(got).toHaveLength(2);
+      expect(got[0].length).toBe(message.length);
+      expect(got[0].head.equals(expected)).toBe(true);
+      expect(got[1].head.length).toBe(BINARY_HEAD_BYTES);
+    }
   });
 
   it('reports a masked server frame as a protocol error', () => {

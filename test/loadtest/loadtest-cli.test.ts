@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LoadTestReport } from '../../client/loadtest/report';
-import { freePort } from '../../client/loadtest/server-process';
+import { freePort, startServerProcess } from '../../client/loadtest/server-process';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -17,7 +17,7 @@ describe('tilecast-loadtest CLI', () => {
     const run = spawnSync(
       process.execPath,
       ['client/loadtest/bin.js', '--viewers', '4', '--slow', '0.25', '--late', '0.25', '--duration', '6', '--warmup', '1',
-        '--drain', '5', '--json', json, '--quiet'],
+        '--drain', '5', '--generator-workers', '2', '--json', json, '--quiet'],
       { cwd: root, encoding: 'utf8', timeout: 90_000 },
     );
     expect(run.stderr).not.toMatch(/Error/);
@@ -47,7 +47,42 @@ describe('tilecast-loadtest CLI', () => {
     expect(r.server!.cpuSeconds).toBeGreaterThan(0);
     expect(r.server!.cpuSecondsPerGB).toBeGreaterThan(0);
     expect(r.server!.rssPeakMB).toBeGreaterThan(10);
+    expect(r.server!.rssIdleMB).toBeGreaterThan(10);
+    // measured from before the rooms existed, so it holds the window's growth (a few MB returned to the OS aside)
+    expect(r.server!.rssGrowthFromIdleMB).toBeGreaterThan(r.server!.rssGrowthMB - 5);
     expect(r.generator.cores).toBeGreaterThan(0);
+    // viewers ran on two worker threads; their load came back from both
+    expect(r.generator.workers).toBe(2);
+    expect(r.generator.maxThreadUtilization).toBeGreaterThan(0);
+    expect(r.generator.maxThreadUtilization).toBeLessThanOrEqual(1);
+    expect(r.generator.saturated).toBe(r.generator.limits.length > 0);
+  });
+
+  it('reads whole-frame relays: the raw uWS frame publish baseline delivers every frame with its sync', async () => {
+    const server = await startServerProcess('client/bench/baselines/uws-publish-frames.ts', []);
+    try {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'loadtest-frames-'));
+      const json = path.join(dir, 'out.json');
+      const run = spawnSync(
+        process.execPath,
+        ['client/loadtest/bin.js', '--url', server.url, '--server-pid', String(server.pid), '--protocol', 'forward-frames',
+          '--viewers', '3', '--slow', '0', '--late', '0', '--rate', '200', '--fps', '10', '--duration', '3', '--warmup', '1',
+          '--drain', '2', '--json', json, '--quiet'],
+        { cwd: root, encoding: 'utf8', timeout: 60_000 },
+      );
+      expect(run.status).toBe(0);
+      const r = JSON.parse(readFileSync(json, 'utf8')) as LoadTestReport;
+      expect(r.errors.total).toBe(0);
+      const fast = r.classes.fast;
+      expect(fast.viewers).toBe(3);
+      // one message per frame: syncs arrive at the presenter's frame rate, and every tile in them is counted
+      expect(fast.framesPerSecondPerViewer).toBeGreaterThan(5);
+      expect(fast.messagesPerSecond).toBeLessThan(fast.tilesPerSecond);
+      expect(fast.deliveryRatio).toBeGreaterThan(0.99);
+      expect(fast.latencyMs.count).toBeGreaterThan(10);
+    } finally {
+      await server.stop();
+    }
   });
 
   it('fails with a clear message when the target is unreachable', async () => {
