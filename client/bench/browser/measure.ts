@@ -23,13 +23,15 @@ export interface ClassResult {
   presenterBytesPerSecond: number;
   viewerBytesPerSecond: number;
   workMs: number;
+  readMs: number;
+  diffMs: number;
   longTasks: number;
   longestTaskMs: number;
   presenterCores: number | null;
   browserCores: number;
 }
 
-interface Counters { frames: number; bytes: number; tiles: number; width: number; height: number; workMs: number }
+interface Counters { frames: number; bytes: number; tiles: number; width: number; height: number; workMs: number; readMs?: number; diffMs?: number }
 const presenterStats = (p: Page) => p.evaluate(() => (window as unknown as { tilecastPresenter: { stats(): Counters } }).tilecastPresenter.stats());
 const viewerStats = (p: Page) => p.evaluate(() => (window as unknown as { tilecastViewer: { stats(): { frames: number; bytes: number } } }).tilecastViewer.stats());
 const longTasks = (p: Page) => p.evaluate(() => [...(window as unknown as { __longTasks: number[] }).__longTasks]);
@@ -73,6 +75,8 @@ export async function measureClass(s: BenchSession, klass: ClassName, seconds: n
     presenterBytesPerSecond: (p1.bytes - p0.bytes) / elapsed,
     viewerBytesPerSecond: (v1.bytes - v0.bytes) / elapsed,
     workMs: p1.workMs,
+    readMs: p1.readMs ?? 0,
+    diffMs: p1.diffMs ?? 0,
     longTasks: newTasks.filter((d) => d > 50).length,
     longestTaskMs: newTasks.length ? Math.max(...newTasks) : 0,
     presenterCores: s.presenterPid === null ? null : (cpu.get(s.presenterPid) ?? 0) / 1000 / elapsed,

@@ -3,7 +3,8 @@ import type { CodecName } from '../../../shared/protocol/constants';
 
 export interface CaptureSettings {
   tileSize: number;
-  codec: Extract<CodecName, 'webp' | 'png'>;
+  /** 'auto': PNG (lossless) for tiles with few colours (text, UI), WebP for photographic ones */
+  codec: Extract<CodecName, 'webp' | 'png'> | 'auto';
   /** 0..1, lossy codecs only */
   quality: number;
   maxFps: number;
@@ -19,7 +20,7 @@ export interface CaptureSettings {
 
 export const DEFAULT_SETTINGS: CaptureSettings = {
   tileSize: 64,
-  codec: 'webp',
+  codec: 'auto',
   quality: 0.85,
   maxFps: 30,
   minFps: 2,
@@ -45,8 +46,12 @@ export interface FrameReport {
   seq: number;
   tiles: number;
   bytes: number;
-  /** time spent diffing and encoding */
+  /** time spent reading, diffing and encoding */
   workMs: number;
+  /** of which reading the frame's pixels */
+  readMs: number;
+  /** of which finding the changed tiles */
+  diffMs: number;
   width: number;
   height: number;
   /** the pacer's current target rate */
