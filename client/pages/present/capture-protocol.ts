@@ -45,6 +45,8 @@ export type ToWorker =
 export interface FrameReport {
   seq: number;
   tiles: number;
+  /** of which encoded with a lossy codec (photographic) */
+  lossyTiles: number;
   bytes: number;
   /** time spent reading, diffing and encoding */
   workMs: number;

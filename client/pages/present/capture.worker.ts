@@ -160,7 +160,7 @@ async function capture(): Promise<void> {
       {
         type: 'send',
         messages,
-        report: { seq, tiles: tiles.length, bytes, workMs: performance.now() - started, readMs, diffMs, width: g.width, height: g.height, fps: pacer.fps, skippedTicks: pacer.skipped },
+        report: { seq, tiles: tiles.length, lossyTiles: jobs.reduce((n, j) => n + (j.codec === 'webp' ? 1 : 0), 0), bytes, workMs: performance.now() - started, readMs, diffMs, width: g.width, height: g.height, fps: pacer.fps, skippedTicks: pacer.skipped },
       },
       messages,
     );
