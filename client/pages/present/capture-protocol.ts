@@ -3,7 +3,7 @@ import type { CodecName } from '../../../shared/protocol/constants';
 
 export interface CaptureSettings {
   tileSize: number;
-  /** 'auto': PNG (lossless) for tiles with few colours (text, UI), WebP for photographic ones */
+  /** 'auto': PNG (lossless) for flat tiles (text, UI), JPEG for photographic ones (see capture.worker.ts) */
   codec: Extract<CodecName, 'webp' | 'png'> | 'auto';
   /** 0..1, lossy codecs only */
   quality: number;

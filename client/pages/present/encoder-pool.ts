@@ -5,14 +5,15 @@ import type { TileInput } from '../../../shared/protocol/encode';
 import type { CaptureSettings } from './capture-protocol';
 
 /** What one tile is encoded with: a concrete codec ('auto' is resolved per tile by the capture worker). */
-export type TileCodecSettings = Pick<CaptureSettings, 'quality' | 'maxTileBytes'> & { codec: 'webp' | 'png' };
+export type TileCodecSettings = Pick<CaptureSettings, 'quality' | 'maxTileBytes'> & { codec: TileCodec };
+export type TileCodec = 'webp' | 'png' | 'jpeg';
 
 export interface TileJob {
   col: number;
   row: number;
   width: number;
   height: number;
-  codec: 'webp' | 'png';
+  codec: TileCodec;
 }
 
 export interface EncodeBatch {
