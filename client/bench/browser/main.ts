@@ -48,7 +48,7 @@ for (const engine of engines) {
     const size = `${w}x${h}`;
     process.stdout.write(`${engine} ${size}: `);
     const s = await openBenchSession(engine, w, h, values['presenter-query']);
-    const run: SizeRun = { engine, size, classes: [], lateJoinMs: null, vp9: {}, problems: s.problems };
+    const run: SizeRun = { engine, size, classes: [], lateJoinMs: null, vp9: {}, problems: s.problems, loadAvg: os.loadavg()[0] };
     try {
       for (const k of classes) {
         const r = await measureClass(s, k, seconds);

@@ -8,6 +8,8 @@ export interface SizeRun {
   lateJoinMs: number | null;
   vp9: Record<string, Vp9Result | null>;
   problems: string[];
+  /** 1-minute load average when the run started: other work on a shared machine moves every number */
+  loadAvg?: number;
 }
 
 export interface BrowserBenchResults {
@@ -38,6 +40,7 @@ export function resultsTable(runs: SizeRun[]): string {
 
 export function benchMarkdown(r: BrowserBenchResults): string {
   const late = r.runs.map((run) => `${run.engine} ${run.size}: ${n(run.lateJoinMs)} ms`).join(' · ');
+  const load = r.runs.map((run) => `${run.engine} ${run.size}: ${n(run.loadAvg, 1)}`).join(' · ');
   const vp9 = r.runs.flatMap((run) => Object.entries(run.vp9).filter(([, v]) => v).map(([k, v]) => `${run.size} ${k}: ${v!.mode}${v!.mode === 'quantizer' ? ` ${v!.quantizer}` : ''}, encode p50 ${n(v!.encodeMsP50, 1)} ms`));
   const problems = r.runs.flatMap((run) => run.problems.map((p) => `- ${run.engine} ${run.size}: ${p}`));
   return [
@@ -46,6 +49,8 @@ export function benchMarkdown(r: BrowserBenchResults): string {
     `${r.startedAt} · ${r.machine}`,
     '',
     resultsTable(r.runs),
+    '',
+    `Load average at the start of each run (2 cores): ${load}`,
     '',
     `Late joiner (viewer page navigation -> first full picture painted, windows class playing): ${late}`,
     '',
