@@ -23,44 +23,41 @@ function crc32(bytes: Uint8Array, from: number, to: number): number {
 }
 
 /**
- * Scanlines of an RGBA image as PNG rows over RGB, each with the filter (Sub, Up or Paeth) whose output has the
- * smallest sum of absolute values (the PNG spec's suggested heuristic): Sub turns flat runs into zeros, Up and
- * Paeth also cancel the vertical repeats that the capture's chroma subsampling leaves around text.
+ * Scanlines of an RGBA image as PNG rows over RGB, each with Sub or Up, whichever leaves more zero bytes: Sub
+ * turns flat runs into zeros, Up cancels vertical repeats (borders, columns). Paeth and the sum-of-absolutes
+ * heuristic were tried: no smaller on captured text and UI, twice the filter time.
  */
 export function filterRows(rgba: Uint8Array | Uint8ClampedArray, width: number, height: number): Uint8Array {
   const stride = width * 3 + 1;
+  const n = width * 3;
   const out = new Uint8Array(stride * height);
-  const rgb = new Uint8Array(width * 3 * 2); // this row and the one above, RGB
-  const trial = new Uint8Array(width * 3 * 3);
+  const rgb = new Uint8Array(n * 2); // this row and the one above, RGB
+  const up = new Uint8Array(n);
   for (let y = 0; y < height; y++) {
-    const cur = (y & 1) * width * 3;
-    const up = ((y + 1) & 1) * width * 3;
+    const cur = (y & 1) * n;
+    const above = ((y + 1) & 1) * n;
     for (let x = 0, i = y * width * 4, o = cur; x < width; x++, i += 4) {
       rgb[o++] = rgba[i];
       rgb[o++] = rgba[i + 1];
       rgb[o++] = rgba[i + 2];
     }
-    const n = width * 3;
-    let sumSub = 0, sumUp = 0, sumPaeth = 0;
+    const row = y * stride + 1;
+    let zeroSub = 0;
+    let zeroUp = 0;
     for (let k = 0; k < n; k++) {
       const v = rgb[cur + k];
-      const a = k >= 3 ? rgb[cur + k - 3] : 0;
-      const b = y > 0 ? rgb[up + k] : 0;
-      const c = k >= 3 && y > 0 ? rgb[up + k - 3] : 0;
-      const p = a + b - c;
-      const pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
-      const pred = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-      const s = (v - a) & 0xff, u = (v - b) & 0xff, t = (v - pred) & 0xff;
-      trial[k] = s;
-      trial[n + k] = u;
-      trial[2 * n + k] = t;
-      sumSub += s < 128 ? s : 256 - s;
-      sumUp += u < 128 ? u : 256 - u;
-      sumPaeth += t < 128 ? t : 256 - t;
+      const s = (v - (k >= 3 ? rgb[cur + k - 3] : 0)) & 0xff;
+      const u = (v - (y > 0 ? rgb[above + k] : 0)) & 0xff;
+      out[row + k] = s;
+      up[k] = u;
+      if (s === 0) zeroSub++;
+      if (u === 0) zeroUp++;
     }
-    const [type, from] = sumSub <= sumUp && sumSub <= sumPaeth ? [1, 0] : sumUp <= sumPaeth ? [2, n] : [4, 2 * n];
-    out[y * stride] = type;
-    out.set(trial.subarray(from, from + n), y * stride + 1);
+    out[row - 1] = 1;
+    if (zeroUp > zeroSub) {
+      out[row - 1] = 2;
+      out.set(up, row);
+    }
   }
   return out;
 }
