@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { encodePng } from '../../client/pages/present/png-encoder';
 import { isFlatTile } from '../../client/lib/tile-kind';
 import { zlibSync } from '../../client/lib/deflate';
+import { copyTileInto } from '../../client/lib/tile-diff';
 
 describe('zlibSync', () => {
   it('round-trips through zlib: empty, one byte, noise, long runs, a window longer than 32 KiB', () => {
@@ -67,5 +68,19 @@ describe('isFlatTile', () => {
 
   it('a one-pixel-wide edge tile counts as flat', () => {
     expect(isFlatTile({ width: 33, height: 10, tileSize: 32 }, new Uint32Array(330).map((_, i) => i), 1, 0)).toBe(true);
+  });
+});
+
+describe('copyTileInto', () => {
+  it('packs tiles (clipped edge tiles too) row by row at the given offsets, leaving the rest untouched', () => {
+    const g = { width: 5, height: 3, tileSize: 4 }; // tiles: (0,0) 4x3, (1,0) 1x3
+    const frame = Uint32Array.from({ length: 15 }, (_, i) => 0x01000000 + i);
+    const into = new Uint8ClampedArray((12 + 3 + 1) * 4);
+    copyTileInto(g, frame, 1, 0, into, 4);
+    copyTileInto(g, frame, 0, 0, into, 16);
+    const words = new Uint32Array(into.buffer);
+    expect([...words.subarray(1, 4)].map((w) => w & 0xff)).toEqual([4, 9, 14]);
+    expect([...words.subarray(4, 16)].map((w) => w & 0xff)).toEqual([0, 1, 2, 3, 5, 6, 7, 8, 10, 11, 12, 13]);
+    expect(words[0]).toBe(0);
   });
 });
