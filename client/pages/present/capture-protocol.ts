@@ -60,6 +60,8 @@ export interface FrameReport {
   fps: number;
   /** capture ticks skipped so far because the socket was backed up */
   skippedTicks: number;
+  /** frames the capture delivered so far (sent or replaced by a newer one) */
+  framesIn: number;
 }
 
 export type FromWorker =

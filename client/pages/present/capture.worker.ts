@@ -80,7 +80,9 @@ self.addEventListener('message', (e: MessageEvent<ToWorker>) => {
 });
 
 /** Keeps only the newest frame: a skipped tick costs nothing but a close(). */
+let framesIn = 0;
 function accept(frame: Source): void {
+  framesIn++;
   if (pending.put(frame)) schedule();
 }
 
@@ -160,7 +162,7 @@ async function capture(): Promise<void> {
       {
         type: 'send',
         messages,
-        report: { seq, tiles: tiles.length, lossyTiles: jobs.reduce((n, j) => n + (j.codec === 'png' ? 0 : 1), 0), bytes, workMs: performance.now() - started, readMs, diffMs, width: g.width, height: g.height, fps: pacer.fps, skippedTicks: pacer.skipped },
+        report: { seq, tiles: tiles.length, lossyTiles: jobs.reduce((n, j) => n + (j.codec === 'png' ? 0 : 1), 0), bytes, workMs: performance.now() - started, readMs, diffMs, width: g.width, height: g.height, fps: pacer.fps, skippedTicks: pacer.skipped, framesIn },
       },
       messages,
     );
