@@ -3,7 +3,8 @@ import { type CodecName, DEFAULT_TILE_SIZE } from '../../../shared/protocol/cons
 
 export interface CaptureSettings {
   tileSize: number;
-  codec: Extract<CodecName, 'webp' | 'png'>;
+  /** 'auto': PNG (lossless) for flat tiles (text, UI), JPEG for photographic ones (see capture.worker.ts) */
+  codec: Extract<CodecName, 'webp' | 'png'> | 'auto';
   /** 0..1, lossy codecs only */
   quality: number;
   maxFps: number;
@@ -19,7 +20,7 @@ export interface CaptureSettings {
 
 export const DEFAULT_SETTINGS: CaptureSettings = {
   tileSize: DEFAULT_TILE_SIZE,
-  codec: 'webp',
+  codec: 'auto',
   quality: 0.85,
   maxFps: 30,
   minFps: 2,
@@ -44,15 +45,23 @@ export type ToWorker =
 export interface FrameReport {
   seq: number;
   tiles: number;
+  /** of which encoded with a lossy codec (photographic) */
+  lossyTiles: number;
   bytes: number;
-  /** time spent diffing and encoding */
+  /** time spent reading, diffing and encoding */
   workMs: number;
+  /** of which reading the frame's pixels */
+  readMs: number;
+  /** of which finding the changed tiles */
+  diffMs: number;
   width: number;
   height: number;
   /** the pacer's current target rate */
   fps: number;
   /** capture ticks skipped so far because the socket was backed up */
   skippedTicks: number;
+  /** frames the capture delivered so far (sent or replaced by a newer one) */
+  framesIn: number;
 }
 
 export type FromWorker =

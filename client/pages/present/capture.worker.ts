@@ -2,15 +2,17 @@
 // while the socket is backed up), cuts each frame into tiles, finds the changed ones, encodes only those, and
 // hands ready-to-send protocol messages to the page. At most one frame is in flight; newer frames replace the
 // pending one instead of queueing behind it.
-import { encodeFrame, encodeGeometry, type TileInput } from '../../../shared/protocol/encode';
-import { type Geometry, gridShape, sameGeometry } from '../../../shared/protocol/geometry';
-import { changedTiles, extractTile } from '../../lib/tile-diff';
+import { encodeFrame, encodeGeometry } from '../../../shared/protocol/encode';
+import { type Geometry, gridShape, sameGeometry, tileRect } from '../../../shared/protocol/geometry';
+import { changedTiles, copyTileInto } from '../../lib/tile-diff';
+import { isFlatTile } from '../../lib/tile-kind';
 import { type CaptureSettings, DEFAULT_SETTINGS, type FromWorker, type ToWorker } from './capture-protocol';
-import { EncoderPool } from './encoder-pool';
+import { EncoderPool, type TileCodec, type TileJob } from './encoder-pool';
 import { Pacer } from './pacer';
 import { chunkTiles } from './chunk-tiles';
 import { FramePump } from './frame-pump';
-import { FrameSlot, useAndClose } from './frame-slot';
+import { FrameSlot } from './frame-slot';
+import { readFramePixels } from './read-pixels';
 
 type Source = VideoFrame | ImageBitmap;
 
@@ -78,7 +80,9 @@ self.addEventListener('message', (e: MessageEvent<ToWorker>) => {
 });
 
 /** Keeps only the newest frame: a skipped tick costs nothing but a close(). */
+let framesIn = 0;
 function accept(frame: Source): void {
+  framesIn++;
   if (pending.put(frame)) schedule();
 }
 
@@ -118,7 +122,14 @@ async function capture(): Promise<void> {
   const captureTs = (source && Date.now() - waitedFrom < 1000 ? waitedFrom : Date.now()) + clockOffsetMs;
   const started = performance.now();
   try {
-    if (source) useAndClose(source, readPixels);
+    if (source) {
+      try {
+        await readPixels(source);
+      } finally {
+        source.close();
+      }
+    }
+    const readMs = performance.now() - started;
     const g = geometry;
     const current = pixels;
     if (!g || !current) return;
@@ -128,13 +139,14 @@ async function capture(): Promise<void> {
     previous = current;
     if (changed.length === 0) return;
     const { columns } = gridShape(g);
-    const tiles: TileInput[] = await Promise.all(
-      changed.map((i) => {
-        const col = i % columns;
-        const row = (i - col) / columns;
-        return encoders.encode(extractTile(g, current, col, row), col, row, settings);
-      }),
-    );
+    const diffMs = performance.now() - started - readMs;
+    const jobs: TileJob[] = changed.map((i) => {
+      const col = i % columns;
+      const row = (i - col) / columns;
+      const r = tileRect(g, col, row);
+      return { col, row, width: r.width, height: r.height, codec: tileCodec(g, current, col, row) };
+    });
+    const tiles = await encoders.encode(jobs, (k, into, at) => copyTileInto(g, current, jobs[k].col, jobs[k].row, into, at), settings);
     // A geometry change while we were encoding makes these tiles stale; the keyframe that follows replaces them.
     if (!sameGeometry(g, geometry)) return;
     const messages: ArrayBuffer[] = [];
@@ -150,7 +162,7 @@ async function capture(): Promise<void> {
       {
         type: 'send',
         messages,
-        report: { seq, tiles: tiles.length, bytes, workMs: performance.now() - started, width: g.width, height: g.height, fps: pacer.fps, skippedTicks: pacer.skipped },
+        report: { seq, tiles: tiles.length, lossyTiles: jobs.reduce((n, j) => n + (j.codec === 'png' ? 0 : 1), 0), bytes, workMs: performance.now() - started, readMs, diffMs, width: g.width, height: g.height, fps: pacer.fps, skippedTicks: pacer.skipped, framesIn },
       },
       messages,
     );
@@ -164,8 +176,18 @@ async function capture(): Promise<void> {
   }
 }
 
+/**
+ * The codec for one tile: 'auto' sends text and UI losslessly, photographic tiles as JPEG. JPEG rather than WebP:
+ * in a Chromium worker convertToBlob takes ~1.2 ms a 64 px tile for JPEG against ~5 ms for WebP when many are in
+ * flight, for about 1.3x the bytes; photographic tiles change in bulk (video), where encode time sets the rate.
+ */
+function tileCodec(g: Geometry, frame: Uint32Array, col: number, row: number): TileCodec {
+  if (settings.codec !== 'auto') return settings.codec;
+  return isFlatTile(g, frame, col, row) ? 'png' : 'jpeg';
+}
+
 /** Reads the frame's pixels into `pixels` (the caller closes the frame). */
-function readPixels(source: Source): void {
+async function readPixels(source: Source): Promise<void> {
   const sourceWidth = 'displayWidth' in source ? source.displayWidth : source.width;
   const sourceHeight = 'displayHeight' in source ? source.displayHeight : source.height;
   const scale = Math.min(1, settings.maxWidth / sourceWidth);
@@ -178,9 +200,7 @@ function readPixels(source: Source): void {
     previous = null;
     keyframe = true;
   }
-  const ctx = canvas.getContext('2d', { alpha: false, willReadFrequently: true })!;
-  ctx.drawImage(source, 0, 0, width, height);
-  pixels = new Uint32Array(ctx.getImageData(0, 0, width, height).data.buffer);
+  pixels = await readFramePixels(source, canvas, width, height);
 }
 
 /** The last captured frame as a PNG: what viewers should converge to (tests, "copy picture"). */

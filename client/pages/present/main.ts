@@ -61,7 +61,7 @@ wireSettings(settings, (next) => {
 
 let pageState: PageState = 'idle';
 let source: ScreenSource | null = null;
-let lastReport = { width: 0, height: 0, fps: settings.maxFps, workMs: 0, skippedTicks: 0 };
+let lastReport = { width: 0, height: 0, fps: settings.maxFps, workMs: 0, readMs: 0, diffMs: 0, lossyTiles: 0, skippedTicks: 0, framesIn: 0 };
 const frames = new RateMeter();
 const bytes = new RateMeter();
 const tiles = new RateMeter();

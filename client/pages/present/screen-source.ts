@@ -24,7 +24,9 @@ export async function startScreenSource(
   forceVideoPump = false,
 ): Promise<ScreenSource> {
   const stream = await navigator.mediaDevices.getDisplayMedia({
-    video: { frameRate: { ideal: maxFps, max: maxFps } },
+    // Without a size, Chromium captures a tab at the screen's default size (800 px wide in headless), scaling the
+    // picture down: ask for up to 4K and let the capture worker's maxWidth decide.
+    video: { frameRate: { ideal: maxFps, max: maxFps }, width: { max: 3840 }, height: { max: 2160 } },
     audio: false,
     // Sharing the presenter tab itself only shows a mirror of the mirror; switching surfaces mid-share is fine
     // (a new size simply becomes a new geometry).

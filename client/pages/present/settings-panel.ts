@@ -7,7 +7,7 @@ export function readSettings(query: URLSearchParams): Partial<CaptureSettings> {
   const tile = Number(query.get('tile'));
   if (Number.isInteger(tile) && tile >= 16 && tile <= 1024) out.tileSize = tile;
   const codec = query.get('codec');
-  if (codec === 'webp' || codec === 'png') out.codec = codec;
+  if (codec === 'webp' || codec === 'png' || codec === 'auto') out.codec = codec;
   const quality = Number(query.get('quality'));
   if (quality > 0 && quality <= 1) out.quality = quality;
   const fps = Number(query.get('fps'));

@@ -1,7 +1,8 @@
 // Encodes one tile with OffscreenCanvas.convertToBlob (the browser's encoder, off the main thread in a worker).
 import type { CodecName } from '../../../shared/protocol/constants';
 import type { TileInput } from '../../../shared/protocol/encode';
-import type { CaptureSettings } from './capture-protocol';
+import type { TileCodecSettings } from './encoder-pool';
+import { encodePng } from './png-encoder';
 
 const MIME_CODEC: Record<string, CodecName> = { 'image/webp': 'webp', 'image/png': 'png', 'image/jpeg': 'jpeg' };
 
@@ -9,8 +10,13 @@ export async function encodeTile(
   pixels: ImageData,
   col: number,
   row: number,
-  settings: Pick<CaptureSettings, 'codec' | 'quality' | 'maxTileBytes'>,
+  settings: TileCodecSettings,
 ): Promise<TileInput> {
+  // Lossless tiles skip the canvas: see png-encoder.ts for the measured difference.
+  if (settings.codec === 'png') {
+    const payload = encodePng(pixels.data, pixels.width, pixels.height);
+    if (payload.byteLength <= settings.maxTileBytes) return { col, row, codec: 'png', payload };
+  }
   // A canvas per tile: convertToBlob is asynchronous, and tiles are encoded concurrently.
   const canvas = new OffscreenCanvas(pixels.width, pixels.height);
   canvas.getContext('2d')!.putImageData(pixels, 0, 0);

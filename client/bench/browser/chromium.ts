@@ -1,0 +1,26 @@
+// Launches Debian's Chromium headless at a given window size with tab capture pre-approved for the bench fixture.
+import { type Browser, chromium } from 'playwright-core';
+
+export const BENCH_TITLE = 'tilecast-bench-content';
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export function launchChromium(width: number, height: number): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      `--auto-select-tab-capture-source-by-title=${BENCH_TITLE}`,
+      // Tab capture sees the real window, not an emulated viewport: this is the captured picture's size.
+      `--window-size=${width},${height}`,
+      '--disable-background-timer-throttling',
+      '--disable-renderer-backgrounding',
+      '--disable-backgrounding-occluded-windows',
+    ],
+  });
+}

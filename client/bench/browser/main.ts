@@ -1,0 +1,87 @@
+// `npm run bench:browser [-- --engines uws,ws] [--sizes 1280x720,1920x1080] [--classes typing,windows,scrolling,video]
+// [--seconds 6] [--label TEXT] [--presenter-query ?x=y]`: real Chromium on this machine plays each content class in a
+// fixture tab, a presenter page captures it and a viewer paints it. Writes results.json, report.md and
+// fps.svg / latency.svg to bench-results/browser-<stamp>/.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildClient } from '../../build';
+import { REPO_ROOT } from '../../loadtest/server-process';
+import { barChart } from './chart';
+import { type ClassName, lateJoin, measureClass, vp9Reference } from './measure';
+import { type BrowserBenchResults, type SizeRun, benchMarkdown } from './report';
+import { openBenchSession } from './session';
+
+const { values } = parseArgs({
+  options: {
+    engines: { type: 'string', default: 'uws,ws' },
+    sizes: { type: 'string', default: '1280x720,1920x1080' },
+    classes: { type: 'string', default: 'typing,windows,scrolling,video' },
+    seconds: { type: 'string', default: '6' },
+    label: { type: 'string', default: 'current' },
+    'presenter-query': { type: 'string', default: '' },
+    'no-vp9': { type: 'boolean' },
+    out: { type: 'string' },
+  },
+});
+const engines = values.engines!.split(',') as ('uws' | 'ws')[];
+const sizes = values.sizes!.split(',').map((s) => s.split('x').map(Number) as [number, number]);
+const classes = values.classes!.split(',') as ClassName[];
+const seconds = Number(values.seconds);
+
+await buildClient();
+const startedAt = new Date().toISOString();
+const stamp = startedAt.slice(0, 19).replace(/[:T]/g, '-');
+const outDir = values.out ?? path.join(REPO_ROOT, 'bench-results', `browser-${stamp}`);
+mkdirSync(outDir, { recursive: true });
+const results: BrowserBenchResults = {
+  startedAt,
+  label: values.label!,
+  machine: `${os.cpus().length} x ${os.cpus()[0]?.model.trim()}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GB, Linux ${os.release()}, Node ${process.version}`,
+  runs: [],
+};
+const vp9Done = new Map<string, SizeRun['vp9']>();
+
+for (const engine of engines) {
+  for (const [w, h] of sizes) {
+    const size = `${w}x${h}`;
+    process.stdout.write(`${engine} ${size}: `);
+    const s = await openBenchSession(engine, w, h, values['presenter-query']);
+    const run: SizeRun = { engine, size, classes: [], lateJoinMs: null, vp9: {}, problems: s.problems, loadAvg: os.loadavg()[0] };
+    try {
+      for (const k of classes) {
+        const r = await measureClass(s, k, seconds);
+        run.classes.push(r);
+        process.stdout.write(`${k} ${r.viewerFps.toFixed(1)} fps, p50 ${r.latencyP50?.toFixed(0)} ms; `);
+      }
+      run.lateJoinMs = await lateJoin(s, 'windows');
+      process.stdout.write(`late join ${run.lateJoinMs?.toFixed(0)} ms\n`);
+      // The reference depends on the content only: encode it once per size.
+      if (!values['no-vp9'] && !vp9Done.has(size)) {
+        const ref: SizeRun['vp9'] = {};
+        for (const k of classes) ref[k] = await vp9Reference(s, k, 4);
+        vp9Done.set(size, ref);
+      }
+      run.vp9 = vp9Done.get(size) ?? {};
+    } finally {
+      await s.close();
+    }
+    results.runs.push(run);
+  }
+}
+
+writeFileSync(path.join(outDir, 'results.json'), JSON.stringify(results, null, 2));
+writeFileSync(path.join(outDir, 'report.md'), benchMarkdown(results));
+const groups = results.runs[0]?.classes.flatMap((_, i) => results.runs.filter((r) => r.engine === engines[0]).map((r) => `${r.classes[i].klass} ${r.size}`)) ?? [];
+const pick = (engine: string, f: (c: SizeRun['classes'][number]) => number | null) =>
+  groups.map((g) => {
+    const [k, size] = g.split(' ');
+    const c = results.runs.find((r) => r.engine === engine && r.size === size)?.classes.find((x) => x.klass === k);
+    return c ? f(c) : null;
+  });
+const colors = ['#2e6be4', '#e4572e', '#3a9e5c', '#8a5cc2'];
+const fpsTargets = groups.map((g) => (g.startsWith('typing') || g.startsWith('windows') ? (g.includes('1920') ? 15 : 25) : g.includes('1280') ? 15 : null));
+writeFileSync(path.join(outDir, 'fps.svg'), barChart(`Viewer painted fps per class (${results.label})`, groups, engines.map((e, i) => ({ name: e, color: colors[i], values: pick(e, (c) => c.viewerFps) })), 'fps', fpsTargets));
+writeFileSync(path.join(outDir, 'latency.svg'), barChart(`Glass-to-glass p50 latency (${results.label})`, groups, engines.map((e, i) => ({ name: e, color: colors[i], values: pick(e, (c) => c.latencyP50) })), 'ms', groups.map((g) => (g.startsWith('typing') || g.startsWith('windows') ? 100 : null))));
+console.log(`\n${benchMarkdown(results)}\nwritten to ${outDir}`);

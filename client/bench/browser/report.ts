@@ -1,0 +1,62 @@
+// The browser bench's results as markdown: one row per engine, size and class, next to the VP9 reference.
+import type { ClassResult, Vp9Result } from './measure';
+
+export interface SizeRun {
+  engine: string;
+  size: string;
+  classes: ClassResult[];
+  lateJoinMs: number | null;
+  vp9: Record<string, Vp9Result | null>;
+  problems: string[];
+  /** 1-minute load average when the run started: other work on a shared machine moves every number */
+  loadAvg?: number;
+}
+
+export interface BrowserBenchResults {
+  startedAt: string;
+  label: string;
+  machine: string;
+  runs: SizeRun[];
+}
+
+const n = (x: number | null | undefined, digits = 0) => (x === null || x === undefined || Number.isNaN(x) ? '–' : x.toFixed(digits));
+const kb = (bytes: number | undefined) => (bytes === undefined ? '–' : `${(bytes / 1024).toFixed(0)}`);
+
+export function resultsTable(runs: SizeRun[]): string {
+  const rows = [
+    '| engine | size | class | content fps | viewer fps | g2g p50 / p95 ms | presenter fps | tiles/frame | KB/s tilecast | KB/s VP9 ref | presenter cores | browser cores | long tasks >50 ms (max ms) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const run of runs) {
+    for (const c of run.classes) {
+      const ref = run.vp9[c.klass];
+      rows.push(
+        `| ${run.engine} | ${c.width}x${c.height} | ${c.klass} | ${n(c.contentFps)} | ${n(c.viewerFps, 1)} | ${n(c.latencyP50)} / ${n(c.latencyP95)} | ${n(c.presenterFps, 1)} | ${n(c.tilesPerFrame, 0)} | ${kb(c.presenterBytesPerSecond)} | ${ref ? kb(ref.bytesPerSecond) : '–'} | ${n(c.presenterCores, 2)} | ${n(c.browserCores, 2)} | ${c.longTasks} (${n(c.longestTaskMs)}) |`,
+      );
+    }
+  }
+  return rows.join('\n');
+}
+
+export function benchMarkdown(r: BrowserBenchResults): string {
+  const late = r.runs.map((run) => `${run.engine} ${run.size}: ${n(run.lateJoinMs)} ms`).join(' · ');
+  const load = r.runs.map((run) => `${run.engine} ${run.size}: ${n(run.loadAvg, 1)}`).join(' · ');
+  const vp9 = r.runs.flatMap((run) => Object.entries(run.vp9).filter(([, v]) => v).map(([k, v]) => `${run.size} ${k}: ${v!.mode}${v!.mode === 'quantizer' ? ` ${v!.quantizer}` : ''}, encode p50 ${n(v!.encodeMsP50, 1)} ms`));
+  const problems = r.runs.flatMap((run) => run.problems.map((p) => `- ${run.engine} ${run.size}: ${p}`));
+  return [
+    `# tilecast browser bench (${r.label})`,
+    '',
+    `${r.startedAt} · ${r.machine}`,
+    '',
+    resultsTable(r.runs),
+    '',
+    `Load average at the start of each run (2 cores): ${load}`,
+    '',
+    `Late joiner (viewer page navigation -> first full picture painted, windows class playing): ${late}`,
+    '',
+    `VP9 reference (WebCodecs, realtime, software, same content in a page of its own): ${[...new Set(vp9)].join('; ')}`,
+    '',
+    problems.length ? `Page problems:\n${problems.join('\n')}` : 'No page errors.',
+    '',
+  ].join('\n');
+}
