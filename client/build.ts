@@ -52,5 +52,7 @@ export async function buildClient(opts: { minify?: boolean } = {}): Promise<void
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const started = Date.now();
   await buildClient({ minify: !process.argv.includes('--no-minify') });
-  console.log(`client built into ${distDir} in ${Date.now() - started} ms: ${Object.keys(clientEntryPoints()).join(', ')}`);
+  console.log(
+    `client built into ${distDir} in ${Date.now() - started} ms: ${Object.keys(clientEntryPoints()).join(', ')}`,
+  );
 }

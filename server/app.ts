@@ -46,7 +46,11 @@ export interface StartOptions extends ConfigInput {
   logger?: Logger;
 }
 
-export async function startServer(options: StartOptions = {}, env: NodeJS.ProcessEnv = {}, argv: string[] = []): Promise<TilecastServer> {
+export async function startServer(
+  options: StartOptions = {},
+  env: NodeJS.ProcessEnv = {},
+  argv: string[] = [],
+): Promise<TilecastServer> {
   const { logger, ...overrides } = options;
   const config = loadConfig(overrides, env, argv);
   const baseLog = logger ?? createLogger(config.logLevel);
@@ -55,7 +59,10 @@ export async function startServer(options: StartOptions = {}, env: NodeJS.Proces
   const tokens = new TokenSigner(config.secret);
   const recordings = new RecordingStore(config.recordingsDir, log);
   const record = (room: Room) =>
-    recordWhenPresented(recordings, room, { keyframeIntervalSeconds: config.keyframeIntervalSeconds, flushMs: config.recordingFlushMs });
+    recordWhenPresented(recordings, room, {
+      keyframeIntervalSeconds: config.keyframeIntervalSeconds,
+      flushMs: config.recordingFlushMs,
+    });
   // In a cluster, rooms are recorded on their origin (the node holding the presenter), when it becomes one.
   const cluster = config.redis ? await ClusterNode.start(config, log, record) : null;
   const rooms = cluster ? cluster.store : new LocalRoomStore(config, log);
@@ -72,7 +79,10 @@ export async function startServer(options: StartOptions = {}, env: NodeJS.Proces
     extra: recordingRoutes({ store: recordings, tokens, adminToken: config.adminToken, images }),
     metrics: cluster ? [cluster.metrics.registry] : [],
   });
-  const router = createRouter(cluster ? [...clusterRoutes(cluster, snapshotRoutes(rooms, tokens, config.adminToken, images)), ...routes] : routes, log);
+  const router = createRouter(
+    cluster ? [...clusterRoutes(cluster, snapshotRoutes(rooms, tokens, config.adminToken, images)), ...routes] : routes,
+    log,
+  );
   const transportOptions: TransportOptions<ConnContext> = {
     sockets: sockets ?? single,
     http: onlyPublicHosts(config.publicHosts, router),

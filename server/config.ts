@@ -7,11 +7,13 @@ import { z } from 'zod';
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
-const boolish = z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])]).transform((v) => v === true || v === 'true' || v === '1');
+const boolish = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
+  .transform((v) => v === true || v === 'true' || v === '1');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const list = z.union([z.array(z.string()), z.string()]).transform((v) =>
-  (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean),
-);
+const list = z
+  .union([z.array(z.string()), z.string()])
+  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean));
 
 /** Recording defaults, shared with the recorder (server/recording/recorder.ts) so they are written once. */
 export const RECORDING_DEFAULTS = { keyframeIntervalSeconds: 10, flushMs: 1000 } as const;
@@ -102,7 +104,10 @@ export const ConfigSchema = z
     /** join a cluster over this Redis (redis://host:port, rediss://..., or unix:/path/to/socket); absent: one process, no Redis */
     redis: z.string().min(1).optional(),
     /** this node's name in the cluster directory and logs; default host-pid-random */
-    nodeId: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (at most 64)').optional(),
+    nodeId: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (at most 64)')
+      .optional(),
     /** run N processes on one port sharing rooms over Redis; `--workers` alone means one per core */
     workers: z.union([z.literal(true), z.literal('true'), int(1, 256)]).optional(),
     /** bus messages over this size are split into chunks (hard cap 4 MiB) */
@@ -110,7 +115,11 @@ export const ConfigSchema = z
   })
   .strict();
 
-export type Config = Omit<z.infer<typeof ConfigSchema>, 'workers'> & { secret: string; nodeId: string; workers: number | null };
+export type Config = Omit<z.infer<typeof ConfigSchema>, 'workers'> & {
+  secret: string;
+  nodeId: string;
+  workers: number | null;
+};
 export type ConfigInput = z.input<typeof ConfigSchema>;
 
 /** The environment variable of a setting: TILECAST_ + its flag in capitals (`--grace-seconds` -> TILECAST_GRACE_SECONDS). */
@@ -136,7 +145,8 @@ export function parseArgs(argv: readonly string[]): Record<string, string | bool
   const out: Record<string, string | boolean> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (!arg.startsWith('--')) throw new ConfigError(`unexpected argument ${JSON.stringify(arg)} (flags look like --port 8080)`);
+    if (!arg.startsWith('--'))
+      throw new ConfigError(`unexpected argument ${JSON.stringify(arg)} (flags look like --port 8080)`);
     const eq = arg.indexOf('=');
     const name = kebabToCamel(arg.slice(2, eq < 0 ? undefined : eq));
     if (eq >= 0) out[name] = arg.slice(eq + 1);
@@ -153,7 +163,8 @@ export function loadConfig(
   argv: readonly string[] = [],
 ): Config {
   const fromEnv: Record<string, string> = {};
-  for (const [key, name] of Object.entries(ENV)) if (env[key] !== undefined && env[key] !== '') fromEnv[name] = env[key]!;
+  for (const [key, name] of Object.entries(ENV))
+    if (env[key] !== undefined && env[key] !== '') fromEnv[name] = env[key]!;
   const merged = { ...fromEnv, ...parseArgs(argv), ...overrides };
   const parsed = ConfigSchema.safeParse(merged);
   if (!parsed.success) {
@@ -161,18 +172,32 @@ export function loadConfig(
     const setting = issue.path.join('.') || '(flags)';
     const got = issue.path.length ? (merged as Record<string, unknown>)[String(issue.path[0])] : undefined;
     const shown = setting === 'secret' ? '' : got === undefined ? '' : ` (got ${JSON.stringify(got)})`;
-    const message = issue.code === 'unrecognized_keys' ? `unknown setting(s): ${issue.keys.join(', ')}` : `${setting}: ${issue.message}${shown}`;
+    const message =
+      issue.code === 'unrecognized_keys'
+        ? `unknown setting(s): ${issue.keys.join(', ')}`
+        : `${setting}: ${issue.message}${shown}`;
     throw new ConfigError(`invalid configuration: ${message}`);
   }
   const data = parsed.data;
   // A random per-process secret would make tokens node-local: a cluster needs the same configured one everywhere.
   if (data.redis && !data.secret)
-    throw new ConfigError('invalid configuration: secret: a cluster (--redis) needs --secret / TILECAST_SECRET of at least 32 bytes, the same on every node');
-  const workers = data.workers === undefined ? null : data.workers === true || data.workers === 'true' ? availableParallelism() : data.workers;
+    throw new ConfigError(
+      'invalid configuration: secret: a cluster (--redis) needs --secret / TILECAST_SECRET of at least 32 bytes, the same on every node',
+    );
+  const workers =
+    data.workers === undefined
+      ? null
+      : data.workers === true || data.workers === 'true'
+        ? availableParallelism()
+        : data.workers;
   return {
     ...data,
     workers,
-    nodeId: data.nodeId ?? `${hostname().replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 40)}-${process.pid}-${randomBytes(2).toString('hex')}`,
+    nodeId:
+      data.nodeId ??
+      `${hostname()
+        .replace(/[^A-Za-z0-9_.-]/g, '-')
+        .slice(0, 40)}-${process.pid}-${randomBytes(2).toString('hex')}`,
     secret: data.secret ?? randomBytes(32).toString('base64url'),
   };
 }

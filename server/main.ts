@@ -13,12 +13,17 @@ try {
     const server = await startServer({}, process.env, argv);
     const shown = server.config.host === '127.0.0.1' ? `http://localhost:${server.port}` : server.url;
     if (!isWorker())
-      console.error(`tilecast: serving ${shown} with the ${server.config.engine} engine; open it in a browser (Ctrl+C stops)`);
+      console.error(
+        `tilecast: serving ${shown} with the ${server.config.engine} engine; open it in a browser (Ctrl+C stops)`,
+      );
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return; // a second Ctrl+C while draining changes nothing: the drain timeout bounds it
       stopping = true;
-      server.log.info({ signal, drainSeconds: server.config.shutdownDrainSeconds }, 'shutting down: clients told to reconnect (1001)');
+      server.log.info(
+        { signal, drainSeconds: server.config.shutdownDrainSeconds },
+        'shutting down: clients told to reconnect (1001)',
+      );
       await server.close();
       server.log.info('shut down');
       process.exit(0);

@@ -34,7 +34,9 @@ function parseShape(raw: string, frameRate: number): TimecodeResult {
     const bad = fields(raw, min, s);
     if (bad) return bad;
     if (ff >= frameRate)
-      return fail(`timecode ${raw}: frame ${ff} does not exist at ${frameRate} fps (frames are 00..${pad(Math.ceil(frameRate) - 1)})`);
+      return fail(
+        `timecode ${raw}: frame ${ff} does not exist at ${frameRate} fps (frames are 00..${pad(Math.ceil(frameRate) - 1)})`,
+      );
     return { ok: true, ms: ((h * 60 + min) * 60 + s) * 1000 + (ff * 1000) / frameRate };
   }
   m = CLOCK.exec(raw);

@@ -28,7 +28,11 @@ async function node(redisUrl: string, id: string): Promise<Node> {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', 'server/main.ts', '--port', '0', '--engine', 'uws', '--redis', redisUrl, '--node-id', id],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, TILECAST_SECRET: SECRET, TILECAST_LOG_LEVEL: 'info' } },
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'ignore'],
+      env: { ...process.env, TILECAST_SECRET: SECRET, TILECAST_LOG_LEVEL: 'info' },
+    },
   );
   const url = await new Promise<string>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`node ${id} exited with ${code}`)));
@@ -53,7 +57,9 @@ function cpuSeconds(pid: number): number {
 }
 
 function percentile(sorted: number[], p: number): number {
-  return sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] * 100) / 100 : NaN;
+  return sorted.length
+    ? Math.round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] * 100) / 100
+    : Number.NaN;
 }
 
 /** A viewer that notes when each sync arrives and counts bytes. */
@@ -72,7 +78,12 @@ class Viewer {
       const m = decodeMessage(new Uint8Array(data));
       if (m.type === MessageType.Frame) for (const t of m.tiles) this.tiles.add(`${t.col},${t.row}`);
       if (m.type === MessageType.Tile) this.tiles.add(`${m.col},${m.row}`);
-      const seq = m.type === MessageType.Sync ? m.seq : m.type === MessageType.Frame && m.flags & FrameFlag.EndsWithSync ? m.seq : -1;
+      const seq =
+        m.type === MessageType.Sync
+          ? m.seq
+          : m.type === MessageType.Frame && m.flags & FrameFlag.EndsWithSync
+            ? m.seq
+            : -1;
       if (seq >= 0) {
         this.lastSeq = seq;
         if (!this.arrivals.has(seq)) this.arrivals.set(seq, performance.now());
@@ -85,20 +96,36 @@ class Viewer {
 }
 
 async function createRoom(url: string): Promise<{ id: string; presenterToken: string }> {
-  return (await fetch(`${url}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json() as never;
+  return (
+    await fetch(`${url}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+  ).json() as never;
 }
 
 function frame(seq: number, tiles: number, bytes: number) {
-  return encodeFrame(seq, Date.now(), Array.from({ length: tiles }, (_, i) => {
-    const cell = (seq * 7 + i) % 240;
-    return { col: cell % 20, row: Math.floor(cell / 20), codec: 'jpeg' as const, payload: new Uint8Array(bytes).fill(seq & 0xff) };
-  }));
+  return encodeFrame(
+    seq,
+    Date.now(),
+    Array.from({ length: tiles }, (_, i) => {
+      const cell = (seq * 7 + i) % 240;
+      return {
+        col: cell % 20,
+        row: Math.floor(cell / 20),
+        codec: 'jpeg' as const,
+        payload: new Uint8Array(bytes).fill(seq & 0xff),
+      };
+    }),
+  );
 }
 
 function descendants(pid: number): number[] {
   let kids: number[] = [];
   try {
-    kids = execFileSync('/usr/bin/pgrep', ['-P', String(pid)]).toString().trim().split('\n').filter(Boolean).map(Number);
+    kids = execFileSync('/usr/bin/pgrep', ['-P', String(pid)])
+      .toString()
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
   } catch {
     /* none */
   }
@@ -144,20 +171,36 @@ async function workersRun(n: number, viewers: number, seconds: number) {
     xs.sort((a, b) => a - b);
     for (const v of vs) v.ws.terminate();
     presenter.terminate();
-    return { workers: n, viewers, p50Ms: percentile(xs, 0.5), p99Ms: percentile(xs, 0.99), delivered: xs.length, expected: viewers * sent.size, cpuSeconds: Math.round(cpu * 100) / 100 };
+    return {
+      workers: n,
+      viewers,
+      p50Ms: percentile(xs, 0.5),
+      p99Ms: percentile(xs, 0.99),
+      delivered: xs.length,
+      expected: viewers * sent.size,
+      cpuSeconds: Math.round(cpu * 100) / 100,
+    };
   } finally {
     await kill({ child: primary });
   }
 }
 
-export async function benchCluster(options: { seconds?: number; viewers?: number; trials?: number; log?: (line: string) => void } = {}) {
+export async function benchCluster(
+  options: { seconds?: number; viewers?: number; trials?: number; log?: (line: string) => void } = {},
+) {
   const say = options.log ?? ((line: string) => console.error(line));
   const seconds = options.seconds ?? 10;
   const perNode = options.viewers ?? 50;
   const trials = options.trials ?? 5;
   const dir = await mkdtemp(path.join(tmpdir(), 'tilecast-bench-cluster-'));
   let redis: PrivateRedis = await startPrivateRedis(dir);
-  const redisPid = () => Number(execFileSync('/usr/bin/pgrep', ['-P', String(redis.child.pid)]).toString().trim().split('\n')[0]);
+  const redisPid = () =>
+    Number(
+      execFileSync('/usr/bin/pgrep', ['-P', String(redis.child.pid)])
+        .toString()
+        .trim()
+        .split('\n')[0],
+    );
   const A = await node(redis.url, 'origin');
   const B = await node(redis.url, 'replica');
   const extra: Node[] = [];
@@ -183,7 +226,10 @@ export async function benchCluster(options: { seconds?: number; viewers?: number
     }
     await sleep(500);
     const cpu1 = { a: cpuSeconds(A.child.pid!), b: cpuSeconds(B.child.pid!), r: cpuSeconds(redisPid()) };
-    const gb = { a: (onA.reduce((s, v) => s + v.bytes, 0) - bytes0.a) / 1e9, b: (onB.reduce((s, v) => s + v.bytes, 0) - bytes0.b) / 1e9 };
+    const gb = {
+      a: (onA.reduce((s, v) => s + v.bytes, 0) - bytes0.a) / 1e9,
+      b: (onB.reduce((s, v) => s + v.bytes, 0) - bytes0.b) / 1e9,
+    };
     const lat = (vs: Viewer[]) => {
       const xs: number[] = [];
       for (const v of vs) for (const [s, at] of sent) if (v.arrivals.has(s)) xs.push(v.arrivals.get(s)! - at);
@@ -196,7 +242,10 @@ export async function benchCluster(options: { seconds?: number; viewers?: number
     const hop = {
       originMs: { p50: percentile(la, 0.5), p99: percentile(la, 0.99) },
       replicaMs: { p50: percentile(lb, 0.5), p99: percentile(lb, 0.99) },
-      addedMs: { p50: Math.round((percentile(lb, 0.5) - percentile(la, 0.5)) * 100) / 100, p99: Math.round((percentile(lb, 0.99) - percentile(la, 0.99)) * 100) / 100 },
+      addedMs: {
+        p50: Math.round((percentile(lb, 0.5) - percentile(la, 0.5)) * 100) / 100,
+        p99: Math.round((percentile(lb, 0.99) - percentile(la, 0.99)) * 100) / 100,
+      },
       samples: { origin: la.length, replica: lb.length, expected: perNode * sent.size },
     };
     const cpu = {
@@ -206,8 +255,12 @@ export async function benchCluster(options: { seconds?: number; viewers?: number
       deliveredGB: { origin: Math.round(gb.a * 1000) / 1000, replica: Math.round(gb.b * 1000) / 1000 },
       relayedGB: Math.round(relayedGB * 1000) / 1000,
     };
-    say(`  per hop: origin viewers p50 ${hop.originMs.p50} / p99 ${hop.originMs.p99} ms, replica viewers p50 ${hop.replicaMs.p50} / p99 ${hop.replicaMs.p99} ms -> added p50 ${hop.addedMs.p50} / p99 ${hop.addedMs.p99} ms`);
-    say(`  CPU-s per delivered GB: origin ${cpu.originCpuSecondsPerGB} (ingest + publish + fan-out), replica ${cpu.replicaCpuSecondsPerGB}; Redis ${cpu.redisCpuSecondsPerRelayedGB} CPU-s per relayed GB`);
+    say(
+      `  per hop: origin viewers p50 ${hop.originMs.p50} / p99 ${hop.originMs.p99} ms, replica viewers p50 ${hop.replicaMs.p50} / p99 ${hop.replicaMs.p99} ms -> added p50 ${hop.addedMs.p50} / p99 ${hop.addedMs.p99} ms`,
+    );
+    say(
+      `  CPU-s per delivered GB: origin ${cpu.originCpuSecondsPerGB} (ingest + publish + fan-out), replica ${cpu.replicaCpuSecondsPerGB}; Redis ${cpu.redisCpuSecondsPerRelayedGB} CPU-s per relayed GB`,
+    );
     for (const v of [...onA, ...onB]) v.ws.terminate();
 
     // Resync after a Redis restart: from redis-server ready to a replica viewer holding a frame sent after it.
@@ -250,15 +303,25 @@ export async function benchCluster(options: { seconds?: number; viewers?: number
       return { p50: Math.round(percentile(s, 0.5)), p99: Math.round(percentile(s, 0.99)), trials: s.length };
     };
     const resync = { afterRedisRestartMs: stats(redisRestart), afterNodeKillMs: stats(nodeKill) };
-    say(`  resync after a Redis restart p50 ${resync.afterRedisRestartMs.p50} / p99 ${resync.afterRedisRestartMs.p99} ms; full picture after a node kill p50 ${resync.afterNodeKillMs.p50} / p99 ${resync.afterNodeKillMs.p99} ms`);
+    say(
+      `  resync after a Redis restart p50 ${resync.afterRedisRestartMs.p50} / p99 ${resync.afterRedisRestartMs.p99} ms; full picture after a node kill p50 ${resync.afterNodeKillMs.p50} / p99 ${resync.afterNodeKillMs.p99} ms`,
+    );
     presenter.send(JSON.stringify({ type: 'end' }));
     const workers = [];
     for (const n of [1, 2]) {
       const w = await workersRun(n, perNode * 2, seconds);
-      say(`  --workers ${n}: ${w.viewers} viewers, latency p50 ${w.p50Ms} / p99 ${w.p99Ms} ms, ${w.delivered}/${w.expected} syncs, ${w.cpuSeconds} CPU-s (all its processes)`);
+      say(
+        `  --workers ${n}: ${w.viewers} viewers, latency p50 ${w.p50Ms} / p99 ${w.p99Ms} ms, ${w.delivered}/${w.expected} syncs, ${w.cpuSeconds} CPU-s (all its processes)`,
+      );
       workers.push(w);
     }
-    return { hop, cpu, resync, workers, notes: 'loopback, one machine: the load generator, Redis and both nodes share its cores' };
+    return {
+      hop,
+      cpu,
+      resync,
+      workers,
+      notes: 'loopback, one machine: the load generator, Redis and both nodes share its cores',
+    };
   } finally {
     for (const n of [A, B, ...extra]) await kill(n);
     await redis.stop();

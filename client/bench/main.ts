@@ -70,8 +70,21 @@ function loadFor(p: BenchPoint, deliveriesPerSecond: number): LoadArgs & { deliv
   const rate = p.memory ? p.memory.bytesPerSecondPerStalled / tiles.meanTileBytes : deliveriesPerSecond / viewers;
   const fps = p.fps ?? Math.min(30, Math.max(5, rate / 4));
   return {
-    rooms: p.rooms, viewers: p.viewersPerRoom, rate, fps, tileSize: p.tileSize ?? 96, generatorWorkers, slow: p.stalled, slowMode: p.slowMode, stallMs: p.stallMs, readMs: p.readMs,
-    duration: p.duration, warmup: 2, drain: p.drain, late: 0.1, deliveriesPerSecond: rate * viewers,
+    rooms: p.rooms,
+    viewers: p.viewersPerRoom,
+    rate,
+    fps,
+    tileSize: p.tileSize ?? 96,
+    generatorWorkers,
+    slow: p.stalled,
+    slowMode: p.slowMode,
+    stallMs: p.stallMs,
+    readMs: p.readMs,
+    duration: p.duration,
+    warmup: 2,
+    drain: p.drain,
+    late: 0.1,
+    deliveriesPerSecond: rate * viewers,
   };
 }
 
@@ -79,7 +92,13 @@ const results: BenchResults = {
   profile: values.quick ? 'quick' : values.only || values.servers ? 'custom' : 'full',
   startedAt: new Date().toISOString(),
   finishedAt: '',
-  machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryGB: Math.round(os.totalmem() / 2 ** 28) / 4, kernel: `${os.type()} ${os.release()}`, node: process.version },
+  machine: {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memoryGB: Math.round(os.totalmem() / 2 ** 28) / 4,
+    kernel: `${os.type()} ${os.release()}`,
+    node: process.version,
+  },
   ceilings: {},
   points: [],
   rows: [],
@@ -89,16 +108,37 @@ const results: BenchResults = {
 // ceiling: raw uWS publish of whole frames offered more than it (or the generator) can deliver
 if (profile.points.some((p) => typeof p.deliveries === 'object')) {
   // one calibration per viewer count that a ceiling point uses
-  const needed = new Set(profile.points.filter((p) => typeof p.deliveries === 'object').map((p) => p.viewersPerRoom * p.rooms));
+  const needed = new Set(
+    profile.points.filter((p) => typeof p.deliveries === 'object').map((p) => p.viewersPerRoom * p.rooms),
+  );
   for (const v of [...needed].sort((a, b) => a - b)) {
     const calib: BenchPoint = {
-      name: `calibrate ${v}`, rooms: 1, viewersPerRoom: v, deliveries: CALIBRATION_OFFERED, stalled: 0,
-      slowMode: 'stall', stallMs: 0, readMs: 0, duration: 5, drain: 3,
+      name: `calibrate ${v}`,
+      rooms: 1,
+      viewersPerRoom: v,
+      deliveries: CALIBRATION_OFFERED,
+      stalled: 0,
+      slowMode: 'stall',
+      stallMs: 0,
+      readMs: 0,
+      duration: 5,
+      drain: 3,
     };
-    const out = await runOne(SERVERS[FLOOR], { ...loadFor(calib, CALIBRATION_OFFERED), late: 0 }, path.join(outDir, 'runs', `calibrate-${v}.json`), calib.name);
+    const out = await runOne(
+      SERVERS[FLOOR],
+      { ...loadFor(calib, CALIBRATION_OFFERED), late: 0 },
+      path.join(outDir, 'runs', `calibrate-${v}.json`),
+      calib.name,
+    );
     if (!out.report) throw new Error(`calibration failed: ${out.error}`);
-    results.ceilings[v] = { tilesPerSecond: out.report.totals.tilesPerSecond, generatorCores: out.report.generator.cores, generatorSaturated: out.report.generator.saturated };
-    log(`ceiling at ${v} viewers: ${out.report.totals.tilesPerSecond} tile deliveries/s (generator ${out.report.generator.cores} cores)`);
+    results.ceilings[v] = {
+      tilesPerSecond: out.report.totals.tilesPerSecond,
+      generatorCores: out.report.generator.cores,
+      generatorSaturated: out.report.generator.saturated,
+    };
+    log(
+      `ceiling at ${v} viewers: ${out.report.totals.tilesPerSecond} tile deliveries/s (generator ${out.report.generator.cores} cores)`,
+    );
   }
 }
 const ceilingFor = (viewers: number) => {
@@ -107,7 +147,11 @@ const ceilingFor = (viewers: number) => {
   return results.ceilings[nearest].tilesPerSecond;
 };
 for (const p of profile.points) {
-  const d = p.memory ? 0 : typeof p.deliveries === 'number' ? p.deliveries : p.deliveries.ceilingShare * ceilingFor(p.viewersPerRoom * p.rooms);
+  const d = p.memory
+    ? 0
+    : typeof p.deliveries === 'number'
+      ? p.deliveries
+      : p.deliveries.ceilingShare * ceilingFor(p.viewersPerRoom * p.rooms);
   const load = loadFor(p, d);
   results.points.push({ ...p, deliveriesPerSecond: load.deliveriesPerSecond, ratePerRoom: load.rate, fps: load.fps });
 }
@@ -116,9 +160,13 @@ for (const p of profile.points) {
 function charts(): void {
   for (const p of results.points) {
     const series = servers.flatMap((s) => {
-      const runs = results.rows.filter((x) => x.point === p.name && x.server === s && x.report?.classes.fast.latencyMs.count);
+      const runs = results.rows.filter(
+        (x) => x.point === p.name && x.server === s && x.report?.classes.fast.latencyMs.count,
+      );
       if (!runs.length) return [];
-      const mid = runs.map((x) => x.report!).sort((a, b) => a.classes.fast.latencyMs.p99 - b.classes.fast.latencyMs.p99)[runs.length >> 1];
+      const mid = runs
+        .map((x) => x.report!)
+        .sort((a, b) => a.classes.fast.latencyMs.p99 - b.classes.fast.latencyMs.p99)[runs.length >> 1];
       return [classSeries(s, mid.classes.fast.latencyMs)];
     });
     const file = `latency-${p.name.replace(/[^A-Za-z0-9%@.-]+/g, '_')}.svg`;
@@ -166,7 +214,14 @@ if (section('churn')) {
 if (section('profile')) {
   const p = point(1000, 25_000, 0, values.duration ? Number(values.duration) : profile.quick ? 5 : 10);
   log(`profile: tilecast-uws under --cpu-prof at ${p.name} (client/bench/sections/profile.ts)`);
-  results.sections.profile = await benchProfile({ server: 'tilecast-uws', point: p.name, load: loadFor(p, 25_000), outDir, repoRoot: REPO_ROOT, log });
+  results.sections.profile = await benchProfile({
+    server: 'tilecast-uws',
+    point: p.name,
+    load: loadFor(p, 25_000),
+    outDir,
+    repoRoot: REPO_ROOT,
+    log,
+  });
   save();
 }
 // Recording: seek time (1 min vs 1 h) and chunk serving against `cat`, part of every whole-profile run.

@@ -74,20 +74,58 @@ function pointTable(r: BenchResults, point: string): string {
         f(m(cpuPerGB), 2),
         s === FLOOR ? '1' : formatSpread(pairedRatio(r, point, s, FLOOR, cpuPerGB)),
         s === TILE_FLOOR ? '1' : formatSpread(pairedRatio(r, point, s, TILE_FLOOR, cpuPerGB)),
-        f(m((x) => x.totals.messagesPerSecond), 0),
-        f(m((x) => x.totals.mbPerSecond), 1),
+        f(
+          m((x) => x.totals.messagesPerSecond),
+          0,
+        ),
+        f(
+          m((x) => x.totals.mbPerSecond),
+          1,
+        ),
         `${f(m((x) => x.classes.fast.latencyMs.p50))} / ${f(m((x) => x.classes.fast.latencyMs.p99))}`,
         slowCount && reps.some((x) => x.classes.slow.latencyMs.count)
           ? `${f(m((x) => x.classes.slow.latencyMs.p50))} / ${f(m((x) => x.classes.slow.latencyMs.p99))}`
           : '-',
         delivery(reps),
-        `${f(m((x) => x.server?.rssPeakMB), 0)} / ${f(m((x) => x.server?.rssAfterDrainMB), 0)} (+${f(m((x) => x.server?.rssGrowthMB), 0)}, ` +
-          `+${f(m((x) => x.server?.rssGrowthFromIdleMB), 0)} from idle; ` +
-          `kernel TCP ${f(m((x) => x.kernelTcpMemMB?.peak), 0)})`,
-        late ? `${f(late, 0)} / ${f(m((x) => x.lateJoin.p99Ms), 0)}${missingLate ? ' (some never)' : ''}` : 'never',
+        `${f(
+          m((x) => x.server?.rssPeakMB),
+          0,
+        )} / ${f(
+          m((x) => x.server?.rssAfterDrainMB),
+          0,
+        )} (+${f(
+          m((x) => x.server?.rssGrowthMB),
+          0,
+        )}, ` +
+          `+${f(
+            m((x) => x.server?.rssGrowthFromIdleMB),
+            0,
+          )} from idle; ` +
+          `kernel TCP ${f(
+            m((x) => x.kernelTcpMemMB?.peak),
+            0,
+          )})`,
+        late
+          ? `${f(late, 0)} / ${f(
+              m((x) => x.lateJoin.p99Ms),
+              0,
+            )}${missingLate ? ' (some never)' : ''}`
+          : 'never',
         slowCount ? conv : '-',
-        `${f(m((x) => x.generator.cores), 2)} on ${reps[0].generator.workers ?? 1}+1 threads, ${f(m((x) => (x.generator.maxThreadUtilization ?? 0) * 100), 0)}%, ` +
-          `${f(m((x) => x.generator.eventLoopDelayMs?.p99), 0)} ms; ${f(m((x) => x.generator.machineBusyCores), 1)}/${reps[0].generator.machineCores ?? '?'}` +
+        `${f(
+          m((x) => x.generator.cores),
+          2,
+        )} on ${reps[0].generator.workers ?? 1}+1 threads, ${f(
+          m((x) => (x.generator.maxThreadUtilization ?? 0) * 100),
+          0,
+        )}%, ` +
+          `${f(
+            m((x) => x.generator.eventLoopDelayMs?.p99),
+            0,
+          )} ms; ${f(
+            m((x) => x.generator.machineBusyCores),
+            1,
+          )}/${reps[0].generator.machineCores ?? '?'}` +
           `${reps.some(limited) ? ` ⚠ generator-limited in ${reps.filter(limited).length}/${reps.length} (excluded from targets)` : ''}` +
           `${reps.some((x) => !limited(x) && delayed(x)) ? ` ≈ loop late in ${reps.filter((x) => !limited(x) && delayed(x)).length}/${reps.length} (excluded from latency targets)` : ''}`,
       ].join(' | ') + ' |',
@@ -101,62 +139,108 @@ function verdicts(r: BenchResults): string[] {
   const ok = (pass: boolean | null) => (pass === null ? 'not measured' : pass ? '**met**' : '**not met**');
   // 1. CPU per delivered GB vs raw publish of whole frames, no stalled viewers
   const clean = r.points.filter((p) => p.stalled === 0 && !p.memory);
-  for (const [server, limit] of [['tilecast-uws', 1.25], ['tilecast-ws', 1.6]] as const) {
+  for (const [server, limit] of [
+    ['tilecast-uws', 1.25],
+    ['tilecast-ws', 1.6],
+  ] as const) {
     const cpu = clean.map((p) => ({ p: p.name, s: pairedRatio(r, p.name, server, FLOOR, cpuPerGB) }));
     const pass = cpu.length && cpu.every((c) => c.s) ? cpu.every((c) => c.s!.median <= limit) : null;
-    out.push(`- CPU per delivered GB, ${server} ≤ ${limit}x raw uWS publish of whole frames at every point without stalled viewers: ${ok(pass)} — ` +
-      cpu.map((c) => `${c.p}: ${formatSpread(c.s)}`).join('; '));
+    out.push(
+      `- CPU per delivered GB, ${server} ≤ ${limit}x raw uWS publish of whole frames at every point without stalled viewers: ${ok(pass)} — ` +
+        cpu.map((c) => `${c.p}: ${formatSpread(c.s)}`).join('; '),
+    );
   }
   // 2. fast p99 under 20% stalled at ~80% of the ceiling: vs the run without, and vs frame publish in the same run
   const pairs = r.points
     .filter((p) => typeof p.deliveries === 'object' && p.stalled === 0.2 && !p.memory)
     // deliveries compared by value: results.json round-trips them as separate objects
-    .map((p) => ({ p, base: r.points.find((q) => q.viewersPerRoom === p.viewersPerRoom && q.rooms === p.rooms && JSON.stringify(q.deliveries) === JSON.stringify(p.deliveries) && q.stalled === 0) }))
+    .map((p) => ({
+      p,
+      base: r.points.find(
+        (q) =>
+          q.viewersPerRoom === p.viewersPerRoom &&
+          q.rooms === p.rooms &&
+          JSON.stringify(q.deliveries) === JSON.stringify(p.deliveries) &&
+          q.stalled === 0,
+      ),
+    }))
     .filter((x) => x.base);
   const tail = (x: LoadTestReport) => x.classes.fast.latencyMs.p99;
-  const self = pairs.map(({ p, base }) => ({ p: p.name, s: pairedRatio(r, p.name, 'tilecast-uws', 'tilecast-uws', tail, base!.name, delayed) }));
+  const self = pairs.map(({ p, base }) => ({
+    p: p.name,
+    s: pairedRatio(r, p.name, 'tilecast-uws', 'tilecast-uws', tail, base!.name, delayed),
+  }));
   const selfPass = self.length && self.every((c) => c.s) ? self.every((c) => c.s!.median <= 1.5) : null;
-  out.push(`- At ~80% of the ceiling, fast viewers' p99 with 20% stalled ≤ 1.5x the run with none (tilecast-uws): ${ok(selfPass)} — ` +
-    self.map((c) => `${c.p}: ${c.s ? `${formatSpread(c.s)}x` : 'every run excluded'}`).join('; '));
-  const floor = pairs.map(({ p }) => ({ p: p.name, s: pairedRatio(r, p.name, 'tilecast-uws', FLOOR, tail, p.name, delayed) }));
+  out.push(
+    `- At ~80% of the ceiling, fast viewers' p99 with 20% stalled ≤ 1.5x the run with none (tilecast-uws): ${ok(selfPass)} — ` +
+      self.map((c) => `${c.p}: ${c.s ? `${formatSpread(c.s)}x` : 'every run excluded'}`).join('; '),
+  );
+  const floor = pairs.map(({ p }) => ({
+    p: p.name,
+    s: pairedRatio(r, p.name, 'tilecast-uws', FLOOR, tail, p.name, delayed),
+  }));
   const floorPass = floor.length && floor.every((c) => c.s) ? floor.every((c) => c.s!.median <= 2) : null;
-  out.push(`- Same point: fast viewers' p99 ≤ 2x raw frame publish's p99 in the same run (tilecast-uws): ${ok(floorPass)} — ` +
-    floor.map((c) => `${c.p}: ${c.s ? `${formatSpread(c.s)}x` : 'every run excluded'}`).join('; '));
+  out.push(
+    `- Same point: fast viewers' p99 ≤ 2x raw frame publish's p99 in the same run (tilecast-uws): ${ok(floorPass)} — ` +
+      floor.map((c) => `${c.p}: ${c.s ? `${formatSpread(c.s)}x` : 'every run excluded'}`).join('; '),
+  );
   // 3. memory stress
   const mem = r.points.find((p) => p.memory);
   if (mem) {
     // from the idle server: the joiners' first pictures are part of what 300 viewers cost
-    const growth = (s: ServerName) => med(rowsOf(r, mem.name, s).map((x) => x.server?.rssGrowthFromIdleMB ?? x.server?.rssGrowthMB));
+    const growth = (s: ServerName) =>
+      med(rowsOf(r, mem.name, s).map((x) => x.server?.rssGrowthFromIdleMB ?? x.server?.rssGrowthMB));
     const conv = rowsOf(r, mem.name, 'tilecast-uws');
-    const converged = conv.length ? conv.every((x) => x.convergence.converged === x.convergence.checked && x.convergence.checked > 0) : null;
+    const converged = conv.length
+      ? conv.every((x) => x.convergence.converged === x.convergence.checked && x.convergence.checked > 0)
+      : null;
     const g = growth('tilecast-uws');
-    out.push(`- Memory stress: tilecast-uws RSS growth from the idle server ${f(g)} MB (< 50 MB: ${ok(g ? g.median < 50 : null)}), every stalled viewer converged: ${ok(converged)}; ` +
-      `tilecast-ws ${f(growth('tilecast-ws'))} MB; queue-everything baselines grew ws-broadcast ${f(growth('ws-broadcast'))} MB, Socket.IO ${f(growth('socketio'))} MB.`);
+    out.push(
+      `- Memory stress: tilecast-uws RSS growth from the idle server ${f(g)} MB (< 50 MB: ${ok(g ? g.median < 50 : null)}), every stalled viewer converged: ${ok(converged)}; ` +
+        `tilecast-ws ${f(growth('tilecast-ws'))} MB; queue-everything baselines grew ws-broadcast ${f(growth('ws-broadcast'))} MB, Socket.IO ${f(growth('socketio'))} MB.`,
+    );
   }
   // 4. late joiners at 1000 viewers
   const big = r.points.filter((p) => p.viewersPerRoom >= 1000);
-  const late = big.map((p) => ({ p: p.name, s: med(rowsOf(r, p.name, 'tilecast-uws').filter((x) => !delayed(x)).map((x) => x.lateJoin.p99Ms)) }));
+  const late = big.map((p) => ({
+    p: p.name,
+    s: med(
+      rowsOf(r, p.name, 'tilecast-uws')
+        .filter((x) => !delayed(x))
+        .map((x) => x.lateJoin.p99Ms),
+    ),
+  }));
   const latePass = late.length && late.every((c) => c.s) ? late.every((c) => c.s!.max < 200) : null;
-  out.push(`- Late joiners see a full picture in < 200 ms at 1000 viewers (tilecast-uws, p99; loop-late runs left out): ${ok(latePass)} — ` +
-    late.map((c) => `${c.p}: ${f(c.s, 0)} ms`).join('; '));
+  out.push(
+    `- Late joiners see a full picture in < 200 ms at 1000 viewers (tilecast-uws, p99; loop-late runs left out): ${ok(latePass)} — ` +
+      late.map((c) => `${c.p}: ${f(c.s, 0)} ms`).join('; '),
+  );
   // 5. idle density and churn
   const density = r.sections.density;
   if (density) {
     const kb = (s: ServerName) => density.find((d) => d.server === s && !d.error)?.rssPerViewerKB ?? null;
     const uws = kb('tilecast-uws');
     const ws = kb('tilecast-ws');
-    out.push(`- Idle density (${density[0]?.viewers ?? '?'} idle viewers): tilecast-uws ${uws ?? '-'} KB RSS each (< 10 KB: ${ok(uws === null ? null : uws < 10)}), ` +
-      `tilecast-ws ${ws ?? '-'} KB (< 20 KB: ${ok(ws === null ? null : ws < 20)}); raw uWS ${kb('uws-publish') ?? '-'} KB, raw ws ${kb('ws-broadcast') ?? '-'} KB with the same sockets.`);
+    out.push(
+      `- Idle density (${density[0]?.viewers ?? '?'} idle viewers): tilecast-uws ${uws ?? '-'} KB RSS each (< 10 KB: ${ok(uws === null ? null : uws < 10)}), ` +
+        `tilecast-ws ${ws ?? '-'} KB (< 20 KB: ${ok(ws === null ? null : ws < 20)}); raw uWS ${kb('uws-publish') ?? '-'} KB, raw ws ${kb('ws-broadcast') ?? '-'} KB with the same sockets.`,
+    );
   }
   const churn = r.sections.churn;
   if (churn)
-    out.push(`- Churn (500 connects+disconnects/s): viewer count, open fds and heap back at baseline: ` +
-      churn.map((c) => `${c.server} ${ok(c.error ? null : c.backAtBaseline)}`).join(', '));
+    out.push(
+      `- Churn (500 connects+disconnects/s): viewer count, open fds and heap back at baseline: ` +
+        churn.map((c) => `${c.server} ${ok(c.error ? null : c.backAtBaseline)}`).join(', '),
+    );
   // 6. what the large-send workaround costs (only when tilecast-uws-direct ran)
-  const direct = r.points.map((p) => ({ p: p.name, s: pairedRatio(r, p.name, 'tilecast-uws', 'tilecast-uws-direct', cpuPerGB) })).filter((c) => c.s);
+  const direct = r.points
+    .map((p) => ({ p: p.name, s: pairedRatio(r, p.name, 'tilecast-uws', 'tilecast-uws-direct', cpuPerGB) }))
+    .filter((c) => c.s);
   if (direct.length)
-    out.push(`- The uWS large-send workaround ('subscribe', the default) against the engine's unsafe direct sends, CPU per GB ` +
-      `(tilecast-uws / tilecast-uws-direct; above 1 = what the workaround costs): ${direct.map((c) => `${c.p}: ${formatSpread(c.s)}`).join('; ')}`);
+    out.push(
+      `- The uWS large-send workaround ('subscribe', the default) against the engine's unsafe direct sends, CPU per GB ` +
+        `(tilecast-uws / tilecast-uws-direct; above 1 = what the workaround costs): ${direct.map((c) => `${c.p}: ${formatSpread(c.s)}`).join('; ')}`,
+    );
   return out;
 }
 
@@ -164,29 +248,53 @@ function sectionTables(r: BenchResults): string[] {
   const out: string[] = [];
   const { density, churn, profile } = r.sections;
   if (density) {
-    out.push('### Idle density', '', `${density[0]?.viewers ?? '?'} idle viewers (${density[0]?.rooms ?? '?'} rooms, each with a presenter that sent one full picture and then nothing), connected by a separate process; RSS per viewer is the server's RSS growth over the connected count once the server is idle (every first picture delivered). ` +
-      `The raw servers have no picture to give a joiner (its geometry only): they show the engines' cost per socket.`, '');
+    out.push(
+      '### Idle density',
+      '',
+      `${density[0]?.viewers ?? '?'} idle viewers (${density[0]?.rooms ?? '?'} rooms, each with a presenter that sent one full picture and then nothing), connected by a separate process; RSS per viewer is the server's RSS growth over the connected count once the server is idle (every first picture delivered). ` +
+        `The raw servers have no picture to give a joiner (its geometry only): they show the engines' cost per socket.`,
+      '',
+    );
     out.push('| server | connected | RSS before / after MB | RSS per viewer KB | open fds |', '|---|---|---|---|---|');
     for (const d of density)
-      out.push(d.error && !d.connected ? `| ${d.server} | failed: ${d.error.slice(0, 100)} ||||` :
-        `| ${d.server} | ${d.connected}/${d.viewers} | ${d.rssBeforeMB} / ${d.rssAfterMB} | ${d.rssPerViewerKB ?? '-'} | ${d.openFds ?? '-'} |`);
+      out.push(
+        d.error && !d.connected
+          ? `| ${d.server} | failed: ${d.error.slice(0, 100)} ||||`
+          : `| ${d.server} | ${d.connected}/${d.viewers} | ${d.rssBeforeMB} / ${d.rssAfterMB} | ${d.rssPerViewerKB ?? '-'} | ${d.openFds ?? '-'} |`,
+      );
     out.push('');
   }
   if (churn) {
-    out.push('### Churn', '', `Viewers connect at 500/s into a live room (10 fps) and leave after 0.2-0.8 s (one in five drops TCP without a close frame). ` +
-      `Heap is read after a forced full GC (DevTools protocol, the server runs with --inspect=127.0.0.1:0), back when within max(2 MB, 10%) of the baseline; fds from /proc/<pid>/fd, viewers from /metrics.`, '');
-    out.push('| server | seconds | connects (per s; failed) | viewers before / after | fds before / after | heap used MB before / after | RSS MB before / after | back at baseline |', '|---|---|---|---|---|---|---|---|');
+    out.push(
+      '### Churn',
+      '',
+      `Viewers connect at 500/s into a live room (10 fps) and leave after 0.2-0.8 s (one in five drops TCP without a close frame). ` +
+        `Heap is read after a forced full GC (DevTools protocol, the server runs with --inspect=127.0.0.1:0), back when within max(2 MB, 10%) of the baseline; fds from /proc/<pid>/fd, viewers from /metrics.`,
+      '',
+    );
+    out.push(
+      '| server | seconds | connects (per s; failed) | viewers before / after | fds before / after | heap used MB before / after | RSS MB before / after | back at baseline |',
+      '|---|---|---|---|---|---|---|---|',
+    );
     for (const c of churn)
-      out.push(`| ${c.server} | ${c.seconds} | ${c.connected} (${c.achievedPerSecond}/s; ${c.failed}) | ${c.before.viewers ?? '-'} / ${c.after.viewers ?? '-'} | ${c.before.fds ?? '-'} / ${c.after.fds ?? '-'} | ` +
-        `${c.before.heapUsedMB ?? '-'} / ${c.after.heapUsedMB ?? '-'} | ${c.before.rssMB ?? '-'} / ${c.after.rssMB ?? '-'} | ${c.error ? `error: ${c.error.slice(0, 80)}` : c.backAtBaseline ? 'yes' : '**no**'} |`);
+      out.push(
+        `| ${c.server} | ${c.seconds} | ${c.connected} (${c.achievedPerSecond}/s; ${c.failed}) | ${c.before.viewers ?? '-'} / ${c.after.viewers ?? '-'} | ${c.before.fds ?? '-'} / ${c.after.fds ?? '-'} | ` +
+          `${c.before.heapUsedMB ?? '-'} / ${c.after.heapUsedMB ?? '-'} | ${c.before.rssMB ?? '-'} / ${c.after.rssMB ?? '-'} | ${c.error ? `error: ${c.error.slice(0, 80)}` : c.backAtBaseline ? 'yes' : '**no**'} |`,
+      );
     out.push('');
   }
   if (profile) {
-    out.push('### Server CPU profile', '', `${profile.server} at ${profile.point} under \`node --cpu-prof\` (${profile.profile ?? 'no profile'}): ` +
-      `${profile.totalMs} ms of samples in JavaScript and native code (start-up module loading, ${profile.loadingMs ?? 0} ms, left out), ` +
-      `${(profile.gcShare * 100).toFixed(1)}% of it garbage collection. Native calls from JavaScript (the engine's send) count as their caller's self time.${profile.error ? ` Error: ${profile.error}` : ''}`, '');
+    out.push(
+      '### Server CPU profile',
+      '',
+      `${profile.server} at ${profile.point} under \`node --cpu-prof\` (${profile.profile ?? 'no profile'}): ` +
+        `${profile.totalMs} ms of samples in JavaScript and native code (start-up module loading, ${profile.loadingMs ?? 0} ms, left out), ` +
+        `${(profile.gcShare * 100).toFixed(1)}% of it garbage collection. Native calls from JavaScript (the engine's send) count as their caller's self time.${profile.error ? ` Error: ${profile.error}` : ''}`,
+      '',
+    );
     out.push('| function | where | self ms | share |', '|---|---|---|---|');
-    for (const t of profile.top) out.push(`| \`${t.functionName}\` | ${t.location} | ${t.selfMs} | ${(t.selfShare * 100).toFixed(1)}% |`);
+    for (const t of profile.top)
+      out.push(`| \`${t.functionName}\` | ${t.location} | ${t.selfMs} | ${(t.selfShare * 100).toFixed(1)}% |`);
     out.push('');
   }
   return out;
@@ -201,7 +309,10 @@ export function benchMarkdown(r: BenchResults): string {
     '',
     'Ceiling (tile deliveries/s sustained by raw uWS publish of whole frames; ⚠ = the load generator was the limit): ' +
       Object.entries(r.ceilings)
-        .map(([v, c]) => `${v} viewers: ${Math.round(c.tilesPerSecond)}/s (generator ${c.generatorCores.toFixed(2)} cores${c.generatorSaturated ? ' ⚠' : ''})`)
+        .map(
+          ([v, c]) =>
+            `${v} viewers: ${Math.round(c.tilesPerSecond)}/s (generator ${c.generatorCores.toFixed(2)} cores${c.generatorSaturated ? ' ⚠' : ''})`,
+        )
         .join('; '),
     '',
     '### Targets',
@@ -220,8 +331,12 @@ export function benchMarkdown(r: BenchResults): string {
     out.push(pointTable(r, p.name), '');
   }
   out.push(...sectionTables(r));
-  const notes = Object.values(SERVERS).filter((s) => !s.tile).map((s) => s.name);
-  out.push(`Baselines without a ScreenShot (${notes.join(', ')}) cannot give a late joiner or a stalled viewer the whole picture: tiles that did not change since are never resent.`);
+  const notes = Object.values(SERVERS)
+    .filter((s) => !s.tile)
+    .map((s) => s.name);
+  out.push(
+    `Baselines without a ScreenShot (${notes.join(', ')}) cannot give a late joiner or a stalled viewer the whole picture: tiles that did not change since are never resent.`,
+  );
   return out.join('\n');
 }
 

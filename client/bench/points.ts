@@ -33,8 +33,14 @@ export interface Profile {
   churnSeconds: number;
 }
 
-export const point = (viewers: number, deliveries: BenchPoint['deliveries'], stalled: number, duration: number): BenchPoint => ({
-  name: `${viewers}v@${typeof deliveries === 'number' ? `${deliveries / 1000}k` : `${Math.round(deliveries.ceilingShare * 100)}%ceil`}` +
+export const point = (
+  viewers: number,
+  deliveries: BenchPoint['deliveries'],
+  stalled: number,
+  duration: number,
+): BenchPoint => ({
+  name:
+    `${viewers}v@${typeof deliveries === 'number' ? `${deliveries / 1000}k` : `${Math.round(deliveries.ceilingShare * 100)}%ceil`}` +
     `/${Math.round(stalled * 100)}%stalled`,
   rooms: 1,
   viewersPerRoom: viewers,

@@ -39,13 +39,22 @@ function percentiles(samples: number[]): Percentiles {
 const round = (x: number, digits = 4) => Number(x.toFixed(digits));
 
 /** Writes `seconds` of a synthetic 10 fps session through the real recorder, with a simulated clock. */
-async function recordSynthetic(store: RecordingStore, seconds: number): Promise<{ id: string; frameCostUs: Percentiles }> {
+async function recordSynthetic(
+  store: RecordingStore,
+  seconds: number,
+): Promise<{ id: string; frameCostUs: Percentiles }> {
   const recorder: Recorder = store.record('bench', { sync: false, maxQueueBytes: 256 * 1024 * 1024, flushMs: 100 });
   const screenshot = new ScreenShot(256 * 1024 * 1024);
   const { columns, tiles } = gridShape(GEOMETRY);
   // A pool of pre-built tile messages, so generation costs no more than the recorder itself.
   const pool: Uint8Array[] = [];
-  for (let i = 0; i < tiles; i++) pool.push(encodeTile({ col: i % columns, row: Math.floor(i / columns), codec: 'webp', payload: randomBytes(TILE_BYTES) }, 0));
+  for (let i = 0; i < tiles; i++)
+    pool.push(
+      encodeTile(
+        { col: i % columns, row: Math.floor(i / columns), codec: 'webp', payload: randomBytes(TILE_BYTES) },
+        0,
+      ),
+    );
   screenshot.reset(GEOMETRY);
   recorder.geometry?.(GEOMETRY, recorder.startedAt);
   const frames = seconds * FPS;
@@ -64,7 +73,8 @@ async function recordSynthetic(store: RecordingStore, seconds: number): Promise<
     recorder.frame?.(frame, view);
     cost.push((performance.now() - t0) * 1000);
     // Pace the generator on the writer, as a disk that keeps up would: never let the queue hit its bound.
-    if (k % 500 === 0) while (recorder.stats().bytesPending > 64 * 1024 * 1024) await new Promise((r) => setTimeout(r, 5));
+    if (k % 500 === 0)
+      while (recorder.stats().bytesPending > 64 * 1024 * 1024) await new Promise((r) => setTimeout(r, 5));
   }
   recorder.ended?.('bench');
   await recorder.finished;
@@ -114,7 +124,13 @@ async function seekTimes(store: RecordingStore, ids: string[]): Promise<SeekFigu
     let sink = 0;
     for (let i = 0; i < loops; i++) sink += h.index.find((i * 7919) % h.durationMs, h.keyframes);
     const searchNs = ((performance.now() - t0) * 1e6) / loops + (sink < 0 ? 1 : 0);
-    return { keyframes: h.keyframes, durationMs: h.durationMs, bytes: h.size, seekMs: percentiles(samples[k]), searchNs: round(searchNs, 1) };
+    return {
+      keyframes: h.keyframes,
+      durationMs: h.durationMs,
+      bytes: h.size,
+      seekMs: percentiles(samples[k]),
+      searchNs: round(searchNs, 1),
+    };
   });
 }
 
@@ -131,7 +147,10 @@ function searchAtScale(): number {
 }
 
 /** GETs a URL and discards the body; returns bytes and ms to the first byte and to the end. */
-function download(url: string, headers: Record<string, string> = {}): Promise<{ status: number; bytes: number; firstByteMs: number; totalMs: number }> {
+function download(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; bytes: number; firstByteMs: number; totalMs: number }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     let first = 0;
@@ -142,7 +161,9 @@ function download(url: string, headers: Record<string, string> = {}): Promise<{ 
           if (bytes === 0) first = performance.now() - t0;
           bytes += chunk.byteLength;
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes, firstByteMs: first, totalMs: performance.now() - t0 }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, bytes, firstByteMs: first, totalMs: performance.now() - t0 }),
+        );
         res.on('error', reject);
       })
       .on('error', reject);
@@ -152,12 +173,20 @@ const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
 /** curl (a C client, like cat) fetching each (url, range) on one connection into /dev/null; returns ms and bytes. */
 function curlMs(requests: { url: string; range?: string }[]): { ms: number; bytes: number } {
-  const config = requests.map((r) => `url = "${r.url}"\noutput = "/dev/null"\n${r.range ? `range = "${r.range}"\n` : ''}write-out = "%{size_download}\\n"\n`).join('next\n');
+  const config = requests
+    .map(
+      (r) =>
+        `url = "${r.url}"\noutput = "/dev/null"\n${r.range ? `range = "${r.range}"\n` : ''}write-out = "%{size_download}\\n"\n`,
+    )
+    .join('next\n');
   const t0 = performance.now();
   const r = spawnSync('curl', ['-s', '-K', '-'], { input: config, maxBuffer: 16 * 1024 * 1024 });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`curl failed (${r.status}): ${r.stderr}`);
-  const bytes = String(r.stdout).trim().split('\n').reduce((sum, n) => sum + Number(n), 0);
+  const bytes = String(r.stdout)
+    .trim()
+    .split('\n')
+    .reduce((sum, n) => sum + Number(n), 0);
   return { ms, bytes };
 }
 
@@ -169,7 +198,14 @@ function catMs(file: string): number {
 }
 
 async function httpFigures(dir: string, id: string, file: string, size: number, engine: 'uws' | 'ws') {
-  const server = await startServerProcess('server/main.ts', ['--engine', engine, '--recordings-dir', dir, '--log-level', 'warn']);
+  const server = await startServerProcess('server/main.ts', [
+    '--engine',
+    engine,
+    '--recordings-dir',
+    dir,
+    '--log-level',
+    'warn',
+  ]);
   try {
     const base = `${server.url}/api/recordings/${id}`;
     await download(`${base}/data`); // warm the cache and the connection
@@ -196,7 +232,8 @@ async function httpFigures(dir: string, id: string, file: string, size: number, 
       whole.push(w.ms);
       // The player's pattern: sequential 4 MiB Range requests on one connection.
       const ranges = [];
-      for (let at = 0; at < size; at += 4 * 1024 * 1024) ranges.push({ url: `${base}/data`, range: `${at}-${Math.min(size, at + 4 * 1024 * 1024) - 1}` });
+      for (let at = 0; at < size; at += 4 * 1024 * 1024)
+        ranges.push({ url: `${base}/data`, range: `${at}-${Math.min(size, at + 4 * 1024 * 1024) - 1}` });
       const c = curlMs(ranges);
       if (c.bytes !== size) throw new Error(`ranges served ${c.bytes} of ${size} bytes`);
       chunked.push(c.ms);
@@ -217,7 +254,9 @@ async function httpFigures(dir: string, id: string, file: string, size: number, 
   }
 }
 
-export async function benchRecording(options: { hourSeconds?: number; keep?: boolean; log?: (line: string) => void } = {}): Promise<object> {
+export async function benchRecording(
+  options: { hourSeconds?: number; keep?: boolean; log?: (line: string) => void } = {},
+): Promise<object> {
   const say = options.log ?? ((line: string) => console.error(line));
   const dir = await mkdtemp(path.join(tmpdir(), 'tilecast-bench-rec-'));
   const store = new RecordingStore(dir, pino({ level: 'silent' }));
@@ -226,23 +265,38 @@ export async function benchRecording(options: { hourSeconds?: number; keep?: boo
     const t0 = performance.now();
     const { id: minuteId } = await recordSynthetic(store, 60);
     const { id: hourId, frameCostUs } = await recordSynthetic(store, options.hourSeconds ?? 3600);
-    say(`  recorder cost on the event loop per frame: p50 ${frameCostUs.p50} µs, p99 ${frameCostUs.p99} µs (keyframes included)`);
+    say(
+      `  recorder cost on the event loop per frame: p50 ${frameCostUs.p50} µs, p99 ${frameCostUs.p99} µs (keyframes included)`,
+    );
     const writeSeconds = round((performance.now() - t0) / 1000, 1);
     spawnSync('sync'); // let writeback of the fresh files finish before timing reads
     const [minute, hour] = await seekTimes(store, [minuteId, hourId]);
-    say(`  seek 1 min: p50 ${minute.seekMs.p50} ms, p90 ${minute.seekMs.p90} ms, p99 ${minute.seekMs.p99} ms (${minute.keyframes} keyframes, ${minute.searchNs} ns/search)`);
-    say(`  seek 1 h:   p50 ${hour.seekMs.p50} ms, p90 ${hour.seekMs.p90} ms, p99 ${hour.seekMs.p99} ms (${hour.keyframes} keyframes, ${hour.searchNs} ns/search)`);
+    say(
+      `  seek 1 min: p50 ${minute.seekMs.p50} ms, p90 ${minute.seekMs.p90} ms, p99 ${minute.seekMs.p99} ms (${minute.keyframes} keyframes, ${minute.searchNs} ns/search)`,
+    );
+    say(
+      `  seek 1 h:   p50 ${hour.seekMs.p50} ms, p90 ${hour.seekMs.p90} ms, p99 ${hour.seekMs.p99} ms (${hour.keyframes} keyframes, ${hour.searchNs} ns/search)`,
+    );
     const scaleNs = searchAtScale();
     say(`  binary search over 10M keyframes: ${scaleNs} ns/search`);
     const hourFile = path.join(dir, `${hourId}.tcrec`);
     const serving = [];
     for (const engine of ['uws', 'ws'] as const) {
       const figures = await httpFigures(dir, hourId, hourFile, hour.bytes, engine);
-      say(`  serve ${engine}: whole file ${figures.wholeFileMBps} MB/s, 4 MiB ranges ${figures.chunked4MiBMBps} MB/s, cat ${figures.catMBps} MB/s -> ${figures.wholeVsCat} / ${figures.chunkedVsCat} of cat; HTTP seek p50 ${figures.httpSeekToFirstByteMs.p50} ms`);
+      say(
+        `  serve ${engine}: whole file ${figures.wholeFileMBps} MB/s, 4 MiB ranges ${figures.chunked4MiBMBps} MB/s, cat ${figures.catMBps} MB/s -> ${figures.wholeVsCat} / ${figures.chunkedVsCat} of cat; HTTP seek p50 ${figures.httpSeekToFirstByteMs.p50} ms`,
+      );
       serving.push(figures);
     }
     return {
-      recording: { fps: FPS, geometry: GEOMETRY, tilesPerFrame: TILES_PER_FRAME, tileBytes: TILE_BYTES, writeSeconds, frameCostUs },
+      recording: {
+        fps: FPS,
+        geometry: GEOMETRY,
+        tilesPerFrame: TILES_PER_FRAME,
+        tileBytes: TILE_BYTES,
+        writeSeconds,
+        frameCostUs,
+      },
       seek: { oneMinute: minute, oneHour: hour, searchNsAt10MKeyframes: scaleNs },
       serving,
     };

@@ -29,8 +29,14 @@ export interface RunOutcome {
   error: string | null;
 }
 
-export async function runOne(server: BenchServer, load: LoadArgs, jsonFile: string, label: string, serverNodeArgs: string[] = []): Promise<RunOutcome> {
-  let proc;
+export async function runOne(
+  server: BenchServer,
+  load: LoadArgs,
+  jsonFile: string,
+  label: string,
+  serverNodeArgs: string[] = [],
+): Promise<RunOutcome> {
+  let proc: Awaited<ReturnType<typeof startServerProcess>>;
   try {
     proc = await startServerProcess(server.script, server.args, { nodeArgs: serverNodeArgs });
   } catch (err) {
@@ -38,13 +44,46 @@ export async function runOne(server: BenchServer, load: LoadArgs, jsonFile: stri
   }
   try {
     const args = [
-      '--import', 'tsx', 'client/loadtest/main.ts',
-      '--url', proc.url, '--protocol', server.protocol, '--server-pid', String(proc.pid),
-      '--rooms', String(load.rooms), '--viewers', String(load.viewers),
-      '--rate', String(load.rate), '--fps', String(load.fps),
-      '--slow', String(load.slow), '--slow-mode', load.slowMode, '--stall-ms', String(Math.max(10, load.stallMs)), '--read-ms', String(Math.max(10, load.readMs)),
-      '--late', String(load.late), '--duration', String(load.duration), '--warmup', String(load.warmup),
-      '--drain', String(load.drain), '--tile-size', String(load.tileSize), '--json', jsonFile, '--label', label, '--quiet',
+      '--import',
+      'tsx',
+      'client/loadtest/main.ts',
+      '--url',
+      proc.url,
+      '--protocol',
+      server.protocol,
+      '--server-pid',
+      String(proc.pid),
+      '--rooms',
+      String(load.rooms),
+      '--viewers',
+      String(load.viewers),
+      '--rate',
+      String(load.rate),
+      '--fps',
+      String(load.fps),
+      '--slow',
+      String(load.slow),
+      '--slow-mode',
+      load.slowMode,
+      '--stall-ms',
+      String(Math.max(10, load.stallMs)),
+      '--read-ms',
+      String(Math.max(10, load.readMs)),
+      '--late',
+      String(load.late),
+      '--duration',
+      String(load.duration),
+      '--warmup',
+      String(load.warmup),
+      '--drain',
+      String(load.drain),
+      '--tile-size',
+      String(load.tileSize),
+      '--json',
+      jsonFile,
+      '--label',
+      label,
+      '--quiet',
       ...(load.generatorWorkers ? ['--generator-workers', String(load.generatorWorkers)] : []),
     ];
     const limitMs = (load.warmup + load.duration + load.drain + 90) * 1000;
@@ -58,7 +97,8 @@ export async function runOne(server: BenchServer, load: LoadArgs, jsonFile: stri
         resolve({ code, stderr });
       });
     });
-    if (code !== 0 && code !== 1) return { report: null, error: `load test exited ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}` };
+    if (code !== 0 && code !== 1)
+      return { report: null, error: `load test exited ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}` };
     return { report: JSON.parse(readFileSync(jsonFile, 'utf8')) as LoadTestReport, error: null };
   } catch (err) {
     return { report: null, error: (err as Error).message };

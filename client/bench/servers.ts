@@ -14,38 +14,96 @@ export interface BenchServer {
   tile: boolean;
 }
 
-export const SERVER_NAMES = ['tilecast-uws', 'tilecast-ws', 'uws-publish-frames', 'uws-publish', 'ws-broadcast', 'socketio'] as const;
+export const SERVER_NAMES = [
+  'tilecast-uws',
+  'tilecast-ws',
+  'uws-publish-frames',
+  'uws-publish',
+  'ws-broadcast',
+  'socketio',
+] as const;
 /** run only when named with --servers: tilecast with batching off (one message per tile), to show what batching buys;
  * tilecast on uWS with the engine's unsafe direct large sends, to show what the 'subscribe' workaround costs */
-export const EXTRA_SERVER_NAMES = ['tilecast-uws-tiles', 'tilecast-ws-tiles', 'tilecast-uws-direct', 'tilecast-uws-guarded'] as const;
+export const EXTRA_SERVER_NAMES = [
+  'tilecast-uws-tiles',
+  'tilecast-ws-tiles',
+  'tilecast-uws-direct',
+  'tilecast-uws-guarded',
+] as const;
 export type ServerName = (typeof SERVER_NAMES)[number] | (typeof EXTRA_SERVER_NAMES)[number];
 export const ALL_SERVER_NAMES: readonly ServerName[] = [...SERVER_NAMES, ...EXTRA_SERVER_NAMES];
 
 export const SERVERS: Record<ServerName, BenchServer> = {
-  'tilecast-uws': { name: 'tilecast-uws', script: 'server/main.ts', args: ['--engine', 'uws', ...TILECAST_SERVER_ARGS], protocol: 'tilecast', tile: true },
-  'tilecast-ws': { name: 'tilecast-ws', script: 'server/main.ts', args: ['--engine', 'ws', ...TILECAST_SERVER_ARGS], protocol: 'tilecast', tile: true },
-  'uws-publish-frames': {
-    name: 'uws-publish-frames', script: 'client/bench/baselines/uws-publish-frames.ts', args: [], protocol: 'forward-frames', tile: false,
+  'tilecast-uws': {
+    name: 'tilecast-uws',
+    script: 'server/main.ts',
+    args: ['--engine', 'uws', ...TILECAST_SERVER_ARGS],
+    protocol: 'tilecast',
+    tile: true,
   },
-  'uws-publish': { name: 'uws-publish', script: 'client/bench/baselines/uws-publish.ts', args: [], protocol: 'forward', tile: false },
-  'ws-broadcast': { name: 'ws-broadcast', script: 'client/bench/baselines/ws-broadcast.ts', args: [], protocol: 'forward', tile: false },
+  'tilecast-ws': {
+    name: 'tilecast-ws',
+    script: 'server/main.ts',
+    args: ['--engine', 'ws', ...TILECAST_SERVER_ARGS],
+    protocol: 'tilecast',
+    tile: true,
+  },
+  'uws-publish-frames': {
+    name: 'uws-publish-frames',
+    script: 'client/bench/baselines/uws-publish-frames.ts',
+    args: [],
+    protocol: 'forward-frames',
+    tile: false,
+  },
+  'uws-publish': {
+    name: 'uws-publish',
+    script: 'client/bench/baselines/uws-publish.ts',
+    args: [],
+    protocol: 'forward',
+    tile: false,
+  },
+  'ws-broadcast': {
+    name: 'ws-broadcast',
+    script: 'client/bench/baselines/ws-broadcast.ts',
+    args: [],
+    protocol: 'forward',
+    tile: false,
+  },
   'tilecast-uws-tiles': {
-    name: 'tilecast-uws-tiles', script: 'server/main.ts', args: ['--engine', 'uws', '--batch-fanout', 'false', ...TILECAST_SERVER_ARGS],
-    protocol: 'tilecast', tile: true,
+    name: 'tilecast-uws-tiles',
+    script: 'server/main.ts',
+    args: ['--engine', 'uws', '--batch-fanout', 'false', ...TILECAST_SERVER_ARGS],
+    protocol: 'tilecast',
+    tile: true,
   },
   'tilecast-ws-tiles': {
-    name: 'tilecast-ws-tiles', script: 'server/main.ts', args: ['--engine', 'ws', '--batch-fanout', 'false', ...TILECAST_SERVER_ARGS],
-    protocol: 'tilecast', tile: true,
+    name: 'tilecast-ws-tiles',
+    script: 'server/main.ts',
+    args: ['--engine', 'ws', '--batch-fanout', 'false', ...TILECAST_SERVER_ARGS],
+    protocol: 'tilecast',
+    tile: true,
   },
   'tilecast-uws-direct': {
-    name: 'tilecast-uws-direct', script: 'server/main.ts', args: ['--engine', 'uws', '--uws-large-send', 'direct', ...TILECAST_SERVER_ARGS],
-    protocol: 'tilecast', tile: true,
+    name: 'tilecast-uws-direct',
+    script: 'server/main.ts',
+    args: ['--engine', 'uws', '--uws-large-send', 'direct', ...TILECAST_SERVER_ARGS],
+    protocol: 'tilecast',
+    tile: true,
   },
   'tilecast-uws-guarded': {
-    name: 'tilecast-uws-guarded', script: 'server/main.ts', args: ['--engine', 'uws', '--uws-large-send', 'guarded', ...TILECAST_SERVER_ARGS],
-    protocol: 'tilecast', tile: true,
+    name: 'tilecast-uws-guarded',
+    script: 'server/main.ts',
+    args: ['--engine', 'uws', '--uws-large-send', 'guarded', ...TILECAST_SERVER_ARGS],
+    protocol: 'tilecast',
+    tile: true,
   },
-  socketio: { name: 'socketio', script: 'client/bench/baselines/socketio-broadcast.ts', args: [], protocol: 'socketio', tile: false },
+  socketio: {
+    name: 'socketio',
+    script: 'client/bench/baselines/socketio-broadcast.ts',
+    args: [],
+    protocol: 'socketio',
+    tile: false,
+  },
 };
 
 /** Ratios are taken against this server: the cost floor of a frame fan-out on this machine (a zero-logic relay). */

@@ -15,7 +15,9 @@ export function spread(values: number[]): Spread | null {
 
 export function formatSpread(s: Spread | null, digits = 2): string {
   if (!s) return '-';
-  return s.n === 1 ? s.median.toFixed(digits) : `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
+  return s.n === 1
+    ? s.median.toFixed(digits)
+    : `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
 }
 
 export function shuffle<T>(items: readonly T[]): T[] {

@@ -5,9 +5,14 @@ const HASH_BITS = 14;
 const MAX_MATCH = 258;
 const WINDOW = 32768;
 
-const LENGTH_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
+const LENGTH_BASE = [
+  3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258,
+];
 const LENGTH_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
-const DIST_BASE = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577];
+const DIST_BASE = [
+  1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145,
+  8193, 12289, 16385, 24577,
+];
 const DIST_EXTRA = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13];
 
 function reverse(code: number, bits: number): number {
@@ -20,14 +25,16 @@ function reverse(code: number, bits: number): number {
 const LIT_CODE = new Uint16Array(288);
 const LIT_BITS = new Uint8Array(288);
 for (let s = 0; s < 288; s++) {
-  const [code, bits] = s < 144 ? [0x30 + s, 8] : s < 256 ? [0x190 + s - 144, 9] : s < 280 ? [s - 256, 7] : [0xc0 + s - 280, 8];
+  const [code, bits] =
+    s < 144 ? [0x30 + s, 8] : s < 256 ? [0x190 + s - 144, 9] : s < 280 ? [s - 256, 7] : [0xc0 + s - 280, 8];
   LIT_CODE[s] = reverse(code, bits);
   LIT_BITS[s] = bits;
 }
 const DIST_CODE = Uint8Array.from({ length: 30 }, (_, d) => reverse(d, 5));
 /** match length (3..258) -> length symbol index 0..28 */
 const LENGTH_INDEX = new Uint8Array(MAX_MATCH + 1);
-for (let i = 0; i < 29; i++) for (let l = LENGTH_BASE[i]; l <= (i === 28 ? 258 : LENGTH_BASE[i + 1] - 1); l++) LENGTH_INDEX[l] = i;
+for (let i = 0; i < 29; i++)
+  for (let l = LENGTH_BASE[i]; l <= (i === 28 ? 258 : LENGTH_BASE[i + 1] - 1); l++) LENGTH_INDEX[l] = i;
 
 function distIndex(d: number): number {
   let i = 29;
@@ -40,7 +47,7 @@ const head = new Int32Array(1 << HASH_BITS);
 /** `data` as a zlib stream. */
 export function zlibSync(data: Uint8Array): Uint8Array {
   // Worst case for fixed Huffman: 9 bits a literal, plus header, trailer and slack.
-  const out = new Uint8Array(Math.ceil(data.length * 9 / 8) + 16);
+  const out = new Uint8Array(Math.ceil((data.length * 9) / 8) + 16);
   out[0] = 0x78;
   out[1] = 0x01;
   let pos = 2;

@@ -103,9 +103,12 @@ export class Display {
 
   private enqueue(step: () => Promise<void>): void {
     this.queued++;
-    this.chain = this.chain.then(step).catch((err: unknown) => this.onDecodeError?.(err)).finally(() => {
-      this.queued--;
-    });
+    this.chain = this.chain
+      .then(step)
+      .catch((err: unknown) => this.onDecodeError?.(err))
+      .finally(() => {
+        this.queued--;
+      });
   }
 
   private flip(): void {
@@ -115,7 +118,8 @@ export class Display {
     if (this.damage.length > gridShape(g).tiles / 3) {
       this.front.drawImage(this.back, 0, 0);
     } else {
-      for (const r of this.damage) this.front.drawImage(this.back, r.x, r.y, r.width, r.height, r.x, r.y, r.width, r.height);
+      for (const r of this.damage)
+        this.front.drawImage(this.back, r.x, r.y, r.width, r.height, r.x, r.y, r.width, r.height);
     }
     this.damage = [];
   }

@@ -60,9 +60,9 @@ export class Downlink {
   private pingTimer: ReturnType<typeof setInterval> | null = null;
   private counters = { frames: 0, tiles: 0, skipped: 0, decodeErrors: 0 };
   private firstFrameAt: number | null = null;
-  private lastCommitAt = -Infinity;
+  private lastCommitAt = Number.NEGATIVE_INFINITY;
   private lateCommits = 0;
-  private lastResyncAt = -Infinity;
+  private lastResyncAt = Number.NEGATIVE_INFINITY;
   private resyncs = 0;
   /** the server said it is going away (1001): until it speaks again, failed attempts are the restart, not us */
   private serverRestarting = false;
@@ -97,7 +97,10 @@ export class Downlink {
     display.onDecodeError = () => this.counters.decodeErrors++;
     const query = token ? `?token=${encodeURIComponent(token)}` : '';
     this.socket = new ReconnectingSocket(
-      { url: () => wsUrl(`/ws/view/${encodeURIComponent(room)}${query}`), isFinal: (code) => FINAL_CLOSE_CODES.includes(code) },
+      {
+        url: () => wsUrl(`/ws/view/${encodeURIComponent(room)}${query}`),
+        isFinal: (code) => FINAL_CLOSE_CODES.includes(code),
+      },
       {
         open: () => this.opened(),
         message: (data) => this.message(data),
@@ -139,7 +142,8 @@ export class Downlink {
     return {
       fps: this.fps.rate(),
       kbps: (this.bytes.rate() * 8) / 1000,
-      latencyMs: sorted.length && performance.now() - this.lastCommitAt < LATENCY_STALE_MS ? sorted[sorted.length >> 1] : null,
+      latencyMs:
+        sorted.length && performance.now() - this.lastCommitAt < LATENCY_STALE_MS ? sorted[sorted.length >> 1] : null,
       skipped: this.counters.skipped,
       frames: this.counters.frames,
       tiles: this.counters.tiles,
@@ -184,7 +188,7 @@ export class Downlink {
       return;
     }
     this.bytes.add(data.byteLength);
-    let msg;
+    let msg: ReturnType<typeof decodeMessage>;
     try {
       msg = decodeMessage(new Uint8Array(data), { geometry: this.geometry });
     } catch (err) {
@@ -238,7 +242,8 @@ export class Downlink {
     this.lastError = '';
     // A server going away (1001) is restarting, not ending the room: keep retrying even after an 'ended' status.
     if (code === CloseCode.GoingAway) this.serverRestarting = true;
-    if (this.serverRestarting && retryInMs !== null) this.setState('offline', retryText(CloseCode.GoingAway, retryInMs));
+    if (this.serverRestarting && retryInMs !== null)
+      this.setState('offline', retryText(CloseCode.GoingAway, retryInMs));
     else if (this.state === 'ended') return;
     else if (code === CloseCode.Normal) this.setState('ended', END_TEXT[endKind(this.state)]);
     else if (retryInMs === null) this.setState('error', finalCloseText(code, why, this.token !== null));

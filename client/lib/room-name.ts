@@ -5,7 +5,9 @@
 export async function fetchRoomName(room: string, token: string | null = null): Promise<string | null> {
   try {
     if (token) {
-      const res = await fetch(`/api/rooms/${encodeURIComponent(room)}?token=${encodeURIComponent(token)}`, { cache: 'no-store' });
+      const res = await fetch(`/api/rooms/${encodeURIComponent(room)}?token=${encodeURIComponent(token)}`, {
+        cache: 'no-store',
+      });
       if (!res.ok) return null;
       const { name } = (await res.json()) as { name?: unknown };
       return typeof name === 'string' && name ? name : null;

@@ -3,7 +3,7 @@
 
 export class ServerClock {
   private offsetMs = 0;
-  private bestRttMs = Infinity;
+  private bestRttMs = Number.POSITIVE_INFINITY;
   private samples = 0;
 
   /** ms since epoch, on the server's clock as far as we know it */

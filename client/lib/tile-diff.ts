@@ -35,7 +35,14 @@ export function extractTile(g: Geometry, frame: Uint32Array, col: number, row: n
 }
 
 /** Copies one tile's pixels (row by row) into `into` at byte offset `at` (4-byte aligned): packs encoder batches. */
-export function copyTileInto(g: Geometry, frame: Uint32Array, col: number, row: number, into: Uint8ClampedArray, at: number): void {
+export function copyTileInto(
+  g: Geometry,
+  frame: Uint32Array,
+  col: number,
+  row: number,
+  into: Uint8ClampedArray,
+  at: number,
+): void {
   const r = tileRect(g, col, row);
   const out = new Uint32Array(into.buffer, into.byteOffset + at, r.width * r.height);
   for (let y = 0; y < r.height; y++) {

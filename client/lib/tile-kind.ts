@@ -9,7 +9,13 @@ import { type Geometry, tileRect } from '../../shared/protocol/geometry';
 export const MIN_FLAT_SHARE = 0.5;
 
 /** True when the tile at (col, row) of `frame` is mostly runs of equal pixels (text, UI, flat fills). */
-export function isFlatTile(g: Geometry, frame: Uint32Array, col: number, row: number, minShare = MIN_FLAT_SHARE): boolean {
+export function isFlatTile(
+  g: Geometry,
+  frame: Uint32Array,
+  col: number,
+  row: number,
+  minShare = MIN_FLAT_SHARE,
+): boolean {
   const r = tileRect(g, col, row);
   if (r.width < 2) return true;
   const needed = Math.ceil(minShare * (r.width - 1) * r.height);

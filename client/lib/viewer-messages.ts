@@ -33,7 +33,12 @@ export const END_TEXT: Record<EndKind, string> = {
 };
 
 /** A close after which the viewer gives up (the socket's `isFinal`). 1001 (server restarting) is never final. */
-export const FINAL_CLOSE_CODES: readonly number[] = [CloseCode.Normal, CloseCode.Unauthorized, CloseCode.RoomNotFound, CloseCode.UnsupportedVersion];
+export const FINAL_CLOSE_CODES: readonly number[] = [
+  CloseCode.Normal,
+  CloseCode.Unauthorized,
+  CloseCode.RoomNotFound,
+  CloseCode.UnsupportedVersion,
+];
 
 /** The text for a close the viewer does not retry. `hadToken` tells a wrong token from a missing one. */
 export function finalCloseText(code: number, reason: string, hadToken: boolean): string {

@@ -114,7 +114,10 @@ async function render(o: ContentOptions): Promise<Content> {
 
 /** Renders and encodes the timeline once per option set; later runs load it from the cache. */
 export async function loadContent(o: ContentOptions): Promise<Content> {
-  const key = createHash('sha1').update(JSON.stringify({ ...o, FORMAT_VERSION })).digest('hex').slice(0, 16);
+  const key = createHash('sha1')
+    .update(JSON.stringify({ ...o, FORMAT_VERSION }))
+    .digest('hex')
+    .slice(0, 16);
   const dir = path.join(os.tmpdir(), 'tilecast-loadtest-cache');
   const file = path.join(dir, `${key}.bin`);
   try {

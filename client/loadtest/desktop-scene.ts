@@ -103,7 +103,7 @@ export function drawScene(c: Canvas, s: SceneState): void {
   for (let l = 0; l < 8; l++) {
     const rand = rng(1000 + l);
     const len = l === 7 ? Math.min(s.typed * 7, ew - 40) : 40 + Math.floor(rand() * (ew - 80));
-    for (let x = 0; x < len; x += 7) fill(c, ex + 12 + x, dy + 40 + l * 22, 5, 10, 150 + (l * 13) % 100, 200, 160);
+    for (let x = 0; x < len; x += 7) fill(c, ex + 12 + x, dy + 40 + l * 22, 5, 10, 150 + ((l * 13) % 100), 200, 160);
   }
   fill(c, ex + 12 + Math.min(s.typed * 7, ew - 40), dy + 38 + 7 * 22, 2, 14, 255, 255, 255); // caret
   // video player

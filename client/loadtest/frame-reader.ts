@@ -1,10 +1,26 @@
 // Streaming WebSocket frame reader for the load generator: keeps only each message's first bytes and skips the rest,
 // so reading 100k messages/s costs a header parse each, not a copy each.
 
-import { CURSOR_BYTES, ERROR_HEADER_BYTES, FRAME_HEADER_BYTES, GEOMETRY_BYTES, STATUS_BYTES, SYNC_BYTES, TILE_HEADER_BYTES } from '../../shared/protocol/constants';
+import {
+  CURSOR_BYTES,
+  ERROR_HEADER_BYTES,
+  FRAME_HEADER_BYTES,
+  GEOMETRY_BYTES,
+  STATUS_BYTES,
+  SYNC_BYTES,
+  TILE_HEADER_BYTES,
+} from '../../shared/protocol/constants';
 
 /** Bytes kept from the start of a binary message: the largest fixed header of any message type. */
-export const BINARY_HEAD_BYTES = Math.max(FRAME_HEADER_BYTES, TILE_HEADER_BYTES, SYNC_BYTES, GEOMETRY_BYTES, CURSOR_BYTES, STATUS_BYTES, ERROR_HEADER_BYTES);
+export const BINARY_HEAD_BYTES = Math.max(
+  FRAME_HEADER_BYTES,
+  TILE_HEADER_BYTES,
+  SYNC_BYTES,
+  GEOMETRY_BYTES,
+  CURSOR_BYTES,
+  STATUS_BYTES,
+  ERROR_HEADER_BYTES,
+);
 /** Text messages (welcome JSON, Socket.IO packets) are kept whole up to this size. */
 const MAX_TEXT_BYTES = 64 * 1024;
 
@@ -84,7 +100,8 @@ export class FrameReader {
     let length = len7;
     if (len7 === 126) length = (this.hdr[2] << 8) | this.hdr[3];
     else if (len7 === 127)
-      length = ((this.hdr[2] << 24) | (this.hdr[3] << 16) | (this.hdr[4] << 8) | this.hdr[5]) * 2 ** 32 +
+      length =
+        ((this.hdr[2] << 24) | (this.hdr[3] << 16) | (this.hdr[4] << 8) | this.hdr[5]) * 2 ** 32 +
         (((this.hdr[6] << 24) | (this.hdr[7] << 16) | (this.hdr[8] << 8) | this.hdr[9]) >>> 0);
     this.fin = (b0 & 0x80) !== 0;
     this.frameOpcode = b0 & 0x0f;
@@ -93,7 +110,8 @@ export class FrameReader {
     this.hdrHave = 0;
     this.hdrNeed = 2;
     if (this.frameOpcode >= 8) {
-      if (length > 125 || !this.fin) return this.fail(`bad control frame (opcode ${this.frameOpcode}, ${length} bytes)`);
+      if (length > 125 || !this.fin)
+        return this.fail(`bad control frame (opcode ${this.frameOpcode}, ${length} bytes)`);
       this.ctrl = Buffer.alloc(length);
     } else if (this.frameOpcode === Opcode.Continuation) {
       if (this.msgOpcode === 0) return this.fail('continuation frame without a message');

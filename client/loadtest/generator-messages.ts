@@ -55,5 +55,9 @@ export type FromWorker =
   | { type: 'added'; batch: number; ready: number; failed: number; lastError: string | null }
   | { type: 'window-end'; load: ThreadLoad; histograms: Record<ViewerClass, string> }
   | { type: 'drain-check'; converged: boolean; quietMs: number }
-  | { type: 'collect'; viewers: ViewerSnapshot[]; errors: { total: number; byKind: Record<string, number>; samples: string[] } }
+  | {
+      type: 'collect';
+      viewers: ViewerSnapshot[];
+      errors: { total: number; byKind: Record<string, number>; samples: string[] };
+    }
   | { type: 'closed' };

@@ -17,10 +17,11 @@ export function latencyChart(title: string, series: ChartSeries[]): string {
   const T = 40;
   const B = 50;
   const all = series.flatMap((s) => s.points.map((p) => p.ms)).filter((v) => v > 0);
-  const lo = Math.pow(10, Math.floor(Math.log10(Math.min(...all, 1))));
-  const hi = Math.pow(10, Math.ceil(Math.log10(Math.max(...all, 10))));
+  const lo = 10 ** Math.floor(Math.log10(Math.min(...all, 1)));
+  const hi = 10 ** Math.ceil(Math.log10(Math.max(...all, 10)));
   const x = (i: number) => L + (i / (PERCENTILES.length - 1)) * (W - L - R);
-  const y = (ms: number) => T + (1 - (Math.log10(Math.max(ms, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * (H - T - B);
+  const y = (ms: number) =>
+    T + (1 - (Math.log10(Math.max(ms, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * (H - T - B);
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
@@ -41,7 +42,9 @@ export function latencyChart(title: string, series: ChartSeries[]): string {
       .map((p) => ({ i: PERCENTILES.indexOf(p.percentile), ms: p.ms }))
       .filter((p) => p.i >= 0 && p.ms > 0);
     if (!pts.length) return;
-    parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.map((p) => `${x(p.i)},${y(p.ms)}`).join(' ')}"/>`);
+    parts.push(
+      `<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.map((p) => `${x(p.i)},${y(p.ms)}`).join(' ')}"/>`,
+    );
     for (const p of pts) parts.push(`<circle cx="${x(p.i)}" cy="${y(p.ms)}" r="3" fill="${color}"/>`);
     parts.push(`<rect x="${W - R + 15}" y="${T + k * 20}" width="12" height="12" fill="${color}"/>`);
     parts.push(`<text x="${W - R + 32}" y="${T + k * 20 + 10}">${esc(s.name)}</text>`);
@@ -50,7 +53,10 @@ export function latencyChart(title: string, series: ChartSeries[]): string {
   return parts.join('\n');
 }
 
-export function classSeries(name: string, l: { p50: number; p90: number; p99: number; p999: number; max: number; count: number }): ChartSeries {
+export function classSeries(
+  name: string,
+  l: { p50: number; p90: number; p99: number; p999: number; max: number; count: number },
+): ChartSeries {
   return {
     name,
     points: l.count

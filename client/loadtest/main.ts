@@ -14,7 +14,7 @@ function write(file: string, text: string): void {
 }
 
 async function main(): Promise<number> {
-  let o;
+  let o: ReturnType<typeof parseOptions>;
   try {
     o = parseOptions(process.argv.slice(2));
   } catch (err) {
@@ -26,7 +26,7 @@ async function main(): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  let report;
+  let report: Awaited<ReturnType<typeof runLoadTest>>;
   try {
     report = await runLoadTest(o, !o.quiet);
   } catch (err) {
@@ -38,7 +38,9 @@ async function main(): Promise<number> {
   if (o.json) write(o.json, `${JSON.stringify(report, null, 2)}\n`);
   const svg = o.svg ?? (o.json ? o.json.replace(/\.json$/i, '') + '.svg' : undefined);
   if (svg) {
-    const series = VIEWER_CLASSES.filter((c) => report.classes[c].latencyMs.count).map((c) => classSeries(c, report.classes[c].latencyMs));
+    const series = VIEWER_CLASSES.filter((c) => report.classes[c].latencyMs.count).map((c) =>
+      classSeries(c, report.classes[c].latencyMs),
+    );
     write(svg, latencyChart(`${report.label}: end-to-end latency by viewer class`, series));
   }
   return report.errors.total > 0 ? 1 : 0;

@@ -96,11 +96,19 @@ export const LoadTestOptions = z
   .superRefine((o, ctx) => {
     const sockets = o.rooms * (o.viewers + 1);
     if (sockets > o.maxConnections)
-      ctx.addIssue({ code: 'custom', path: ['viewers'], message: `${sockets} sockets is over --max-connections ${o.maxConnections}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['viewers'],
+        message: `${sockets} sockets is over --max-connections ${o.maxConnections}`,
+      });
     if (o.url) {
       const host = new URL(o.url).hostname;
       if (!o.allowRemote && !['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host))
-        ctx.addIssue({ code: 'custom', path: ['url'], message: `${host} is not loopback; pass --allow-remote to load a remote server` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['url'],
+          message: `${host} is not loopback; pass --allow-remote to load a remote server`,
+        });
     }
   });
 export type LoadTestOptions = z.infer<typeof LoadTestOptions>;
@@ -109,9 +117,34 @@ export type LoadTestInput = z.input<typeof LoadTestOptions>;
 export class UsageError extends Error {}
 
 const STRING_FLAGS = [
-  'url', 'engine', 'protocol', 'server-pid', 'admin-token', 'rooms', 'viewers', 'slow', 'slow-mode', 'stall-ms', 'read-ms',
-  'cap-kbps', 'late', 'duration', 'warmup', 'drain', 'drop-presenter', 'generator-workers', 'fps', 'rate', 'screen', 'tile-size', 'codec',
-  'quality', 'json', 'svg', 'label', 'max-connections',
+  'url',
+  'engine',
+  'protocol',
+  'server-pid',
+  'admin-token',
+  'rooms',
+  'viewers',
+  'slow',
+  'slow-mode',
+  'stall-ms',
+  'read-ms',
+  'cap-kbps',
+  'late',
+  'duration',
+  'warmup',
+  'drain',
+  'drop-presenter',
+  'generator-workers',
+  'fps',
+  'rate',
+  'screen',
+  'tile-size',
+  'codec',
+  'quality',
+  'json',
+  'svg',
+  'label',
+  'max-connections',
 ] as const;
 
 const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -136,7 +169,9 @@ export function parseOptions(argv: string[]): LoadTestOptions | null {
   const parsed = LoadTestOptions.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const flag = issue.path.length ? `--${String(issue.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : 'flags';
+    const flag = issue.path.length
+      ? `--${String(issue.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`
+      : 'flags';
     throw new UsageError(`${flag}: ${issue.message}`);
   }
   return parsed.data;

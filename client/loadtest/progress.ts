@@ -14,7 +14,10 @@ export class Progress {
   private started = false;
   private current = 'starting';
 
-  constructor(enabled: boolean, private readonly totalSeconds: number) {
+  constructor(
+    enabled: boolean,
+    private readonly totalSeconds: number,
+  ) {
     this.bar =
       enabled && process.stderr.isTTY
         ? new cliProgress.SingleBar(
@@ -31,7 +34,14 @@ export class Progress {
 
   private ensure(): void {
     if (this.bar && !this.started) {
-      this.bar.start(Math.round(this.totalSeconds), 0, { phase: this.current, viewers: 0, rate: 0, p99: '-', cores: '-', rss: '-' });
+      this.bar.start(Math.round(this.totalSeconds), 0, {
+        phase: this.current,
+        viewers: 0,
+        rate: 0,
+        p99: '-',
+        cores: '-',
+        rss: '-',
+      });
       this.started = true;
     }
   }

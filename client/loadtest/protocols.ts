@@ -1,6 +1,14 @@
 // How the generator talks to each kind of target: tilecast itself, a plain forwarding server (the raw uWS and ws
 // baselines), or Socket.IO. Viewers read the same 16-byte tile header and 20-byte sync from all three.
-import { type Geometry, FrameFlag, PROTOCOL_VERSION, encodeFrame, encodeGeometry, encodeSync, encodeTile } from '../../shared/protocol';
+import {
+  type Geometry,
+  FrameFlag,
+  PROTOCOL_VERSION,
+  encodeFrame,
+  encodeGeometry,
+  encodeSync,
+  encodeTile,
+} from '../../shared/protocol';
 import type { ContentTile } from './content';
 
 export type ProtocolName = 'tilecast' | 'forward' | 'forward-frames' | 'socketio';
@@ -33,12 +41,21 @@ const tilecast: Protocol = {
   async createRoom(httpBase, n, adminToken) {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (adminToken) headers.authorization = `Bearer ${adminToken}`;
-    const res = await fetch(`${httpBase}/api/rooms`, { method: 'POST', headers, body: JSON.stringify({ name: `loadtest-${n}` }) });
-    const body = (await res.json().catch(() => null)) as
-      | { id: string; presenterToken: string; viewerToken: string | null; error?: { message: string } }
-      | null;
+    const res = await fetch(`${httpBase}/api/rooms`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name: `loadtest-${n}` }),
+    });
+    const body = (await res.json().catch(() => null)) as {
+      id: string;
+      presenterToken: string;
+      viewerToken: string | null;
+      error?: { message: string };
+    } | null;
     if (res.status !== 201 || !body?.id)
-      throw new Error(`POST ${httpBase}/api/rooms answered ${res.status}: ${body?.error?.message ?? 'no room in the body'}`);
+      throw new Error(
+        `POST ${httpBase}/api/rooms answered ${res.status}: ${body?.error?.message ?? 'no room in the body'}`,
+      );
     const view = `${wsBase(httpBase)}/ws/view/${body.id}`;
     return {
       id: body.id,
@@ -46,23 +63,46 @@ const tilecast: Protocol = {
       viewerUrl: body.viewerToken ? `${view}?token=${encodeURIComponent(body.viewerToken)}` : view,
     };
   },
-  opened: () => ({ send: [JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, client: 'tilecast-loadtest' })], ready: true }),
+  opened: () => ({
+    send: [JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, client: 'tilecast-loadtest' })],
+    ready: true,
+  }),
   text: () => ({ send: [], ready: false }),
   geometry: (g) => [encodeGeometry(g)],
-  frame: (seq, ts, codec, tiles) => [encodeFrame(seq, ts, tiles.map((t) => ({ col: t.col, row: t.row, codec, payload: t.payload })))],
+  frame: (seq, ts, codec, tiles) => [
+    encodeFrame(
+      seq,
+      ts,
+      tiles.map((t) => ({ col: t.col, row: t.row, codec, payload: t.payload })),
+    ),
+  ],
   heartbeat: () => null,
 };
 
 /** The baselines relay every presenter message as-is, so the presenter sends tiles and its own sync. */
-function forwardFrame(seq: number, ts: number, codec: 'webp' | 'jpeg' | 'png', tiles: readonly ContentTile[]): Uint8Array[] {
+function forwardFrame(
+  seq: number,
+  ts: number,
+  codec: 'webp' | 'jpeg' | 'png',
+  tiles: readonly ContentTile[],
+): Uint8Array[] {
   const out: Uint8Array[] = tiles.map((t) => encodeTile({ col: t.col, row: t.row, codec, payload: t.payload }, seq));
   out.push(encodeSync(seq, ts, 0));
   return out;
 }
 
 /** The whole-frame relay baseline forwards the presenter's Frame as is, so it carries its sync (EndsWithSync). */
-function relayFrame(seq: number, ts: number, codec: 'webp' | 'jpeg' | 'png', tiles: readonly ContentTile[]): Uint8Array[] {
-  const frame = encodeFrame(seq, ts, tiles.map((t) => ({ col: t.col, row: t.row, codec, payload: t.payload })));
+function relayFrame(
+  seq: number,
+  ts: number,
+  codec: 'webp' | 'jpeg' | 'png',
+  tiles: readonly ContentTile[],
+): Uint8Array[] {
+  const frame = encodeFrame(
+    seq,
+    ts,
+    tiles.map((t) => ({ col: t.col, row: t.row, codec, payload: t.payload })),
+  );
   frame[2] |= FrameFlag.EndsWithSync;
   return [frame];
 }
@@ -107,4 +147,9 @@ const socketio: Protocol = {
   heartbeat: () => '3',
 };
 
-export const PROTOCOLS: Record<ProtocolName, Protocol> = { tilecast, forward, 'forward-frames': forwardFrames, socketio };
+export const PROTOCOLS: Record<ProtocolName, Protocol> = {
+  tilecast,
+  forward,
+  'forward-frames': forwardFrames,
+  socketio,
+};

@@ -38,7 +38,8 @@ export class RawWebSocket {
   ) {
     const url = new URL(options.url);
     const port = Number(url.port || (url.protocol === 'wss:' ? 443 : 80));
-    if (url.protocol !== 'ws:') throw new Error(`only ws:// URLs are supported by the load generator, got ${url.protocol}`);
+    if (url.protocol !== 'ws:')
+      throw new Error(`only ws:// URLs are supported by the load generator, got ${url.protocol}`);
     const sink: FrameSink = {
       message: (op, head, len) => handlers.message(op, head, len),
       control: (op, payload) => this.onControl(op, payload),
@@ -52,7 +53,12 @@ export class RawWebSocket {
       onread: { buffer: SHARED_READ_BUFFER, callback: (n: number, buf: Uint8Array) => this.onRead(n, buf) },
     });
     const timer = setTimeout(
-      () => this.finish(1006, 'timeout', new Error(`no WebSocket handshake from ${url.host} within ${options.timeoutMs ?? 10_000} ms`)),
+      () =>
+        this.finish(
+          1006,
+          'timeout',
+          new Error(`no WebSocket handshake from ${url.host} within ${options.timeoutMs ?? 10_000} ms`),
+        ),
       options.timeoutMs ?? 10_000,
     );
     this.socket.once('connect', () => {
@@ -82,7 +88,8 @@ export class RawWebSocket {
       this.handshake = Buffer.concat([this.handshake, buf.subarray(0, n)]);
       const end = this.handshake.indexOf('\r\n\r\n');
       if (end < 0) {
-        if (this.handshake.length > 16_384) this.finish(1002, 'oversized handshake response', new Error('oversized handshake'));
+        if (this.handshake.length > 16_384)
+          this.finish(1002, 'oversized handshake response', new Error('oversized handshake'));
         return true;
       }
       const head = this.handshake.subarray(0, end).toString('latin1');
@@ -184,7 +191,8 @@ export class RawWebSocket {
 }
 
 function describeSocketError(err: NodeJS.ErrnoException, url: URL): Error {
-  if (err.code === 'ECONNREFUSED') return new Error(`cannot reach ${url.host}: connection refused (is the server running?)`);
+  if (err.code === 'ECONNREFUSED')
+    return new Error(`cannot reach ${url.host}: connection refused (is the server running?)`);
   if (err.code === 'ENOTFOUND') return new Error(`cannot resolve host ${url.hostname}`);
   if (err.code === 'EADDRNOTAVAIL' || err.code === 'EMFILE')
     return new Error(`out of local sockets (${err.code}): lower --viewers or raise ulimit -n`);

@@ -4,7 +4,9 @@ import { VIEWER_CLASSES } from './viewer-stats';
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')).join('\n');
+  return rows
+    .map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '))
+    .join('\n');
 }
 
 const f = (n: number | null | undefined, digits = 1) => (n === null || n === undefined ? '-' : n.toFixed(digits));
@@ -21,7 +23,22 @@ export function formatReport(r: LoadTestReport): string {
       `${r.presenter.skippedFrames} skipped, ${r.presenter.drops} drop(s) / ${r.presenter.resumes} resume(s)`,
   );
   out.push('');
-  const rows = [['class', 'viewers', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'frames/s', 'msg/s', 'MB/s', 'delivery', 'coalesced/viewer', 'converged']];
+  const rows = [
+    [
+      'class',
+      'viewers',
+      'p50 ms',
+      'p90 ms',
+      'p99 ms',
+      'max ms',
+      'frames/s',
+      'msg/s',
+      'MB/s',
+      'delivery',
+      'coalesced/viewer',
+      'converged',
+    ],
+  ];
   for (const c of VIEWER_CLASSES) {
     const s = r.classes[c];
     if (!s.viewers) continue;
@@ -48,9 +65,13 @@ export function formatReport(r: LoadTestReport): string {
       `(offered ${r.totals.offeredTilesPerSecond} tiles/s, delivery ${r.totals.deliveryRatio === null ? '-' : (r.totals.deliveryRatio * 100).toFixed(1) + '%'})`,
   );
   if (r.lateJoin.count)
-    out.push(`late joiners: ${r.lateJoin.withFullPicture}/${r.lateJoin.count} saw a full picture, p50 ${f(r.lateJoin.p50Ms, 0)} ms, p99 ${f(r.lateJoin.p99Ms, 0)} ms`);
+    out.push(
+      `late joiners: ${r.lateJoin.withFullPicture}/${r.lateJoin.count} saw a full picture, p50 ${f(r.lateJoin.p50Ms, 0)} ms, p99 ${f(r.lateJoin.p99Ms, 0)} ms`,
+    );
   if (r.convergence.checked)
-    out.push(`slow viewers converged to the presenter's picture: ${r.convergence.converged}/${r.convergence.checked} (drain ${r.convergence.drainSeconds}s)`);
+    out.push(
+      `slow viewers converged to the presenter's picture: ${r.convergence.converged}/${r.convergence.checked} (drain ${r.convergence.drainSeconds}s)`,
+    );
   if (r.server)
     out.push(
       `server: ${f(r.server.cpuSeconds, 2)} CPU-s (${f(r.server.cores, 2)} cores), ${f(r.server.cpuSecondsPerGB, 2)} CPU-s/GB, ` +
@@ -58,13 +79,14 @@ export function formatReport(r: LoadTestReport): string {
         `+${r.server.rssGrowthFromIdleMB === null ? '-' : f(r.server.rssGrowthFromIdleMB)} from the idle server), after drain ${f(r.server.rssAfterDrainMB)} MB`,
     );
   else out.push('server: no CPU/RSS figures (pass --server-pid with --url)');
-  if (r.kernelTcpMemMB) out.push(`kernel TCP memory: ${r.kernelTcpMemMB.start} -> peak ${r.kernelTcpMemMB.peak} MB (machine-wide)`);
+  if (r.kernelTcpMemMB)
+    out.push(`kernel TCP memory: ${r.kernelTcpMemMB.start} -> peak ${r.kernelTcpMemMB.peak} MB (machine-wide)`);
   out.push(
     `generator: ${f(r.generator.cores, 2)} cores on ${r.generator.workers} viewer worker(s), busiest thread ${f(r.generator.maxThreadUtilization * 100, 0)}%, ` +
       `event-loop delay p99 ${f(r.generator.eventLoopDelayMs.p99)} ms / max ${f(r.generator.eventLoopDelayMs.max)} ms, ` +
       `machine ${r.generator.machineBusyCores === null ? '-' : f(r.generator.machineBusyCores, 2)} of ${r.generator.machineCores} cores busy` +
       `${r.generator.saturated ? ` — SATURATED (${r.generator.limits.join('; ')}): figures may be limited by the load generator` : ''}` +
-      `${r.generator.loopDelayed ? ' — event loop late: latency figures include the generator\'s own delay' : ''}`,
+      `${r.generator.loopDelayed ? " — event loop late: latency figures include the generator's own delay" : ''}`,
   );
   out.push(`errors: ${r.errors.total}${r.errors.total ? ` ${JSON.stringify(r.errors.byKind)}` : ''}`);
   for (const s of r.errors.samples.slice(0, 5)) out.push(`  ${s}`);

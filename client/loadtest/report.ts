@@ -122,7 +122,13 @@ export interface LoadTestReport {
     loopDelayed: boolean;
   };
   errors: { total: number; byKind: Record<string, number>; samples: string[] };
-  timeline: { t: number; messagesPerSecond: number; serverCores: number | null; serverRssMB: number | null; tcpMemMB: number | null }[];
+  timeline: {
+    t: number;
+    messagesPerSecond: number;
+    serverCores: number | null;
+    serverRssMB: number | null;
+    tcpMemMB: number | null;
+  }[];
 }
 
 /** Above this event-loop utilization of any generator thread, the generator, not the server, may be the limit. */

@@ -23,7 +23,13 @@ const CONNECT_BATCH = 100;
 export async function runLoadTest(o: LoadTestOptions, showProgress = false): Promise<LoadTestReport> {
   const startedAt = new Date().toISOString();
   const protocol = PROTOCOLS[o.protocol];
-  const content = await loadContent({ width: o.screen[0], height: o.screen[1], tileSize: o.tileSize, codec: o.codec, quality: o.quality });
+  const content = await loadContent({
+    width: o.screen[0],
+    height: o.screen[1],
+    tileSize: o.tileSize,
+    codec: o.codec,
+    quality: o.quality,
+  });
   const target = await resolveTarget(o);
   // the server before this run's rooms and viewers: memory growth counts the first pictures too
   const idle = target.pid ? readProc(target.pid) : null;
@@ -35,7 +41,8 @@ export async function runLoadTest(o: LoadTestOptions, showProgress = false): Pro
   const progress = new Progress(showProgress, o.warmup + o.duration + o.drain);
   try {
     const rooms: RoomTarget[] = [];
-    for (let r = 0; r < o.rooms; r++) rooms.push(await protocol.createRoom(target.httpBase, r, o.adminToken).catch(setupFailed));
+    for (let r = 0; r < o.rooms; r++)
+      rooms.push(await protocol.createRoom(target.httpBase, r, o.adminToken).catch(setupFailed));
     const framesPerSecond = o.fps;
     for (const [r, room] of rooms.entries()) {
       const source: FrameSource = o.rate
@@ -48,7 +55,12 @@ export async function runLoadTest(o: LoadTestOptions, showProgress = false): Pro
 
     const perRoom = plan(o);
     const slowOptions = { mode: o.slowMode, stallMs: o.stallMs, readMs: o.readMs, capBytesPerSecond: o.capKbps * 1024 };
-    pool = new ViewerPool(o.generatorWorkers ?? defaultWorkers(o.rooms * o.viewers), protocol.name, content.geometry, slowOptions);
+    pool = new ViewerPool(
+      o.generatorWorkers ?? defaultWorkers(o.rooms * o.viewers),
+      protocol.name,
+      content.geometry,
+      slowOptions,
+    );
     let nextId = 0;
     const spec = (room: RoomTarget, cls: ViewerClass): ViewerSpec => ({ id: nextId++, cls, room });
     const initial: ViewerSpec[] = [];
@@ -61,22 +73,27 @@ export async function runLoadTest(o: LoadTestOptions, showProgress = false): Pro
     const batchSize = CONNECT_BATCH * pool.size;
     for (let i = 0; i < initial.length; i += batchSize) {
       const r = await pool.add(initial.slice(i, i + batchSize));
-      if (i === 0 && r.ready === 0) throw new TargetError(`every viewer failed to connect: ${r.lastError ?? 'unknown'}`);
+      if (i === 0 && r.ready === 0)
+        throw new TargetError(`every viewer failed to connect: ${r.lastError ?? 'unknown'}`);
     }
     const viewerPool = pool;
 
-    const sampler = new Sampler(target.pid, () => viewerPool.liveFigures().messages, (s, prev) => {
-      if (!prev) return;
-      const dt = (s.at - prev.at) / 1000;
-      const cores = s.proc && prev.proc ? (s.proc.cpuSeconds - prev.proc.cpuSeconds) / dt : null;
-      progress.update({
-        viewers: viewerPool.liveFigures().open,
-        rate: Math.round((s.messages - prev.messages) / dt),
-        p99: 0,
-        cores,
-        rssMB: s.proc ? s.proc.rssBytes / 2 ** 20 : null,
-      });
-    });
+    const sampler = new Sampler(
+      target.pid,
+      () => viewerPool.liveFigures().messages,
+      (s, prev) => {
+        if (!prev) return;
+        const dt = (s.at - prev.at) / 1000;
+        const cores = s.proc && prev.proc ? (s.proc.cpuSeconds - prev.proc.cpuSeconds) / dt : null;
+        progress.update({
+          viewers: viewerPool.liveFigures().open,
+          rate: Math.round((s.messages - prev.messages) / dt),
+          p99: 0,
+          cores,
+          rssMB: s.proc ? s.proc.rssBytes / 2 ** 20 : null,
+        });
+      },
+    );
     sampler.start();
     const runStart = performance.now();
     progress.phase('warmup', 0);
@@ -111,7 +128,10 @@ export async function runLoadTest(o: LoadTestOptions, showProgress = false): Pro
     const selfCpuEnd = selfCpuSeconds();
     const machineEnd = readMachineCpu();
     loopDelay.disable();
-    const mainLoad = { utilization: performance.eventLoopUtilization(mainElu).utilization, loopDelayMs: { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 } };
+    const mainLoad = {
+      utilization: performance.eventLoopUtilization(mainElu).utilization,
+      loopDelayMs: { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
+    };
     await pool.endWindow(stats);
     for (const p of presenters) p.stop();
     for (const t of timers) clearTimeout(t);
@@ -136,13 +156,28 @@ export async function runLoadTest(o: LoadTestOptions, showProgress = false): Pro
     const viewers = collected.viewers;
 
     const state: RunState = {
-      o, startedAt, target, content, protocolName: protocol.name, presenters, viewers, stats, errors, sampler,
-      windowStart, windowEnd,
+      o,
+      startedAt,
+      target,
+      content,
+      protocolName: protocol.name,
+      presenters,
+      viewers,
+      stats,
+      errors,
+      sampler,
+      windowStart,
+      windowEnd,
       countersAtStart: viewers.map((v) => v.atStart ?? undefined),
       countersAtEnd: viewers.map((v) => v.atEnd ?? undefined),
       selfCpu: selfCpuEnd - selfCpuStart,
-      machineBusyCores: machineStart && machineEnd ? (machineEnd.busy - machineStart.busy) / ((windowEnd.at - windowStart.at) / 1000) : null,
-      idle, afterDrain, drainSeconds,
+      machineBusyCores:
+        machineStart && machineEnd
+          ? (machineEnd.busy - machineStart.busy) / ((windowEnd.at - windowStart.at) / 1000)
+          : null,
+      idle,
+      afterDrain,
+      drainSeconds,
       windowSeconds: (windowEnd.at - windowStart.at) / 1000,
       threads: { main: mainLoad, workers: pool.loads },
     };

@@ -35,7 +35,11 @@ export interface StartOptions {
 }
 
 /** Runs `node --import tsx <script> ...args` from the repo root; `--port P` is appended. */
-export async function startServerProcess(script: string, args: string[], options: StartOptions = {}): Promise<ServerProcess> {
+export async function startServerProcess(
+  script: string,
+  args: string[],
+  options: StartOptions = {},
+): Promise<ServerProcess> {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const port = await freePort();
   const argv = [...(options.nodeArgs ?? []), '--import', 'tsx', script, ...args, '--port', String(port)];

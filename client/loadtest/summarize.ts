@@ -11,7 +11,14 @@ import { type ClassReport, GENERATOR_LOOP_DELAY_P99_MS, GENERATOR_SATURATION, ty
 import type { Sample, Sampler } from './sampler';
 import type { Target } from './target';
 import type { ThreadLoad, ViewerSnapshot } from './generator-messages';
-import { type ClassStats, type ViewerClass, type ViewerCounters, VIEWER_CLASSES, addCounters, zeroCounters } from './viewer-stats';
+import {
+  type ClassStats,
+  type ViewerClass,
+  type ViewerCounters,
+  VIEWER_CLASSES,
+  addCounters,
+  zeroCounters,
+} from './viewer-stats';
 
 export interface RunState {
   o: LoadTestOptions;
@@ -56,7 +63,8 @@ function generatorReport(s: RunState, secs: number): LoadTestReport['generator']
   const max = Math.max(...threads.map((t) => t.loopDelayMs.max));
   const machineCores = os.availableParallelism();
   const limits: string[] = [];
-  if (maxUtil > GENERATOR_SATURATION) limits.push(`a generator thread was busy ${Math.round(maxUtil * 100)}% of the window`);
+  if (maxUtil > GENERATOR_SATURATION)
+    limits.push(`a generator thread was busy ${Math.round(maxUtil * 100)}% of the window`);
   return {
     cpuSeconds: round(s.selfCpu),
     cores: round(s.selfCpu / secs, 3),
@@ -122,7 +130,10 @@ function classReport(s: RunState, cls: ViewerClass): ClassReport {
 export function summarize(s: RunState): LoadTestReport {
   const { o, windowStart: a, windowEnd: b } = s;
   const secs = s.windowSeconds;
-  const classes = Object.fromEntries(VIEWER_CLASSES.map((c) => [c, classReport(s, c)])) as Record<ViewerClass, ClassReport>;
+  const classes = Object.fromEntries(VIEWER_CLASSES.map((c) => [c, classReport(s, c)])) as Record<
+    ViewerClass,
+    ClassReport
+  >;
   const total = zeroCounters();
   s.countersAtEnd.forEach((c) => c && addCounters(total, c));
   s.countersAtStart.forEach((c) => c && addCounters(total, c, -1));
@@ -142,8 +153,13 @@ export function summarize(s: RunState): LoadTestReport {
   const presenterTilesPerSecond = pc.tiles / runSeconds;
   const offeredPerViewerRoom = presenterTilesPerSecond / s.presenters.length;
   const late = s.viewers.filter((v) => v.cls === 'late');
-  const lateTimes = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: 3 });
-  for (const v of late) if (v.firstFullPictureMs >= 0) lateTimes.recordValue(Math.max(1, Math.round(v.firstFullPictureMs)));
+  const lateTimes = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000,
+    numberOfSignificantValueDigits: 3,
+  });
+  for (const v of late)
+    if (v.firstFullPictureMs >= 0) lateTimes.recordValue(Math.max(1, Math.round(v.firstFullPictureMs)));
   let offered = 0;
   let delivered = 0;
   for (const c of Object.values(classes))
@@ -156,19 +172,27 @@ export function summarize(s: RunState): LoadTestReport {
       ? {
           cpuSeconds: round(b.proc.cpuSeconds - a.proc.cpuSeconds),
           cores: round((b.proc.cpuSeconds - a.proc.cpuSeconds) / secs, 3),
-          cpuSecondsPerGB: total.bytes > 0 ? round((b.proc.cpuSeconds - a.proc.cpuSeconds) / (total.bytes / 2 ** 30), 3) : null,
+          cpuSecondsPerGB:
+            total.bytes > 0 ? round((b.proc.cpuSeconds - a.proc.cpuSeconds) / (total.bytes / 2 ** 30), 3) : null,
           rssStartMB: round(a.proc.rssBytes / MB, 1),
           rssPeakMB: round(Math.max(s.sampler.peakRss, b.proc.rssBytes) / MB, 1),
           rssEndMB: round(b.proc.rssBytes / MB, 1),
           rssAfterDrainMB: round((s.afterDrain?.rssBytes ?? b.proc.rssBytes) / MB, 1),
           rssGrowthMB: round((Math.max(s.sampler.peakRss, b.proc.rssBytes) - a.proc.rssBytes) / MB, 1),
           rssIdleMB: s.idle ? round(s.idle.rssBytes / MB, 1) : null,
-          rssGrowthFromIdleMB: s.idle ? round((Math.max(s.sampler.peakRss, b.proc.rssBytes) - s.idle.rssBytes) / MB, 1) : null,
+          rssGrowthFromIdleMB: s.idle
+            ? round((Math.max(s.sampler.peakRss, b.proc.rssBytes) - s.idle.rssBytes) / MB, 1)
+            : null,
         }
       : null;
-  const tcp = a.tcpMem !== null && b.tcpMem !== null
-    ? { start: round(a.tcpMem / MB, 1), peak: round(Math.max(s.sampler.peakTcpMem, b.tcpMem) / MB, 1), end: round(b.tcpMem / MB, 1) }
-    : null;
+  const tcp =
+    a.tcpMem !== null && b.tcpMem !== null
+      ? {
+          start: round(a.tcpMem / MB, 1),
+          peak: round(Math.max(s.sampler.peakTcpMem, b.tcpMem) / MB, 1),
+          end: round(b.tcpMem / MB, 1),
+        }
+      : null;
   const samples = s.sampler.samples;
   const t0 = samples[0]?.at ?? 0;
   const { adminToken: _omit, ...options } = o;
@@ -186,9 +210,20 @@ export function summarize(s: RunState): LoadTestReport {
       kernel: `${os.type()} ${os.release()}`,
       node: process.version,
     },
-    target: { url: s.target.httpBase, protocol: s.protocolName, engine: s.target.engine, serverPid: s.target.pid, startedLocally: !!s.target.local },
+    target: {
+      url: s.target.httpBase,
+      protocol: s.protocolName,
+      engine: s.target.engine,
+      serverPid: s.target.pid,
+      startedLocally: !!s.target.local,
+    },
     windowSeconds: round(secs),
-    content: { screen: `${o.screen[0]}x${o.screen[1]}`, tileSize: o.tileSize, codec: o.codec, meanTileBytes: Math.round(s.content.meanTileBytes) },
+    content: {
+      screen: `${o.screen[0]}x${o.screen[1]}`,
+      tileSize: o.tileSize,
+      codec: o.codec,
+      meanTileBytes: Math.round(s.content.meanTileBytes),
+    },
     presenter: {
       rooms: s.presenters.length,
       ...pc,
@@ -217,7 +252,8 @@ export function summarize(s: RunState): LoadTestReport {
     },
     convergence: {
       checked: checked.length,
-      converged: checked.filter((v) => differences(v, s.presenters.find((p) => p.room.id === v.roomId)!.sentSeq) === 0).length,
+      converged: checked.filter((v) => differences(v, s.presenters.find((p) => p.room.id === v.roomId)!.sentSeq) === 0)
+        .length,
       drainSeconds: round(s.drainSeconds),
     },
     server,

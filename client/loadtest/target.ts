@@ -1,5 +1,5 @@
 // Resolves what to load: a given --url (checked to be reachable) or a tilecast server started for the run.
-import { type LoadTestOptions } from './options';
+import type { LoadTestOptions } from './options';
 import { TargetError } from './errors';
 import { type ServerProcess, startServerProcess } from './server-process';
 

@@ -72,7 +72,9 @@ export class ViewerPool {
 
   /** Connects viewers (each worker gets every n-th); resolves when each has opened or failed. */
   async add(specs: ViewerSpec[]): Promise<{ ready: number; failed: number; lastError: string | null }> {
-    const parts = this.workers.map((w, i) => ({ w, viewers: specs.filter((s) => s.id % this.workers.length === i) })).filter((p) => p.viewers.length);
+    const parts = this.workers
+      .map((w, i) => ({ w, viewers: specs.filter((s) => s.id % this.workers.length === i) }))
+      .filter((p) => p.viewers.length);
     const replies = await Promise.all(
       parts.map(({ w, viewers }) => {
         const batch = this.batches++;
@@ -106,7 +108,8 @@ export class ViewerPool {
     const replies = await Promise.all(this.workers.map((w) => w.ask({ type: 'window-end' }, 'window-end')));
     this.loads = replies.map((r) => r.load);
     for (const r of replies)
-      for (const [cls, encoded] of Object.entries(r.histograms)) stats[cls as ViewerClass].latency.add(hdr.decodeFromCompressedBase64(encoded));
+      for (const [cls, encoded] of Object.entries(r.histograms))
+        stats[cls as ViewerClass].latency.add(hdr.decodeFromCompressedBase64(encoded));
   }
 
   drain(sentSeq: Record<string, Int32Array>): void {
@@ -121,13 +124,19 @@ export class ViewerPool {
 
   async collect(): Promise<{ viewers: ViewerSnapshot[]; errors: Reply<'collect'>['errors'][] }> {
     const replies = await Promise.all(this.workers.map((w) => w.ask({ type: 'collect' }, 'collect')));
-    return { viewers: replies.flatMap((r) => r.viewers).sort((a, b) => a.id - b.id), errors: replies.map((r) => r.errors) };
+    return {
+      viewers: replies.flatMap((r) => r.viewers).sort((a, b) => a.id - b.id),
+      errors: replies.map((r) => r.errors),
+    };
   }
 
   async close(): Promise<void> {
     await Promise.all(
       this.workers.map(async (w) => {
-        await Promise.race([w.ask({ type: 'close' }, 'closed').catch(() => undefined), new Promise((r) => setTimeout(r, 3000))]);
+        await Promise.race([
+          w.ask({ type: 'close' }, 'closed').catch(() => undefined),
+          new Promise((r) => setTimeout(r, 3000)),
+        ]);
         await w.worker.terminate();
       }),
     );

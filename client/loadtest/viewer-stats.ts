@@ -17,7 +17,14 @@ export interface ViewerCounters {
   skipped: number;
 }
 
-export const zeroCounters = (): ViewerCounters => ({ messages: 0, tiles: 0, bytes: 0, syncs: 0, syncGaps: 0, skipped: 0 });
+export const zeroCounters = (): ViewerCounters => ({
+  messages: 0,
+  tiles: 0,
+  bytes: 0,
+  syncs: 0,
+  syncGaps: 0,
+  skipped: 0,
+});
 
 export function addCounters(into: ViewerCounters, c: ViewerCounters, sign = 1): void {
   into.messages += sign * c.messages;
@@ -30,7 +37,11 @@ export function addCounters(into: ViewerCounters, c: ViewerCounters, sign = 1): 
 
 export class ClassStats {
   /** latency in microseconds */
-  readonly latency = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
+  readonly latency = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
   recording = false;
 
   record(latencyMs: number): void {

@@ -52,10 +52,18 @@ function differ(sentSeq: Record<string, Int32Array>): boolean {
 
 function snapshot(v: Viewer): ViewerSnapshot {
   return {
-    id: v.id, cls: v.cls, roomId: v.room.id, open: v.open, counters: { ...v.counters },
-    atStart: atStart.get(v) ?? null, atEnd: atEnd.get(v) ?? null,
-    firstSyncSeq: v.firstSyncSeq, tilesAtFirstSync: v.tilesAtFirstSync, skippedAtFirstSync: v.skippedAtFirstSync,
-    firstFullPictureMs: v.firstFullPictureMs, grid: v.grid,
+    id: v.id,
+    cls: v.cls,
+    roomId: v.room.id,
+    open: v.open,
+    counters: { ...v.counters },
+    atStart: atStart.get(v) ?? null,
+    atEnd: atEnd.get(v) ?? null,
+    firstSyncSeq: v.firstSyncSeq,
+    tilesAtFirstSync: v.tilesAtFirstSync,
+    skippedAtFirstSync: v.skippedAtFirstSync,
+    firstFullPictureMs: v.firstFullPictureMs,
+    grid: v.grid,
   };
 }
 
@@ -67,10 +75,25 @@ port.on('message', (m: ToWorker) => {
       const done = (v: Viewer) => {
         if (v.ready) ready++;
         if (--pending === 0)
-          post({ type: 'added', batch: m.batch, ready, failed: m.viewers.length - ready, lastError: errors.samples[errors.samples.length - 1] ?? null });
+          post({
+            type: 'added',
+            batch: m.batch,
+            ready,
+            failed: m.viewers.length - ready,
+            lastError: errors.samples[errors.samples.length - 1] ?? null,
+          });
       };
       for (const s of m.viewers) {
-        const v = new Viewer(s.id, s.cls, s.room, protocol, init.geometry, stats[s.cls], { error: (k, msg) => errors.add(k, msg) }, done);
+        const v = new Viewer(
+          s.id,
+          s.cls,
+          s.room,
+          protocol,
+          init.geometry,
+          stats[s.cls],
+          { error: (k, msg) => errors.add(k, msg) },
+          done,
+        );
         viewers.push(v);
         // a viewer that arrives inside the window (a late joiner) is measured from its first sync
         if (windowOpen) atStart.set(v, { ...v.counters });
@@ -92,7 +115,9 @@ port.on('message', (m: ToWorker) => {
       for (const v of viewers) atEnd.set(v, { ...v.counters });
       loopDelay.disable();
       const utilization = performance.eventLoopUtilization(elu).utilization;
-      const histograms = Object.fromEntries(VIEWER_CLASSES.map((c) => [c, hdr.encodeIntoCompressedBase64(stats[c].latency)])) as Record<ViewerClass, string>;
+      const histograms = Object.fromEntries(
+        VIEWER_CLASSES.map((c) => [c, hdr.encodeIntoCompressedBase64(stats[c].latency)]),
+      ) as Record<ViewerClass, string>;
       post({
         type: 'window-end',
         load: { utilization, loopDelayMs: { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 } },
@@ -105,13 +130,17 @@ port.on('message', (m: ToWorker) => {
       return;
     case 'drain-check': {
       const now = nowMs();
-      let quietMs = Infinity;
+      let quietMs = Number.POSITIVE_INFINITY;
       for (const v of viewers) if (v.open) quietMs = Math.min(quietMs, now - v.lastReceiveAt);
       post({ type: 'drain-check', converged: protocol.name === 'tilecast' && !differ(m.sentSeq), quietMs });
       return;
     }
     case 'collect':
-      post({ type: 'collect', viewers: viewers.map(snapshot), errors: { total: errors.total, byKind: errors.byKind, samples: errors.samples } });
+      post({
+        type: 'collect',
+        viewers: viewers.map(snapshot),
+        errors: { total: errors.total, byKind: errors.byKind, samples: errors.samples },
+      });
       return;
     case 'close':
       clearInterval(liveTimer);

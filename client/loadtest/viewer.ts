@@ -132,10 +132,12 @@ export class Viewer {
         if (head.length < TILE_HEADER_BYTES) return this.events.error('protocol', `viewer ${this.id}: truncated tile`);
         return this.tile(view, 0);
       case MessageType.Frame: {
-        if (head.length < FRAME_HEADER_BYTES) return this.events.error('protocol', `viewer ${this.id}: truncated frame`);
+        if (head.length < FRAME_HEADER_BYTES)
+          return this.events.error('protocol', `viewer ${this.id}: truncated frame`);
         let at = FRAME_HEADER_BYTES;
         for (let n = frameTileCount(view); n > 0; n--) {
-          if (at + TILE_HEADER_BYTES > head.length) return this.events.error('protocol', `viewer ${this.id}: truncated frame record`);
+          if (at + TILE_HEADER_BYTES > head.length)
+            return this.events.error('protocol', `viewer ${this.id}: truncated frame record`);
           this.tile(view, at);
           at += tileRecordBytes(view, at);
         }
@@ -158,7 +160,10 @@ export class Viewer {
         this.statuses.push(PRESENTER_STATE_NAMES[head[StatusField.state]] ?? `state${head[StatusField.state]}`);
         return;
       case MessageType.Error:
-        return this.events.error('server-error', `viewer ${this.id}: server error ${view.getUint16(ErrorField.code, true)}`);
+        return this.events.error(
+          'server-error',
+          `viewer ${this.id}: server error ${view.getUint16(ErrorField.code, true)}`,
+        );
       default:
         return;
     }
@@ -173,7 +178,8 @@ export class Viewer {
     // each sync reports the tiles skipped since the previous one: the counter keeps the connection's total
     c.skipped += skipped;
     if (this.lastSyncSeq >= 0) {
-      if (seq < this.lastSyncSeq) this.events.error('sequence', `viewer ${this.id}: sync ${seq} after ${this.lastSyncSeq}`);
+      if (seq < this.lastSyncSeq)
+        this.events.error('sequence', `viewer ${this.id}: sync ${seq} after ${this.lastSyncSeq}`);
       else if (seq > this.lastSyncSeq + 1) c.syncGaps += seq - this.lastSyncSeq - 1;
     } else {
       this.firstSyncSeq = seq;

@@ -45,7 +45,12 @@ const CONTROL_ORIGIN = 2;
 export function redisOptions(url: string, name: string) {
   // unix:/path or unix:///path -> a Unix socket; anything else is a redis:// URL
   const unix = /^unix:(?:\/\/)?(\/.+)$/.exec(url);
-  const base = { connectionName: name, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: (n: number) => Math.min(50 * n, 200) };
+  const base = {
+    connectionName: name,
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    retryStrategy: (n: number) => Math.min(50 * n, 200),
+  };
   return unix ? { path: unix[1], ...base } : { url, ...base };
 }
 

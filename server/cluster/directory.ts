@@ -7,7 +7,12 @@ import { TilecastError } from '../errors';
 /** Redis unreachable on a request path: the client is told to retry (HTTP 503, WebSocket 4503). */
 export class ClusterUnavailableError extends TilecastError {
   constructor(cause: unknown) {
-    super('CLUSTER_UNAVAILABLE', `the cluster directory (Redis) is unreachable, retry shortly: ${(cause as Error)?.message ?? cause}`, CloseCode.Overloaded, 503);
+    super(
+      'CLUSTER_UNAVAILABLE',
+      `the cluster directory (Redis) is unreachable, retry shortly: ${(cause as Error)?.message ?? cause}`,
+      CloseCode.Overloaded,
+      503,
+    );
   }
 }
 
@@ -50,7 +55,9 @@ export interface NodeInfo {
   at: number;
 }
 
-export type Claim = { ok: true; epoch: number; previous: RoomMeta } | { ok: false; reason: 'missing' | 'ended' | 'conflict' };
+export type Claim =
+  | { ok: true; epoch: number; previous: RoomMeta }
+  | { ok: false; reason: 'missing' | 'ended' | 'conflict' };
 
 export interface Directory {
   createRoom(meta: RoomMeta, idleSeconds: number): Promise<void>;
@@ -166,7 +173,12 @@ export class RedisDirectory implements Directory {
     const previous = await this.room(id);
     if (!previous) return { ok: false, reason: 'missing' };
     if (previous.state === 'ended') return { ok: false, reason: 'ended' };
-    if (previous.state === 'live' && previous.origin && previous.origin !== node && (await this.nodeAlive(previous.origin)))
+    if (
+      previous.state === 'live' &&
+      previous.origin &&
+      previous.origin !== node &&
+      (await this.nodeAlive(previous.origin))
+    )
       return { ok: false, reason: 'conflict' };
     const r = Number(await this.redis.eval(CLAIM, 1, roomKey(id), node, previous.origin));
     if (r === -1) return { ok: false, reason: 'missing' };
@@ -176,13 +188,26 @@ export class RedisDirectory implements Directory {
   }
 
   async setState(id: string, epoch: number, state: PresenterStateName): Promise<boolean> {
-    const r = Number(await this.redis.eval(SET_STATE, 1, roomKey(id), String(epoch), state, String(ENDED_TTL_S), String(Date.now())));
+    const r = Number(
+      await this.redis.eval(SET_STATE, 1, roomKey(id), String(epoch), state, String(ENDED_TTL_S), String(Date.now())),
+    );
     if (r === 1 && state === 'ended') await this.redis.srem(ROOMS, id);
     return r === 1;
   }
 
   async restore(meta: RoomMeta): Promise<void> {
-    const r = await this.redis.eval(RESTORE, 1, roomKey(meta.id), meta.name, meta.private ? '1' : '0', meta.record ? '1' : '0', meta.createdAt, meta.origin, meta.state, String(meta.epoch));
+    const r = await this.redis.eval(
+      RESTORE,
+      1,
+      roomKey(meta.id),
+      meta.name,
+      meta.private ? '1' : '0',
+      meta.record ? '1' : '0',
+      meta.createdAt,
+      meta.origin,
+      meta.state,
+      String(meta.epoch),
+    );
     if (r === 1) await this.redis.sadd(ROOMS, meta.id);
   }
 

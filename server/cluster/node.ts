@@ -1,6 +1,15 @@
 // One node of a cluster: which local Rooms are origins (presenter here: publish each event once) and which are
 // replicas (viewers here: apply the bus to a local Room, resync by keyframe on any doubt).
-import { CloseCode, type Geometry, type PresenterStateName, decodeMessage, encodeError, encodeGeometry, gridShape, sameGeometry } from '../../shared/protocol';
+import {
+  CloseCode,
+  type Geometry,
+  type PresenterStateName,
+  decodeMessage,
+  encodeError,
+  encodeGeometry,
+  gridShape,
+  sameGeometry,
+} from '../../shared/protocol';
 import type { Config } from '../config';
 import { PresenterConflictError, RoomNotFoundError, TilecastError } from '../errors';
 import type { Logger } from '../log';
@@ -109,7 +118,8 @@ export class ClusterNode {
   /** Starts heartbeats once the node knows its public URL. */
   begin(url: string, engine: string): void {
     this.url = url;
-    const tick = () => void this.tick(engine).catch((err) => this.log.warn({ err: err.message }, 'cluster tick failed'));
+    const tick = () =>
+      void this.tick(engine).catch((err) => this.log.warn({ err: err.message }, 'cluster tick failed'));
     tick();
     this.ticker = setInterval(tick, KEYFRAME_RETRY_MS);
     this.ticker.unref();
@@ -149,7 +159,12 @@ export class ClusterNode {
   async becomeOrigin(id: string): Promise<Room> {
     // Taking over from another node: start from its picture (as a replica) so viewers everywhere keep theirs.
     const before = this.entries.has(id) ? null : await this.directory.room(id);
-    const warm = !!before && before.state !== 'waiting' && before.state !== 'ended' && !!before.origin && before.origin !== this.config.nodeId;
+    const warm =
+      !!before &&
+      before.state !== 'waiting' &&
+      before.state !== 'ended' &&
+      !!before.origin &&
+      before.origin !== this.config.nodeId;
     if (warm) {
       await this.replica(id);
       await this.synced(id, TAKEOVER_WARMUP_MS);
@@ -166,7 +181,10 @@ export class ClusterNode {
     if (!entry) entry = this.entry(claim.previous, 'origin');
 
     this.promote(entry, claim.epoch, claim.previous.state);
-    this.log.info({ room: id, epoch: claim.epoch, previous: claim.previous.origin || null }, 'this node is the room origin');
+    this.log.info(
+      { room: id, epoch: claim.epoch, previous: claim.previous.origin || null },
+      'this node is the room origin',
+    );
     return entry.room;
   }
 
@@ -257,7 +275,9 @@ export class ClusterNode {
     if (!entry || entry.role !== 'origin' || entry.room !== room || room.ended) return;
     entry.localPresenter = conn?.open && room.state === 'live' ? conn : null;
     this.originPublish(entry, BusKind.status, statusBody(room.state));
-    void this.directory.setState(room.id, entry.epoch, room.state).catch((err) => this.log.warn({ err: err.message }, 'directory update failed'));
+    void this.directory
+      .setState(room.id, entry.epoch, room.state)
+      .catch((err) => this.log.warn({ err: err.message }, 'directory update failed'));
   }
 
   /** A local viewer left: a replica with nobody left is released after a short linger. */
@@ -301,7 +321,9 @@ export class ClusterNode {
       void this.directory.setState(entry.room.id, entry.epoch, 'ended').catch(() => false);
     if (entry.role === 'origin') {
       this.originPublish(entry, BusKind.status, statusBody('ended'));
-      void this.directory.setState(entry.room.id, entry.epoch, 'ended').catch((err) => this.log.warn({ err: err.message }, 'directory update failed'));
+      void this.directory
+        .setState(entry.room.id, entry.epoch, 'ended')
+        .catch((err) => this.log.warn({ err: err.message }, 'directory update failed'));
     }
     this.forgetEntry(entry);
   }
@@ -315,7 +337,11 @@ export class ClusterNode {
   }
 
   private send(entry: Entry, kind: BusKind, message: Uint8Array): void {
-    const chunks = chunk(message, { kind, epoch: entry.epoch, frameNo: entry.frameNo, publishedAt: Date.now() }, this.config.busMaxMessageBytes);
+    const chunks = chunk(
+      message,
+      { kind, epoch: entry.epoch, frameNo: entry.frameNo, publishedAt: Date.now() },
+      this.config.busMaxMessageBytes,
+    );
     this.bus.publish(entry.room.id, chunks);
     this.metrics.framesPublished.inc();
     this.metrics.bytesPublished.inc(message.byteLength);
@@ -339,7 +365,14 @@ export class ClusterNode {
     entry.lastKeyframe = Date.now();
     const ks = entry.room.keyframe();
     const tiles = ks.tiles.filter((t): t is TileEntry => t !== null);
-    const body = keyframeBody(entry.room.state, ks.geometry ? encodeGeometry(ks.geometry) : null, entry.cursor, ks.seq, ks.captureTs, tiles);
+    const body = keyframeBody(
+      entry.room.state,
+      ks.geometry ? encodeGeometry(ks.geometry) : null,
+      entry.cursor,
+      ks.seq,
+      ks.captureTs,
+      tiles,
+    );
     // Not a new frame number: the keyframe is the picture as of the last one published.
     this.send(entry, BusKind.keyframe, body);
     this.metrics.keyframesSent.inc();
@@ -393,7 +426,8 @@ export class ClusterNode {
     switch (c.kind) {
       case BusKind.geometry: {
         const msg = decodeMessage(body);
-        if (msg.type === 0x02 && !sameGeometry(room.geometry, msg.geometry)) room.setGeometry(msg.geometry, Uint8Array.from(body));
+        if (msg.type === 0x02 && !sameGeometry(room.geometry, msg.geometry))
+          room.setGeometry(msg.geometry, Uint8Array.from(body));
         return;
       }
       case BusKind.frame: {
@@ -503,9 +537,14 @@ export class ClusterNode {
 
   private async tick(engine: string): Promise<void> {
     const now = Date.now();
+    // No retries while nobody presents: the first origin's first message triggers the request.
     for (const entry of this.entries.values())
-      // No retries while nobody presents: the first origin's first message triggers the request.
-      if (entry.role === 'replica' && entry.awaiting && entry.room.state !== 'waiting' && now - entry.lastRequest >= KEYFRAME_RETRY_MS)
+      if (
+        entry.role === 'replica' &&
+        entry.awaiting &&
+        entry.room.state !== 'waiting' &&
+        now - entry.lastRequest >= KEYFRAME_RETRY_MS
+      )
         this.requestKeyframe(entry);
     if (now - this.lastBeat < HEARTBEAT_MS) return;
     this.lastBeat = now;
@@ -553,8 +592,14 @@ export class ClusterNode {
         }
         const o = entry.room.options;
         await this.directory.restore({
-          id: o.id, name: o.name, private: o.private, record: o.record, createdAt: new Date(entry.room.createdAt).toISOString(),
-          origin: this.config.nodeId, state: entry.room.state, epoch: entry.epoch,
+          id: o.id,
+          name: o.name,
+          private: o.private,
+          record: o.record,
+          createdAt: new Date(entry.room.createdAt).toISOString(),
+          origin: this.config.nodeId,
+          state: entry.room.state,
+          epoch: entry.epoch,
         });
         continue;
       }

@@ -21,10 +21,14 @@ export interface PrivateRedis {
 export function findRedisServer(): string {
   // TILECAST_REDIS_SERVER names the binary to use (and only that one) when it is not where Debian puts it.
   const given = process.env.TILECAST_REDIS_SERVER;
-  const candidates = given ? [given] : ['/usr/bin/redis-server', '/usr/local/bin/redis-server', '/usr/sbin/redis-server'];
+  const candidates = given
+    ? [given]
+    : ['/usr/bin/redis-server', '/usr/local/bin/redis-server', '/usr/sbin/redis-server'];
   const found = candidates.find((c) => existsSync(c));
   if (!found)
-    throw new ConfigError("--workers without --redis starts a private redis-server, but none is installed: install Debian's package 'redis-server' (sudo apt-get install redis-server) or pass --redis URL");
+    throw new ConfigError(
+      "--workers without --redis starts a private redis-server, but none is installed: install Debian's package 'redis-server' (sudo apt-get install redis-server) or pass --redis URL",
+    );
   return found;
 }
 
@@ -38,8 +42,24 @@ export async function startPrivateRedis(dir?: string, extraArgs: string[] = []):
   // is killed with SIGKILL, the private Redis does not outlive it.
   const child = spawn(
     '/bin/sh',
-    ['-c', '"$0" "$@" & pid=$!; read _; kill $pid 2>/dev/null; wait $pid', binary,
-      '--port', '0', '--unixsocket', socket, '--unixsocketperm', '700', '--save', '', '--appendonly', 'no', '--dir', where, ...extraArgs],
+    [
+      '-c',
+      '"$0" "$@" & pid=$!; read _; kill $pid 2>/dev/null; wait $pid',
+      binary,
+      '--port',
+      '0',
+      '--unixsocket',
+      socket,
+      '--unixsocketperm',
+      '700',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      where,
+      ...extraArgs,
+    ],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );
   const output: string[] = [];

@@ -24,7 +24,12 @@ export interface ClusterSockets extends SocketHandlers<ConnContext> {
   closeAll(reason: string): void;
 }
 
-export function clusterSockets(inner: SocketHandlers<ConnContext>, node: ClusterNode, tokens: TokenSigner, log: Logger): ClusterSockets {
+export function clusterSockets(
+  inner: SocketHandlers<ConnContext>,
+  node: ClusterNode,
+  tokens: TokenSigner,
+  log: Logger,
+): ClusterSockets {
   const held = new Map<Conn, Held>();
   const live = new Set<Conn>();
 
@@ -90,7 +95,10 @@ export function clusterSockets(inner: SocketHandlers<ConnContext>, node: Cluster
       if (h.bytes > MAX_HELD_BYTES) {
         held.delete(conn);
         h.closed = true;
-        return fail(conn, new TilecastError('OVERLOADED', 'too much data before the room was ready', CloseCode.Overloaded, 503));
+        return fail(
+          conn,
+          new TilecastError('OVERLOADED', 'too much data before the room was ready', CloseCode.Overloaded, 503),
+        );
       }
       h.messages.push([Uint8Array.from(data), binary]);
     },

@@ -13,7 +13,11 @@ export class ClusterRoomStore extends LocalRoomStore {
   private readonly stored = new Map<string, Promise<void>>();
   private readonly dropping = new Set<Room>();
 
-  constructor(config: Config, log: Logger, private readonly directory: Directory) {
+  constructor(
+    config: Config,
+    log: Logger,
+    private readonly directory: Directory,
+  ) {
     super(config, log);
   }
 
@@ -22,7 +26,16 @@ export class ClusterRoomStore extends LocalRoomStore {
     const room = this.build(newRoomId(), input);
     const o = room.options;
     const write = this.directory.createRoom(
-      { id: o.id, name: o.name, private: o.private, record: o.record, createdAt: new Date(room.createdAt).toISOString(), origin: '', state: 'waiting', epoch: 0 },
+      {
+        id: o.id,
+        name: o.name,
+        private: o.private,
+        record: o.record,
+        createdAt: new Date(room.createdAt).toISOString(),
+        origin: '',
+        state: 'waiting',
+        epoch: 0,
+      },
       this.config.idleRoomSeconds,
     );
     this.stored.set(o.id, write);

@@ -1,6 +1,14 @@
 // The bus wire format between nodes: one binary message per room event, split into chunks when large.
 // Tiles travel as the Tile messages viewers get (already encoded by ingest), so a replica only re-slices them.
-import { CURSOR_BYTES, GEOMETRY_BYTES, PRESENTER_STATE_NAMES, PresenterState, type PresenterStateName, TILE_HEADER_BYTES, decodeMessage } from '../../shared/protocol';
+import {
+  CURSOR_BYTES,
+  GEOMETRY_BYTES,
+  PRESENTER_STATE_NAMES,
+  PresenterState,
+  type PresenterStateName,
+  TILE_HEADER_BYTES,
+  decodeMessage,
+} from '../../shared/protocol';
 import type { TileEntry } from '../frames/tile-entry';
 
 /** Hard cap on one bus message (header included): Redis handles far more, but big ones stall the shared link. */
@@ -42,7 +50,13 @@ function frameBodyBytes(tiles: readonly TileEntry[]): number {
   return n;
 }
 
-function writeFrameBody(buf: Uint8Array, offset: number, seq: number, captureTs: number, tiles: readonly TileEntry[]): void {
+function writeFrameBody(
+  buf: Uint8Array,
+  offset: number,
+  seq: number,
+  captureTs: number,
+  tiles: readonly TileEntry[],
+): void {
   const view = new DataView(buf.buffer, buf.byteOffset);
   view.setUint32(offset, seq >>> 0, true);
   view.setFloat64(offset + 4, captureTs, true);

@@ -20,7 +20,8 @@ function workerArgs(argv: readonly string[]): string[] {
 
 export async function runPrimary(config: Config, argv: readonly string[], say: (line: string) => void): Promise<void> {
   const n = config.workers!;
-  if (config.port === 0) throw new ConfigError('invalid configuration: --workers needs a fixed --port (every worker listens on it)');
+  if (config.port === 0)
+    throw new ConfigError('invalid configuration: --workers needs a fixed --port (every worker listens on it)');
   let redis: PrivateRedis | null = null;
   if (!config.redis) redis = await startPrivateRedis();
   const env: Record<string, string> = {
@@ -39,11 +40,15 @@ export async function runPrimary(config: Config, argv: readonly string[], say: (
     });
   };
   for (let i = 1; i <= n; i++) fork(i);
-  say(`${n} workers on port ${config.port} (${config.engine}), rooms shared over ${redis ? `a private redis-server at ${redis.socket}` : config.redis}`);
+  say(
+    `${n} workers on port ${config.port} (${config.engine}), rooms shared over ${redis ? `a private redis-server at ${redis.socket}` : config.redis}`,
+  );
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    const exits = Object.values(cluster.workers ?? {}).map((w) => new Promise((r) => (w!.isDead() ? r(null) : w!.once('exit', r))));
+    const exits = Object.values(cluster.workers ?? {}).map(
+      (w) => new Promise((r) => (w!.isDead() ? r(null) : w!.once('exit', r))),
+    );
     for (const w of Object.values(cluster.workers ?? {})) w?.process.kill(signal);
     await Promise.all(exits);
     await redis?.stop();

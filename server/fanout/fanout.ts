@@ -41,7 +41,7 @@ export class Fanout {
     private readonly onError: (err: unknown, viewer: ViewerHandle) => void,
     /** send caught-up viewers each frame as one shared message (clients must accept server Frame messages) */
     private readonly batching = false,
-    ackWindow = Infinity,
+    ackWindow = Number.POSITIVE_INFINITY,
   ) {
     this.sender = new Sender(highWater, totals, ackWindow);
   }

@@ -18,7 +18,7 @@ export class Sender {
     private readonly highWater: number,
     private readonly totals: SendTotals,
     /** syncs an acking viewer may have unacknowledged */
-    private readonly ackWindow = Infinity,
+    private readonly ackWindow = Number.POSITIVE_INFINITY,
   ) {}
 
   /**
@@ -50,7 +50,9 @@ export class Sender {
     if (viewer.grid.pending > 0 || viewer.syncedIngest !== viewer.stateIngest) return false;
     if (!this.ready(viewer)) return false;
     const implicitSync = viewer.grid.coalescedSinceSync === 0;
-    const batch = implicitSync ? (frame.syncedBatch ??= buildBatch(frame, FrameFlag.EndsWithSync)) : (frame.batch ??= buildBatch(frame, 0));
+    const batch = implicitSync
+      ? (frame.syncedBatch ??= buildBatch(frame, FrameFlag.EndsWithSync))
+      : (frame.batch ??= buildBatch(frame, 0));
     if (implicitSync && !viewer.pendingStatus && !viewer.pendingCursor) {
       // The engine dropped it: nothing changed for this viewer, the caller applies the frame through the grid.
       if (!conn.send(batch)) return false;

@@ -4,7 +4,7 @@ import { type TokenSigner, sameSecret } from '../room/tokens';
 import type { HttpRequest } from '../transport/types';
 
 export function bearer(req: HttpRequest): string | null {
-  const m = /^Bearer\s+(\S+)$/i.exec(req.headers['authorization'] ?? '');
+  const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
   return m ? m[1] : null;
 }
 
@@ -28,6 +28,11 @@ export function mayWatch(req: HttpRequest, room: string, tokens: TokenSigner, ad
 }
 
 /** A room's owner (rotates its viewer link, deletes its recordings): its presenter token, or the admin token. */
-export function mayManage(token: string | null, room: string, tokens: TokenSigner, adminToken: string | undefined): boolean {
+export function mayManage(
+  token: string | null,
+  room: string,
+  tokens: TokenSigner,
+  adminToken: string | undefined,
+): boolean {
   return tokens.verify(room, 'presenter', token) || isAdminToken(token, adminToken);
 }

@@ -6,7 +6,8 @@ import { errorResponse } from '../transport/http-status';
 
 export type HostCheck = (host: string | undefined) => boolean;
 
-const stripPort = (host: string) => (host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d+$/, ''));
+const stripPort = (host: string) =>
+  host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d+$/, '');
 
 /** Entries are `name` (any port) or `name:port`; matching is case-insensitive. Empty list: every Host is fine. */
 export function hostAllowed(publicHosts: readonly string[]): HostCheck {
@@ -27,7 +28,7 @@ export function onlyPublicHosts(publicHosts: readonly string[], handler: HttpHan
   if (publicHosts.length === 0) return handler;
   const allowed = hostAllowed(publicHosts);
   return async (req) =>
-    allowed(req.headers['host']) || ANY_HOST_PATHS.has(req.path)
+    allowed(req.headers.host) || ANY_HOST_PATHS.has(req.path)
       ? handler(req)
-      : errorResponse(new MisdirectedError(req.headers['host']));
+      : errorResponse(new MisdirectedError(req.headers.host));
 }

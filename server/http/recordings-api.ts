@@ -2,7 +2,13 @@
 // and pictures at a time (seek-bar thumbnails).
 import { z } from 'zod';
 import { parseTimecode } from '../../shared/timecode';
-import { BadTimecodeError, NoKeyframeError, NoPictureError, RangeNotSatisfiableError, UnauthorizedError } from '../errors';
+import {
+  BadTimecodeError,
+  NoKeyframeError,
+  NoPictureError,
+  RangeNotSatisfiableError,
+  UnauthorizedError,
+} from '../errors';
 import type { ImageJobs } from '../imaging/image-jobs';
 import { IMAGE_FORMATS, imageMime, renderTiles, tileImages } from '../imaging/render-tiles';
 import {
@@ -58,12 +64,13 @@ function dataResponse(req: HttpRequest, h: RecordingHandle, maxChunk: number): H
     'last-modified': lastModified,
   };
   // If-Range with a stale validator: the Range is ignored and the current bytes are sent whole (RFC 9110 §13.1.5).
-  const rangeHeader = ifRangeHolds(req.headers['if-range'], etag, lastModified) ? req.headers['range'] : undefined;
-  let range;
+  const rangeHeader = ifRangeHolds(req.headers['if-range'], etag, lastModified) ? req.headers.range : undefined;
+  let range: ReturnType<typeof parseRange>;
   try {
     range = parseRange(rangeHeader, size, maxChunk);
   } catch (err) {
-    if (err instanceof RangeNotSatisfiableError) return errorResponse(err, { ...common, 'content-range': `bytes */${size}` });
+    if (err instanceof RangeNotSatisfiableError)
+      return errorResponse(err, { ...common, 'content-range': `bytes */${size}` });
     throw err;
   }
   const start = range?.start ?? 0;
@@ -79,12 +86,20 @@ function dataResponse(req: HttpRequest, h: RecordingHandle, maxChunk: number): H
   };
 }
 
-export function recordingRoutes({ store, tokens, adminToken, images, maxChunkBytes = 16 * 1024 * 1024 }: RecordingRoutesDeps): Route[] {
+export function recordingRoutes({
+  store,
+  tokens,
+  adminToken,
+  images,
+  maxChunkBytes = 16 * 1024 * 1024,
+}: RecordingRoutesDeps): Route[] {
   /** A private room's recording (its entry and its media) needs the room's viewer or presenter token, or the admin's. */
   const openMedia = async (req: HttpRequest, id: string): Promise<RecordingHandle> => {
     const h = await store.open(id);
     if (!h.header.private || mayWatch(req, h.header.room, tokens, adminToken)) return h;
-    throw new UnauthorizedError(`recording ${id} is of a private room: it needs ?token=VIEWER_TOKEN (or Authorization: Bearer ...)`);
+    throw new UnauthorizedError(
+      `recording ${id} is of a private room: it needs ?token=VIEWER_TOKEN (or Authorization: Bearer ...)`,
+    );
   };
 
   const frameRoutes: Route[] = IMAGE_FORMATS.map((format) => ({
@@ -95,13 +110,17 @@ export function recordingRoutes({ store, tokens, adminToken, images, maxChunkByt
       const query = FrameQuery.parse(Object.fromEntries(req.query));
       const ms = requestedTime(req, h);
       const picture = await pictureAt(h, ms);
-      if (!picture?.geometry) throw new NoPictureError(`recording ${id} has no picture at ${query.t} (the presenter had not started yet)`);
+      if (!picture?.geometry)
+        throw new NoPictureError(`recording ${id} has no picture at ${query.t} (the presenter had not started yet)`);
       const { geometry } = picture;
       const tiles = tileImages(picture.tiles);
       const image = await images.run(() => renderTiles(geometry, tiles, format, query.width, req.signal), req.signal);
       return {
         status: 200,
-        headers: { 'content-type': imageMime(format), 'cache-control': h.inProgress ? 'no-store' : 'private, max-age=86400' },
+        headers: {
+          'content-type': imageMime(format),
+          'cache-control': h.inProgress ? 'no-store' : 'private, max-age=86400',
+        },
         body: image,
       };
     },
@@ -113,7 +132,9 @@ export function recordingRoutes({ store, tokens, adminToken, images, maxChunkByt
       pattern: '/api/recordings',
       // Private rooms' recordings are listed only to the admin, or to a holder of that room's token.
       handler: async (req) =>
-        json(200, { recordings: (await store.list()).filter((r) => !r.private || mayWatch(req, r.room, tokens, adminToken)) }),
+        json(200, {
+          recordings: (await store.list()).filter((r) => !r.private || mayWatch(req, r.room, tokens, adminToken)),
+        }),
     },
     {
       method: 'GET',
@@ -127,7 +148,9 @@ export function recordingRoutes({ store, tokens, adminToken, images, maxChunkByt
         const h = await store.open(id);
         // Authorization header only: the token of a destructive request does not ride in a URL (logs, history).
         if (!mayManage(bearer(req), h.header.room, tokens, adminToken))
-          throw new UnauthorizedError(`deleting recording ${id} needs the presenter token of room ${h.header.room} or the admin token (Authorization: Bearer ...)`);
+          throw new UnauthorizedError(
+            `deleting recording ${id} needs the presenter token of room ${h.header.room} or the admin token (Authorization: Bearer ...)`,
+          );
         await store.delete(id);
         return { status: 204 };
       },
@@ -156,7 +179,18 @@ export function recordingRoutes({ store, tokens, adminToken, images, maxChunkByt
         const ms = requestedTime(req, h);
         const seek = seekKeyframe(h, ms);
         if (!seek) throw new NoKeyframeError(id);
-        return json(200, { timeMs: ms, offset: seek.offset, keyframe: seek.keyframe, keyframeTimeMs: seek.keyframeTimeMs, dataEnd: h.dataEnd, size: h.size }, { 'x-keyframe-offset': String(seek.offset) });
+        return json(
+          200,
+          {
+            timeMs: ms,
+            offset: seek.offset,
+            keyframe: seek.keyframe,
+            keyframeTimeMs: seek.keyframeTimeMs,
+            dataEnd: h.dataEnd,
+            size: h.size,
+          },
+          { 'x-keyframe-offset': String(seek.offset) },
+        );
       },
     },
     ...frameRoutes,

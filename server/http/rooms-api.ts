@@ -53,7 +53,9 @@ export function roomRoutes(config: Config, rooms: RoomStore, tokens: TokenSigner
   const visibleRoom = (req: HttpRequest, id: string): Room => {
     const room = findRoom(rooms, id);
     if (room.options.private && !mayWatch(req, room.id, tokens, config.adminToken))
-      throw new UnauthorizedError(`room ${id} is private: its details need one of its tokens (?token= or Authorization: Bearer ...)`);
+      throw new UnauthorizedError(
+        `room ${id} is private: its details need one of its tokens (?token= or Authorization: Bearer ...)`,
+      );
     return room;
   };
 
@@ -67,7 +69,10 @@ export function roomRoutes(config: Config, rooms: RoomStore, tokens: TokenSigner
           throw new UnauthorizedError('creating rooms needs the admin token (Authorization: Bearer ...)');
         if (!admin) {
           const take = limiter.take(addressOf(req.remoteAddress, req.headers));
-          if (!take.ok) return errorResponse(new RateLimitedError(take.retryAfterSeconds), { 'retry-after': String(take.retryAfterSeconds) });
+          if (!take.ok)
+            return errorResponse(new RateLimitedError(take.retryAfterSeconds), {
+              'retry-after': String(take.retryAfterSeconds),
+            });
         }
         const { ttlSeconds, ...body } = CreateRoomBody.parse(parseBody(req));
         const room = rooms.create(body);
@@ -92,7 +97,12 @@ export function roomRoutes(config: Config, rooms: RoomStore, tokens: TokenSigner
       pattern: '/api/rooms',
       handler: async (req) => {
         const all = isAdmin(req, config);
-        return json(200, { rooms: rooms.list().filter((r) => all || !r.options.private).map((r) => r.info()) });
+        return json(200, {
+          rooms: rooms
+            .list()
+            .filter((r) => all || !r.options.private)
+            .map((r) => r.info()),
+        });
       },
     },
     {
@@ -112,7 +122,9 @@ export function roomRoutes(config: Config, rooms: RoomStore, tokens: TokenSigner
       handler: async (req, { id }) => {
         const room = findRoom(rooms, id);
         if (!mayManage(requestToken(req), room.id, tokens, config.adminToken))
-          throw new UnauthorizedError(`rotating the viewer token of room ${id} needs its presenter token or the admin token`);
+          throw new UnauthorizedError(
+            `rotating the viewer token of room ${id} needs its presenter token or the admin token`,
+          );
         if (!room.options.private) throw new NotPrivateError(id);
         const { ttlSeconds } = RotateBody.parse(parseBody(req));
         const viewerToken = tokens.rotateViewer(room.id, { ttlSeconds });

@@ -1,6 +1,14 @@
 // A tiny router: routes are data (method, pattern with :params), matched in declaration order.
 import { ZodError } from 'zod';
-import { BadPathError, BadRequestError, InternalError, MethodNotAllowedError, NotFoundError, TilecastError, describeIssues } from '../errors';
+import {
+  BadPathError,
+  BadRequestError,
+  InternalError,
+  MethodNotAllowedError,
+  NotFoundError,
+  TilecastError,
+  describeIssues,
+} from '../errors';
 import type { Logger } from '../log';
 import { errorResponse } from '../transport/http-status';
 import type { HttpRequest, HttpResponse } from '../transport/types';
@@ -58,7 +66,9 @@ export function createRouter(routes: Route[], log: Logger): (req: HttpRequest) =
         return errorResponse(new InternalError());
       }
     }
-    return errorResponse(pathMatched ? new MethodNotAllowedError(req.method, req.path) : new NotFoundError(`nothing at ${req.path}`));
+    return errorResponse(
+      pathMatched ? new MethodNotAllowedError(req.method, req.path) : new NotFoundError(`nothing at ${req.path}`),
+    );
   };
 }
 

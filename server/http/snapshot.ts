@@ -16,7 +16,12 @@ const Query = z.object({
   token: z.string().max(200).optional(),
 });
 
-export function snapshotRoutes(rooms: RoomStore, tokens: TokenSigner, adminToken: string | undefined, images: ImageJobs): Route[] {
+export function snapshotRoutes(
+  rooms: RoomStore,
+  tokens: TokenSigner,
+  adminToken: string | undefined,
+  images: ImageJobs,
+): Route[] {
   return IMAGE_FORMATS.map((format) => ({
     method: 'GET' as const,
     pattern: `/api/rooms/:id/snapshot.${format}`,

@@ -16,7 +16,8 @@ const distDir = join(clientDir, 'dist');
 
 /** The bundle is built by `npm run build:client` (run by `npm start` and `npm test`), not by the server. */
 export function warnIfNoClientBundle(log: { warn(msg: string): void }): void {
-  if (!existsSync(join(distDir, 'view.js'))) log.warn('client/dist has no bundle: pages will not load; run `npm run build:client`');
+  if (!existsSync(join(distDir, 'view.js')))
+    log.warn('client/dist has no bundle: pages will not load; run `npm run build:client`');
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -53,7 +54,7 @@ function extensionOf(name: string): string {
  * (revalidate every time) rather than a long max-age.
  */
 async function serveFile(req: HttpRequest, path: string, name: string): Promise<HttpResponse | null> {
-  let info;
+  let info: Awaited<ReturnType<typeof stat>>;
   try {
     info = await stat(path);
   } catch {
@@ -68,7 +69,8 @@ async function serveFile(req: HttpRequest, path: string, name: string): Promise<
     'x-content-type-options': 'nosniff',
   };
   if (req.headers['if-none-match'] === etag) return { status: 304, headers };
-  if (info.size > STREAM_ABOVE_BYTES) return { status: 200, headers, body: { stream: () => createReadStream(path), length: info.size } };
+  if (info.size > STREAM_ABOVE_BYTES)
+    return { status: 200, headers, body: { stream: () => createReadStream(path), length: info.size } };
   // Small files are read whole: one open, so a bundle replaced mid-request (a rebuild) is never served half old.
   try {
     return { status: 200, headers, body: new Uint8Array(await readFile(path)) };
@@ -78,13 +80,15 @@ async function serveFile(req: HttpRequest, path: string, name: string): Promise<
 }
 
 function page(file: string): Route['handler'] {
-  return async (req) => (await serveFile(req, join(publicDir, file), file)) ?? errorResponse(new NotFoundError(`page ${file} is missing`));
+  return async (req) =>
+    (await serveFile(req, join(publicDir, file), file)) ?? errorResponse(new NotFoundError(`page ${file} is missing`));
 }
 
 async function asset(req: HttpRequest, params: Record<string, string>): Promise<HttpResponse> {
   const name = params.file ?? '';
   // The raw path is checked too, in case the router decoded %2F or %2E%2E into the parameter.
-  if (!isSafeAssetName(name) || /%2f|%5c|%2e%2e|\.\./i.test(req.path)) return errorResponse(new NotFoundError(`no asset ${JSON.stringify(name)}`));
+  if (!isSafeAssetName(name) || /%2f|%5c|%2e%2e|\.\./i.test(req.path))
+    return errorResponse(new NotFoundError(`no asset ${JSON.stringify(name)}`));
   for (const dir of [publicDir, distDir]) {
     const res = await serveFile(req, join(dir, name), name);
     if (res) return res;

@@ -9,7 +9,14 @@
 //   file reads; at most DECODE_SLOTS sharp operations run at once, process-wide, so the disk always gets threads;
 // - clients that leave: the work stops at the next tile (signal).
 import sharp from 'sharp';
-import { CODEC_MIME, type CodecName, type Geometry, TILE_HEADER_BYTES, declaredImageSize, tileRect } from '../../shared/protocol';
+import {
+  CODEC_MIME,
+  type CodecName,
+  type Geometry,
+  TILE_HEADER_BYTES,
+  declaredImageSize,
+  tileRect,
+} from '../../shared/protocol';
 import { ClientGoneError, TileTooLargeError } from '../errors';
 
 /** An image the server renders is in one of the tile codecs, with the same MIME types. */
@@ -92,14 +99,17 @@ async function paste(canvas: Canvas, g: Geometry, tile: TileImage): Promise<void
   const cellH = Math.min(canvas.height, Math.floor((r.y + r.height) * canvas.sy)) - y0;
   if (cellW <= 0 || cellH <= 0) return;
   const p = tile.payload;
-  let img;
+  let img: { data: Buffer; info: sharp.OutputInfo };
   try {
     // A Buffer over the same memory: the tile bytes are not copied to hand them to sharp.
     let pipeline = sharp(Buffer.from(p.buffer, p.byteOffset, p.byteLength), { limitInputPixels: r.width * r.height });
     if (canvas.sx !== 1 || canvas.sy !== 1) pipeline = pipeline.resize(cellW, cellH, { fit: 'fill' });
-    img = await inSlot(() => pipeline.flatten({ background: '#000000' }).toColourspace('srgb').raw().toBuffer({ resolveWithObject: true }));
+    img = await inSlot(() =>
+      pipeline.flatten({ background: '#000000' }).toColourspace('srgb').raw().toBuffer({ resolveWithObject: true }),
+    );
   } catch (err) {
-    if (err instanceof Error && /pixel limit/i.test(err.message)) throw new TileTooLargeError(tile.col, tile.row, 'is larger than its rectangle', r);
+    if (err instanceof Error && /pixel limit/i.test(err.message))
+      throw new TileTooLargeError(tile.col, tile.row, 'is larger than its rectangle', r);
     return; // an undecodable tile stays black, as it would on a viewer's canvas
   }
   const { data, info } = img;
@@ -125,7 +135,13 @@ export async function renderTiles(
   const drawLarger = out.width / g.width < minScale;
   const cw = drawLarger ? Math.ceil(g.width * minScale) : out.width;
   const ch = drawLarger ? Math.ceil(g.height * minScale) : out.height;
-  const canvas: Canvas = { data: Buffer.alloc(cw * ch * CHANNELS), width: cw, height: ch, sx: cw / g.width, sy: ch / g.height };
+  const canvas: Canvas = {
+    data: Buffer.alloc(cw * ch * CHANNELS),
+    width: cw,
+    height: ch,
+    sx: cw / g.width,
+    sy: ch / g.height,
+  };
   let next = 0;
   let failed = false;
   const worker = async () => {
@@ -143,6 +159,7 @@ export async function renderTiles(
   if (signal?.aborted) throw new ClientGoneError();
   let image = sharp(canvas.data, { raw: { width: cw, height: ch, channels: CHANNELS } });
   if (cw !== out.width || ch !== out.height) image = image.resize(out.width, out.height, { fit: 'fill' });
-  const encoded = format === 'png' ? image.png() : format === 'jpeg' ? image.jpeg({ quality: 80 }) : image.webp({ quality: 80 });
+  const encoded =
+    format === 'png' ? image.png() : format === 'jpeg' ? image.jpeg({ quality: 80 }) : image.webp({ quality: 80 });
   return inSlot(() => encoded.toBuffer());
 }

@@ -1,7 +1,15 @@
 // Ingest: turns a presenter's binary message into room state. Each tile record is copied exactly once, into a
 // buffer the server owns (the engine's buffer dies with its callback); that one buffer is then shared by the
 // ScreenShot, every viewer and the recorder.
-import { MessageType, ProtocolError, ProtocolErrorCode, decodeMessage, gridShape, sameGeometry, setTileSeq } from '../../shared/protocol';
+import {
+  MessageType,
+  ProtocolError,
+  ProtocolErrorCode,
+  decodeMessage,
+  gridShape,
+  sameGeometry,
+  setTileSeq,
+} from '../../shared/protocol';
 import type { Room } from '../room/room';
 import type { TileEntry } from '../frames/tile-entry';
 import { type GeometryLimits, admitGeometry } from './geometry-guard';
@@ -50,6 +58,9 @@ export function ingestPresenterMessage(room: Room, data: Uint8Array, limits: Ing
       room.cursor(own(data), msg.x, msg.y, msg.visible);
       return;
     default:
-      throw new ProtocolError(ProtocolErrorCode.UnexpectedType, `a presenter may not send message type 0x${msg.type.toString(16)}`);
+      throw new ProtocolError(
+        ProtocolErrorCode.UnexpectedType,
+        `a presenter may not send message type 0x${msg.type.toString(16)}`,
+      );
   }
 }

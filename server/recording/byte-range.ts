@@ -17,15 +17,20 @@ const SPEC = /^(\d*)-(\d*)$/;
  */
 export function parseRange(header: string | undefined, size: number, maxLength: number): ByteRange | null {
   if (header === undefined || header === '') return null;
-  if (header.length > MAX_HEADER) throw new BadRangeError(`Range header is ${header.length} characters, at most ${MAX_HEADER}`);
+  if (header.length > MAX_HEADER)
+    throw new BadRangeError(`Range header is ${header.length} characters, at most ${MAX_HEADER}`);
   const eq = header.indexOf('=');
   const unit = header.slice(0, eq).trim().toLowerCase();
-  if (eq < 0 || unit !== 'bytes') throw new BadRangeError(`Range must be "bytes=START-END", got ${JSON.stringify(header)}`);
+  if (eq < 0 || unit !== 'bytes')
+    throw new BadRangeError(`Range must be "bytes=START-END", got ${JSON.stringify(header)}`);
   const specs = header.slice(eq + 1).split(',');
-  if (specs.length > 1) throw new BadRangeError(`Range asks for ${specs.length} ranges; only one range per request is served`);
+  if (specs.length > 1)
+    throw new BadRangeError(`Range asks for ${specs.length} ranges; only one range per request is served`);
   const m = SPEC.exec(specs[0].trim());
   if (!m || (m[1] === '' && m[2] === ''))
-    throw new BadRangeError(`Range ${JSON.stringify(specs[0].trim())} is not START-END, START- or -SUFFIX with decimal numbers`);
+    throw new BadRangeError(
+      `Range ${JSON.stringify(specs[0].trim())} is not START-END, START- or -SUFFIX with decimal numbers`,
+    );
   const first = m[1] === '' ? null : Number(m[1]);
   const last = m[2] === '' ? null : Number(m[2]);
   if ((first !== null && !Number.isSafeInteger(first)) || (last !== null && !Number.isSafeInteger(last)))
@@ -39,7 +44,8 @@ export function parseRange(header: string | undefined, size: number, maxLength: 
     end = size - 1;
   } else {
     if (last !== null && last < first) throw new BadRangeError(`Range ${first}-${last} ends before it starts`);
-    if (first >= size) throw new RangeNotSatisfiableError(`Range starts at byte ${first}, but only ${size} bytes are available`);
+    if (first >= size)
+      throw new RangeNotSatisfiableError(`Range starts at byte ${first}, but only ${size} bytes are available`);
     start = first;
     end = Math.min(last ?? size - 1, size - 1);
   }

@@ -68,6 +68,10 @@ export class KeyframeIndex {
 
   /** Copies of the used parts, for writing the index record. */
   snapshot(): { times: Uint32Array; offsets: Float64Array; count: number } {
-    return { times: this.times.subarray(0, this.count), offsets: this.offsets.subarray(0, this.count), count: this.count };
+    return {
+      times: this.times.subarray(0, this.count),
+      offsets: this.offsets.subarray(0, this.count),
+      count: this.count,
+    };
   }
 }

@@ -19,7 +19,10 @@ export async function pictureAt(handle: RecordingHandle, timeMs: number): Promis
     while (!done && position < handle.dataEnd) {
       // Fresh buffers each round: the picture keeps views of the tiles it took from earlier ones.
       const carried: number = carry?.byteLength ?? 0;
-      const need: number = carry && carried >= RECORD_HEADER_BYTES ? RECORD_HEADER_BYTES + new DataView(carry.buffer, carry.byteOffset).getUint32(4, true) : 0;
+      const need: number =
+        carry && carried >= RECORD_HEADER_BYTES
+          ? RECORD_HEADER_BYTES + new DataView(carry.buffer, carry.byteOffset).getUint32(4, true)
+          : 0;
       const buf: Uint8Array = new Uint8Array(Math.max(CHUNK, need));
       if (carry) buf.set(carry);
       const want = Math.min(buf.byteLength - carried, handle.dataEnd - position);

@@ -62,14 +62,22 @@ const DEFAULTS: Settings = {
   maxQueueBytes: 64 * 1024 * 1024,
   sync: true,
 };
-type Settings = Required<Pick<RecorderOptions, 'keyframeIntervalSeconds' | 'flushMs' | 'frameRate' | 'maxQueueBytes' | 'sync'>>;
+type Settings = Required<
+  Pick<RecorderOptions, 'keyframeIntervalSeconds' | 'flushMs' | 'frameRate' | 'maxQueueBytes' | 'sync'>
+>;
 
 /**
  * Creates the file exclusively (never overwriting) and returns the observer to attach to the room. While it
  * writes, the recording is in `active` (its store's), where readers find it; one made outside a store is in a
  * set of its own.
  */
-export function createRecorder(dir: string, roomId: string, options: RecorderOptions, log: Logger, active = new ActiveRecordings()): Recorder {
+export function createRecorder(
+  dir: string,
+  roomId: string,
+  options: RecorderOptions,
+  log: Logger,
+  active = new ActiveRecordings(),
+): Recorder {
   const settings: Settings = { ...DEFAULTS };
   for (const key of Object.keys(DEFAULTS) as (keyof Settings)[]) {
     const value = options[key];
@@ -100,7 +108,15 @@ export function createRecorder(dir: string, roomId: string, options: RecorderOpt
     unlinkSync(file); // ours: created exclusively just above
     throw err;
   }
-  return new FileRecorder(fd, file, header, headerBytes.byteLength, settings, active, log.child({ recording: id, room: roomId }));
+  return new FileRecorder(
+    fd,
+    file,
+    header,
+    headerBytes.byteLength,
+    settings,
+    active,
+    log.child({ recording: id, room: roomId }),
+  );
 }
 
 class FileRecorder implements Recorder, LiveRecording {
@@ -111,7 +127,7 @@ class FileRecorder implements Recorder, LiveRecording {
   private geometryMessage: Uint8Array | null;
   private cursorMessage = encodeCursor(0, 0, false);
   private lastTimeMs = 0;
-  private lastKeyframeMs = -Infinity;
+  private lastKeyframeMs = Number.NEGATIVE_INFINITY;
   private needKeyframe = true;
   private gap: { sinceMs: number; records: number; bytes: number } | null = null;
   private isEnded = false;
@@ -136,7 +152,12 @@ class FileRecorder implements Recorder, LiveRecording {
     this.writer = new FileWriter(
       fd,
       dataStart,
-      { maxQueueBytes: settings.maxQueueBytes, flushMs: settings.flushMs, eagerFlushBytes: 4 * 1024 * 1024, sync: settings.sync },
+      {
+        maxQueueBytes: settings.maxQueueBytes,
+        flushMs: settings.flushMs,
+        eagerFlushBytes: 4 * 1024 * 1024,
+        sync: settings.sync,
+      },
       (err) => {
         // The live room goes on; the recording keeps what is durable and says why it stopped.
         const code = (err as NodeJS.ErrnoException).code;
@@ -228,7 +249,13 @@ class FileRecorder implements Recorder, LiveRecording {
   }
 
   /** Queues one record: header, fixed part, then each tile message as its own buffer (no joining copies). */
-  private write(type: RecordType, t: number, fixed: Uint8Array, tiles: readonly { message: Uint8Array }[], keyframe = false): number {
+  private write(
+    type: RecordType,
+    t: number,
+    fixed: Uint8Array,
+    tiles: readonly { message: Uint8Array }[],
+    keyframe = false,
+  ): number {
     let body = fixed.byteLength;
     for (const tile of tiles) body += tile.message.byteLength;
     const bytes = RECORD_HEADER_BYTES + body;
@@ -240,7 +267,10 @@ class FileRecorder implements Recorder, LiveRecording {
       this.gap = { sinceMs: t, records: 0, bytes: 0 };
       this.gaps++;
       this.needKeyframe = true;
-      this.log.warn({ pendingBytes: this.writer.pendingBytes, atMs: t }, 'recording fell behind the disk; dropping until the next keyframe');
+      this.log.warn(
+        { pendingBytes: this.writer.pendingBytes, atMs: t },
+        'recording fell behind the disk; dropping until the next keyframe',
+      );
       return this.drop(bytes);
     }
     this.records++;
@@ -252,9 +282,16 @@ class FileRecorder implements Recorder, LiveRecording {
     const gap = this.gap!;
     const gapBytes = RECORD_HEADER_BYTES + GAP_BYTES;
     if (!this.writer.hasRoom(gapBytes + keyframeBytes)) return false;
-    this.writer.append([encodeRecordHeader(RecordType.Gap, GAP_BYTES, t), encodeGap(gap.records, gap.sinceMs, gap.bytes)], gapBytes, t);
+    this.writer.append(
+      [encodeRecordHeader(RecordType.Gap, GAP_BYTES, t), encodeGap(gap.records, gap.sinceMs, gap.bytes)],
+      gapBytes,
+      t,
+    );
     this.records++;
-    this.log.warn({ droppedRecords: gap.records, droppedBytes: gap.bytes, fromMs: gap.sinceMs, toMs: t }, 'recording gap ends; resuming at a keyframe');
+    this.log.warn(
+      { droppedRecords: gap.records, droppedBytes: gap.bytes, fromMs: gap.sinceMs, toMs: t },
+      'recording gap ends; resuming at a keyframe',
+    );
     this.gap = null;
     return true;
   }
@@ -278,11 +315,21 @@ class FileRecorder implements Recorder, LiveRecording {
       this.gap = null;
     }
     const text = new TextEncoder().encode(reason.slice(0, 200));
-    w.append([encodeRecordHeader(RecordType.End, text.byteLength, t), text], RECORD_HEADER_BYTES + text.byteLength, t, true);
+    w.append(
+      [encodeRecordHeader(RecordType.End, text.byteLength, t), text],
+      RECORD_HEADER_BYTES + text.byteLength,
+      t,
+      true,
+    );
     const indexOffset = w.appendedEnd;
     const snap = this.index.snapshot();
     const body = encodeIndex({ ...snap, durationMs: t, dataEnd: indexOffset, gaps: this.gaps });
-    w.append([encodeRecordHeader(RecordType.Index, body.byteLength, t), body], RECORD_HEADER_BYTES + body.byteLength, t, true);
+    w.append(
+      [encodeRecordHeader(RecordType.Index, body.byteLength, t), body],
+      RECORD_HEADER_BYTES + body.byteLength,
+      t,
+      true,
+    );
     w.append([encodeTrailer(indexOffset)], TRAILER_BYTES, t, true);
     try {
       await w.close();

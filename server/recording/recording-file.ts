@@ -48,7 +48,10 @@ async function readAt(file: FileHandle, position: number, length: number): Promi
   return got === length ? buf : buf.subarray(0, got);
 }
 
-export async function readHeader(file: FileHandle, id: string): Promise<{ header: RecordingHeader; dataStart: number }> {
+export async function readHeader(
+  file: FileHandle,
+  id: string,
+): Promise<{ header: RecordingHeader; dataStart: number }> {
   const prefix = readFileHeaderPrefix(await readAt(file, 0, FILE_HEADER_FIXED_BYTES));
   if ('error' in prefix) throw new CorruptRecordingError(id, prefix.error);
   const json = await readAt(file, FILE_HEADER_FIXED_BYTES, prefix.jsonBytes);
@@ -73,10 +76,32 @@ export async function openRecordingFile(path: string, id: string, log: Logger, r
     if (indexed) return { header, dataStart, size, recovered: null, ...indexed };
     const scan = await scanFile(file, dataStart, size);
     const cutBytes = size - scan.validEnd;
-    if (!repair) return { header, dataStart, size: scan.validEnd, dataEnd: scan.validEnd, durationMs: scan.lastTimeMs, gaps: scan.gaps, index: scan.index, recovered: { cutBytes, reason: scan.reason } };
+    if (!repair)
+      return {
+        header,
+        dataStart,
+        size: scan.validEnd,
+        dataEnd: scan.validEnd,
+        durationMs: scan.lastTimeMs,
+        gaps: scan.gaps,
+        index: scan.index,
+        recovered: { cutBytes, reason: scan.reason },
+      };
     const finished = await appendIndex(file, scan);
-    log.warn({ recording: id, cutBytes, keyframes: scan.index.count, durationMs: scan.lastTimeMs, reason: scan.reason }, 'recording had no valid index; rebuilt it by scanning');
-    return { header, dataStart, size: finished.size, dataEnd: scan.validEnd, durationMs: scan.lastTimeMs, gaps: scan.gaps, index: scan.index, recovered: { cutBytes, reason: scan.reason } };
+    log.warn(
+      { recording: id, cutBytes, keyframes: scan.index.count, durationMs: scan.lastTimeMs, reason: scan.reason },
+      'recording had no valid index; rebuilt it by scanning',
+    );
+    return {
+      header,
+      dataStart,
+      size: finished.size,
+      dataEnd: scan.validEnd,
+      durationMs: scan.lastTimeMs,
+      gaps: scan.gaps,
+      index: scan.index,
+      recovered: { cutBytes, reason: scan.reason },
+    };
   } finally {
     await file.close();
   }
@@ -91,13 +116,19 @@ async function readTrailerIndex(file: FileHandle, dataStart: number, size: numbe
   const record = await readAt(file, indexOffset, recordLength);
   let body: Uint8Array | null = null;
   scanRecords(record, indexOffset, (r) => {
-    if (r.type === RecordType.Index && r.offset === indexOffset && r.body.byteLength === recordLength - RECORD_HEADER_BYTES) body = r.body;
+    if (
+      r.type === RecordType.Index &&
+      r.offset === indexOffset &&
+      r.body.byteLength === recordLength - RECORD_HEADER_BYTES
+    )
+      body = r.body;
     return false;
   });
   const index = body ? decodeIndex(body) : null;
   // A stale index (one that does not describe the bytes before it) is as good as none.
   if (!index || index.dataEnd !== indexOffset) return null;
-  for (let i = 0; i < index.count; i++) if (index.offsets[i] < dataStart || index.offsets[i] >= indexOffset) return null;
+  for (let i = 0; i < index.count; i++)
+    if (index.offsets[i] < dataStart || index.offsets[i] >= indexOffset) return null;
   return {
     dataEnd: indexOffset,
     durationMs: index.durationMs,
@@ -119,7 +150,14 @@ const SCAN_CHUNK = 4 * 1024 * 1024;
 
 /** Reads every record header (and checks each body's structure) from dataStart; stops at the first bad or torn one. */
 export async function scanFile(file: FileHandle, dataStart: number, size: number): Promise<ScanResult> {
-  const out: ScanResult = { index: new KeyframeIndex(), validEnd: dataStart, lastTimeMs: 0, gaps: 0, ended: false, reason: 'complete' };
+  const out: ScanResult = {
+    index: new KeyframeIndex(),
+    validEnd: dataStart,
+    lastTimeMs: 0,
+    gaps: 0,
+    ended: false,
+    reason: 'complete',
+  };
   let buf = new Uint8Array(SCAN_CHUNK);
   let bufStart = dataStart;
   let filled = 0;
@@ -164,7 +202,10 @@ export async function scanFile(file: FileHandle, dataStart: number, size: number
       return out;
     }
     // Keep the partial record at the front; grow the buffer when one record is larger than it.
-    const need = rest >= RECORD_HEADER_BYTES ? RECORD_HEADER_BYTES + new DataView(buf.buffer, buf.byteOffset + consumed).getUint32(4, true) : 0;
+    const need =
+      rest >= RECORD_HEADER_BYTES
+        ? RECORD_HEADER_BYTES + new DataView(buf.buffer, buf.byteOffset + consumed).getUint32(4, true)
+        : 0;
     if (need > buf.byteLength) {
       const bigger = new Uint8Array(need);
       bigger.set(buf.subarray(consumed, filled));
@@ -186,7 +227,12 @@ async function appendIndex(file: FileHandle, scan: ScanResult): Promise<{ size: 
   let at = scan.validEnd;
   for (const p of parts) at += p.byteLength;
   const indexOffset = at;
-  const body = encodeIndex({ ...scan.index.snapshot(), durationMs: scan.lastTimeMs, dataEnd: indexOffset, gaps: scan.gaps });
+  const body = encodeIndex({
+    ...scan.index.snapshot(),
+    durationMs: scan.lastTimeMs,
+    dataEnd: indexOffset,
+    gaps: scan.gaps,
+  });
   parts.push(encodeRecordHeader(RecordType.Index, body.byteLength, scan.lastTimeMs), body, encodeTrailer(indexOffset));
   const { bytesWritten } = await file.writev(parts, scan.validEnd);
   await file.datasync();

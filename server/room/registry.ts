@@ -47,8 +47,7 @@ export class LocalRoomStore implements RoomStore {
   }
 
   create(input: CreateRoomInput): Room {
-    if (this.rooms.size >= this.config.maxRooms)
-      throw new TooManyRoomsError(this.config.maxRooms);
+    if (this.rooms.size >= this.config.maxRooms) throw new TooManyRoomsError(this.config.maxRooms);
     const room = this.build(newRoomId(), input);
     this.rooms.set(room.id, room);
     this.onCreate(room);

@@ -85,10 +85,17 @@ export class Room {
     private readonly onEnded: (room: Room) => void,
   ) {
     this.screenshot = new ScreenShot(options.maxScreenshotBytes);
-    this.fanout = new Fanout(options.fanoutBudget, options.highWater, this.totals, (err, viewer) => {
-      this.log.error({ err, viewer: viewer.id }, 'viewer send failed; closing that viewer only');
-      viewer.conn.close(CloseCode.InternalError, 'internal error');
-    }, options.batchFanout, options.ackWindow);
+    this.fanout = new Fanout(
+      options.fanoutBudget,
+      options.highWater,
+      this.totals,
+      (err, viewer) => {
+        this.log.error({ err, viewer: viewer.id }, 'viewer send failed; closing that viewer only');
+        viewer.conn.close(CloseCode.InternalError, 'internal error');
+      },
+      options.batchFanout,
+      options.ackWindow,
+    );
   }
 
   get id(): string {
@@ -182,11 +189,13 @@ export class Room {
   // ---- viewer side -----------------------------------------------------------------------------
 
   addViewer(conn: Connection): ViewerHandle {
-    if (this.fanout.count >= this.options.maxViewers)
-      throw new RoomFullError(this.id, this.options.maxViewers);
+    if (this.fanout.count >= this.options.maxViewers) throw new RoomFullError(this.id, this.options.maxViewers);
     const keyframe = this.screenshot.current();
     const status = encodeStatus(this.state, this.fanout.count + 1);
-    const picture = keyframe.geometry && this.geometryMessage ? { geometry: this.geometryMessage, keyframe, cursor: this.cursorMessage } : null;
+    const picture =
+      keyframe.geometry && this.geometryMessage
+        ? { geometry: this.geometryMessage, keyframe, cursor: this.cursorMessage }
+        : null;
     const viewer = this.fanout.join(conn, status, picture);
     this.scheduleStatus();
     return viewer;
@@ -225,13 +234,16 @@ export class Room {
    */
   end(reason: string, serverGoingAway = false): void {
     if (this.ended) return;
-    if (serverGoingAway) this.state = 'ended'; // no `ended` status: for its clients the room goes on elsewhere
+    if (serverGoingAway)
+      this.state = 'ended'; // no `ended` status: for its clients the room goes on elsewhere
     else this.setState('ended');
     this.fanout.clear();
     if (this.graceTimer) clearTimeout(this.graceTimer);
     if (this.statusTimer) clearTimeout(this.statusTimer);
     const status = serverGoingAway ? null : encodeStatus('ended', 0);
-    const [code, why] = serverGoingAway ? [CloseCode.GoingAway, 'server shutting down'] : [CloseCode.Normal, 'room ended'];
+    const [code, why] = serverGoingAway
+      ? [CloseCode.GoingAway, 'server shutting down']
+      : [CloseCode.Normal, 'room ended'];
     this.fanout.forEach((v) => {
       if (status) v.conn.send(status);
       v.conn.close(code, why);

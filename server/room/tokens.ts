@@ -50,7 +50,8 @@ export class TokenSigner {
     const next = (this.viewerGeneration.get(room) ?? 0) + 1;
     this.viewerGeneration.delete(room); // re-insert: the map's order is then oldest rotation first
     this.viewerGeneration.set(room, next);
-    if (this.viewerGeneration.size > MAX_ROTATED_ROOMS) this.viewerGeneration.delete(this.viewerGeneration.keys().next().value!);
+    if (this.viewerGeneration.size > MAX_ROTATED_ROOMS)
+      this.viewerGeneration.delete(this.viewerGeneration.keys().next().value!);
     return this.sign(room, 'viewer', options);
   }
 

@@ -68,7 +68,10 @@ export function createSocketHandlers({ config, rooms, tokens, log }: SocketDeps)
     if (err instanceof ProtocolError || err instanceof TilecastError) return fail(conn, err.closeCode, err.message);
     if (err instanceof ZodError) return failWith(conn, new BadControlError(describeIssues(err, 'message')));
     if (err instanceof SyntaxError) return failWith(conn, new BadControlError(err.message));
-    log.error({ err, room: conn.context.roomId, role: conn.context.role }, 'handler failed; closing that connection only');
+    log.error(
+      { err, room: conn.context.roomId, role: conn.context.role },
+      'handler failed; closing that connection only',
+    );
     failWith(conn, new InternalError());
   }
 
@@ -101,7 +104,9 @@ export function createSocketHandlers({ config, rooms, tokens, log }: SocketDeps)
     }
     if (ctx.role === 'presenter') {
       if (!tokens.verify(room.id, 'presenter', ctx.token))
-        throw new UnauthorizedError(ctx.token ? 'wrong presenter token (or expired)' : 'presenter token missing (?token=...)');
+        throw new UnauthorizedError(
+          ctx.token ? 'wrong presenter token (or expired)' : 'presenter token missing (?token=...)',
+        );
       const { resumed } = room.attachPresenter(conn);
       ctx.room = room;
       welcome(conn, resumed);
@@ -109,7 +114,11 @@ export function createSocketHandlers({ config, rooms, tokens, log }: SocketDeps)
       return;
     }
     if (room.options.private && !tokens.admitsViewer(room.id, ctx.token))
-      throw new UnauthorizedError(ctx.token ? 'wrong viewer token (or expired or revoked)' : 'this room is private: viewer token missing (?token=...)');
+      throw new UnauthorizedError(
+        ctx.token
+          ? 'wrong viewer token (or expired or revoked)'
+          : 'this room is private: viewer token missing (?token=...)',
+      );
     ctx.room = room;
     welcome(conn, false);
     ctx.viewer = room.addViewer(conn);
@@ -143,8 +152,9 @@ export function createSocketHandlers({ config, rooms, tokens, log }: SocketDeps)
     upgrade(req) {
       const match = ROUTE.exec(req.path);
       if (!match) return refuse(new NoSocketEndpointError());
-      if (!publicHost(req.headers['host'])) return refuse(new MisdirectedError(req.headers['host']));
-      if (!originAllowed(req.headers, config.allowedOrigins, publicHost)) return refuse(new OriginNotAllowedError(req.headers['origin']));
+      if (!publicHost(req.headers.host)) return refuse(new MisdirectedError(req.headers.host));
+      if (!originAllowed(req.headers, config.allowedOrigins, publicHost))
+        return refuse(new OriginNotAllowedError(req.headers.origin));
       return {
         accept: true,
         context: {
@@ -170,10 +180,12 @@ export function createSocketHandlers({ config, rooms, tokens, log }: SocketDeps)
     message(conn, data, binary) {
       const ctx = conn.context;
       try {
-        if (data.byteLength > config.maxMessageBytes) throw new MessageTooBigError(data.byteLength, config.maxMessageBytes);
+        if (data.byteLength > config.maxMessageBytes)
+          throw new MessageTooBigError(data.byteLength, config.maxMessageBytes);
         if (!binary) {
           // Checked before parsing: a deep JSON bomb of a few MB stalls the event loop for everybody.
-          if (data.byteLength > config.maxControlBytes) throw new ControlTooBigError(data.byteLength, config.maxControlBytes);
+          if (data.byteLength > config.maxControlBytes)
+            throw new ControlTooBigError(data.byteLength, config.maxControlBytes);
           if (!ctx.bucket.take()) throw new TooManyMessagesError(config.controlRatePerSecond, config.controlBurst);
         }
         if (!ctx.room || ctx.room.ended) return;

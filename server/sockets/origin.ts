@@ -3,13 +3,17 @@
 // with Host, which a DNS-rebinding page controls too: with public hosts configured, the Origin's host must be one.
 import type { HostCheck } from '../http/public-hosts';
 
-export function originAllowed(headers: Record<string, string>, allowed: readonly string[], publicHost?: HostCheck): boolean {
-  const origin = headers['origin'];
+export function originAllowed(
+  headers: Record<string, string>,
+  allowed: readonly string[],
+  publicHost?: HostCheck,
+): boolean {
+  const origin = headers.origin;
   if (!origin) return true;
   if (allowed.includes('*') || allowed.includes(origin)) return true;
   try {
     const host = new URL(origin).host;
-    return host === headers['host'] && (!publicHost || publicHost(host));
+    return host === headers.host && (!publicHost || publicHost(host));
   } catch {
     return false;
   }

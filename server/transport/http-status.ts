@@ -8,7 +8,9 @@ export function statusLine(status: number): string {
 }
 
 export function isFileBody(body: HttpResponse['body']): body is FileBody {
-  return typeof body === 'object' && body !== null && !(body instanceof Uint8Array) && ('stream' in body || 'file' in body);
+  return (
+    typeof body === 'object' && body !== null && !(body instanceof Uint8Array) && ('stream' in body || 'file' in body)
+  );
 }
 
 /** Content-Length of a response body (the same for GET and HEAD). */

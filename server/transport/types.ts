@@ -9,9 +9,7 @@ export interface UpgradeRequest {
   remoteAddress: string;
 }
 
-export type UpgradeDecision<Ctx> =
-  | { accept: true; context: Ctx }
-  | { accept: false; status: number; message: string };
+export type UpgradeDecision<Ctx> = { accept: true; context: Ctx } | { accept: false; status: number; message: string };
 
 export interface Connection<Ctx = unknown> {
   readonly context: Ctx;
@@ -62,7 +60,10 @@ export interface FileRegion {
  * A body streamed to the client by the engine, with backpressure, never loaded whole into memory: either a file
  * region (read through one reused buffer per response) or any Readable.
  */
-export type FileBody = { length: number } & ({ file: FileRegion; stream?: undefined } | { stream: () => Readable; file?: undefined });
+export type FileBody = { length: number } & (
+  | { file: FileRegion; stream?: undefined }
+  | { stream: () => Readable; file?: undefined }
+);
 
 export interface HttpResponse {
   status: number;

@@ -6,7 +6,15 @@ import { SHUTTING_DOWN, handshakeRefusal, headRefusal, wantsUpgrade } from './ha
 import { bodyLength, closeReason, errorResponse, isFileBody, statusLine } from './http-status';
 import { BodyTooLargeError, InternalError } from '../errors';
 import { RegionReader } from './file-region';
-import type { Connection, FileRegion, HttpRequest, HttpResponse, Transport, TransportOptions, UpgradeRequest } from './types';
+import type {
+  Connection,
+  FileRegion,
+  HttpRequest,
+  HttpResponse,
+  Transport,
+  TransportOptions,
+  UpgradeRequest,
+} from './types';
 
 interface UserData<Ctx> {
   context: Ctx;
@@ -63,7 +71,12 @@ class UwsConnection<Ctx> implements Connection<Ctx> {
   /** Returns false when the message was not sent: the engine dropped it (over maxBackpressure), or the socket was cut. */
   send(data: Uint8Array | string, binary = true): boolean {
     if (!this.open) return false;
-    if (this.largeSend === 'guarded' && !this.buffered && typeof data !== 'string' && data.byteLength >= DIRECT_WRITE_BYTES)
+    if (
+      this.largeSend === 'guarded' &&
+      !this.buffered &&
+      typeof data !== 'string' &&
+      data.byteLength >= DIRECT_WRITE_BYTES
+    )
       return this.sendGuarded(data, binary);
     const status = this.ws.send(data, binary);
     if (status !== 1) this.empty = false;
@@ -140,7 +153,8 @@ export function createUwsTransport<Ctx>(options: TransportOptions<Ctx>): Transpo
         remoteAddress: ip(res),
       };
       const refused = accepting
-        ? (headRefusal(upgrade.path, req.getQuery(), upgrade.headers, limits.maxHeaderBytes) ?? handshakeRefusal(upgrade.headers))
+        ? (headRefusal(upgrade.path, req.getQuery(), upgrade.headers, limits.maxHeaderBytes) ??
+          handshakeRefusal(upgrade.headers))
         : SHUTTING_DOWN;
       const decision = refused ?? sockets.upgrade(upgrade);
       if (!decision.accept) {
@@ -204,9 +218,18 @@ export function createUwsTransport<Ctx>(options: TransportOptions<Ctx>): Transpo
       signal: gone.signal,
     };
     const refused =
-      headRefusal(url, req.getQuery(), request.headers, limits.maxHeaderBytes) ?? (wantsUpgrade(request.headers) ? handshakeRefusal(request.headers) : null);
+      headRefusal(url, req.getQuery(), request.headers, limits.maxHeaderBytes) ??
+      (wantsUpgrade(request.headers) ? handshakeRefusal(request.headers) : null);
     if (refused) {
-      respond(res, { status: refused.status, headers: { connection: 'close', 'content-type': 'text/plain', ...refused.headers }, body: refused.message }, abort);
+      respond(
+        res,
+        {
+          status: refused.status,
+          headers: { connection: 'close', 'content-type': 'text/plain', ...refused.headers },
+          body: refused.message,
+        },
+        abort,
+      );
       return;
     }
     const chunks: Buffer[] = [];
@@ -339,7 +362,13 @@ function respond(res: uWS.HttpResponse, response: HttpResponse, abort: Abort): v
  * rest of the same chunk, and only then is the next one read into the buffer (tryEnd does not keep what it could
  * not send, so the buffer is free once the chunk went out).
  */
-function sendRegion(res: uWS.HttpResponse, response: HttpResponse, region: FileRegion, total: number, abort: Abort): void {
+function sendRegion(
+  res: uWS.HttpResponse,
+  response: HttpResponse,
+  region: FileRegion,
+  total: number,
+  abort: Abort,
+): void {
   res.cork(() => writeHead(res, response));
   if (total === 0) {
     res.cork(() => res.end());

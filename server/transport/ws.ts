@@ -77,7 +77,8 @@ class WsConnection<Ctx> implements Connection<Ctx> {
 
 function flatHeaders(req: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+  for (const [k, v] of Object.entries(req.headers))
+    if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
   return headers;
 }
 
@@ -107,7 +108,9 @@ async function sendRegion(res: ServerResponse, region: FileRegion, length: numbe
     reader = await RegionReader.open(region, length);
     for (let chunk = await reader.next(); chunk; chunk = await reader.next()) {
       if (res.destroyed) return;
-      const written = new Promise<void>((resolve, reject) => res.write(chunk, (err) => (err ? reject(err) : resolve())));
+      const written = new Promise<void>((resolve, reject) =>
+        res.write(chunk, (err) => (err ? reject(err) : resolve())),
+      );
       // A client that goes away mid-write may leave the callback pending: stop on close as well.
       if ((await Promise.race([written.then(() => true), closed.then(() => false)])) === false) return;
     }
@@ -123,76 +126,95 @@ export function createWsTransport<Ctx>(options: TransportOptions<Ctx>): Transpor
   const { sockets, limits } = options;
   // One WebSocketServer per payload limit: viewers only ever send small control messages.
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.engineMaxPayload, perMessageDeflate: false });
-  const viewerWss = new WebSocketServer({ noServer: true, maxPayload: limits.viewerMaxPayload, perMessageDeflate: false });
+  const viewerWss = new WebSocketServer({
+    noServer: true,
+    maxPayload: limits.viewerMaxPayload,
+    perMessageDeflate: false,
+  });
   const lowWater = Math.floor(limits.maxBackpressure / 8);
   const live = new Map<WsConnection<Ctx>, WebSocket>();
   let accepting = true;
 
   // Heartbeat as uWS does it: every idleTimeout/2 a socket that sent nothing since the last sweep is dropped,
   // the others are pinged. A silent peer goes between idleTimeout/2 and idleTimeout after its last byte.
-  const heartbeat = setInterval(() => {
-    for (const [conn, ws] of live) {
-      if (!conn.alive) {
-        ws.terminate();
-        continue;
+  const heartbeat = setInterval(
+    () => {
+      for (const [conn, ws] of live) {
+        if (!conn.alive) {
+          ws.terminate();
+          continue;
+        }
+        conn.alive = false;
+        ws.ping();
       }
-      conn.alive = false;
-      ws.ping();
-    }
-  }, (limits.idleTimeoutSeconds * 1000) / 2);
+    },
+    (limits.idleTimeoutSeconds * 1000) / 2,
+  );
   heartbeat.unref();
 
   // node:http checks headersTimeout only every connectionsCheckingInterval (30 s by default): that is why a
   // trickling client was kept ~90 s. requestTimeout bounds the whole request (body included).
-  const server = createServer({
-    maxHeaderSize: limits.maxHeaderBytes,
-    headersTimeout: limits.headersTimeoutMs,
-    requestTimeout: Math.max(30_000, limits.headersTimeoutMs),
-    connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs / 2),
-  }, (req, res) => {
-    const gone = new AbortController();
-    res.on('close', () => {
-      if (!res.writableFinished) gone.abort();
-    });
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limits.maxHttpBodyBytes) {
-        void writeResponse(res, errorResponse(new BodyTooLargeError(limits.maxHttpBodyBytes)));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      const { path, query } = splitUrl(req.url);
-      options
-        .http({
-          method: (req.method ?? 'GET').toUpperCase(),
-          path,
-          query,
-          headers: flatHeaders(req),
-          body: Buffer.concat(chunks),
-          remoteAddress: req.socket.remoteAddress ?? '',
-          signal: gone.signal,
-        })
-        .catch(() => errorResponse(new InternalError()))
-        .then((response) => writeResponse(res, response));
-    });
-  });
+  const server = createServer(
+    {
+      maxHeaderSize: limits.maxHeaderBytes,
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: Math.max(30_000, limits.headersTimeoutMs),
+      connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs / 2),
+    },
+    (req, res) => {
+      const gone = new AbortController();
+      res.on('close', () => {
+        if (!res.writableFinished) gone.abort();
+      });
+      const chunks: Buffer[] = [];
+      let size = 0;
+      req.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > limits.maxHttpBodyBytes) {
+          void writeResponse(res, errorResponse(new BodyTooLargeError(limits.maxHttpBodyBytes)));
+          req.destroy();
+          return;
+        }
+        chunks.push(chunk);
+      });
+      req.on('end', () => {
+        const { path, query } = splitUrl(req.url);
+        options
+          .http({
+            method: (req.method ?? 'GET').toUpperCase(),
+            path,
+            query,
+            headers: flatHeaders(req),
+            body: Buffer.concat(chunks),
+            remoteAddress: req.socket.remoteAddress ?? '',
+            signal: gone.signal,
+          })
+          .catch(() => errorResponse(new InternalError()))
+          .then((response) => writeResponse(res, response));
+      });
+    },
+  );
 
   server.on('upgrade', (req, socket, head) => {
     const { path, query } = splitUrl(req.url);
     const refuse = (status: number, message: string, extra: Record<string, string> = {}) => {
-      const headers = Object.entries(extra).map(([k, v]) => `${k}: ${v}\r\n`).join('');
-      socket.end(`HTTP/1.1 ${statusLine(status)}\r\nConnection: close\r\n${headers}Content-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`);
+      const headers = Object.entries(extra)
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('');
+      socket.end(
+        `HTTP/1.1 ${statusLine(status)}\r\nConnection: close\r\n${headers}Content-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`,
+      );
     };
     if (!accepting) return refuse(SHUTTING_DOWN.status, SHUTTING_DOWN.message);
     const bad = handshakeRefusal(flatHeaders(req));
     if (bad) return refuse(bad.status, bad.message, bad.headers);
     if (!path.startsWith(options.wsPrefix)) return refuse(404, 'no WebSocket endpoint here');
-    const decision = sockets.upgrade({ path, query, headers: flatHeaders(req), remoteAddress: req.socket.remoteAddress ?? '' });
+    const decision = sockets.upgrade({
+      path,
+      query,
+      headers: flatHeaders(req),
+      remoteAddress: req.socket.remoteAddress ?? '',
+    });
     if (!decision.accept) return refuse(decision.status, decision.message);
     (path.startsWith(options.viewerPrefix) ? viewerWss : wss).handleUpgrade(req, socket, head, (ws) => {
       const conn = new WsConnection(
@@ -208,7 +230,11 @@ export function createWsTransport<Ctx>(options: TransportOptions<Ctx>): Transpor
       ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
         conn.alive = true;
         if (!conn.open) return;
-        const bytes = Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+        const bytes = Array.isArray(data)
+          ? Buffer.concat(data)
+          : data instanceof ArrayBuffer
+            ? new Uint8Array(data)
+            : data;
         sockets.message(conn, bytes, isBinary);
       });
       ws.on('close', (code: number, reason: Buffer) => {

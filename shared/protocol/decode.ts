@@ -69,9 +69,15 @@ function readTile(bytes: Uint8Array, view: DataView, offset: number, limits: Dec
   const rest = bytes.subarray(offset);
   need(rest, TILE_HEADER_BYTES, 'tile header');
   if (view.getUint8(offset) !== PROTOCOL_VERSION)
-    throw new ProtocolError(E.WrongVersion, `tile record has version ${view.getUint8(offset)}, expected ${PROTOCOL_VERSION}`);
+    throw new ProtocolError(
+      E.WrongVersion,
+      `tile record has version ${view.getUint8(offset)}, expected ${PROTOCOL_VERSION}`,
+    );
   if (view.getUint8(offset + 1) !== MessageType.Tile)
-    throw new ProtocolError(E.UnexpectedType, `frame holds a record of type ${view.getUint8(offset + 1)}, expected a tile`);
+    throw new ProtocolError(
+      E.UnexpectedType,
+      `frame holds a record of type ${view.getUint8(offset + 1)}, expected a tile`,
+    );
   const codec = CODEC_NAMES[view.getUint8(offset + TileField.codec)];
   if (!codec) throw new ProtocolError(E.BadCodec, `unknown codec ${view.getUint8(offset + TileField.codec)}`);
   const col = view.getUint16(offset + TileField.col, true);
@@ -79,7 +85,10 @@ function readTile(bytes: Uint8Array, view: DataView, offset: number, limits: Dec
   const seq = view.getUint32(offset + TileField.seq, true);
   const length = view.getUint32(offset + TileField.payloadLength, true);
   if (limits.maxTileBytes !== undefined && length > limits.maxTileBytes)
-    throw new ProtocolError(E.PayloadTooLarge, `tile (${col},${row}) payload is ${length} bytes, limit ${limits.maxTileBytes}`);
+    throw new ProtocolError(
+      E.PayloadTooLarge,
+      `tile (${col},${row}) payload is ${length} bytes, limit ${limits.maxTileBytes}`,
+    );
   need(rest, TILE_HEADER_BYTES + length, `tile (${col},${row}) payload`);
   if (limits.geometry) {
     const { columns, rows } = gridShape(limits.geometry);
@@ -87,7 +96,8 @@ function readTile(bytes: Uint8Array, view: DataView, offset: number, limits: Dec
       throw new ProtocolError(E.TileOutsideGeometry, `tile (${col},${row}) is outside the ${columns}x${rows} grid`);
   }
   const record = bytes.subarray(offset, offset + TILE_HEADER_BYTES + length);
-  if (limits.checkImageSize && limits.geometry) checkImageSize(limits.geometry, col, row, record.subarray(TILE_HEADER_BYTES));
+  if (limits.checkImageSize && limits.geometry)
+    checkImageSize(limits.geometry, col, row, record.subarray(TILE_HEADER_BYTES));
   return { col, row, codec, seq, payload: record.subarray(TILE_HEADER_BYTES), record };
 }
 
@@ -99,8 +109,14 @@ function checkImageSize(geometry: Geometry, col: number, row: number, payload: U
   const height = Math.min(geometry.tileSize, geometry.height - row * geometry.tileSize);
   if (declared.width === width && declared.height === height) return;
   const r = tileRect(geometry, col, row);
-  const what = declared.width === 0 ? `a ${declared.format} header whose size cannot be read` : `a ${declared.format} of ${declared.width}x${declared.height}`;
-  throw new ProtocolError(E.ImageSizeMismatch, `tile (${col},${row}) holds ${what}; its rectangle is ${r.width}x${r.height}`);
+  const what =
+    declared.width === 0
+      ? `a ${declared.format} header whose size cannot be read`
+      : `a ${declared.format} of ${declared.width}x${declared.height}`;
+  throw new ProtocolError(
+    E.ImageSizeMismatch,
+    `tile (${col},${row}) holds ${what}; its rectangle is ${r.width}x${r.height}`,
+  );
 }
 
 export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits = {}): Message {
@@ -108,7 +124,10 @@ export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits = {}): Mes
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = bytes[0];
   if (version !== PROTOCOL_VERSION)
-    throw new ProtocolError(E.WrongVersion, `protocol version ${version} is not supported (this side speaks ${PROTOCOL_VERSION})`);
+    throw new ProtocolError(
+      E.WrongVersion,
+      `protocol version ${version} is not supported (this side speaks ${PROTOCOL_VERSION})`,
+    );
   const type = bytes[1];
   switch (type) {
     case MessageType.Frame: {
@@ -127,13 +146,19 @@ export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits = {}): Mes
         offset += tile.record.byteLength;
       }
       if (offset !== bytes.byteLength)
-        throw new ProtocolError(E.TrailingBytes, `frame has ${bytes.byteLength - offset} trailing bytes after ${count} tiles`);
+        throw new ProtocolError(
+          E.TrailingBytes,
+          `frame has ${bytes.byteLength - offset} trailing bytes after ${count} tiles`,
+        );
       return { type, flags: bytes[FrameField.flags], seq, captureTs, tiles };
     }
     case MessageType.Tile: {
       const tile = readTile(bytes, view, 0, limits);
       if (tile.record.byteLength !== bytes.byteLength)
-        throw new ProtocolError(E.TrailingBytes, `tile message has ${bytes.byteLength - tile.record.byteLength} trailing bytes`);
+        throw new ProtocolError(
+          E.TrailingBytes,
+          `tile message has ${bytes.byteLength - tile.record.byteLength} trailing bytes`,
+        );
       return { type, ...tile };
     }
     case MessageType.Geometry: {
@@ -147,10 +172,20 @@ export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits = {}): Mes
     }
     case MessageType.Cursor:
       exact(bytes, CURSOR_BYTES, 'cursor');
-      return { type, visible: bytes[CursorField.visible] === 1, x: view.getUint16(CursorField.x, true), y: view.getUint16(CursorField.y, true) };
+      return {
+        type,
+        visible: bytes[CursorField.visible] === 1,
+        x: view.getUint16(CursorField.x, true),
+        y: view.getUint16(CursorField.y, true),
+      };
     case MessageType.Sync:
       exact(bytes, SYNC_BYTES, 'sync');
-      return { type, seq: view.getUint32(SyncField.seq, true), captureTs: view.getFloat64(SyncField.captureTs, true), skipped: view.getUint32(SyncField.skipped, true) };
+      return {
+        type,
+        seq: view.getUint32(SyncField.seq, true),
+        captureTs: view.getFloat64(SyncField.captureTs, true),
+        skipped: view.getUint32(SyncField.skipped, true),
+      };
     case MessageType.Status: {
       exact(bytes, STATUS_BYTES, 'status');
       const state = PRESENTER_STATE_NAMES[bytes[StatusField.state]];
@@ -159,7 +194,11 @@ export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits = {}): Mes
     }
     case MessageType.Error:
       need(bytes, ERROR_HEADER_BYTES, 'error');
-      return { type, code: view.getUint16(ErrorField.code, true), message: utf8.decode(bytes.subarray(ERROR_HEADER_BYTES)) };
+      return {
+        type,
+        code: view.getUint16(ErrorField.code, true),
+        message: utf8.decode(bytes.subarray(ERROR_HEADER_BYTES)),
+      };
     default:
       throw new ProtocolError(E.UnknownType, `unknown message type 0x${type.toString(16).padStart(2, '0')}`);
   }

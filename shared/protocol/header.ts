@@ -17,7 +17,14 @@ export const StatusField = { state: 2, viewers: 4 } as const;
 export const ErrorField = { code: 2 } as const;
 
 /** Writes a Frame header at `at` (its tile records follow it). */
-export function writeFrameHeader(view: DataView, at: number, flags: number, seq: number, captureTs: number, tileCount: number): void {
+export function writeFrameHeader(
+  view: DataView,
+  at: number,
+  flags: number,
+  seq: number,
+  captureTs: number,
+  tileCount: number,
+): void {
   view.setUint8(at + Common.version, PROTOCOL_VERSION);
   view.setUint8(at + Common.type, MessageType.Frame);
   view.setUint8(at + FrameField.flags, flags);
@@ -36,9 +43,11 @@ export const tileCol = (view: DataView, at = 0): number => view.getUint16(at + T
 export const tileRow = (view: DataView, at = 0): number => view.getUint16(at + TileField.row, true);
 export const tileSeq = (view: DataView, at = 0): number => view.getUint32(at + TileField.seq, true);
 /** Stamps a tile record's seq in place (the server writes the frame's seq into every record it keeps). */
-export const setTileSeq = (view: DataView, at: number, seq: number): void => view.setUint32(at + TileField.seq, seq >>> 0, true);
+export const setTileSeq = (view: DataView, at: number, seq: number): void =>
+  view.setUint32(at + TileField.seq, seq >>> 0, true);
 /** Header plus payload: where the next record of a Frame starts, relative to this one. */
-export const tileRecordBytes = (view: DataView, at = 0): number => TILE_HEADER_BYTES + view.getUint32(at + TileField.payloadLength, true);
+export const tileRecordBytes = (view: DataView, at = 0): number =>
+  TILE_HEADER_BYTES + view.getUint32(at + TileField.payloadLength, true);
 
 export const syncSeq = (view: DataView): number => view.getUint32(SyncField.seq, true);
 export const syncCaptureTs = (view: DataView): number => view.getFloat64(SyncField.captureTs, true);

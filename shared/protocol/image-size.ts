@@ -71,7 +71,11 @@ function webpChunk(b: Uint8Array, at: number): DeclaredSize | null {
   if (ascii(b, at, 'VP8 ')) {
     // frame tag(3), start code 9d 01 2a, then 14-bit width and height (top 2 bits are scaling)
     if (data + 10 > b.length || b[data + 3] !== 0x9d || b[data + 4] !== 0x01 || b[data + 5] !== 0x2a) return null;
-    return { format: 'webp', width: (b[data + 6] | (b[data + 7] << 8)) & 0x3fff, height: (b[data + 8] | (b[data + 9] << 8)) & 0x3fff };
+    return {
+      format: 'webp',
+      width: (b[data + 6] | (b[data + 7] << 8)) & 0x3fff,
+      height: (b[data + 8] | (b[data + 9] << 8)) & 0x3fff,
+    };
   }
   if (ascii(b, at, 'VP8L')) {
     // signature 0x2f, then width-1 (14 bits) and height-1 (14 bits), little-endian bit packing
@@ -93,7 +97,8 @@ function webpChunk(b: Uint8Array, at: number): DeclaredSize | null {
  */
 export function declaredImageSize(bytes: Uint8Array): DeclaredSize | null {
   if (isPng(bytes)) return png(bytes) ?? unreadable('png');
-  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return jpeg(bytes) ?? unreadable('jpeg');
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff)
+    return jpeg(bytes) ?? unreadable('jpeg');
   if (ascii(bytes, 0, 'RIFF') && ascii(bytes, 8, 'WEBP')) return webpChunk(bytes, 12) ?? unreadable('webp');
   return null;
 }

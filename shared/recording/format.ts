@@ -1,6 +1,13 @@
 // The recording file format (shared/RECORDING.md): a header, then records [type][flags][0 u16][bodyLength u32][timeMs u32]+body.
 // The server writes it, the server and the replay page read it. Everything here works on views; nothing is copied.
-import { CURSOR_BYTES, GEOMETRY_BYTES, type Geometry, MessageType, PROTOCOL_VERSION, TILE_HEADER_BYTES } from '../protocol';
+import {
+  CURSOR_BYTES,
+  GEOMETRY_BYTES,
+  type Geometry,
+  MessageType,
+  PROTOCOL_VERSION,
+  TILE_HEADER_BYTES,
+} from '../protocol';
 
 export const RECORDING_MAGIC = 'TILECAST';
 export const RECORDING_FORMAT = 1;
@@ -84,13 +91,16 @@ export function encodeFileHeader(header: RecordingHeader): Uint8Array {
 
 /** Reads the fixed part; returns the JSON length, or a reason the file is not a recording. */
 export function readFileHeaderPrefix(bytes: Uint8Array): { jsonBytes: number } | { error: string } {
-  if (bytes.byteLength < FILE_HEADER_FIXED_BYTES) return { error: `file is ${bytes.byteLength} bytes, shorter than a header` };
+  if (bytes.byteLength < FILE_HEADER_FIXED_BYTES)
+    return { error: `file is ${bytes.byteLength} bytes, shorter than a header` };
   if (text.decode(bytes.subarray(0, 8)) !== RECORDING_MAGIC) return { error: 'not a tilecast recording (bad magic)' };
   const view = viewOf(bytes);
   const format = view.getUint16(8, true);
-  if (format !== RECORDING_FORMAT) return { error: `recording format ${format} is not supported (this reader knows ${RECORDING_FORMAT})` };
+  if (format !== RECORDING_FORMAT)
+    return { error: `recording format ${format} is not supported (this reader knows ${RECORDING_FORMAT})` };
   const jsonBytes = view.getUint32(12, true);
-  if (jsonBytes > MAX_HEADER_JSON_BYTES) return { error: `header of ${jsonBytes} bytes is over ${MAX_HEADER_JSON_BYTES}` };
+  if (jsonBytes > MAX_HEADER_JSON_BYTES)
+    return { error: `header of ${jsonBytes} bytes is over ${MAX_HEADER_JSON_BYTES}` };
   return { jsonBytes };
 }
 
@@ -108,7 +118,13 @@ export function encodeRecordHeader(type: RecordType, bodyLength: number, timeMs:
   return buf;
 }
 
-export function encodeKeyframeFixed(geometry: Uint8Array, cursor: Uint8Array, seq: number, tileCount: number, captureTs: number): Uint8Array {
+export function encodeKeyframeFixed(
+  geometry: Uint8Array,
+  cursor: Uint8Array,
+  seq: number,
+  tileCount: number,
+  captureTs: number,
+): Uint8Array {
   const buf = new Uint8Array(KEYFRAME_FIXED_BYTES);
   buf.set(geometry, 0);
   buf.set(cursor, GEOMETRY_BYTES);
@@ -175,7 +191,14 @@ export function decodeIndex(body: Uint8Array): IndexBody | null {
     times[i] = view.getUint32(at, true);
     offsets[i] = view.getFloat64(at + 8, true);
   }
-  return { times, offsets, count, durationMs: view.getUint32(4, true), dataEnd: view.getFloat64(8, true), gaps: view.getUint32(16, true) };
+  return {
+    times,
+    offsets,
+    count,
+    durationMs: view.getUint32(4, true),
+    dataEnd: view.getFloat64(8, true),
+    gaps: view.getUint32(16, true),
+  };
 }
 
 export function encodeTrailer(indexOffset: number): Uint8Array {
@@ -217,7 +240,9 @@ export function recordBodyIsValid(type: number, body: Uint8Array): boolean {
         countTiles(body, KEYFRAME_FIXED_BYTES) === viewOf(body).getUint32(GEOMETRY_BYTES + CURSOR_BYTES + 4, true)
       );
     case RecordType.Frame:
-      return body.byteLength >= FRAME_FIXED_BYTES && countTiles(body, FRAME_FIXED_BYTES) === viewOf(body).getUint32(4, true);
+      return (
+        body.byteLength >= FRAME_FIXED_BYTES && countTiles(body, FRAME_FIXED_BYTES) === viewOf(body).getUint32(4, true)
+      );
     case RecordType.Cursor:
       return body.byteLength === CURSOR_BYTES && body[1] === MessageType.Cursor;
     case RecordType.Gap:
@@ -249,7 +274,12 @@ export function scanRecords(
   while (bytes.byteLength - at >= RECORD_HEADER_BYTES) {
     const type = bytes[at];
     const bodyLength = view.getUint32(at + 4, true);
-    if (type < RecordType.Keyframe || type > RecordType.Index || bytes[at + 1] !== 0 || bodyLength > MAX_RECORD_BODY_BYTES)
+    if (
+      type < RecordType.Keyframe ||
+      type > RecordType.Index ||
+      bytes[at + 1] !== 0 ||
+      bodyLength > MAX_RECORD_BODY_BYTES
+    )
       return { consumed: at, stop: 'invalid' };
     const end = at + RECORD_HEADER_BYTES + bodyLength;
     if (end > bytes.byteLength) return { consumed: at, stop: 'end-of-data' };

@@ -92,7 +92,8 @@ export class Picture {
           this.damaged.clear();
         } else {
           // Same geometry: a keyframe in the stream mostly repeats what is on screen; only differing tiles are damage.
-          for (let i = 0; i < this.tiles.length; i++) if (!sameBytes(before[i]?.message, this.tiles[i]?.message)) this.damaged.add(i);
+          for (let i = 0; i < this.tiles.length; i++)
+            if (!sameBytes(before[i]?.message, this.tiles[i]?.message)) this.damaged.add(i);
         }
         return true;
       }

@@ -10,8 +10,10 @@ import { sleep, waitFor } from '../helpers/server';
 import { type PrivateRedis, createRoomAt, pictureOf, samePicture, startNode, startPrivateRedis, wsAt } from './helpers';
 
 const GEOMETRY = { width: 128, height: 64, tileSize: 32 }; // 4 x 2
-const frame = (seq: number) => encodeFrame(seq, Date.now(), [{ col: seq % 4, row: 0, codec: 'png', payload: new Uint8Array([seq]) }]);
-const metric = async (s: TilecastServer, key: 'gaps' | 'resyncs' | 'keyframesSent') => (await s.cluster!.metrics[key].get()).values[0]?.value ?? 0;
+const frame = (seq: number) =>
+  encodeFrame(seq, Date.now(), [{ col: seq % 4, row: 0, codec: 'png', payload: new Uint8Array([seq]) }]);
+const metric = async (s: TilecastServer, key: 'gaps' | 'resyncs' | 'keyframesSent') =>
+  (await s.cluster!.metrics[key].get()).values[0]?.value ?? 0;
 
 describe('replica faults on the bus', () => {
   let redis: PrivateRedis;
@@ -47,7 +49,11 @@ describe('replica faults on the bus', () => {
     // A forged frame far ahead in the sequence, carrying a tile the origin never had.
     const forged = encodeTile({ col: 3, row: 1, codec: 'png', payload: new Uint8Array([0xee]) }, 99);
     const tile = { index: 7, col: 3, row: 1, seq: 99, message: forged };
-    for (const c of chunk(frameBody(99, 0, [tile]), { kind: BusKind.frame, epoch, frameNo: 1000, publishedAt: Date.now() }, 1 << 20))
+    for (const c of chunk(
+      frameBody(99, 0, [tile]),
+      { kind: BusKind.frame, epoch, frameNo: 1000, publishedAt: Date.now() },
+      1 << 20,
+    ))
       await raw.spublish(channel, Buffer.from(c));
     for (let i = 0; (await metric(B, 'gaps')) === gaps; i++) {
       if (i > 200) throw new Error('the replica never saw the gap');
@@ -64,7 +70,12 @@ describe('replica faults on the bus', () => {
 
   it('garbage on a room channel is ignored; the node and its viewers go on', async () => {
     const { room, presenter, viewer, channel } = await liveRoom();
-    for (const junk of [Buffer.alloc(0), Buffer.from('hello'), Buffer.alloc(24, 0x74), Buffer.from([0x74, 1, 0, 0, 1, 0, 0, 0, ...Array(16).fill(0), 1, 2, 3])])
+    for (const junk of [
+      Buffer.alloc(0),
+      Buffer.from('hello'),
+      Buffer.alloc(24, 0x74),
+      Buffer.from([0x74, 1, 0, 0, 1, 0, 0, 0, ...Array(16).fill(0), 1, 2, 3]),
+    ])
       await raw.spublish(channel, junk);
     presenter.send(frame(2));
     await viewer.waitSync(2);

@@ -10,10 +10,22 @@ const SECRET = 's'.repeat(32);
 describe('cluster configuration', () => {
   it('--redis without a configured secret is refused with one line naming the setting', () => {
     expect(() => loadConfig({}, {}, ['--redis', 'redis://127.0.0.1:6379'])).toThrow(ConfigError);
-    expect(() => loadConfig({}, { TILECAST_REDIS_URL: 'redis://x' })).toThrow(/secret: a cluster \(--redis\) needs --secret/);
-    expect(() => loadConfig({}, { TILECAST_REDIS_URL: 'redis://x', TILECAST_SECRET: 'short' })).toThrow(/at least 32 bytes/);
-    const ok = loadConfig({}, { TILECAST_REDIS_URL: 'unix:/tmp/r.sock', TILECAST_SECRET: SECRET, TILECAST_NODE_ID: 'n1' });
-    expect(ok).toMatchObject({ redis: 'unix:/tmp/r.sock', nodeId: 'n1', workers: null, busMaxMessageBytes: 1024 * 1024 });
+    expect(() => loadConfig({}, { TILECAST_REDIS_URL: 'redis://x' })).toThrow(
+      /secret: a cluster \(--redis\) needs --secret/,
+    );
+    expect(() => loadConfig({}, { TILECAST_REDIS_URL: 'redis://x', TILECAST_SECRET: 'short' })).toThrow(
+      /at least 32 bytes/,
+    );
+    const ok = loadConfig(
+      {},
+      { TILECAST_REDIS_URL: 'unix:/tmp/r.sock', TILECAST_SECRET: SECRET, TILECAST_NODE_ID: 'n1' },
+    );
+    expect(ok).toMatchObject({
+      redis: 'unix:/tmp/r.sock',
+      nodeId: 'n1',
+      workers: null,
+      busMaxMessageBytes: 1024 * 1024,
+    });
   });
 
   it('without --redis nothing changes: no cluster settings, a random secret', () => {
@@ -28,17 +40,23 @@ describe('cluster configuration', () => {
     expect(loadConfig({}, {}, ['--workers', '3']).workers).toBe(3);
     expect(loadConfig({}, { TILECAST_WORKERS: '2' }).workers).toBe(2);
     expect(() => loadConfig({}, {}, ['--workers', '0'])).toThrow(/workers/);
-    expect(() => loadConfig({}, {}, ['--bus-max-message-bytes', String(5 * 1024 * 1024)])).toThrow(/busMaxMessageBytes/);
+    expect(() => loadConfig({}, {}, ['--bus-max-message-bytes', String(5 * 1024 * 1024)])).toThrow(
+      /busMaxMessageBytes/,
+    );
     expect(() => loadConfig({}, {}, ['--node-id', 'bad id!'])).toThrow(/nodeId/);
   });
 
   it('--workers without redis-server installed stops with a line naming the Debian package', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'server/main.ts', '--workers', '2', '--port', '18999'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 60_000,
-      env: { ...process.env, TILECAST_REDIS_SERVER: '/nonexistent/redis-server' },
-    });
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'server/main.ts', '--workers', '2', '--port', '18999'],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { ...process.env, TILECAST_REDIS_SERVER: '/nonexistent/redis-server' },
+      },
+    );
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/tilecast: .*install Debian's package 'redis-server'/);
   });

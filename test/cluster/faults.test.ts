@@ -23,7 +23,9 @@ import {
 
 const GEOMETRY = { width: 128, height: 128, tileSize: 32 }; // 4 x 4
 const frame = (seq: number, size = 50) =>
-  encodeFrame(seq, Date.now(), [{ col: seq % 4, row: (seq >> 2) % 4, codec: 'png', payload: new Uint8Array(size).fill(seq & 0xff) }]);
+  encodeFrame(seq, Date.now(), [
+    { col: seq % 4, row: (seq >> 2) % 4, codec: 'png', payload: new Uint8Array(size).fill(seq & 0xff) },
+  ]);
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -42,7 +44,10 @@ describe.each(ENGINES)('Redis restarted mid-session (%s)', (engine) => {
     cleanup.push(() => redis.stop());
     const A = await startNode(redis, 'A', engine);
     const B = await startNode(redis, 'B', engine);
-    cleanup.push(() => A.close(), () => B.close());
+    cleanup.push(
+      () => A.close(),
+      () => B.close(),
+    );
     const room = await createRoomAt(A.url);
     const presenter = await connect(wsAt(A.port, `/ws/present/${room.id}?token=${room.presenterToken}`));
     presenter.send(encodeGeometry(GEOMETRY));
@@ -89,7 +94,11 @@ describe('nodes killed with SIGKILL', () => {
     redis = await startPrivateRedis();
     A = await startNode(redis, 'A', 'uws', { graceSeconds: 20 });
     B = await startNode(redis, 'B', 'ws', { graceSeconds: 20 });
-    cleanup.push(() => redis.stop(), () => A.close(), () => B.close());
+    cleanup.push(
+      () => redis.stop(),
+      () => A.close(),
+      () => B.close(),
+    );
   }
 
   it('a viewer node dies: its viewer reconnects to another node and has the full picture within 5 s', async () => {
@@ -111,7 +120,11 @@ describe('nodes killed with SIGKILL', () => {
     console.log(`viewer back with a full picture ${Date.now() - killed} ms after its node was killed`);
     expect(Date.now() - killed).toBeLessThan(5000);
     // the dead node leaves the directory within 10 s
-    await waitFor('C gone', () => (A.cluster!.directory.nodes().then((n) => (gone = !n.some((x) => x.id === 'C'))), gone), 10_000);
+    await waitFor(
+      'C gone',
+      () => (A.cluster!.directory.nodes().then((n) => (gone = !n.some((x) => x.id === 'C'))), gone),
+      10_000,
+    );
     presenter.send(JSON.stringify({ type: 'end' }));
   });
   let gone = false;
@@ -124,7 +137,10 @@ describe('nodes killed with SIGKILL', () => {
     let presenter = await connect(wsAt(O.port, `/ws/present/${room.id}?token=${room.presenterToken}`));
     presenter.send(encodeGeometry(GEOMETRY));
     for (let seq = 1; seq <= 16; seq++) presenter.send(frame(seq));
-    const viewers = [await connect(wsAt(A.port, `/ws/view/${room.id}`)), await connect(wsAt(B.port, `/ws/view/${room.id}`))];
+    const viewers = [
+      await connect(wsAt(A.port, `/ws/view/${room.id}`)),
+      await connect(wsAt(B.port, `/ws/view/${room.id}`)),
+    ];
     for (const v of viewers) await v.waitSync(16);
     await killNode(O);
     const killed = Date.now();

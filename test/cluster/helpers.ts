@@ -14,7 +14,12 @@ const ROOT = path.resolve(__dirname, '../..');
 
 export { startPrivateRedis, type PrivateRedis };
 
-export function startNode(redis: PrivateRedis, nodeId: string, engine: Engine, options: StartOptions = {}): Promise<TilecastServer> {
+export function startNode(
+  redis: PrivateRedis,
+  nodeId: string,
+  engine: Engine,
+  options: StartOptions = {},
+): Promise<TilecastServer> {
   return startServer({
     port: 0,
     host: '127.0.0.1',
@@ -32,7 +37,8 @@ export function pictureOf(server: TilecastServer, roomId: string): Map<string, B
   const room = server.rooms.get(roomId);
   const out = new Map<string, Buffer>();
   if (!room) return out;
-  for (const t of room.keyframe().tiles) if (t) out.set(`${t.col},${t.row}`, Buffer.from(t.message.subarray(TILE_HEADER_BYTES)));
+  for (const t of room.keyframe().tiles)
+    if (t) out.set(`${t.col},${t.row}`, Buffer.from(t.message.subarray(TILE_HEADER_BYTES)));
   return out;
 }
 
@@ -50,12 +56,35 @@ export interface NodeProcess {
 }
 
 /** A node as its own node process (no npx/tsx wrapper, so SIGKILL hits the server itself). */
-export async function spawnNode(redis: PrivateRedis, nodeId: string, engine: Engine, extra: string[] = []): Promise<NodeProcess> {
+export async function spawnNode(
+  redis: PrivateRedis,
+  nodeId: string,
+  engine: Engine,
+  extra: string[] = [],
+): Promise<NodeProcess> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'server/main.ts', '--port', '0', '--engine', engine, '--redis', redis.url,
-      '--node-id', nodeId, '--grace-seconds', '20', ...extra],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TILECAST_LOG_LEVEL: 'info', TILECAST_SECRET: SECRET } },
+    [
+      '--import',
+      'tsx',
+      'server/main.ts',
+      '--port',
+      '0',
+      '--engine',
+      engine,
+      '--redis',
+      redis.url,
+      '--node-id',
+      nodeId,
+      '--grace-seconds',
+      '20',
+      ...extra,
+    ],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, TILECAST_LOG_LEVEL: 'info', TILECAST_SECRET: SECRET },
+    },
   );
   const stderr: string[] = [];
   child.stderr!.on('data', (d) => stderr.push(String(d)));
@@ -85,7 +114,11 @@ export async function killNode(node: NodeProcess, signal: NodeJS.Signals = 'SIGK
 }
 
 export async function createRoomAt(url: string, body: object = {}) {
-  const res = await fetch(`${url}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${url}/api/rooms`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (res.status !== 201) throw new Error(`create room: ${res.status} ${await res.text()}`);
   return (await res.json()) as { id: string; presenterToken: string; viewerToken: string | null };
 }

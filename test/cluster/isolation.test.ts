@@ -6,7 +6,15 @@ import { FrameFlag, MessageType, decodeMessage, encodeFrame, encodeGeometry } fr
 import { type TestClient, connect } from '../helpers/client';
 import { RawViewer } from '../helpers/raw-viewer';
 import { sleep } from '../helpers/server';
-import { type NodeProcess, type PrivateRedis, createRoomAt, killNode, spawnNode, startPrivateRedis, wsAt } from './helpers';
+import {
+  type NodeProcess,
+  type PrivateRedis,
+  createRoomAt,
+  killNode,
+  spawnNode,
+  startPrivateRedis,
+  wsAt,
+} from './helpers';
 
 const GEOMETRY = { width: 128, height: 128, tileSize: 32 }; // 4 x 4
 const ROOMS = 20;
@@ -28,7 +36,11 @@ describe('20 rooms on 3 nodes', () => {
   let nodes: NodeProcess[] = [];
   beforeAll(async () => {
     redis = await startPrivateRedis();
-    nodes = await Promise.all([spawnNode(redis, 'A', 'uws'), spawnNode(redis, 'B', 'ws'), spawnNode(redis, 'C', 'uws')]);
+    nodes = await Promise.all([
+      spawnNode(redis, 'A', 'uws'),
+      spawnNode(redis, 'B', 'ws'),
+      spawnNode(redis, 'C', 'uws'),
+    ]);
   });
   afterAll(async () => {
     await Promise.all(nodes.map((n) => killNode(n, 'SIGTERM')));
@@ -39,17 +51,25 @@ describe('20 rooms on 3 nodes', () => {
     const [A, B, C] = nodes;
     const rooms = await Promise.all(Array.from({ length: ROOMS }, () => createRoomAt(A.url)));
     const origins = rooms.map((_, i) => (i % 2 ? B : A));
-    const presenters = await Promise.all(rooms.map((r, i) => connect(wsAt(origins[i].port, `/ws/present/${r.id}?token=${r.presenterToken}`))));
+    const presenters = await Promise.all(
+      rooms.map((r, i) => connect(wsAt(origins[i].port, `/ws/present/${r.id}?token=${r.presenterToken}`))),
+    );
     for (const p of presenters) p.send(encodeGeometry(GEOMETRY));
     // Room 0's viewer on C reads nothing (C coalesces for it); the flood still reaches C over the bus.
     const sink = await RawViewer.open(C.port, `/ws/view/${rooms[0].id}`);
     sink.stall();
-    const viewers = await Promise.all(rooms.map((r, i) => (i === 0 ? null : connect(wsAt(C.port, `/ws/view/${r.id}`)))));
+    const viewers = await Promise.all(
+      rooms.map((r, i) => (i === 0 ? null : connect(wsAt(C.port, `/ws/view/${r.id}`)))),
+    );
     const times = viewers.map((v) => v && syncTimes(v));
     // every room: its own tiles (payload = room number)
     for (let seq = 1; seq <= 16; seq++)
       presenters.forEach((p, i) =>
-        p.send(encodeFrame(seq, Date.now(), [{ col: (seq - 1) % 4, row: Math.floor((seq - 1) / 4), codec: 'png', payload: new Uint8Array([i, seq]) }])),
+        p.send(
+          encodeFrame(seq, Date.now(), [
+            { col: (seq - 1) % 4, row: Math.floor((seq - 1) / 4), codec: 'png', payload: new Uint8Array([i, seq]) },
+          ]),
+        ),
       );
     for (const v of viewers) await v?.waitSync(16, 10_000);
     viewers.forEach((v, i) => {
@@ -62,7 +82,12 @@ describe('20 rooms on 3 nodes', () => {
     let flooding = true;
     const flood = (async () => {
       for (let seq = 17; flooding; seq++) {
-        const tiles = Array.from({ length: 16 }, (_, t) => ({ col: t % 4, row: t >> 2, codec: 'png' as const, payload: new Uint8Array(16_000).fill(seq & 0xff) }));
+        const tiles = Array.from({ length: 16 }, (_, t) => ({
+          col: t % 4,
+          row: t >> 2,
+          codec: 'png' as const,
+          payload: new Uint8Array(16_000).fill(seq & 0xff),
+        }));
         presenters[0].send(encodeFrame(seq, Date.now(), tiles));
         await sleep(10);
       }
@@ -71,7 +96,9 @@ describe('20 rooms on 3 nodes', () => {
     for (let seq = 17; seq <= 40; seq++) {
       sent.set(seq, Date.now());
       for (let i = 1; i < ROOMS; i++)
-        presenters[i].send(encodeFrame(seq, Date.now(), [{ col: seq % 4, row: 0, codec: 'png', payload: new Uint8Array([i, seq]) }]));
+        presenters[i].send(
+          encodeFrame(seq, Date.now(), [{ col: seq % 4, row: 0, codec: 'png', payload: new Uint8Array([i, seq]) }]),
+        );
       await sleep(20);
     }
     for (let i = 1; i < ROOMS; i++) await viewers[i]!.waitSync(40, 10_000);
@@ -83,7 +110,9 @@ describe('20 rooms on 3 nodes', () => {
     const p99 = delays[Math.floor(delays.length * 0.99)];
     const metrics = await (await fetch(`${C.url}/metrics`)).text();
     const flooded = Number(/tilecast_bus_bytes_received_total(?:\{[^}]*\})? (\d+)/.exec(metrics)?.[1]);
-    console.log(`quiet rooms on the replica during a flood: p50 ${delays[delays.length >> 1]} ms, p99 ${p99} ms; C received ${Math.round(flooded / 1e6)} MB from the bus`);
+    console.log(
+      `quiet rooms on the replica during a flood: p50 ${delays[delays.length >> 1]} ms, p99 ${p99} ms; C received ${Math.round(flooded / 1e6)} MB from the bus`,
+    );
     expect(flooded).toBeGreaterThan(5e6); // the flood really went through C
     expect(p99).toBeLessThan(100);
     viewers.forEach((v, i) => v && expect(v.synced.get(`${40 % 4},0`)?.[1]).toBe(40));

@@ -23,8 +23,10 @@ function randomTiles(count: number, size: number, seed: number) {
   return tiles;
 }
 
-const metric = async (server: TilecastServer, key: 'keyframesSent' | 'keyframeRequests' | 'framesPublished' | 'framesReceived') =>
-  (await server.cluster!.metrics[key].get()).values[0]?.value ?? 0;
+const metric = async (
+  server: TilecastServer,
+  key: 'keyframesSent' | 'keyframeRequests' | 'framesPublished' | 'framesReceived',
+) => (await server.cluster!.metrics[key].get()).values[0]?.value ?? 0;
 
 const CLUSTERS = [
   ['uws', 'uws', 'uws'],
@@ -34,7 +36,9 @@ const CLUSTERS = [
 
 describe.each(CLUSTERS)('3 nodes (%s, %s, %s), one room', (ea, eb, ec) => {
   let redis: PrivateRedis;
-  let A: TilecastServer, B: TilecastServer, C: TilecastServer;
+  let A: TilecastServer;
+  let B: TilecastServer;
+  let C: TilecastServer;
   beforeAll(async () => {
     redis = await startPrivateRedis();
     [A, B, C] = await Promise.all([startNode(redis, 'A', ea), startNode(redis, 'B', eb), startNode(redis, 'C', ec)]);
@@ -44,7 +48,7 @@ describe.each(CLUSTERS)('3 nodes (%s, %s, %s), one room', (ea, eb, ec) => {
     await redis?.stop();
   });
 
-  it('viewers on every node converge to the origin ScreenShot; a late joiner on C starts from C\'s replica', async () => {
+  it("viewers on every node converge to the origin ScreenShot; a late joiner on C starts from C's replica", async () => {
     const room = await createRoomAt(B.url); // created on B, presented on A: any node can do either
     const presenter = await connect(wsAt(A.port, `/ws/present/${room.id}?token=${room.presenterToken}`));
     presenter.send(encodeGeometry(GEOMETRY));
@@ -105,7 +109,9 @@ describe.each(CLUSTERS)('3 nodes (%s, %s, %s), one room', (ea, eb, ec) => {
 
 describe.each(['uws', 'ws'] as const)('cluster room life cycle on %s', (engine) => {
   let redis: PrivateRedis;
-  let A: TilecastServer, B: TilecastServer, C: TilecastServer;
+  let A: TilecastServer;
+  let B: TilecastServer;
+  let C: TilecastServer;
   beforeAll(async () => {
     redis = await startPrivateRedis();
     [A, B, C] = await Promise.all([

@@ -41,7 +41,9 @@ describe('bus wire format', () => {
     const t = tiles(10, 30_000);
     const limit = 64 * 1024;
     const parts = chunk(frameBody(1, 0, t), header, limit);
-    expect(parts.length).toBe(Math.ceil((frameBody(1, 0, t).byteLength - BUS_HEADER_BYTES) / (limit - BUS_HEADER_BYTES)));
+    expect(parts.length).toBe(
+      Math.ceil((frameBody(1, 0, t).byteLength - BUS_HEADER_BYTES) / (limit - BUS_HEADER_BYTES)),
+    );
     for (const p of parts) expect(p.byteLength).toBeLessThanOrEqual(limit);
     const r = new Reassembler();
     let whole: Uint8Array | null = null;
@@ -77,7 +79,11 @@ describe('bus wire format', () => {
   it('a keyframe carries state, geometry, cursor and the whole picture', () => {
     const geometry = new Uint8Array([1, 2, 0, 1, 0, 1, 64, 0]);
     const cursor = new Uint8Array([1, 3, 1, 0, 5, 0, 6, 0]);
-    const [m] = chunk(keyframeBody('reconnecting', geometry, cursor, 5, 6, tiles(2, 5)), { ...header, kind: BusKind.keyframe }, 1 << 20);
+    const [m] = chunk(
+      keyframeBody('reconnecting', geometry, cursor, 5, 6, tiles(2, 5)),
+      { ...header, kind: BusKind.keyframe },
+      1 << 20,
+    );
     const k = readKeyframeBody(readChunk(m)!.body);
     expect(k.state).toBe('reconnecting');
     expect([...k.geometry!]).toEqual([...geometry]);

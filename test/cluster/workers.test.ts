@@ -55,7 +55,11 @@ describe.each(ENGINES)('--workers 2 (%s)', (engine) => {
     const viewers: TestClient[] = [];
     for (let i = 0; i < 12; i++) viewers.push(await connect(wsAt(port, `/ws/view/${room.id}`)));
     for (let seq = 1; seq <= 8; seq++)
-      presenter.send(encodeFrame(seq, Date.now(), [{ col: (seq - 1) % 4, row: Math.floor((seq - 1) / 4), codec: 'png', payload: new Uint8Array([seq, 1, 2]) }]));
+      presenter.send(
+        encodeFrame(seq, Date.now(), [
+          { col: (seq - 1) % 4, row: Math.floor((seq - 1) / 4), codec: 'png', payload: new Uint8Array([seq, 1, 2]) },
+        ]),
+      );
     for (const v of viewers) await v.waitSync(8);
     for (const v of viewers) expect(samePicture(v.synced, viewers[0].synced)).toBe(true);
     expect(viewers[0].synced.size).toBe(8);

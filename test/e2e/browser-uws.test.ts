@@ -2,7 +2,16 @@
 // (one throttled by CDP), a late joiner, the lobby, and the end of the room. Screenshots go to test-artifacts/.
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canvasShot, lastCapturedFrame, presenterSettled, viewerHistory, viewerStats, waitForPicture, waitForPresenterLive, waitForState } from './pictures';
+import {
+  canvasShot,
+  lastCapturedFrame,
+  presenterSettled,
+  viewerHistory,
+  viewerStats,
+  waitForPicture,
+  waitForPresenterLive,
+  waitForState,
+} from './pictures';
 import { ARTIFACTS, type Session, runAnimation, startSession, startSharing } from './session';
 import type { Page } from 'playwright-core';
 
@@ -58,10 +67,18 @@ describe('browser end to end (uws engine)', () => {
     const fastStats = await viewerStats(fast);
     const slowStats = await viewerStats(slow);
     log(`animation ${STEPS} steps in ${animationMs} ms; presenter sent ${framesSent} frames`);
-    log(`when the presenter finished: fast viewer had ${fastAtEnd.frames} frames, throttled viewer ${slowAtEnd.frames}`);
-    log(`server per viewer then: ${serverSide.viewers.map((v) => `${(v.bytesOut / 1024).toFixed(0)} KiB written, ${v.syncs} syncs, ${v.coalesced} coalesced, ${v.buffered} B buffered`).join(' | ')}`);
-    log(`fast viewer: ${fastStats.frames} frames, ${(fastStats.bytes / 1024).toFixed(0)} KiB, ${fastStats.skipped} tiles skipped, diff mean ${fastMatch.diff.mean.toFixed(2)} bad ${(fastMatch.diff.badFraction * 100).toFixed(2)}% (matched after ${fastMatch.waitedMs} ms)`);
-    log(`throttled viewer (${THROTTLE_KBPS} kbit/s): ${slowStats.frames} frames, ${(slowStats.bytes / 1024).toFixed(0)} KiB, ${slowStats.skipped} tiles skipped, ${slowStats.resyncs} catch-ups, diff mean ${slowMatch.diff.mean.toFixed(2)} bad ${(slowMatch.diff.badFraction * 100).toFixed(2)}% (matched after ${slowMatch.waitedMs} ms)`);
+    log(
+      `when the presenter finished: fast viewer had ${fastAtEnd.frames} frames, throttled viewer ${slowAtEnd.frames}`,
+    );
+    log(
+      `server per viewer then: ${serverSide.viewers.map((v) => `${(v.bytesOut / 1024).toFixed(0)} KiB written, ${v.syncs} syncs, ${v.coalesced} coalesced, ${v.buffered} B buffered`).join(' | ')}`,
+    );
+    log(
+      `fast viewer: ${fastStats.frames} frames, ${(fastStats.bytes / 1024).toFixed(0)} KiB, ${fastStats.skipped} tiles skipped, diff mean ${fastMatch.diff.mean.toFixed(2)} bad ${(fastMatch.diff.badFraction * 100).toFixed(2)}% (matched after ${fastMatch.waitedMs} ms)`,
+    );
+    log(
+      `throttled viewer (${THROTTLE_KBPS} kbit/s): ${slowStats.frames} frames, ${(slowStats.bytes / 1024).toFixed(0)} KiB, ${slowStats.skipped} tiles skipped, ${slowStats.resyncs} catch-ups, diff mean ${slowMatch.diff.mean.toFixed(2)} bad ${(slowMatch.diff.badFraction * 100).toFixed(2)}% (matched after ${slowMatch.waitedMs} ms)`,
+    );
 
     await canvasShot(fast, `${ARTIFACTS}uws-viewer-fast-canvas.png`);
     await canvasShot(slow, `${ARTIFACTS}uws-viewer-throttled-canvas.png`);
@@ -74,7 +91,9 @@ describe('browser end to end (uws engine)', () => {
     await s.presenter.screenshot({ path: `${ARTIFACTS}uws-presenter.png` });
     // The presenter's own read-outs saw the frames go out.
     const presenterStats = await s.presenter.evaluate(() =>
-      (window as unknown as { tilecastPresenter: { stats(): { frames: number; tiles: number; bytes: number } } }).tilecastPresenter.stats(),
+      (
+        window as unknown as { tilecastPresenter: { stats(): { frames: number; tiles: number; bytes: number } } }
+      ).tilecastPresenter.stats(),
     );
     expect(presenterStats.frames).toBe(framesSent);
     expect(presenterStats.tiles / presenterStats.frames).toBeGreaterThan(1);
@@ -100,7 +119,9 @@ describe('browser end to end (uws engine)', () => {
     const late = await s.openViewer('viewer-late');
     const match = await waitForPicture(late, expected, WEBP_LIMITS, 5_000);
     const firstFrameAt = (await viewerStats(late)).firstFrameAt;
-    log(`late joiner: first picture ${firstFrameAt?.toFixed(0)} ms after navigation start; diff mean ${match.diff.mean.toFixed(2)}`);
+    log(
+      `late joiner: first picture ${firstFrameAt?.toFixed(0)} ms after navigation start; diff mean ${match.diff.mean.toFixed(2)}`,
+    );
     await late.screenshot({ path: `${ARTIFACTS}uws-viewer-late.png` });
     expect(firstFrameAt).not.toBeNull();
     expect(firstFrameAt!).toBeLessThan(2000);
@@ -122,16 +143,23 @@ describe('browser end to end (uws engine)', () => {
     // A private room: the viewer link carries its token, and the presenter link hands it to the presenter page.
     await lobby.check('#room-private');
     await lobby.click('#create');
-    await lobby.waitForFunction((before) => (document.getElementById('viewer-link') as HTMLInputElement).value !== before, viewerLink);
+    await lobby.waitForFunction(
+      (before) => (document.getElementById('viewer-link') as HTMLInputElement).value !== before,
+      viewerLink,
+    );
     const privateViewer = new URL(await lobby.inputValue('#viewer-link'));
     const privatePresenter = new URL(await lobby.inputValue('#presenter-link'));
     expect(privateViewer.searchParams.get('token')).toBeTruthy();
     expect(privatePresenter.searchParams.get('viewerToken')).toBe(privateViewer.searchParams.get('token'));
     const card = lobby.locator(`.room-card[data-room="${s.room.id}"]`);
     await card.waitFor({ timeout: 10_000 });
-    await card.locator('img').evaluate((img: HTMLImageElement) =>
-      img.complete && img.naturalWidth > 0 ? null : new Promise((ok, fail) => ((img.onload = ok), (img.onerror = fail))),
-    );
+    await card
+      .locator('img')
+      .evaluate((img: HTMLImageElement) =>
+        img.complete && img.naturalWidth > 0
+          ? null
+          : new Promise((ok, fail) => ((img.onload = ok), (img.onerror = fail))),
+      );
     expect(await card.locator('.pill').textContent()).toBe('Live');
     // Two public rooms are listed; the private one is not (rooms lists show private rooms to the admin only).
     await lobby.locator('.room-card').nth(1).waitFor();

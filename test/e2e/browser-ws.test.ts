@@ -3,7 +3,14 @@
 import { writeFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lastCapturedFrame, presenterSettled, viewerHistory, waitForPicture, waitForPresenterLive, waitForState } from './pictures';
+import {
+  lastCapturedFrame,
+  presenterSettled,
+  viewerHistory,
+  waitForPicture,
+  waitForPresenterLive,
+  waitForState,
+} from './pictures';
 import { ARTIFACTS, type Session, runAnimation, startSession, startSharing } from './session';
 
 /** PNG is lossless: what is left is rounding in the screenshot path, if any. */
@@ -26,7 +33,9 @@ describe('browser end to end (ws engine, lossless)', () => {
     const expected = await lastCapturedFrame(s.presenter);
     writeFileSync(`${ARTIFACTS}ws-${name}-presenter-frame.png`, expected);
     const match = await waitForPicture(viewer, expected, PNG_LIMITS);
-    log(`${name}: ${match.diff.width}x${match.diff.height}, diff mean ${match.diff.mean.toFixed(3)}, bad ${(match.diff.badFraction * 100).toFixed(3)}%, max ${match.diff.max} (matched after ${match.waitedMs} ms)`);
+    log(
+      `${name}: ${match.diff.width}x${match.diff.height}, diff mean ${match.diff.mean.toFixed(3)}, bad ${(match.diff.badFraction * 100).toFixed(3)}%, max ${match.diff.max} (matched after ${match.waitedMs} ms)`,
+    );
     await viewer.screenshot({ path: `${ARTIFACTS}ws-${name}-viewer.png` });
     expect(match.diff.mean).toBeLessThanOrEqual(PNG_LIMITS.mean);
     expect(match.diff.badFraction).toBeLessThanOrEqual(PNG_LIMITS.badFraction);
@@ -52,9 +61,14 @@ describe('browser end to end (ws engine, lossless)', () => {
   it('the presenter reconnects by itself after a network drop mid-animation, and viewers see it come back', async () => {
     const animation = runAnimation(s.content, 40);
     await s.presenter.waitForTimeout(300);
-    await s.presenter.evaluate(() => (window as unknown as { tilecastPresenter: { drop(): void } }).tilecastPresenter.drop());
+    await s.presenter.evaluate(() =>
+      (window as unknown as { tilecastPresenter: { drop(): void } }).tilecastPresenter.drop(),
+    );
     await viewer.waitForFunction(
-      () => (window as unknown as { tilecastViewer: { history(): string[] } }).tilecastViewer.history().includes('reconnecting'),
+      () =>
+        (window as unknown as { tilecastViewer: { history(): string[] } }).tilecastViewer
+          .history()
+          .includes('reconnecting'),
       null,
       { timeout: 10_000 },
     );
@@ -94,7 +108,9 @@ describe('browser end to end (ws engine, lossless)', () => {
     await cdp.send('Browser.setWindowBounds', { windowId, bounds: { width: 800, height: 520 } });
     await s.content.waitForFunction(() => innerWidth === 800);
     await runAnimation(s.content, 10);
-    await viewer.waitForFunction(() => (document.getElementById('screen') as HTMLCanvasElement).width === 800, null, { timeout: 10_000 });
+    await viewer.waitForFunction(() => (document.getElementById('screen') as HTMLCanvasElement).width === 800, null, {
+      timeout: 10_000,
+    });
     await expectViewerMatches('after-resize');
   });
 

@@ -28,7 +28,11 @@ async function displayBundle(): Promise<string> {
 /** A noisy PNG decodes far slower than a flat one of the same size: the race the Display must not lose. */
 async function png(kind: 'noise' | 'red'): Promise<string> {
   const raw = kind === 'noise' ? randomBytes(SIDE * SIDE * 3) : Buffer.alloc(SIDE * SIDE * 3, Buffer.from([255, 0, 0]));
-  return (await sharp(raw, { raw: { width: SIDE, height: SIDE, channels: 3 } }).png({ compressionLevel: 0 }).toBuffer()).toString('base64');
+  return (
+    await sharp(raw, { raw: { width: SIDE, height: SIDE, channels: 3 } })
+      .png({ compressionLevel: 0 })
+      .toBuffer()
+  ).toString('base64');
 }
 
 describe('Display (Chromium)', () => {
@@ -61,7 +65,13 @@ describe('Display (Chromium)', () => {
         };
         const display: D = new (window as unknown as { Display: new () => D }).Display();
         document.body.append(display.canvas);
-        const pixel = () => Array.from(display.canvas.getContext('2d')!.getImageData(side / 2, side / 2, 1, 1).data.slice(0, 3));
+        const pixel = () =>
+          Array.from(
+            display.canvas
+              .getContext('2d')!
+              .getImageData(side / 2, side / 2, 1, 1)
+              .data.slice(0, 3),
+          );
         display.setGeometry({ width: side, height: side, tileSize: side });
         // Same tile twice: the slow noisy one first, then the quick red one. Red must end up on top.
         display.tile(0, 0, 'png', bytes(noise));

@@ -17,15 +17,28 @@ const GEOMETRY = { width: 128, height: 64, tileSize: 64 };
 async function pngTile(rgb: [number, number, number]): Promise<Uint8Array> {
   const raw = Buffer.alloc(64 * 64 * 3);
   for (let i = 0; i < raw.length; i += 3) raw.set(rgb, i);
-  return new Uint8Array(await sharp(raw, { raw: { width: 64, height: 64, channels: 3 } }).png().toBuffer());
+  return new Uint8Array(
+    await sharp(raw, { raw: { width: 64, height: 64, channels: 3 } })
+      .png()
+      .toBuffer(),
+  );
 }
 
 /** A presenter over a plain socket that shows one two-tile picture. */
-async function nodePresenter(server: TilecastServer, room: { id: string; presenterToken: string }): Promise<TestClient> {
+async function nodePresenter(
+  server: TilecastServer,
+  room: { id: string; presenterToken: string },
+): Promise<TestClient> {
   const p = await connect(wsUrl(server, `/ws/present/${room.id}?token=${room.presenterToken}`));
   p.send(encodeGeometry(GEOMETRY));
   const payload = await pngTile([40, 120, 200]);
-  p.send(encodeFrame(1, Date.now(), [0, 1].map((col) => ({ col, row: 0, codec: 'png' as const, payload }))));
+  p.send(
+    encodeFrame(
+      1,
+      Date.now(),
+      [0, 1].map((col) => ({ col, row: 0, codec: 'png' as const, payload })),
+    ),
+  );
   return p;
 }
 
@@ -35,7 +48,8 @@ describe.each(ENGINES)('page states (%s engine)', (engine) => {
   let s: Session;
   /** a second server with a 1 s grace period, for presenters that do not come back */
   let quick: TilecastServer;
-  const shot = (page: Page, name: string) => page.screenshot({ path: `${ARTIFACTS}${engine}-states-${name}.png`, animations: 'disabled' });
+  const shot = (page: Page, name: string) =>
+    page.screenshot({ path: `${ARTIFACTS}${engine}-states-${name}.png`, animations: 'disabled' });
 
   beforeAll(async () => {
     s = await startSession(engine);
@@ -123,22 +137,33 @@ describe.each(ENGINES)('page states (%s engine)', (engine) => {
     const room = await createRoom(s.server, { name: 'A room with a fairly long name' });
     const presenter = await connect(wsUrl(s.server, `/ws/present/${room.id}?token=${room.presenterToken}`));
     presenter.send(encodeGeometry({ width: 1920, height: 1080, tileSize: 64 }));
-    const viewers = await Promise.all(Array.from({ length: 12 }, () => connect(wsUrl(s.server, `/ws/view/${room.id}`))));
+    const viewers = await Promise.all(
+      Array.from({ length: 12 }, () => connect(wsUrl(s.server, `/ws/view/${room.id}`))),
+    );
     presenter.terminate(); // "Reconnecting" is the widest state pill
     for (const width of [360, 800, 1280]) {
       const lobby = await openAt(s.server, `lobby-${width}`, '/', width, 900);
       const facts = lobby.locator(`.room-card[data-room="${room.id}"] .facts`);
-      await lobby.waitForFunction((id) => document.querySelector(`.room-card[data-room="${id}"] .pill`)?.textContent === 'Reconnecting', room.id);
+      await lobby.waitForFunction(
+        (id) => document.querySelector(`.room-card[data-room="${id}"] .pill`)?.textContent === 'Reconnecting',
+        room.id,
+      );
       // Line boxes of each fact's text: more than one means it wrapped inside.
       const lines = await facts.evaluate((el) =>
         [...el.children].map((c) => {
           const range = document.createRange();
           range.selectNodeContents(c);
           const box = c.getBoundingClientRect();
-          return { text: c.textContent, lines: new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size, middle: Math.round(box.top + box.height / 2) };
+          return {
+            text: c.textContent,
+            lines: new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size,
+            middle: Math.round(box.top + box.height / 2),
+          };
         }),
       );
-      await facts.locator('xpath=ancestor::a').screenshot({ path: `${ARTIFACTS}${engine}-states-lobby-card-${width}.png` });
+      await facts
+        .locator('xpath=ancestor::a')
+        .screenshot({ path: `${ARTIFACTS}${engine}-states-lobby-card-${width}.png` });
       for (const f of lines) expect(f, `${f.text} at ${width} px`).toMatchObject({ lines: 1 });
       expect(lines.map((f) => f.text)).toEqual(['12 watching', '1920×1080']);
       expect(new Set(lines.map((f) => f.middle)).size, `one row at ${width} px`).toBe(1);
@@ -169,15 +194,25 @@ describe.each(ENGINES)('page states (%s engine)', (engine) => {
   it('the stats strip sits under the picture, never over it, and shows no latency while no frames arrive', async () => {
     await waitForState(viewer, 'live');
     for (const mode of ['fit', 'actual'] as const) {
-      await viewer.evaluate((m) => (window as unknown as { tilecastViewer: { setMode(m: string): void } }).tilecastViewer.setMode(m), mode);
-      const [stats, canvas] = await Promise.all([viewer.locator('#stats').boundingBox(), viewer.locator('#screen').boundingBox()]);
+      await viewer.evaluate(
+        (m) => (window as unknown as { tilecastViewer: { setMode(m: string): void } }).tilecastViewer.setMode(m),
+        mode,
+      );
+      const [stats, canvas] = await Promise.all([
+        viewer.locator('#stats').boundingBox(),
+        viewer.locator('#screen').boundingBox(),
+      ]);
       expect(stats && canvas).toBeTruthy();
       expect(stats!.y, `${mode}: stats below the picture`).toBeGreaterThanOrEqual(canvas!.y + canvas!.height - 0.5);
       await shot(viewer, `stats-${mode}`);
     }
-    await viewer.evaluate(() => (window as unknown as { tilecastViewer: { setMode(m: string): void } }).tilecastViewer.setMode('fit'));
+    await viewer.evaluate(() =>
+      (window as unknown as { tilecastViewer: { setMode(m: string): void } }).tilecastViewer.setMode('fit'),
+    );
     // No frames: fps falls to 0 and the last latency is not kept on screen.
-    await viewer.waitForFunction(() => document.getElementById('s-fps')?.textContent === '0.0', null, { timeout: 8_000 });
+    await viewer.waitForFunction(() => document.getElementById('s-fps')?.textContent === '0.0', null, {
+      timeout: 8_000,
+    });
     expect(await viewer.textContent('#s-latency')).toBe('–');
     await shot(viewer, 'stats-idle');
   });

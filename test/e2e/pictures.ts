@@ -5,7 +5,16 @@ import { type PixelDiff, dataUrlToBuffer, pixelDiff } from './pixels';
 type PresenterHooks = { tilecastPresenter: { lastFrame(): Promise<string | null>; stats(): { frames: number } } };
 type ViewerHooks = {
   tilecastViewer: {
-    stats(): { frames: number; skipped: number; decodeErrors: number; firstFrameAt: number | null; tiles: number; bytes: number; resyncs: number; latencyMs: number | null };
+    stats(): {
+      frames: number;
+      skipped: number;
+      decodeErrors: number;
+      firstFrameAt: number | null;
+      tiles: number;
+      bytes: number;
+      resyncs: number;
+      latencyMs: number | null;
+    };
     history(): string[];
     setMode(m: 'fit' | 'actual'): void;
     idle(): Promise<void>;
@@ -68,7 +77,12 @@ export interface MatchLimits {
 }
 
 /** Polls the viewer's canvas until it matches `expected` within `limits`; returns the last diff either way. */
-export async function waitForPicture(viewer: Page, expected: Buffer, limits: MatchLimits, timeout = 15_000): Promise<Match> {
+export async function waitForPicture(
+  viewer: Page,
+  expected: Buffer,
+  limits: MatchLimits,
+  timeout = 15_000,
+): Promise<Match> {
   const started = Date.now();
   let diff: PixelDiff | null = null;
   while (Date.now() - started < timeout) {

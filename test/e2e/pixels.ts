@@ -12,7 +12,9 @@ export interface PixelDiff {
 }
 
 export async function pixelDiff(a: Buffer, b: Buffer, tolerance = 24): Promise<PixelDiff> {
-  const [ra, rb] = await Promise.all([a, b].map((img) => sharp(img).removeAlpha().raw().toBuffer({ resolveWithObject: true })));
+  const [ra, rb] = await Promise.all(
+    [a, b].map((img) => sharp(img).removeAlpha().raw().toBuffer({ resolveWithObject: true })),
+  );
   if (ra.info.width !== rb.info.width || ra.info.height !== rb.info.height)
     throw new Error(`sizes differ: ${ra.info.width}x${ra.info.height} vs ${rb.info.width}x${rb.info.height}`);
   const x = ra.data;

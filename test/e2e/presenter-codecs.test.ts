@@ -27,7 +27,11 @@ describe('zlibSync', () => {
 
 describe('encodePng', () => {
   it('writes a PNG that decodes to the same RGB pixels, odd sizes included', async () => {
-    for (const [w, h] of [[64, 64], [37, 5], [1, 1]]) {
+    for (const [w, h] of [
+      [64, 64],
+      [37, 5],
+      [1, 1],
+    ]) {
       const rgba = new Uint8Array(w * h * 4);
       for (let i = 0; i < w * h; i++) {
         rgba[i * 4] = (i * 7) & 255;
@@ -38,7 +42,8 @@ describe('encodePng', () => {
       const png = await encodePng(rgba, w, h);
       const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
       expect([info.width, info.height, info.channels]).toEqual([w, h, 3]);
-      for (let i = 0; i < w * h; i++) expect([...data.subarray(i * 3, i * 3 + 3)]).toEqual([...rgba.subarray(i * 4, i * 4 + 3)]);
+      for (let i = 0; i < w * h; i++)
+        expect([...data.subarray(i * 3, i * 3 + 3)]).toEqual([...rgba.subarray(i * 4, i * 4 + 3)]);
     }
   });
 
@@ -61,13 +66,21 @@ describe('isFlatTile', () => {
     for (let y = 0; y < 32; y++) for (let x = 32; x <= 44; x++) frame[y * 100 + x] = 0xff000000 + x * 7 + y * 1000;
     expect(isFlatTile(g, frame, 1, 0)).toBe(true);
     expect(isFlatTile(g, frame, 1, 0, 0.6)).toBe(false);
-    for (let y = 0; y < 32; y++) for (let x = 0; x < 32; x++) frame[y * 100 + x] = 0xff000000 + ((x * 977 + y * 131) & 0xffffff);
+    for (let y = 0; y < 32; y++)
+      for (let x = 0; x < 32; x++) frame[y * 100 + x] = 0xff000000 + ((x * 977 + y * 131) & 0xffffff);
     expect(isFlatTile(g, frame, 0, 0)).toBe(false);
     expect(isFlatTile(g, frame, 2, 0)).toBe(true);
   });
 
   it('a one-pixel-wide edge tile counts as flat', () => {
-    expect(isFlatTile({ width: 33, height: 10, tileSize: 32 }, new Uint32Array(330).map((_, i) => i), 1, 0)).toBe(true);
+    expect(
+      isFlatTile(
+        { width: 33, height: 10, tileSize: 32 },
+        new Uint32Array(330).map((_, i) => i),
+        1,
+        0,
+      ),
+    ).toBe(true);
   });
 });
 

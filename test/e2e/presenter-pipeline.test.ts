@@ -36,7 +36,11 @@ describe('chunkTiles', () => {
   });
 
   it('gives an oversized tile a message of its own rather than dropping it', () => {
-    expect(chunkTiles([tile(10), tile(5000), tile(10)], { maxMessageBytes: 1000, maxTilesPerFrame: 10 }).map((c) => c.length)).toEqual([1, 1, 1]);
+    expect(
+      chunkTiles([tile(10), tile(5000), tile(10)], { maxMessageBytes: 1000, maxTilesPerFrame: 10 }).map(
+        (c) => c.length,
+      ),
+    ).toEqual([1, 1, 1]);
   });
 });
 

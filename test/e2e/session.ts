@@ -67,7 +67,10 @@ export async function startSession(engine: 'uws' | 'ws', presenterQuery = ''): P
 
   const pages: Page[] = [];
   const openPage = async (name: string, path: string) => {
-    const ctx = await browser.newContext({ viewport: { width: 1100, height: 700 }, permissions: ['clipboard-read', 'clipboard-write'] });
+    const ctx = await browser.newContext({
+      viewport: { width: 1100, height: 700 },
+      permissions: ['clipboard-read', 'clipboard-write'],
+    });
     contexts.push(ctx);
     const page = await ctx.newPage();
     watchConsole(page, name, problems);
@@ -121,13 +124,21 @@ export async function startSharing(s: Session): Promise<void> {
   try {
     await s.presenter.waitForFunction(() => document.body.dataset.state === 'live', null, { timeout: 15_000 });
   } catch (err) {
-    const [state, banner] = await s.presenter.evaluate(() => [document.body.dataset.state, document.getElementById('banner')?.textContent]);
-    throw new Error(`the presenter did not go live (state ${state}, banner ${JSON.stringify(banner)}): ${(err as Error).message}`);
+    const [state, banner] = await s.presenter.evaluate(() => [
+      document.body.dataset.state,
+      document.getElementById('banner')?.textContent,
+    ]);
+    throw new Error(
+      `the presenter did not go live (state ${state}, banner ${JSON.stringify(banner)}): ${(err as Error).message}`,
+    );
   }
 }
 
 export async function runAnimation(content: Page, steps: number, fps = 30): Promise<void> {
-  await content.evaluate(([n, f]) => (window as unknown as { startAnimation(n: number, f: number): Promise<number> }).startAnimation(n, f), [steps, fps]);
+  await content.evaluate(
+    ([n, f]) => (window as unknown as { startAnimation(n: number, f: number): Promise<number> }).startAnimation(n, f),
+    [steps, fps],
+  );
 }
 
 export function viewerState(page: Page): Promise<string> {

@@ -7,16 +7,18 @@ import { type TilecastServer, startServer } from '../../server/app';
 
 /** Sends the path byte for byte (fetch would normalise `..` and `%2e%2e` away before they reach the server). */
 function rawGet(port: number, path: string, headers: Record<string, string> = {}) {
-  return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: 'GET', headers }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
+  return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>(
+    (resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path, method: 'GET', headers }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    },
+  );
 }
 
 describe.each(['uws', 'ws'] as const)('static pages and assets (%s)', (engine) => {
@@ -93,7 +95,10 @@ describe('isSafeAssetName', () => {
   it.each(['view.js', 'present.capture.worker.js', 'tilecast.css', 'favicon.svg'])('accepts %s', (name) => {
     expect(isSafeAssetName(name)).toBe(true);
   });
-  it.each(['', '..', '.env', 'a/b.js', 'a\\b.js', '..%2Fx.js', 'x.ts', 'x', 'x.js\0', `${'a'.repeat(130)}.js`])('rejects %j', (name) => {
-    expect(isSafeAssetName(name)).toBe(false);
-  });
+  it.each(['', '..', '.env', 'a/b.js', 'a\\b.js', '..%2Fx.js', 'x.ts', 'x', 'x.js\0', `${'a'.repeat(130)}.js`])(
+    'rejects %j',
+    (name) => {
+      expect(isSafeAssetName(name)).toBe(false);
+    },
+  );
 });

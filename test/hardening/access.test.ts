@@ -46,31 +46,40 @@ describe.each(ENGINES)('private rooms on %s', (engine) => {
     const all = (await (await get('/api/rooms', admin)).json()).rooms.map((r: { id: string }) => r.id);
     expect(all.sort()).toEqual([secret.id, open.id].sort());
     // a room token is not an admin token
-    expect((await (await get('/api/rooms', { authorization: `Bearer ${secret.presenterToken}` })).json()).rooms).toHaveLength(1);
+    expect(
+      (await (await get('/api/rooms', { authorization: `Bearer ${secret.presenterToken}` })).json()).rooms,
+    ).toHaveLength(1);
   });
 
-  it.each(['', '/viewers'])('GET /api/rooms/:id%s of a private room needs one of its tokens or the admin token', async (suffix) => {
-    const denied = await get(`/api/rooms/${secret.id}${suffix}`);
-    expect(denied.status).toBe(401);
-    const body = await denied.json();
-    expect(body.error.code).toBe('UNAUTHORIZED');
-    expect(body.error.message).toMatch(/private/);
-    expect(JSON.stringify(body)).not.toContain('Board meeting');
-    expect((await get(`/api/rooms/${secret.id}${suffix}?token=${secret.viewerToken}`)).status).toBe(200);
-    expect((await get(`/api/rooms/${secret.id}${suffix}`, { authorization: `Bearer ${secret.presenterToken}` })).status).toBe(200);
-    expect((await get(`/api/rooms/${secret.id}${suffix}`, admin)).status).toBe(200);
-    // another room's token does not open it
-    expect((await get(`/api/rooms/${secret.id}${suffix}?token=${open.presenterToken}`)).status).toBe(401);
-    // public rooms stay public
-    expect((await get(`/api/rooms/${open.id}${suffix}`)).status).toBe(200);
-  });
+  it.each(['', '/viewers'])(
+    'GET /api/rooms/:id%s of a private room needs one of its tokens or the admin token',
+    async (suffix) => {
+      const denied = await get(`/api/rooms/${secret.id}${suffix}`);
+      expect(denied.status).toBe(401);
+      const body = await denied.json();
+      expect(body.error.code).toBe('UNAUTHORIZED');
+      expect(body.error.message).toMatch(/private/);
+      expect(JSON.stringify(body)).not.toContain('Board meeting');
+      expect((await get(`/api/rooms/${secret.id}${suffix}?token=${secret.viewerToken}`)).status).toBe(200);
+      expect(
+        (await get(`/api/rooms/${secret.id}${suffix}`, { authorization: `Bearer ${secret.presenterToken}` })).status,
+      ).toBe(200);
+      expect((await get(`/api/rooms/${secret.id}${suffix}`, admin)).status).toBe(200);
+      // another room's token does not open it
+      expect((await get(`/api/rooms/${secret.id}${suffix}?token=${open.presenterToken}`)).status).toBe(401);
+      // public rooms stay public
+      expect((await get(`/api/rooms/${open.id}${suffix}`)).status).toBe(200);
+    },
+  );
 
   it("a private room's snapshot needs one of its tokens or the admin token, like its details", async () => {
     const denied = await get(`/api/rooms/${secret.id}/snapshot.png`);
     expect(denied.status).toBe(401);
     expect((await denied.json()).error.code).toBe('UNAUTHORIZED');
     expect((await get(`/api/rooms/${secret.id}/snapshot.png?token=${open.presenterToken}`)).status).toBe(401);
-    expect((await get(`/api/rooms/${secret.id}/snapshot.png`, { authorization: `Bearer ${open.presenterToken}` })).status).toBe(401);
+    expect(
+      (await get(`/api/rooms/${secret.id}/snapshot.png`, { authorization: `Bearer ${open.presenterToken}` })).status,
+    ).toBe(401);
     for (const ok of [
       await get(`/api/rooms/${secret.id}/snapshot.png?token=${secret.viewerToken}`),
       await get(`/api/rooms/${secret.id}/snapshot.png`, { authorization: `Bearer ${secret.presenterToken}` }),
@@ -103,7 +112,11 @@ describe.each(ENGINES)('public hosts on %s', (engine) => {
     server = await startTestServer(engine, { publicHosts: ['screens.example.com', 'localhost:8443'] });
     room = await createRoom(server, {}, { host: 'screens.example.com' }).catch(async () => {
       // undici may refuse to set Host: create through node:http instead
-      const res = await httpRequest(`${server.url}/api/rooms`, { method: 'POST', headers: { host: 'screens.example.com', 'content-type': 'application/json' }, body: '{}' });
+      const res = await httpRequest(`${server.url}/api/rooms`, {
+        method: 'POST',
+        headers: { host: 'screens.example.com', 'content-type': 'application/json' },
+        body: '{}',
+      });
       return JSON.parse(res.body.toString()) as CreatedRoom;
     });
   });
@@ -144,7 +157,9 @@ describe.each(ENGINES)('public hosts on %s', (engine) => {
     expect(rebinding.status).toBe(421);
     expect(rebinding.body).toMatch(/does not answer to host "evil.example"/);
     expect((await upgradeStatus({ host: `127.0.0.1:${server.port}` })).status).toBe(421);
-    expect((await upgradeStatus({ host: 'screens.example.com', origin: 'https://screens.example.com' })).status).toBe(101);
+    expect((await upgradeStatus({ host: 'screens.example.com', origin: 'https://screens.example.com' })).status).toBe(
+      101,
+    );
     // the page is on a public host, the Origin is not: cross-site
     expect((await upgradeStatus({ host: 'screens.example.com', origin: 'https://evil.example' })).status).toBe(403);
   });
@@ -153,13 +168,25 @@ describe.each(ENGINES)('public hosts on %s', (engine) => {
 describe('security settings', () => {
   it('parses public hosts and trusted proxies from flags and env; a bad proxy entry stops start-up with one line', async () => {
     const { loadConfig, ConfigError } = await import('../../server/config');
-    const c = loadConfig({}, { TILECAST_PUBLIC_HOSTS: 'a.example, b.example:8443', TILECAST_TRUST_PROXY: '10.0.0.0/8,::1' });
+    const c = loadConfig(
+      {},
+      { TILECAST_PUBLIC_HOSTS: 'a.example, b.example:8443', TILECAST_TRUST_PROXY: '10.0.0.0/8,::1' },
+    );
     expect(c.publicHosts).toEqual(['a.example', 'b.example:8443']);
     expect(c.trustProxy).toEqual(['10.0.0.0/8', '::1']);
     expect(loadConfig({}, {}, ['--trust-proxy']).trustProxy).toEqual(['loopback']);
     expect(loadConfig({}, {}, []).trustProxy).toEqual([]);
-    expect(loadConfig({}, { TILECAST_UNPRESENTED_ROOM_SECONDS: '30', TILECAST_ROOM_CREATE_BURST: '5' })).toMatchObject({ unpresentedRoomSeconds: 30, roomCreateBurst: 5 });
+    expect(loadConfig({}, { TILECAST_UNPRESENTED_ROOM_SECONDS: '30', TILECAST_ROOM_CREATE_BURST: '5' })).toMatchObject({
+      unpresentedRoomSeconds: 30,
+      roomCreateBurst: 5,
+    });
     for (const bad of ['proxy.example', '10.0.0.0/33', '1.2.3.4/8/1'])
-      expect(() => loadConfig({}, {}, ['--trust-proxy', bad])).toThrow(new ConfigError('invalid configuration: trustProxy: each entry must be an IP address, a CIDR (10.0.0.0/8) or "loopback" (got "' + bad + '")'));
+      expect(() => loadConfig({}, {}, ['--trust-proxy', bad])).toThrow(
+        new ConfigError(
+          'invalid configuration: trustProxy: each entry must be an IP address, a CIDR (10.0.0.0/8) or "loopback" (got "' +
+            bad +
+            '")',
+        ),
+      );
   });
 });

@@ -109,7 +109,9 @@ describe.each(ENGINES)('200 concurrent 1 MB ranges on %s (server in its own proc
     // Warm up with 200 concurrent one-byte ranges: code paths, the recording's index and 200 connections' own
     // memory are then in the baseline, and what follows measures what streaming the bytes costs.
     for (let round = 0; round < 2; round++)
-      await Promise.all(Array.from({ length: 200 }, async () => (await fetch(url, { headers: { range: 'bytes=0-0' } })).arrayBuffer()));
+      await Promise.all(
+        Array.from({ length: 200 }, async () => (await fetch(url, { headers: { range: 'bytes=0-0' } })).arrayBuffer()),
+      );
     await sleep(200);
     const baseline = child.rss();
     let peak = baseline;
@@ -120,14 +122,18 @@ describe.each(ENGINES)('200 concurrent 1 MB ranges on %s (server in its own proc
         const start = (i * 104_729) % (bytes.length - MB);
         const res = await fetch(url, { headers: { range: `bytes=${start}-${start + MB - 1}` } });
         const body = Buffer.from(await res.arrayBuffer());
-        return res.status === 206 && body.length === MB && Buffer.compare(body, bytes.subarray(start, start + MB)) === 0;
+        return (
+          res.status === 206 && body.length === MB && Buffer.compare(body, bytes.subarray(start, start + MB)) === 0
+        );
       }),
     );
     const seconds = (Date.now() - started) / 1000;
     clearInterval(sampler);
     peak = Math.max(peak, child.rss());
     const growth = peak - baseline;
-    console.log(`[${engine}] 200 x 1 MB ranges in ${seconds.toFixed(2)} s; server RSS ${(baseline / MB).toFixed(0)} MB -> peak ${(peak / MB).toFixed(0)} MB (+${(growth / MB).toFixed(1)} MB)`);
+    console.log(
+      `[${engine}] 200 x 1 MB ranges in ${seconds.toFixed(2)} s; server RSS ${(baseline / MB).toFixed(0)} MB -> peak ${(peak / MB).toFixed(0)} MB (+${(growth / MB).toFixed(1)} MB)`,
+    );
     expect(results.filter((ok) => !ok)).toHaveLength(0);
     // One reused 64 KiB buffer per response: measured +14..16 MB here. Whole ranges in memory would be +200 MB;
     // fs streams with 256 KiB chunks (before) measured +95..113 MB, with 32 KiB chunks +33..68 MB (GC lag).

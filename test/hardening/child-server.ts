@@ -15,13 +15,24 @@ export interface ChildServer {
   stop(): Promise<void>;
 }
 
-export async function startChildServer(args: string[], options: { fileSizeLimitKiB?: number } = {}): Promise<ChildServer> {
+export async function startChildServer(
+  args: string[],
+  options: { fileSizeLimitKiB?: number } = {},
+): Promise<ChildServer> {
   const node = [process.execPath, '--import', 'tsx', 'server/main.ts', '--port', '0', ...args];
   const quoted = node.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   // `exec` keeps the pid: signals and /proc/<pid> are the server's own.
   const child = options.fileSizeLimitKiB
-    ? spawn('bash', ['-c', `ulimit -f ${options.fileSizeLimitKiB} && exec ${quoted}`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TILECAST_LOG_LEVEL: 'info' } })
-    : spawn(node[0], node.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TILECAST_LOG_LEVEL: 'info' } });
+    ? spawn('bash', ['-c', `ulimit -f ${options.fileSizeLimitKiB} && exec ${quoted}`], {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, TILECAST_LOG_LEVEL: 'info' },
+      })
+    : spawn(node[0], node.slice(1), {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, TILECAST_LOG_LEVEL: 'info' },
+      });
   const stderr: string[] = [];
   // main.ts announces itself on stderr whatever the log level.
   const url = await new Promise<string>((resolve, reject) => {

@@ -18,7 +18,8 @@ async function heapUsedMiB(url: string): Promise<number> {
   return Number(/^tilecast_nodejs_heap_size_used_bytes (\S+)$/m.exec(text)![1]) / 1024 / 1024;
 }
 
-const viewersOf = async (url: string, id: string) => ((await (await fetch(`${url}/api/rooms/${id}`)).json()) as { viewers: number }).viewers;
+const viewersOf = async (url: string, id: string) =>
+  ((await (await fetch(`${url}/api/rooms/${id}`)).json()) as { viewers: number }).viewers;
 
 /** waits (up to 5 s) for the room to have no viewers, then a little more for closes to finish; returns the count */
 async function settled(url: string, id: string): Promise<number> {
@@ -35,7 +36,10 @@ async function settled(url: string, id: string): Promise<number> {
 function churnOne(port: number, room: string, kind: number, stats: { opened: number; failed: number }): void {
   if (kind === 0) {
     // handshake sent, connection dropped before the answer
-    void RawSocket.open(port, handshake(port, `/ws/view/${room}`)).then((r) => setTimeout(() => r.destroy(), 5), () => stats.failed++);
+    void RawSocket.open(port, handshake(port, `/ws/view/${room}`)).then(
+      (r) => setTimeout(() => r.destroy(), 5),
+      () => stats.failed++,
+    );
     return;
   }
   const ws = new WebSocket(`ws://127.0.0.1:${port}/ws/view/${room}`);
@@ -75,7 +79,10 @@ describe.each(ENGINES)('viewer churn on %s', (engine) => {
     // settle: the last viewers close, then counts must return to the baseline
     const viewers = await settled(server.url, room.id);
     const after = { fds: openFds(pid), rss: rssOfMiB(pid), heap: await heapUsedMiB(server.url) };
-    console.log(`churn ${engine}: ${stats.opened} viewers opened in ${SECONDS} s (${stats.failed} refused), bystander max gap ${gap} ms`, { base, after });
+    console.log(
+      `churn ${engine}: ${stats.opened} viewers opened in ${SECONDS} s (${stats.failed} refused), bystander max gap ${gap} ms`,
+      { base, after },
+    );
 
     expect(viewers).toBe(0);
     expect(stats.opened).toBeGreaterThan(SECONDS * PER_TICK * 10 * 0.4); // two in three are real viewers

@@ -10,7 +10,10 @@ import { connect } from '../helpers/client';
 import { ENGINES, createRoom, startTestServer, waitFor, wsUrl } from '../helpers/server';
 
 /** a Display that paints nothing */
-const display = new Proxy({}, { get: (_t, key) => (key === 'backlog' ? 0 : () => {}), set: () => true }) as unknown as Display;
+const display = new Proxy(
+  {},
+  { get: (_t, key) => (key === 'backlog' ? 0 : () => {}), set: () => true },
+) as unknown as Display;
 
 const g = globalThis as unknown as { WebSocket?: unknown; location?: unknown };
 const saved = { WebSocket: g.WebSocket, location: g.location };

@@ -26,8 +26,19 @@ describe('hardening settings', () => {
       TILECAST_MAX_HEADER_BYTES: '8192',
       TILECAST_SHUTDOWN_DRAIN_SECONDS: '3',
     };
-    expect(loadConfig({}, env)).toMatchObject({ maxControlBytes: 2048, controlRatePerSecond: 50, controlBurst: 60, idleTimeoutSeconds: 30, headersTimeoutSeconds: 5, maxHeaderBytes: 8192, shutdownDrainSeconds: 3 });
-    expect(loadConfig({}, env, ['--shutdown-drain-seconds', '0.5', '--idle-timeout-seconds=16'])).toMatchObject({ shutdownDrainSeconds: 0.5, idleTimeoutSeconds: 16 });
+    expect(loadConfig({}, env)).toMatchObject({
+      maxControlBytes: 2048,
+      controlRatePerSecond: 50,
+      controlBurst: 60,
+      idleTimeoutSeconds: 30,
+      headersTimeoutSeconds: 5,
+      maxHeaderBytes: 8192,
+      shutdownDrainSeconds: 3,
+    });
+    expect(loadConfig({}, env, ['--shutdown-drain-seconds', '0.5', '--idle-timeout-seconds=16'])).toMatchObject({
+      shutdownDrainSeconds: 0.5,
+      idleTimeoutSeconds: 16,
+    });
   });
 
   it.each([

@@ -18,7 +18,11 @@ describe.each(ENGINES)('control-message floods on %s', (engine) => {
   let server: TilecastServer;
   let bystander: Bystander;
   beforeAll(async () => {
-    server = await startTestServer(engine, { controlRatePerSecond: RATE, controlBurst: BURST, viewerHighWaterBytes: 64 * 1024 });
+    server = await startTestServer(engine, {
+      controlRatePerSecond: RATE,
+      controlBurst: BURST,
+      viewerHighWaterBytes: 64 * 1024,
+    });
     bystander = await Bystander.start(server);
   });
   afterAll(async () => {
@@ -89,12 +93,15 @@ describe.each(ENGINES)('control-message floods on %s', (engine) => {
     viewer.stall();
     // Incompressible 64x64 tiles (~12 KB: messages under 16 KiB, so uWS's direct-write path, issue 8 part 1,
     // plays no part) until the stalled viewer's kernel buffers and then its server buffer are full.
-    const noise = await sharp(randomBytes(64 * 64 * 3), { raw: { width: 64, height: 64, channels: 3 } }).png().toBuffer();
+    const noise = await sharp(randomBytes(64 * 64 * 3), { raw: { width: 64, height: 64, channels: 3 } })
+      .png()
+      .toBuffer();
     const v = server.rooms.get(room.id)!;
     // The presenter keeps sending throughout, so whenever the kernel takes bytes the fan-out refills the socket.
     let seq = 0;
     const pump = setInterval(() => {
-      for (let i = 0; i < 20; i++) presenter.send(encodeFrame(++seq, Date.now(), [{ col: 0, row: 0, codec: 'png', payload: noise }]));
+      for (let i = 0; i < 20; i++)
+        presenter.send(encodeFrame(++seq, Date.now(), [{ col: 0, row: 0, codec: 'png', payload: noise }]));
     }, 5);
     try {
       await sleep(1500); // ~70 MB offered: every buffer between server and viewer is full by now

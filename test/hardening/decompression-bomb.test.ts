@@ -22,7 +22,13 @@ async function craftRecording(dir: string, payloads: Uint8Array[]): Promise<stri
   const screenshot = new ScreenShot(1 << 30);
   screenshot.reset(GEOMETRY);
   recorder.geometry?.(GEOMETRY, recorder.startedAt + 1);
-  const tiles = payloads.map((payload, i) => ({ index: i, col: i, row: 0, seq: 1, message: encodeTile({ col: i, row: 0, codec: 'png', payload }, 1) }));
+  const tiles = payloads.map((payload, i) => ({
+    index: i,
+    col: i,
+    row: 0,
+    seq: 1,
+    message: encodeTile({ col: i, row: 0, codec: 'png', payload }, 1),
+  }));
   const frame = { seq: 1, captureTs: recorder.startedAt + 5, receivedAt: recorder.startedAt + 10, tiles, ingestNo: 1 };
   recorder.frame?.(frame, screenshot.apply(frame));
   recorder.ended?.('crafted');
@@ -72,9 +78,24 @@ describe.each(ENGINES)('decompression bombs on %s', (engine) => {
 
   it('JPEG and WebP headers are checked too, and an edge tile must match its clipped rectangle', async () => {
     const cases: [Uint8Array, string][] = [
-      [await sharp({ create: { width: 65, height: 64, channels: 3, background: '#000' } }).jpeg().toBuffer(), 'jpeg of 65x64'],
-      [await sharp({ create: { width: 64, height: 63, channels: 3, background: '#000' } }).webp().toBuffer(), 'webp of 64x63'],
-      [await sharp({ create: { width: 64, height: 64, channels: 3, background: '#000' } }).webp({ lossless: true }).toBuffer(), null!],
+      [
+        await sharp({ create: { width: 65, height: 64, channels: 3, background: '#000' } })
+          .jpeg()
+          .toBuffer(),
+        'jpeg of 65x64',
+      ],
+      [
+        await sharp({ create: { width: 64, height: 63, channels: 3, background: '#000' } })
+          .webp()
+          .toBuffer(),
+        'webp of 64x63',
+      ],
+      [
+        await sharp({ create: { width: 64, height: 64, channels: 3, background: '#000' } })
+          .webp({ lossless: true })
+          .toBuffer(),
+        null!,
+      ],
     ];
     for (const [payload, expected] of cases) {
       const { presenter } = await presenting();
@@ -108,7 +129,9 @@ describe.each(ENGINES)('decompression bombs on %s', (engine) => {
       const started = Date.now();
       answers.push(
         ...(await Promise.all(
-          [id, id, tiff, tiff, id, tiff].map((rec, i) => fetch(`${server.url}/api/recordings/${rec}/frame.${['png', 'jpeg', 'webp'][i % 3]}?t=0.01`)),
+          [id, id, tiff, tiff, id, tiff].map((rec, i) =>
+            fetch(`${server.url}/api/recordings/${rec}/frame.${['png', 'jpeg', 'webp'][i % 3]}?t=0.01`),
+          ),
         )),
       );
       slowest = Math.max(slowest, Date.now() - started);
@@ -121,9 +144,13 @@ describe.each(ENGINES)('decompression bombs on %s', (engine) => {
       expect(body.error.code).toBe(res.status === 422 ? 'TILE_TOO_LARGE' : 'IMAGE_BUSY');
     }
     expect(answers.filter((r) => r.status === 422).length).toBeGreaterThanOrEqual(12);
-    const first = (await (await fetch(`${server.url}/api/recordings/${id}/frame.png?t=0.01`)).json()) as { error: { message: string } };
+    const first = (await (await fetch(`${server.url}/api/recordings/${id}/frame.png?t=0.01`)).json()) as {
+      error: { message: string };
+    };
     expect(first.error.message).toContain('declares 14000x14000');
-    const second = (await (await fetch(`${server.url}/api/recordings/${tiff}/frame.png?t=0.01`)).json()) as { error: { message: string } };
+    const second = (await (await fetch(`${server.url}/api/recordings/${tiff}/frame.png?t=0.01`)).json()) as {
+      error: { message: string };
+    };
     expect(second.error.message).toContain('larger than its rectangle');
     expect(slowest).toBeLessThan(1000);
     expect(peak - rss).toBeLessThan(100);
@@ -134,7 +161,9 @@ describe.each(ENGINES)('decompression bombs on %s', (engine) => {
 
   it('a tile of a format ingest does not read (TIFF) is still never decoded past its rectangle by a snapshot', async () => {
     const { room, presenter } = await presenting();
-    presenter.send(encodeFrame(1, Date.now(), [{ col: 1, row: 0, codec: 'png', payload: await tiffBomb(14000, 14000) }]));
+    presenter.send(
+      encodeFrame(1, Date.now(), [{ col: 1, row: 0, codec: 'png', payload: await tiffBomb(14000, 14000) }]),
+    );
     await waitFor('frame', () => server.rooms.get(room.id)!.info().framesIn === 1);
     const rss = rssMB();
     const res = await fetch(`${server.url}/api/rooms/${room.id}/snapshot.png`);

@@ -20,7 +20,9 @@ const GEOMETRY = { width: 2 * TILE, height: TILE, tileSize: TILE };
 
 /** Incompressible PNG tiles (~197 KB each): two frames' worth of data are most of the file-size limit. */
 async function noisePng(): Promise<Buffer> {
-  return sharp(randomBytes(TILE * TILE * 3), { raw: { width: TILE, height: TILE, channels: 3 } }).png({ compressionLevel: 0 }).toBuffer();
+  return sharp(randomBytes(TILE * TILE * 3), { raw: { width: TILE, height: TILE, channels: 3 } })
+    .png({ compressionLevel: 0 })
+    .toBuffer();
 }
 
 async function poll<T>(what: string, check: () => Promise<T | null>, timeoutMs = 5000): Promise<T> {
@@ -42,7 +44,20 @@ describe.each(ENGINES)('recording on a full disk on %s', (engine) => {
     dir = await mkdtemp(path.join(tmpdir(), `tilecast-diskfull-${engine}-`));
     pngs = await Promise.all([0, 1, 2, 3].map(noisePng));
     server = await startChildServer(
-      ['--engine', engine, '--recordings-dir', dir, '--record-by-default', 'true', '--recording-flush-ms', '100', '--keyframe-interval-seconds', '3600', '--log-level', 'warn'],
+      [
+        '--engine',
+        engine,
+        '--recordings-dir',
+        dir,
+        '--record-by-default',
+        'true',
+        '--recording-flush-ms',
+        '100',
+        '--keyframe-interval-seconds',
+        '3600',
+        '--log-level',
+        'warn',
+      ],
       { fileSizeLimitKiB: LIMIT_KIB },
     );
   }, 60_000);
@@ -66,7 +81,11 @@ describe.each(ENGINES)('recording on a full disk on %s', (engine) => {
       }
     })();
     const frame = (seq: number) =>
-      encodeFrame(seq, Date.now(), [0, 1].map((col) => ({ col, row: 0, codec: 'png' as const, payload: pngs[(seq + col) % 4] })));
+      encodeFrame(
+        seq,
+        Date.now(),
+        [0, 1].map((col) => ({ col, row: 0, codec: 'png' as const, payload: pngs[(seq + col) % 4] })),
+      );
 
     // Two frames fit (each ~400 KB, flushed separately); the third crosses the limit.
     let seq = 0;

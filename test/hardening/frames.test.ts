@@ -29,19 +29,69 @@ const FRAMES: [string, Buffer, number, number][] = [
   ['a fragmented ping', clientFrame(Opcode.ping, text('x'), { fin: false }), 1006, 1002],
   ['a ping with 126 bytes of payload', clientFrame(Opcode.ping, Buffer.alloc(126)), 1006, 1002],
   ['a close with an invalid code', clientFrame(Opcode.close, closeOf(999)), 1005, 1002],
-  ['a new text message inside a fragmented one', Buffer.concat([clientFrame(Opcode.text, text('{'), { fin: false }), clientFrame(Opcode.text, text('}'))]), 1006, 1002],
-  ['a binary message from a viewer', clientFrame(Opcode.binary, encodeGeometry({ width: 64, height: 64, tileSize: 64 })), CloseCode.NotAllowed, CloseCode.NotAllowed],
+  [
+    'a new text message inside a fragmented one',
+    Buffer.concat([clientFrame(Opcode.text, text('{'), { fin: false }), clientFrame(Opcode.text, text('}'))]),
+    1006,
+    1002,
+  ],
+  [
+    'a binary message from a viewer',
+    clientFrame(Opcode.binary, encodeGeometry({ width: 64, height: 64, tileSize: 64 })),
+    CloseCode.NotAllowed,
+    CloseCode.NotAllowed,
+  ],
   ['an empty binary message from a viewer', clientFrame(Opcode.binary), CloseCode.NotAllowed, CloseCode.NotAllowed],
-  ['text that is not JSON', clientFrame(Opcode.text, text('{nope')), CloseCode.UnsupportedData, CloseCode.UnsupportedData],
+  [
+    'text that is not JSON',
+    clientFrame(Opcode.text, text('{nope')),
+    CloseCode.UnsupportedData,
+    CloseCode.UnsupportedData,
+  ],
   ['an empty text message', clientFrame(Opcode.text), CloseCode.UnsupportedData, CloseCode.UnsupportedData],
-  ['JSON that is not an object', clientFrame(Opcode.text, text('[1,2]')), CloseCode.UnsupportedData, CloseCode.UnsupportedData],
+  [
+    'JSON that is not an object',
+    clientFrame(Opcode.text, text('[1,2]')),
+    CloseCode.UnsupportedData,
+    CloseCode.UnsupportedData,
+  ],
   ['JSON null', clientFrame(Opcode.text, text('null')), CloseCode.UnsupportedData, CloseCode.UnsupportedData],
-  ['a control message of unknown type', clientFrame(Opcode.text, text('{"type":"shutdown"}')), CloseCode.UnsupportedData, CloseCode.UnsupportedData],
-  ['an ack with a negative count', clientFrame(Opcode.text, text('{"type":"ack","syncs":-1}')), CloseCode.UnsupportedData, CloseCode.UnsupportedData],
-  ['a ping whose t is a string', clientFrame(Opcode.text, text('{"type":"ping","t":"1"}')), CloseCode.UnsupportedData, CloseCode.UnsupportedData],
-  ['a ping whose t overflows to Infinity', clientFrame(Opcode.text, text('{"type":"ping","t":1e999}')), CloseCode.UnsupportedData, CloseCode.UnsupportedData],
-  ['a hello with the wrong protocol', clientFrame(Opcode.text, text('{"type":"hello","protocol":99}')), CloseCode.UnsupportedData, CloseCode.UnsupportedData],
-  ['an end from a viewer', clientFrame(Opcode.text, text('{"type":"end"}')), CloseCode.NotAllowed, CloseCode.NotAllowed],
+  [
+    'a control message of unknown type',
+    clientFrame(Opcode.text, text('{"type":"shutdown"}')),
+    CloseCode.UnsupportedData,
+    CloseCode.UnsupportedData,
+  ],
+  [
+    'an ack with a negative count',
+    clientFrame(Opcode.text, text('{"type":"ack","syncs":-1}')),
+    CloseCode.UnsupportedData,
+    CloseCode.UnsupportedData,
+  ],
+  [
+    'a ping whose t is a string',
+    clientFrame(Opcode.text, text('{"type":"ping","t":"1"}')),
+    CloseCode.UnsupportedData,
+    CloseCode.UnsupportedData,
+  ],
+  [
+    'a ping whose t overflows to Infinity',
+    clientFrame(Opcode.text, text('{"type":"ping","t":1e999}')),
+    CloseCode.UnsupportedData,
+    CloseCode.UnsupportedData,
+  ],
+  [
+    'a hello with the wrong protocol',
+    clientFrame(Opcode.text, text('{"type":"hello","protocol":99}')),
+    CloseCode.UnsupportedData,
+    CloseCode.UnsupportedData,
+  ],
+  [
+    'an end from a viewer',
+    clientFrame(Opcode.text, text('{"type":"end"}')),
+    CloseCode.NotAllowed,
+    CloseCode.NotAllowed,
+  ],
 ];
 
 describe.each(ENGINES)('malformed frames and fragment floods on %s', (engine) => {
@@ -99,7 +149,9 @@ describe.each(ENGINES)('malformed frames and fragment floods on %s', (engine) =>
     bystander.mark();
     const msg = text(JSON.stringify({ type: 'ping', t: 7 }));
     v.write(clientFrame(Opcode.text, msg.subarray(0, 1), { fin: false }));
-    const empties = Buffer.concat(Array.from({ length: 10_000 }, () => clientFrame(Opcode.continuation, undefined, { fin: false })));
+    const empties = Buffer.concat(
+      Array.from({ length: 10_000 }, () => clientFrame(Opcode.continuation, undefined, { fin: false })),
+    );
     const start = Date.now();
     for (let i = 0; i < 20 && !v.ended; i++) {
       v.write(empties);

@@ -18,14 +18,25 @@ import {
   encodeSync,
   parseClientControl,
 } from '../../shared/protocol';
-import { decodeIndex, decodeTrailer, readFileHeaderPrefix, recordBodyIsValid, scanRecords } from '../../shared/recording/format';
+import {
+  decodeIndex,
+  decodeTrailer,
+  readFileHeaderPrefix,
+  recordBodyIsValid,
+  scanRecords,
+} from '../../shared/recording/format';
 import { parseTimecode } from '../../shared/timecode';
 import { createRoom, startTestServer } from '../helpers/server';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 3000);
 const bytes = (max = 256) => fc.uint8Array({ minLength: 0, maxLength: max });
 const codec = fc.constantFrom('webp' as const, 'jpeg' as const, 'png' as const);
-const tile = fc.record({ col: fc.integer({ min: 0, max: 7 }), row: fc.integer({ min: 0, max: 7 }), codec, payload: bytes(64) });
+const tile = fc.record({
+  col: fc.integer({ min: 0, max: 7 }),
+  row: fc.integer({ min: 0, max: 7 }),
+  codec,
+  payload: bytes(64),
+});
 
 /** Runs `fn`; an error must be one of `allowed`, anything else fails the property. */
 function rejectsOnlyWith(fn: () => unknown, ...allowed: (new (...args: never[]) => Error)[]): boolean {
@@ -39,52 +50,90 @@ function rejectsOnlyWith(fn: () => unknown, ...allowed: (new (...args: never[]) 
 
 describe('binary protocol decoder', () => {
   it('rejects random bytes only with ProtocolError', () => {
-    fc.assert(fc.property(bytes(), (b) => rejectsOnlyWith(() => decodeMessage(b), ProtocolError)), { numRuns: RUNS });
+    fc.assert(
+      fc.property(bytes(), (b) => rejectsOnlyWith(() => decodeMessage(b), ProtocolError)),
+      { numRuns: RUNS },
+    );
   });
 
   it('rejects random bytes behind a valid [version][type] prefix only with ProtocolError', () => {
     const types = fc.constantFrom(...Object.values(MessageType));
     fc.assert(
-      fc.property(types, bytes(), (type, rest) => rejectsOnlyWith(() => decodeMessage(Uint8Array.from([1, type, ...rest]), { geometry: { width: 512, height: 512, tileSize: 64 }, maxTileBytes: 1024, maxTilesPerFrame: 16 }), ProtocolError)),
+      fc.property(types, bytes(), (type, rest) =>
+        rejectsOnlyWith(
+          () =>
+            decodeMessage(Uint8Array.from([1, type, ...rest]), {
+              geometry: { width: 512, height: 512, tileSize: 64 },
+              maxTileBytes: 1024,
+              maxTilesPerFrame: 16,
+            }),
+          ProtocolError,
+        ),
+      ),
       { numRuns: RUNS },
     );
   });
 
   it('decodes every encoded frame back to its tiles, and every truncation of it is a ProtocolError', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.array(tile, { maxLength: 8 }), fc.nat(), (seq, tiles, cut) => {
-        const frame = encodeFrame(seq, 1234.5, tiles);
-        const msg = decodeMessage(frame);
-        expect(msg.type === MessageType.Frame && msg.tiles.map((t) => [t.col, t.row, t.codec, [...t.payload]])).toEqual(
-          tiles.map((t) => [t.col, t.row, t.codec, [...t.payload]]),
-        );
-        const short = frame.subarray(0, cut % frame.byteLength);
-        expect(() => decodeMessage(short)).toThrow(ProtocolError);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+        fc.array(tile, { maxLength: 8 }),
+        fc.nat(),
+        (seq, tiles, cut) => {
+          const frame = encodeFrame(seq, 1234.5, tiles);
+          const msg = decodeMessage(frame);
+          expect(
+            msg.type === MessageType.Frame && msg.tiles.map((t) => [t.col, t.row, t.codec, [...t.payload]]),
+          ).toEqual(tiles.map((t) => [t.col, t.row, t.codec, [...t.payload]]));
+          const short = frame.subarray(0, cut % frame.byteLength);
+          expect(() => decodeMessage(short)).toThrow(ProtocolError);
+        },
+      ),
       { numRuns: RUNS },
     );
   });
 
   it('round-trips the small server messages', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer({ min: 0, max: 2 ** 32 - 1 }), (seq, ts, skipped) => {
-        expect(decodeMessage(encodeSync(seq, ts, skipped))).toMatchObject({ type: MessageType.Sync, seq, skipped });
-        expect(decodeMessage(encodeStatus('live', skipped & 0xffff))).toMatchObject({ type: MessageType.Status, state: 'live' });
-        expect(decodeMessage(encodeCursor(seq & 0xffff, skipped & 0xffff, true))).toMatchObject({ type: MessageType.Cursor, visible: true });
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+        fc.double({ noNaN: true, noDefaultInfinity: true }),
+        fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+        (seq, ts, skipped) => {
+          expect(decodeMessage(encodeSync(seq, ts, skipped))).toMatchObject({ type: MessageType.Sync, seq, skipped });
+          expect(decodeMessage(encodeStatus('live', skipped & 0xffff))).toMatchObject({
+            type: MessageType.Status,
+            state: 'live',
+          });
+          expect(decodeMessage(encodeCursor(seq & 0xffff, skipped & 0xffff, true))).toMatchObject({
+            type: MessageType.Cursor,
+            visible: true,
+          });
+        },
+      ),
       { numRuns: RUNS },
     );
   });
 
   it('accepts a geometry exactly when its sides and tile size are within the documented limits', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 9000 }), fc.integer({ min: 0, max: 9000 }), fc.integer({ min: 0, max: 1100 }), (width, height, tileSize) => {
-        const ok = width >= 1 && height >= 1 && width <= 8192 && height <= 8192 && tileSize >= 16 && tileSize <= 1024;
-        const geometry = new Uint8Array(encodeGeometryUnchecked(width, height, tileSize));
-        expect(rejectsOnlyWith(() => decodeMessage(geometry), ProtocolError)).toBe(true);
-        if (ok) expect(decodeMessage(geometry)).toMatchObject({ type: MessageType.Geometry, geometry: { width, height, tileSize } });
-        else expect(() => decodeMessage(geometry)).toThrow(ProtocolError);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 9000 }),
+        fc.integer({ min: 0, max: 9000 }),
+        fc.integer({ min: 0, max: 1100 }),
+        (width, height, tileSize) => {
+          const ok = width >= 1 && height >= 1 && width <= 8192 && height <= 8192 && tileSize >= 16 && tileSize <= 1024;
+          const geometry = new Uint8Array(encodeGeometryUnchecked(width, height, tileSize));
+          expect(rejectsOnlyWith(() => decodeMessage(geometry), ProtocolError)).toBe(true);
+          if (ok)
+            expect(decodeMessage(geometry)).toMatchObject({
+              type: MessageType.Geometry,
+              geometry: { width, height, tileSize },
+            });
+          else expect(() => decodeMessage(geometry)).toThrow(ProtocolError);
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -103,7 +152,12 @@ function encodeGeometryUnchecked(width: number, height: number, tileSize: number
 
 describe('control-message schemas', () => {
   it('parseClientControl rejects any JSON text only with SyntaxError or ZodError', () => {
-    fc.assert(fc.property(fc.oneof(fc.json(), fc.string()), (text) => rejectsOnlyWith(() => parseClientControl(text), SyntaxError, ZodError)), { numRuns: RUNS });
+    fc.assert(
+      fc.property(fc.oneof(fc.json(), fc.string()), (text) =>
+        rejectsOnlyWith(() => parseClientControl(text), SyntaxError, ZodError),
+      ),
+      { numRuns: RUNS },
+    );
   });
 
   it('both schemas reject any value without throwing from safeParse', () => {
@@ -124,7 +178,13 @@ describe('control-message schemas', () => {
       fc.record({ type: fc.constant('ack' as const), syncs: fc.nat() }),
       fc.constant({ type: 'end' as const }),
     );
-    fc.assert(fc.property(valid, (m) => void expect(parseClientControl(JSON.stringify(m))).toEqual(JSON.parse(JSON.stringify(m)))), { numRuns: RUNS });
+    fc.assert(
+      fc.property(
+        valid,
+        (m) => void expect(parseClientControl(JSON.stringify(m))).toEqual(JSON.parse(JSON.stringify(m))),
+      ),
+      { numRuns: RUNS },
+    );
   });
 });
 
@@ -166,10 +226,19 @@ describe.each(['uws', 'ws'] as const)('HTTP inputs on %s', (engine) => {
   it('POST /api/rooms answers 201 or a 4xx JSON error for any JSON body', async () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(fc.json(), fc.string()), async (body) => {
-        const res = await fetch(`${server.url}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        const res = await fetch(`${server.url}/api/rooms`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
         const json = (await res.json()) as { id?: string; error?: { code: string; message: string } };
         if (res.status === 201) return typeof json.id === 'string';
-        return res.status >= 400 && res.status < 500 && typeof json.error?.code === 'string' && typeof json.error.message === 'string';
+        return (
+          res.status >= 400 &&
+          res.status < 500 &&
+          typeof json.error?.code === 'string' &&
+          typeof json.error.message === 'string'
+        );
       }),
       { numRuns: HTTP_RUNS },
     );
@@ -178,15 +247,18 @@ describe.each(['uws', 'ws'] as const)('HTTP inputs on %s', (engine) => {
   it('snapshot and recording-frame queries answer without a 500 for any query string', async () => {
     const room = await createRoom(server);
     await fc.assert(
-      fc.asyncProperty(fc.dictionary(fc.constantFrom('width', 't', 'token', 'x'), fc.string({ maxLength: 12 })), async (query) => {
-        const qs = new URLSearchParams(query).toString();
-        for (const path of [`/api/rooms/${room.id}/snapshot.png?${qs}`, `/api/recordings/nope/frame.png?${qs}`]) {
-          const res = await fetch(`${server.url}${path}`);
-          await res.arrayBuffer();
-          if (res.status >= 500 && res.status !== 503) return false;
-        }
-        return true;
-      }),
+      fc.asyncProperty(
+        fc.dictionary(fc.constantFrom('width', 't', 'token', 'x'), fc.string({ maxLength: 12 })),
+        async (query) => {
+          const qs = new URLSearchParams(query).toString();
+          for (const path of [`/api/rooms/${room.id}/snapshot.png?${qs}`, `/api/recordings/nope/frame.png?${qs}`]) {
+            const res = await fetch(`${server.url}${path}`);
+            await res.arrayBuffer();
+            if (res.status >= 500 && res.status !== 503) return false;
+          }
+          return true;
+        },
+      ),
       { numRuns: HTTP_RUNS },
     );
   });

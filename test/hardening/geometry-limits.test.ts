@@ -46,13 +46,18 @@ describe.each(ENGINES)('geometry limits on %s', (engine) => {
     const room = await createRoom(server);
     const p = await presenter(room.id, room.presenterToken);
     await waitFor('welcome', () => p.control.length > 0);
-    expect(p.control[0]).toMatchObject({ type: 'welcome', limits: { maxTilesPerRoom: 8192, maxGeometryChangesPerSecond: RATE } });
+    expect(p.control[0]).toMatchObject({
+      type: 'welcome',
+      limits: { maxTilesPerRoom: 8192, maxGeometryChangesPerSecond: RATE },
+    });
     await p.close();
   });
 
   it(`a geometry flood (~150/s, reconnecting) with 100 viewers is closed with 4429; another room keeps its frames`, async () => {
     const room = await createRoom(server);
-    const viewers: TestClient[] = await Promise.all(Array.from({ length: 100 }, () => connect(wsUrl(server, `/ws/view/${room.id}`))));
+    const viewers: TestClient[] = await Promise.all(
+      Array.from({ length: 100 }, () => connect(wsUrl(server, `/ws/view/${room.id}`))),
+    );
     const heartbeat = await startHeartbeat(server);
     const rss = rssMB();
     let peak = rss;

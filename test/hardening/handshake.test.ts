@@ -10,7 +10,12 @@ const rssMiB = () => process.memoryUsage().rss / 1024 / 1024;
 
 // [name, path (ROOM is replaced), headers, expected status]
 const CASES: [string, string, Record<string, string>, RegExp][] = [
-  ['a Sec-WebSocket-Key that is not 16 bytes of base64', '/ws/view/ROOM', { 'Sec-WebSocket-Key': 'not-a-key' }, /^HTTP\/1\.1 400/],
+  [
+    'a Sec-WebSocket-Key that is not 16 bytes of base64',
+    '/ws/view/ROOM',
+    { 'Sec-WebSocket-Key': 'not-a-key' },
+    /^HTTP\/1\.1 400/,
+  ],
   ['no Sec-WebSocket-Key', '/ws/view/ROOM', { 'Sec-WebSocket-Key': '' }, /^HTTP\/1\.1 400/],
   ['no Sec-WebSocket-Version', '/ws/view/ROOM', { 'Sec-WebSocket-Version': '' }, /^HTTP\/1\.1 426/],
   ['Sec-WebSocket-Version 8', '/ws/view/ROOM', { 'Sec-WebSocket-Version': '8' }, /^HTTP\/1\.1 426/],
@@ -51,7 +56,16 @@ describe.each(ENGINES)('handshake abuse on %s', (engine) => {
     bystander.mark();
     for (let round = 0; round < 10; round++) {
       const batch = await Promise.all(
-        Array.from({ length: 100 }, (_, i) => RawSocket.open(server.port, handshake(server.port, `/ws/view/${roomId}`, i % 2 ? { 'Sec-WebSocket-Key': 'x' } : { 'Sec-WebSocket-Version': '99' }))),
+        Array.from({ length: 100 }, (_, i) =>
+          RawSocket.open(
+            server.port,
+            handshake(
+              server.port,
+              `/ws/view/${roomId}`,
+              i % 2 ? { 'Sec-WebSocket-Key': 'x' } : { 'Sec-WebSocket-Version': '99' },
+            ),
+          ),
+        ),
       );
       await waitFor('answers', () => batch.every((r) => r.status), 5000);
       for (const r of batch) r.destroy();

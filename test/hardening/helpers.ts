@@ -35,7 +35,11 @@ export function pngBomb(width: number, height: number, zeroBytes = 24 * 1024 * 1
 
 /** A TIFF whose tags declare width x height: a format the ingest header check does not read (sharp does). */
 export async function tiffBomb(width: number, height: number): Promise<Buffer> {
-  const b = Buffer.from(await sharp({ create: { width: 3, height: 5, channels: 3, background: '#f00' } }).tiff({ compression: 'deflate' }).toBuffer());
+  const b = Buffer.from(
+    await sharp({ create: { width: 3, height: 5, channels: 3, background: '#f00' } })
+      .tiff({ compression: 'deflate' })
+      .toBuffer(),
+  );
   const ifd = b.readUInt32LE(4);
   for (let i = 0, n = b.readUInt16LE(ifd); i < n; i++) {
     const at = ifd + 2 + i * 12;
@@ -48,8 +52,14 @@ export async function tiffBomb(width: number, height: number): Promise<Buffer> {
   return b;
 }
 
-export function solidPng(width: number, height: number, rgb: [number, number, number] = [0, 128, 255]): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } }).png().toBuffer();
+export function solidPng(
+  width: number,
+  height: number,
+  rgb: [number, number, number] = [0, 128, 255],
+): Promise<Buffer> {
+  return sharp({ create: { width, height, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } })
+    .png()
+    .toBuffer();
 }
 
 export const rssMB = () => process.memoryUsage().rss / (1024 * 1024);

@@ -54,7 +54,12 @@ describe('ImageJobs', () => {
 
   it('a failing job hands its slot on', async () => {
     const jobs = new ImageJobs(1, 4);
-    const results = await Promise.allSettled([jobs.run(async () => { throw new Error('boom'); }), jobs.run(async () => 2)]);
+    const results = await Promise.allSettled([
+      jobs.run(async () => {
+        throw new Error('boom');
+      }),
+      jobs.run(async () => 2),
+    ]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled']);
     expect([jobs.active, jobs.queued]).toEqual([0, 0]);
   });

@@ -5,20 +5,43 @@ import { describe, expect, it } from 'vitest';
 import { declaredImageSize } from '../../shared/protocol';
 import { pngBomb } from './helpers';
 
-async function encode(format: 'png' | 'jpeg' | 'webp', width: number, height: number, options: object = {}, alpha = false) {
-  const img = sharp({ create: { width, height, channels: alpha ? 4 : 3, background: { r: 10, g: 200, b: 30, alpha: 0.5 } } });
+async function encode(
+  format: 'png' | 'jpeg' | 'webp',
+  width: number,
+  height: number,
+  options: object = {},
+  alpha = false,
+) {
+  const img = sharp({
+    create: { width, height, channels: alpha ? 4 : 3, background: { r: 10, g: 200, b: 30, alpha: 0.5 } },
+  });
   return new Uint8Array(await img[format](options).toBuffer());
 }
 
 describe('declaredImageSize', () => {
-  const sizes: [number, number][] = [[1, 1], [64, 64], [36, 64], [100, 7], [1024, 1024], [16383, 3]];
+  const sizes: [number, number][] = [
+    [1, 1],
+    [64, 64],
+    [36, 64],
+    [100, 7],
+    [1024, 1024],
+    [16383, 3],
+  ];
 
   it.each(sizes)('reads %ix%i from PNG, JPEG, lossy and lossless WebP, and WebP with alpha (VP8X)', async (w, h) => {
     expect(declaredImageSize(await encode('png', w, h))).toEqual({ format: 'png', width: w, height: h });
     expect(declaredImageSize(await encode('jpeg', w, h))).toEqual({ format: 'jpeg', width: w, height: h });
-    expect(declaredImageSize(await encode('jpeg', w, h, { progressive: true }))).toEqual({ format: 'jpeg', width: w, height: h });
+    expect(declaredImageSize(await encode('jpeg', w, h, { progressive: true }))).toEqual({
+      format: 'jpeg',
+      width: w,
+      height: h,
+    });
     expect(declaredImageSize(await encode('webp', w, h))).toEqual({ format: 'webp', width: w, height: h });
-    expect(declaredImageSize(await encode('webp', w, h, { lossless: true }))).toEqual({ format: 'webp', width: w, height: h });
+    expect(declaredImageSize(await encode('webp', w, h, { lossless: true }))).toEqual({
+      format: 'webp',
+      width: w,
+      height: h,
+    });
     const vp8x = await encode('webp', w, h, {}, true);
     expect(String.fromCharCode(...vp8x.subarray(12, 16))).toBe('VP8X');
     expect(declaredImageSize(vp8x)).toEqual({ format: 'webp', width: w, height: h });
@@ -31,22 +54,41 @@ describe('declaredImageSize', () => {
   });
 
   it('finds the JPEG frame header after EXIF and other segments', async () => {
-    const jpeg = new Uint8Array(await sharp({ create: { width: 40, height: 30, channels: 3, background: '#123456' } }).withMetadata({ exif: { IFD0: { Copyright: 'x'.repeat(500) } } }).jpeg().toBuffer());
+    const jpeg = new Uint8Array(
+      await sharp({ create: { width: 40, height: 30, channels: 3, background: '#123456' } })
+        .withMetadata({ exif: { IFD0: { Copyright: 'x'.repeat(500) } } })
+        .jpeg()
+        .toBuffer(),
+    );
     expect(declaredImageSize(jpeg)).toEqual({ format: 'jpeg', width: 40, height: 30 });
   });
 
   it('gives 0x0 for a known signature whose size cannot be read, and null for anything else', async () => {
     const png = await encode('png', 8, 8);
     expect(declaredImageSize(png.subarray(0, 20))).toEqual({ format: 'png', width: 0, height: 0 });
-    expect(declaredImageSize(new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 4, 0, 0, 0x12, 0x34]))).toEqual({ format: 'jpeg', width: 0, height: 0 });
-    expect(declaredImageSize(new TextEncoder().encode('RIFF\0\0\0\0WEBPVP8 '))).toEqual({ format: 'webp', width: 0, height: 0 });
+    expect(declaredImageSize(new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 4, 0, 0, 0x12, 0x34]))).toEqual({
+      format: 'jpeg',
+      width: 0,
+      height: 0,
+    });
+    expect(declaredImageSize(new TextEncoder().encode('RIFF\0\0\0\0WEBPVP8 '))).toEqual({
+      format: 'webp',
+      width: 0,
+      height: 0,
+    });
     expect(declaredImageSize(new Uint8Array([1, 2, 3, 4]))).toBeNull();
     expect(declaredImageSize(new Uint8Array(0))).toBeNull();
     expect(declaredImageSize(new TextEncoder().encode('RIFF\0\0\0\0WAVEfmt '))).toBeNull();
   });
 
   it('never throws on random bytes, nor on real headers cut or corrupted anywhere', async () => {
-    const seeds = [await encode('png', 20, 10), await encode('jpeg', 20, 10), await encode('webp', 20, 10), await encode('webp', 20, 10, { lossless: true }), await encode('webp', 20, 10, {}, true)];
+    const seeds = [
+      await encode('png', 20, 10),
+      await encode('jpeg', 20, 10),
+      await encode('webp', 20, 10),
+      await encode('webp', 20, 10, { lossless: true }),
+      await encode('webp', 20, 10, {}, true),
+    ];
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 256 }), (bytes) => {
         const got = declaredImageSize(bytes);
@@ -55,12 +97,18 @@ describe('declaredImageSize', () => {
       { numRuns: 3000 },
     );
     fc.assert(
-      fc.property(fc.constantFrom(...seeds), fc.nat(), fc.nat(), fc.integer({ min: 0, max: 255 }), (seed, cut, at, value) => {
-        const bytes = seed.slice(0, cut % (seed.length + 1));
-        if (bytes.length > 0) bytes[at % bytes.length] = value;
-        const got = declaredImageSize(bytes);
-        expect(got === null || (got.width >= 0 && got.height >= 0)).toBe(true);
-      }),
+      fc.property(
+        fc.constantFrom(...seeds),
+        fc.nat(),
+        fc.nat(),
+        fc.integer({ min: 0, max: 255 }),
+        (seed, cut, at, value) => {
+          const bytes = seed.slice(0, cut % (seed.length + 1));
+          if (bytes.length > 0) bytes[at % bytes.length] = value;
+          const got = declaredImageSize(bytes);
+          expect(got === null || (got.width >= 0 && got.height >= 0)).toBe(true);
+        },
+      ),
       { numRuns: 3000 },
     );
   });

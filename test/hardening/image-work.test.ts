@@ -16,17 +16,28 @@ import { rssMB, startHeartbeat } from './helpers';
 async function gradientPng(size: number, seed: number): Promise<Buffer> {
   const raw = Buffer.alloc(size * size * 3);
   for (let y = 0; y < size; y++)
-    for (let x = 0; x < size; x++) raw.set([(x * 2) & 255, (seed * 30) & 255, 255 - ((x * 2) & 255)], (y * size + x) * 3);
-  return sharp(raw, { raw: { width: size, height: size, channels: 3 } }).png({ compressionLevel: 9 }).toBuffer();
+    for (let x = 0; x < size; x++)
+      raw.set([(x * 2) & 255, (seed * 30) & 255, 255 - ((x * 2) & 255)], (y * size + x) * 3);
+  return sharp(raw, { raw: { width: size, height: size, channels: 3 } })
+    .png({ compressionLevel: 9 })
+    .toBuffer();
 }
 
-async function presentPicture(server: TilecastServer, geometry: Geometry): Promise<{ room: CreatedRoom; presenter: TestClient }> {
+async function presentPicture(
+  server: TilecastServer,
+  geometry: Geometry,
+): Promise<{ room: CreatedRoom; presenter: TestClient }> {
   const room = await createRoom(server);
   const presenter = await connect(wsUrl(server, `/ws/present/${room.id}?token=${room.presenterToken}`));
   presenter.send(encodeGeometry(geometry));
   const { columns, tiles } = gridShape(geometry);
   const payloads = await Promise.all(Array.from({ length: 8 }, (_, k) => gradientPng(geometry.tileSize, k)));
-  const list = Array.from({ length: tiles }, (_, i) => ({ col: i % columns, row: Math.floor(i / columns), codec: 'png' as const, payload: payloads[i % 8] }));
+  const list = Array.from({ length: tiles }, (_, i) => ({
+    col: i % columns,
+    row: Math.floor(i / columns),
+    codec: 'png' as const,
+    payload: payloads[i % 8],
+  }));
   presenter.send(encodeFrame(1, Date.now(), list));
   await waitFor('picture', () => server.rooms.get(room.id)!.info().framesIn === 1);
   return { room, presenter };
@@ -66,11 +77,18 @@ describe.each(ENGINES)('image work on %s', (engine) => {
     recPresenter.send(encodeGeometry({ width: 64, height: 64, tileSize: 64 }));
     const tile = await gradientPng(64, 1);
     let seq = 0;
-    const ticker = setInterval(() => recPresenter.send(encodeFrame(++seq, Date.now(), [{ col: 0, row: 0, codec: 'png', payload: tile }])), 20);
-    const duration = async () => ((await (await fetch(`${server.url}/api/recordings/${recordingId}`)).json()) as { durationMs: number }).durationMs;
+    const ticker = setInterval(
+      () => recPresenter.send(encodeFrame(++seq, Date.now(), [{ col: 0, row: 0, codec: 'png', payload: tile }])),
+      20,
+    );
+    const duration = async () =>
+      ((await (await fetch(`${server.url}/api/recordings/${recordingId}`)).json()) as { durationMs: number })
+        .durationMs;
     await waitFor('recording to start', () => seq > 5);
     // the recording file exists once a presenter started
-    const recordingId = ((await (await fetch(`${server.url}/api/rooms/${recorded.id}`)).json()) as { recording: string }).recording;
+    const recordingId = (
+      (await (await fetch(`${server.url}/api/rooms/${recorded.id}`)).json()) as { recording: string }
+    ).recording;
     await sleep(200);
 
     const rss = rssMB();
@@ -122,7 +140,9 @@ describe.each(ENGINES)('image work on %s', (engine) => {
     expect((await fetch(`${server.url}/api/rooms/${huge.id}/snapshot.png?width=8192`)).status).toBe(200);
     const fullMs = Date.now() - full;
     expect(stopMs).toBeLessThan(fullMs);
-    console.log(`[${engine}] /api/recordings max ${Math.max(...latencies)} ms during the storm; recording grew ${after - before} ms; abandoned renders stopped in ${stopMs} ms; one full 4096x4096 render ${fullMs} ms; RSS +${(peak - rss).toFixed(0)} MB; heartbeat max gap ${maxGapMs} ms`);
+    console.log(
+      `[${engine}] /api/recordings max ${Math.max(...latencies)} ms during the storm; recording grew ${after - before} ms; abandoned renders stopped in ${stopMs} ms; one full 4096x4096 render ${fullMs} ms; RSS +${(peak - rss).toFixed(0)} MB; heartbeat max gap ${maxGapMs} ms`,
+    );
     await recPresenter.close();
   });
 });

@@ -23,12 +23,25 @@ interface SendLog {
 }
 
 /** A transport whose every connection runs `plan`: sizes to send, in order, stopping at the first that buffers when `untilBuffered`. */
-function serve(uwsLargeSend: TransportOptions<null>['uwsLargeSend'], plan: { sizes: number[]; untilBuffered: boolean }, log: SendLog): Transport {
+function serve(
+  uwsLargeSend: TransportOptions<null>['uwsLargeSend'],
+  plan: { sizes: number[]; untilBuffered: boolean },
+  log: SendLog,
+): Transport {
   const options: TransportOptions<null> = {
     wsPrefix: '/',
     viewerPrefix: '/view/',
     uwsLargeSend,
-    limits: { engineMaxPayload: 1 << 20, viewerMaxPayload: 1 << 14, maxBackpressure: 64 << 20, idleTimeoutSeconds: 60, maxHttpBodyBytes: 1024, headersTimeoutMs: 10_000, maxHeaderBytes: 16 * 1024, closeHandshakeMs: 5000 },
+    limits: {
+      engineMaxPayload: 1 << 20,
+      viewerMaxPayload: 1 << 14,
+      maxBackpressure: 64 << 20,
+      idleTimeoutSeconds: 60,
+      maxHttpBodyBytes: 1024,
+      headersTimeoutMs: 10_000,
+      maxHeaderBytes: 16 * 1024,
+      closeHandshakeMs: 5000,
+    },
     http: async () => ({ status: 404 }),
     sockets: {
       upgrade: () => ({ accept: true, context: null }),
@@ -58,7 +71,9 @@ function serve(uwsLargeSend: TransportOptions<null>['uwsLargeSend'], plan: { siz
 }
 
 /** A raw client that stops reading once upgraded (and says so); `resume` reads everything, checked frame by frame. */
-async function stalledClient(port: number): Promise<{ socket: Socket; checker: WsStreamChecker; sizes: number[]; fills: number[] }> {
+async function stalledClient(
+  port: number,
+): Promise<{ socket: Socket; checker: WsStreamChecker; sizes: number[]; fills: number[] }> {
   const sizes: number[] = [];
   const fills: number[] = [];
   const checker = new WsStreamChecker((opcode, payload) => {
@@ -74,7 +89,10 @@ async function stalledClient(port: number): Promise<{ socket: Socket; checker: W
   return { socket, checker, sizes, fills };
 }
 
-async function run(uwsLargeSend: TransportOptions<null>['uwsLargeSend'], plan: { sizes: number[]; untilBuffered: boolean }) {
+async function run(
+  uwsLargeSend: TransportOptions<null>['uwsLargeSend'],
+  plan: { sizes: number[]; untilBuffered: boolean },
+) {
   const log: SendLog = { buffered: [], done: false, cut: false };
   const transport = serve(uwsLargeSend, plan, log);
   const port = await transport.listen('127.0.0.1', 0);
@@ -86,7 +104,11 @@ async function run(uwsLargeSend: TransportOptions<null>['uwsLargeSend'], plan: {
     client.socket.on('data', () => (lastData = Date.now()));
     client.socket.resume();
     // a corrupt stream may never complete its last message: stop once nothing more arrives
-    await waitFor('every message read', () => client.sizes.length === log.buffered.length || client.checker.violation || Date.now() - lastData > 500, 10_000);
+    await waitFor(
+      'every message read',
+      () => client.sizes.length === log.buffered.length || client.checker.violation || Date.now() - lastData > 500,
+      10_000,
+    );
     client.socket.destroy();
     return { log, ...client };
   } finally {

@@ -55,7 +55,10 @@ describe.each(ENGINES)('message size limits on %s', (engine) => {
     const atLimit = await RawSocket.upgrade(server.port, `/ws/view/${room.id}`);
     atLimit.write(clientFrame(Opcode.text, Buffer.alloc(4 * CONTROL, 0x20)));
     await waitFor('closed', () => atLimit.close, 2000);
-    expect(atLimit.close).toEqual({ code: 1009, reason: `control message of ${4 * CONTROL} bytes is over the ${CONTROL}-byte limit` });
+    expect(atLimit.close).toEqual({
+      code: 1009,
+      reason: `control message of ${4 * CONTROL} bytes is over the ${CONTROL}-byte limit`,
+    });
     const over = await RawSocket.upgrade(server.port, `/ws/view/${room.id}`);
     over.write(clientFrame(Opcode.text, Buffer.alloc(4 * CONTROL + 1, 0x20)));
     await waitFor('closed', () => over.close || over.ended, 2000);
@@ -72,7 +75,9 @@ describe.each(ENGINES)('message size limits on %s', (engine) => {
     bystander.mark();
     const rss0 = rssMiB();
     const payload = Buffer.alloc(8 * MiB - 1, 0x61); // shared by all sockets: the test itself stays small
-    const viewers = await Promise.all(Array.from({ length: 20 }, () => RawSocket.upgrade(server.port, `/ws/view/${room.id}`)));
+    const viewers = await Promise.all(
+      Array.from({ length: 20 }, () => RawSocket.upgrade(server.port, `/ws/view/${room.id}`)),
+    );
     const start = Date.now();
     for (const v of viewers) {
       v.write(clientFrame(Opcode.text, new Uint8Array(0), { declaredLength: payload.length }));
@@ -99,7 +104,9 @@ describe.each(ENGINES)('message size limits on %s', (engine) => {
     client.send(text);
     const closed = await client.waitClosed();
     expect(closed.code).toBe(CloseCode.MessageTooBig);
-    expect(closed.reason).toMatch(new RegExp(`control message of ${Buffer.byteLength(text)} bytes is over the ${CONTROL}-byte limit`));
+    expect(closed.reason).toMatch(
+      new RegExp(`control message of ${Buffer.byteLength(text)} bytes is over the ${CONTROL}-byte limit`),
+    );
     expect(Date.now() - start).toBeLessThan(1000);
     await bystander.expectHealthy(500);
   });

@@ -2,7 +2,15 @@
 // would make a naive decoder allocate or loop. Each closes the presenter alone, fast, with memory unchanged.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TilecastServer } from '../../server/app';
-import { CloseCode, FRAME_HEADER_BYTES, MessageType, PROTOCOL_VERSION, TILE_HEADER_BYTES, encodeFrame, encodeGeometry } from '../../shared/protocol';
+import {
+  CloseCode,
+  FRAME_HEADER_BYTES,
+  MessageType,
+  PROTOCOL_VERSION,
+  TILE_HEADER_BYTES,
+  encodeFrame,
+  encodeGeometry,
+} from '../../shared/protocol';
 import { Bystander } from '../helpers/bystander';
 import { connect } from '../helpers/client';
 import { ENGINES, createRoom, startTestServer, wsUrl } from '../helpers/server';
@@ -33,7 +41,11 @@ const CASES: [string, Uint8Array, number][] = [
   ['a frame claiming 65535 tiles with none', forgedFrame(65535), CloseCode.RoomLimit],
   ['a frame claiming 3 tiles with one', forgedFrame(3, tileHeader(0)), CloseCode.BadMessage],
   ['a tile claiming a 4 GiB payload', forgedFrame(1, tileHeader(0xffffffff)), CloseCode.BadMessage],
-  ['a geometry cut short', encodeGeometry({ width: 64, height: 64, tileSize: 64 }).subarray(0, 5), CloseCode.BadMessage],
+  [
+    'a geometry cut short',
+    encodeGeometry({ width: 64, height: 64, tileSize: 64 }).subarray(0, 5),
+    CloseCode.BadMessage,
+  ],
 ];
 
 describe.each(ENGINES)('forged presenter input on %s', (engine) => {

@@ -27,7 +27,13 @@ async function makeRecordings(): Promise<void> {
   screenshot.reset(session[0].geometry);
   recorder.geometry?.(session[0].geometry, recorder.startedAt);
   for (const f of session) {
-    const frame = { seq: f.seq, captureTs: 0, receivedAt: recorder.startedAt + f.timeMs, tiles: f.tiles.map((t) => tileEntry(t, f.seq)), ingestNo: f.seq };
+    const frame = {
+      seq: f.seq,
+      captureTs: 0,
+      receivedAt: recorder.startedAt + f.timeMs,
+      tiles: f.tiles.map((t) => tileEntry(t, f.seq)),
+      ingestNo: f.seq,
+    };
     recorder.frame?.(frame, screenshot.apply(frame));
   }
   while (recorder.stats().bytesPending > 0) await new Promise((r) => setTimeout(r, 10));

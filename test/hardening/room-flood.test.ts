@@ -12,7 +12,11 @@ import { connect } from '../helpers/client';
 import { ENGINES, createRoom, sleep, startTestServer, waitFor, wsUrl } from '../helpers/server';
 
 const post = (server: TilecastServer, headers: Record<string, string> = {}) =>
-  fetch(`${server.url}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' });
+  fetch(`${server.url}/api/rooms`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: '{}',
+  });
 
 describe('rate limiter and client address (units)', () => {
   it('a bucket allows its burst, then one request per refill interval', () => {
@@ -79,7 +83,9 @@ describe.each(ENGINES)('room-creation flood on %s', (engine) => {
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(2);
-    expect(await refused.json()).toEqual({ error: { code: 'RATE_LIMITED', message: expect.stringMatching(/too many rooms/) } });
+    expect(await refused.json()).toEqual({
+      error: { code: 'RATE_LIMITED', message: expect.stringMatching(/too many rooms/) },
+    });
     // A spoofed left-hand entry does not buy a fresh bucket: the right-most untrusted hop is the key.
     expect((await post(server, { 'x-forwarded-for': '1.2.3.4, 203.0.113.10' })).status).toBe(429);
     // Another client behind the same proxy has its own bucket.
@@ -130,9 +136,14 @@ describe.each(ENGINES)('room creation without trust-proxy on %s', (engine) => {
     expect((await post(server, { 'x-forwarded-for': '1.1.1.1' })).status).toBe(201);
     expect((await post(server, { 'x-forwarded-for': '2.2.2.2' })).status).toBe(201);
     expect((await post(server, { 'x-forwarded-for': '3.3.3.3' })).status).toBe(429);
-    const admin = await startTestServer(engine, { roomCreateBurst: 1, roomCreatePerMinute: 1, adminToken: 'a'.repeat(20) });
+    const admin = await startTestServer(engine, {
+      roomCreateBurst: 1,
+      roomCreatePerMinute: 1,
+      adminToken: 'a'.repeat(20),
+    });
     try {
-      for (let i = 0; i < 5; i++) expect((await post(admin, { authorization: `Bearer ${'a'.repeat(20)}` })).status).toBe(201);
+      for (let i = 0; i < 5; i++)
+        expect((await post(admin, { authorization: `Bearer ${'a'.repeat(20)}` })).status).toBe(201);
     } finally {
       await admin.close();
     }

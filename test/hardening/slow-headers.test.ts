@@ -49,7 +49,14 @@ describe.each(ENGINES)('request heads on %s', (engine) => {
 
   it.each([
     ['a 64 KB header', { 'X-Big': 'a'.repeat(64 * 1024) }],
-    ['a 60 KB Sec-WebSocket-Protocol', { 'Sec-WebSocket-Protocol': Array.from({ length: 6000 }, (_, i) => `p${i}`).join(', ').slice(0, 60 * 1024) }],
+    [
+      'a 60 KB Sec-WebSocket-Protocol',
+      {
+        'Sec-WebSocket-Protocol': Array.from({ length: 6000 }, (_, i) => `p${i}`)
+          .join(', ')
+          .slice(0, 60 * 1024),
+      },
+    ],
     ['a head one byte over the limit', { 'X-Pad': 'a'.repeat(MAX_HEAD) }],
   ])('an upgrade with %s gets 431', async (_name, headers) => {
     const room = await createRoom(server);

@@ -38,7 +38,9 @@ describe.each(MODES)('stream integrity on $engine (batched: $batchFanout), CPU l
     const presenter = await connect(wsUrl(server, `/ws/present/${room.id}?token=${room.presenterToken}`));
     presenter.send(encodeGeometry(GEOMETRY));
     const fast = await connect(wsUrl(server, `/ws/view/${room.id}`));
-    const viewers = await Promise.all(Array.from({ length: VIEWERS }, () => CheckedViewer.open(server.port, `/ws/view/${room.id}`)));
+    const viewers = await Promise.all(
+      Array.from({ length: VIEWERS }, () => CheckedViewer.open(server.port, `/ws/view/${room.id}`)),
+    );
     await waitFor('every viewer joined', () => server.rooms.get(room.id)!.viewerCount === VIEWERS + 1);
 
     // Each raw viewer stalls and reads in turn, out of phase with the others: half in long cycles (stalled for
@@ -68,12 +70,17 @@ describe.each(MODES)('stream integrity on $engine (batched: $batchFanout), CPU l
     let seq = 0;
     // At least RUN_MS, and until the server has skipped tiles for a held-back viewer (on a busy machine frames come
     // slowly and the kernel's socket buffers absorb seconds of them): the stream must be checked under coalescing.
-    const coalesced = () => server.rooms.get(room.id)!.viewerStats().reduce((n, v) => n + v.coalesced, 0);
+    const coalesced = () =>
+      server.rooms
+        .get(room.id)!
+        .viewerStats()
+        .reduce((n, v) => n + v.coalesced, 0);
     while (Date.now() - started < RUN_MS || (coalesced() === 0 && Date.now() - started < 4 * RUN_MS)) {
       seq++;
       const tiles = [];
       for (let i = 0; i < 64; i++)
-        if ((i + seq) % 3 !== 0 || seq === 1) tiles.push({ col: i % 8, row: i >> 3, codec: 'webp' as const, payload: randomBytes(TILE_BYTES) });
+        if ((i + seq) % 3 !== 0 || seq === 1)
+          tiles.push({ col: i % 8, row: i >> 3, codec: 'webp' as const, payload: randomBytes(TILE_BYTES) });
       presenter.send(encodeFrame(seq, Date.now(), tiles));
       await fast.waitSync(seq, 10_000);
     }
@@ -84,7 +91,11 @@ describe.each(MODES)('stream integrity on $engine (batched: $batchFanout), CPU l
     const truth = new Map<string, Buffer>();
     for (const t of server.rooms.get(room.id)!.keyframe().tiles)
       if (t) truth.set(`${t.col},${t.row}`, Buffer.from(t.message.subarray(TILE_HEADER_BYTES)));
-    await waitFor('every viewer synced the last frame', () => viewers.every((v) => v.lastSync === seq || v.checker.violation || v.closed), 20_000);
+    await waitFor(
+      'every viewer synced the last frame',
+      () => viewers.every((v) => v.lastSync === seq || v.checker.violation || v.closed),
+      20_000,
+    );
 
     for (const v of cut) expect(v.checker.violation).toBeNull();
     for (const v of viewers) {

@@ -29,7 +29,15 @@ describe('TokenSigner', () => {
     expect(signer.verify('room1', 'viewer', viewer)).toBe(false);
     expect(signer.verify('room1', 'viewer', fresh)).toBe(true);
     expect(signer.verify('room2', 'viewer', signer.sign('room2', 'viewer'))).toBe(true); // other rooms untouched
-    for (const junk of ['', 'g0.e0.', 'x'.repeat(43), `g0.e0.${'A'.repeat(43)}`, `g99999999999.e0.${'A'.repeat(43)}`, null, undefined])
+    for (const junk of [
+      '',
+      'g0.e0.',
+      'x'.repeat(43),
+      `g0.e0.${'A'.repeat(43)}`,
+      `g99999999999.e0.${'A'.repeat(43)}`,
+      null,
+      undefined,
+    ])
       expect(signer.verify('room1', 'viewer', junk)).toBe(false);
   });
 });
@@ -39,7 +47,11 @@ describe.each(ENGINES)('revocable viewer links on %s', (engine) => {
   let room: CreatedRoom;
   const ADMIN = 'admin-token-0123456789';
   const rotate = (id: string, headers: Record<string, string>, body = '{}') =>
-    fetch(`${server.url}/api/rooms/${id}/viewer-token`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    fetch(`${server.url}/api/rooms/${id}/viewer-token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+    });
 
   beforeAll(async () => {
     server = await startTestServer(engine, { adminToken: ADMIN });
@@ -50,7 +62,9 @@ describe.each(ENGINES)('revocable viewer links on %s', (engine) => {
   it('closes viewers with the old token (4401, within 1 s), keeps the others, and refuses the old token after', async () => {
     const presenter = await connect(wsUrl(server, `/ws/present/${room.id}?token=${room.presenterToken}`));
     presenter.send(encodeGeometry({ width: 64, height: 64, tileSize: 32 }));
-    const old = await Promise.all([1, 2, 3].map(() => connect(wsUrl(server, `/ws/view/${room.id}?token=${room.viewerToken}`))));
+    const old = await Promise.all(
+      [1, 2, 3].map(() => connect(wsUrl(server, `/ws/view/${room.id}?token=${room.viewerToken}`))),
+    );
     const byPresenterToken = await connect(wsUrl(server, `/ws/view/${room.id}?token=${room.presenterToken}`));
     await waitFor('4 viewers', () => server.rooms.get(room.id)?.viewerCount === 4);
 
@@ -100,7 +114,10 @@ describe.each(ENGINES)('revocable viewer links on %s', (engine) => {
     // exp has one-second precision (rounded up): wait past it
     await sleep(2100);
     const presenter = await connect(wsUrl(server, `/ws/present/${short.id}?token=${short.presenterToken}`));
-    expect(await presenter.waitClosed()).toEqual({ code: CloseCode.Unauthorized, reason: 'wrong presenter token (or expired)' });
+    expect(await presenter.waitClosed()).toEqual({
+      code: CloseCode.Unauthorized,
+      reason: 'wrong presenter token (or expired)',
+    });
     const viewer = await connect(wsUrl(server, `/ws/view/${short.id}?token=${short.viewerToken}`));
     expect((await viewer.waitClosed()).code).toBe(CloseCode.Unauthorized);
     // already connected viewers are not cut off by expiry (it is checked at connect)

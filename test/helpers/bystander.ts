@@ -25,7 +25,9 @@ export class Bystander {
   static async start(server: Pick<TilecastServer, 'url' | 'port'>, periodMs = 50): Promise<Bystander> {
     const room = await createRoom(server);
     // A real PNG of the tile's size, so ingest checks on image headers accept it.
-    const png = await sharp({ create: { width: TILE, height: TILE, channels: 3, background: '#3a7' } }).png().toBuffer();
+    const png = await sharp({ create: { width: TILE, height: TILE, channels: 3, background: '#3a7' } })
+      .png()
+      .toBuffer();
     const presenter = await connect(wsUrl(server, `/ws/present/${room.id}?token=${room.presenterToken}`));
     presenter.send(encodeGeometry({ width: TILE * 2, height: TILE, tileSize: TILE }));
     const viewer = await connect(wsUrl(server, `/ws/view/${room.id}`));
@@ -37,7 +39,9 @@ export class Bystander {
 
   private sendFrame(): void {
     this.seq++;
-    this.presenter.send(encodeFrame(this.seq, Date.now(), [{ col: this.seq % 2, row: 0, codec: 'png', payload: this.tile }]));
+    this.presenter.send(
+      encodeFrame(this.seq, Date.now(), [{ col: this.seq % 2, row: 0, codec: 'png', payload: this.tile }]),
+    );
   }
 
   /** Forgets arrivals so far: maxGapMs() then covers only what follows. */
@@ -58,7 +62,8 @@ export class Bystander {
   async expectHealthy(maxGapMs = 1000): Promise<void> {
     const before = this.viewer.syncs.length;
     await waitFor('a bystander frame', () => this.viewer.syncs.length > before, maxGapMs);
-    if (this.presenter.closed || this.viewer.closed) throw new Error(`bystander closed: ${JSON.stringify(this.presenter.closed ?? this.viewer.closed)}`);
+    if (this.presenter.closed || this.viewer.closed)
+      throw new Error(`bystander closed: ${JSON.stringify(this.presenter.closed ?? this.viewer.closed)}`);
     const gap = this.maxGapMs();
     if (gap > maxGapMs) throw new Error(`bystander viewer went ${gap} ms without a message (allowed ${maxGapMs})`);
   }

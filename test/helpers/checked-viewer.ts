@@ -8,7 +8,10 @@ import { Opcode, WsStreamChecker } from './ws-stream-checker';
 export class CheckedViewer {
   readonly checker: WsStreamChecker;
   /** what it was sent, through the shared interpreter; each sync is checked for order */
-  private readonly model = new PictureModel<Buffer>((p) => Buffer.from(p), (seq) => this.sync(seq));
+  private readonly model = new PictureModel<Buffer>(
+    (p) => Buffer.from(p),
+    (seq) => this.sync(seq),
+  );
   lastSync = 0;
   syncs = 0;
   bytes = 0;
@@ -29,7 +32,8 @@ export class CheckedViewer {
       return;
     }
     if (opcode !== Opcode.Binary) return;
-    if (payload[0] !== PROTOCOL_VERSION) return this.checker.reject(`message starts with version ${payload[0]}`, payload);
+    if (payload[0] !== PROTOCOL_VERSION)
+      return this.checker.reject(`message starts with version ${payload[0]}`, payload);
     try {
       this.model.apply(decodeMessage(new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength)));
     } catch (err) {

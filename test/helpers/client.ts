@@ -1,6 +1,13 @@
 // A test client over `ws` that decodes everything it receives and keeps the picture it was sent.
 import WebSocket from 'ws';
-import { type Message, MessageType, PictureModel, type ServerControl, decodeMessage, parseServerControl } from '../../shared/protocol';
+import {
+  type Message,
+  MessageType,
+  PictureModel,
+  type ServerControl,
+  decodeMessage,
+  parseServerControl,
+} from '../../shared/protocol';
 import { sleep, waitFor } from './server';
 
 export interface Closed {
@@ -64,7 +71,8 @@ export class TestClient {
   /** tiles received, whether one message each or batched in Frame messages */
   tilesReceived(): number {
     let n = 0;
-    for (const m of this.messages) n += m.type === MessageType.Tile ? 1 : m.type === MessageType.Frame ? m.tiles.length : 0;
+    for (const m of this.messages)
+      n += m.type === MessageType.Tile ? 1 : m.type === MessageType.Frame ? m.tiles.length : 0;
     return n;
   }
 

@@ -5,7 +5,9 @@ export class CpuLoad {
   private readonly children: ChildProcess[];
 
   constructor(processes: number) {
-    this.children = Array.from({ length: processes }, () => spawn(process.execPath, ['-e', 'for(;;);'], { stdio: 'ignore' }));
+    this.children = Array.from({ length: processes }, () =>
+      spawn(process.execPath, ['-e', 'for(;;);'], { stdio: 'ignore' }),
+    );
   }
 
   stop(): void {

@@ -13,7 +13,11 @@ export const Opcode = { continuation: 0, text: 1, binary: 2, close: 8, ping: 9, 
  * One client frame with a zero masking key (XOR with 0 leaves the payload as is), so one payload buffer can be
  * written to many sockets without copies. `declaredLength` forges the length field.
  */
-export function clientFrame(opcode: number, payload: Uint8Array = new Uint8Array(0), opts: { fin?: boolean; rsv?: number; declaredLength?: number; masked?: boolean } = {}): Buffer {
+export function clientFrame(
+  opcode: number,
+  payload: Uint8Array = new Uint8Array(0),
+  opts: { fin?: boolean; rsv?: number; declaredLength?: number; masked?: boolean } = {},
+): Buffer {
   const len = opts.declaredLength ?? payload.byteLength;
   const masked = opts.masked ?? true;
   const ext = len < 126 ? 0 : len < 65536 ? 2 : 8;
@@ -34,7 +38,9 @@ export function handshake(port: number, path: string, headers: Record<string, st
     'Sec-WebSocket-Version': '13',
     ...headers,
   };
-  const lines = Object.entries(all).filter(([, v]) => v !== '').map(([k, v]) => `${k}: ${v}\r\n`);
+  const lines = Object.entries(all)
+    .filter(([, v]) => v !== '')
+    .map(([k, v]) => `${k}: ${v}\r\n`);
   return `GET ${path} HTTP/1.1\r\n${lines.join('')}\r\n`;
 }
 

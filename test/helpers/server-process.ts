@@ -53,7 +53,7 @@ export const openFds = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
 /** resident set size of a process in MiB (Linux) */
 export function rssOfMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
+  return m ? Number(m[1]) / 1024 : Number.NaN;
 }
 
 export function killAll(processes: ServerProcess[]): void {

@@ -8,7 +8,14 @@ export type Engine = (typeof ENGINES)[number];
 export function startTestServer(engine: Engine, options: StartOptions = {}): Promise<TilecastServer> {
   // Test files create many rooms from one address; the creation limit itself is tested with its own settings
   // (test/hardening/room-flood.test.ts).
-  return startServer({ port: 0, host: '127.0.0.1', engine, logger: pino({ level: 'silent' }), roomCreateBurst: 10_000, ...options });
+  return startServer({
+    port: 0,
+    host: '127.0.0.1',
+    engine,
+    logger: pino({ level: 'silent' }),
+    roomCreateBurst: 10_000,
+    ...options,
+  });
 }
 
 export interface CreatedRoom {
@@ -19,7 +26,11 @@ export interface CreatedRoom {
   viewerUrl: string;
 }
 
-export async function createRoom(server: Pick<TilecastServer, 'url'>, body: object = {}, headers: Record<string, string> = {}): Promise<CreatedRoom> {
+export async function createRoom(
+  server: Pick<TilecastServer, 'url'>,
+  body: object = {},
+  headers: Record<string, string> = {},
+): Promise<CreatedRoom> {
   const res = await fetch(`${server.url}/api/rooms`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
@@ -33,7 +44,11 @@ export const wsUrl = (server: Pick<TilecastServer, 'port'>, path: string) => `ws
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function waitFor<T>(what: string, check: () => T | undefined | null | false, timeoutMs = 5000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | null | false,
+  timeoutMs = 5000,
+): Promise<T> {
   const start = Date.now();
   for (;;) {
     const v = check();

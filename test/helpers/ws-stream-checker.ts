@@ -60,7 +60,8 @@ export class WsStreamChecker {
     }
     const control = opcode >= 8;
     if (control && (!fin || length > 125)) return this.fail(`control frame ${opcode} fragmented or ${length} bytes`);
-    if (opcode === Opcode.Continuation && this.fragmentOpcode < 0) return this.fail('continuation without a started message');
+    if (opcode === Opcode.Continuation && this.fragmentOpcode < 0)
+      return this.fail('continuation without a started message');
     if ((opcode === Opcode.Text || opcode === Opcode.Binary) && this.fragmentOpcode >= 0)
       return this.fail('new data message while a fragmented one is unfinished');
     if (b.length < header + length) return false;

@@ -34,14 +34,24 @@ describe.each(ENGINES)('ack window on %s', (engine) => {
     await waitFor('both viewers acking', () => stats().filter((v) => v.acked !== null).length === 2);
 
     for (let seq = 1; seq <= 20; seq++) {
-      presenter.send(encodeFrame(seq, Date.now(), [0, 1, 2, 3].map((col) => ({ col, row: 0, codec: 'png' as const, payload: new Uint8Array([seq, col]) }))));
+      presenter.send(
+        encodeFrame(
+          seq,
+          Date.now(),
+          [0, 1, 2, 3].map((col) => ({ col, row: 0, codec: 'png' as const, payload: new Uint8Array([seq, col]) })),
+        ),
+      );
       await eager.waitSync(seq); // the acking viewer keeps up frame by frame
     }
     // frames 4..19 replaced by 20 in the held-back viewer's grid, once the server applied frame 20 to it
     await waitFor('held-back viewer coalesced', () => stats().some((s) => s.coalesced === 4 * 16));
     await waitFor('the window painted', () => lazy.syncs.length >= 3);
     expect(lazy.syncs).toEqual([1, 2, 3]); // the window, nothing more
-    expect(stats().map((s) => s.coalesced).sort()).toEqual([0, 4 * 16]);
+    expect(
+      stats()
+        .map((s) => s.coalesced)
+        .sort(),
+    ).toEqual([0, 4 * 16]);
 
     lazy.send(JSON.stringify({ type: 'ack', syncs: 3 }));
     await lazy.waitSync(20);

@@ -16,7 +16,12 @@ import { connect } from '../helpers/client';
 import { ENGINES, createRoom, startTestServer, wsUrl } from '../helpers/server';
 
 const GEOMETRY = { width: 256, height: 128, tileSize: 64 }; // 4 x 2
-const LIMITS = { maxMessageBytes: 256 * 1024, maxTileBytes: 32 * 1024, maxTilesPerFrame: 16, maxScreenshotBytes: 128 * 1024 };
+const LIMITS = {
+  maxMessageBytes: 256 * 1024,
+  maxTileBytes: 32 * 1024,
+  maxTilesPerFrame: 16,
+  maxScreenshotBytes: 128 * 1024,
+};
 const ok = encodeFrame(1, 0, [{ col: 0, row: 0, codec: 'png', payload: new Uint8Array(10) }]);
 const withCodec = ok.slice();
 withCodec[FRAME_HEADER_BYTES + 2] = 77;
@@ -24,21 +29,70 @@ withCodec[FRAME_HEADER_BYTES + 2] = 77;
 // [name, messages the presenter sends after geometry (or instead of it), expected close code, reason pattern]
 const CASES: [string, (Uint8Array | string)[], number, RegExp, boolean?][] = [
   ['a truncated frame', [ok.subarray(0, ok.byteLength - 1)], CloseCode.BadMessage, /truncated/],
-  ['a wrong version byte', [new Uint8Array([PROTOCOL_VERSION + 1, MessageType.Frame, 0, 0])], CloseCode.UnsupportedVersion, /version 2/],
-  ['an unknown message type', [new Uint8Array([PROTOCOL_VERSION, 0x55])], CloseCode.BadMessage, /unknown message type 0x55/],
-  ['a tile outside the geometry', [encodeFrame(1, 0, [{ col: 4, row: 0, codec: 'png', payload: new Uint8Array(1) }])], CloseCode.BadMessage, /outside the 4x2 grid/],
-  ['a tile payload over the limit', [encodeFrame(1, 0, [{ col: 0, row: 0, codec: 'png', payload: new Uint8Array(33 * 1024) }])], CloseCode.BadMessage, /limit 32768/],
+  [
+    'a wrong version byte',
+    [new Uint8Array([PROTOCOL_VERSION + 1, MessageType.Frame, 0, 0])],
+    CloseCode.UnsupportedVersion,
+    /version 2/,
+  ],
+  [
+    'an unknown message type',
+    [new Uint8Array([PROTOCOL_VERSION, 0x55])],
+    CloseCode.BadMessage,
+    /unknown message type 0x55/,
+  ],
+  [
+    'a tile outside the geometry',
+    [encodeFrame(1, 0, [{ col: 4, row: 0, codec: 'png', payload: new Uint8Array(1) }])],
+    CloseCode.BadMessage,
+    /outside the 4x2 grid/,
+  ],
+  [
+    'a tile payload over the limit',
+    [encodeFrame(1, 0, [{ col: 0, row: 0, codec: 'png', payload: new Uint8Array(33 * 1024) }])],
+    CloseCode.BadMessage,
+    /limit 32768/,
+  ],
   ['an unknown codec', [withCodec], CloseCode.BadMessage, /unknown codec 77/],
-  ['too many tiles in one frame', [encodeFrame(1, 0, Array.from({ length: 17 }, () => ({ col: 0, row: 0, codec: 'png' as const, payload: new Uint8Array(1) })))], CloseCode.RoomLimit, /17 tiles, limit 16/],
-  ['a message over the size limit', [new Uint8Array(300 * 1024)], CloseCode.MessageTooBig, /307200 bytes is over the 262144-byte limit/],
+  [
+    'too many tiles in one frame',
+    [
+      encodeFrame(
+        1,
+        0,
+        Array.from({ length: 17 }, () => ({ col: 0, row: 0, codec: 'png' as const, payload: new Uint8Array(1) })),
+      ),
+    ],
+    CloseCode.RoomLimit,
+    /17 tiles, limit 16/,
+  ],
+  [
+    'a message over the size limit',
+    [new Uint8Array(300 * 1024)],
+    CloseCode.MessageTooBig,
+    /307200 bytes is over the 262144-byte limit/,
+  ],
   ['a message a presenter may not send', [encodeSync(1, 0, 0)], CloseCode.NotAllowed, /may not send message type 0x11/],
   ['a frame before any geometry', [ok], CloseCode.NotAllowed, /frame before geometry/, true],
-  ['a bad geometry', [encodeGeometry({ width: 0, height: 1, tileSize: 64 })], CloseCode.BadMessage, /bad geometry/, true],
+  [
+    'a bad geometry',
+    [encodeGeometry({ width: 0, height: 1, tileSize: 64 })],
+    CloseCode.BadMessage,
+    /bad geometry/,
+    true,
+  ],
   ['text that is not JSON', ['{nope'], CloseCode.UnsupportedData, /bad control message/],
-  ['a control message of unknown type', [JSON.stringify({ type: 'shutdown' })], CloseCode.UnsupportedData, /bad control message/],
+  [
+    'a control message of unknown type',
+    [JSON.stringify({ type: 'shutdown' })],
+    CloseCode.UnsupportedData,
+    /bad control message/,
+  ],
   [
     'frames that overflow the ScreenShot cap',
-    [0, 1, 2, 3, 4].map((i) => encodeFrame(i + 1, 0, [{ col: i % 4, row: i >> 2, codec: 'png', payload: randomBytes(30 * 1024) }])),
+    [0, 1, 2, 3, 4].map((i) =>
+      encodeFrame(i + 1, 0, [{ col: i % 4, row: i >> 2, codec: 'png', payload: randomBytes(30 * 1024) }]),
+    ),
     CloseCode.RoomLimit,
     /ScreenShot would hold .* room limit is 131072/,
   ],
@@ -83,7 +137,11 @@ describe.each(ENGINES)('bad input on %s', (engine) => {
     const broken = await createRoom(server);
     const healthy = await createRoom(server);
     const brokenRoom = server.rooms.get(broken.id)!;
-    brokenRoom.addObserver({ frame: () => { throw new Error('observer bug'); } });
+    brokenRoom.addObserver({
+      frame: () => {
+        throw new Error('observer bug');
+      },
+    });
     const p1 = await connect(wsUrl(server, `/ws/present/${broken.id}?token=${broken.presenterToken}`));
     const p2 = await connect(wsUrl(server, `/ws/present/${healthy.id}?token=${healthy.presenterToken}`));
     const v1 = await connect(wsUrl(server, `/ws/view/${broken.id}`));
@@ -93,7 +151,9 @@ describe.each(ENGINES)('bad input on %s', (engine) => {
     await v1.waitSync(1); // the observer threw, the room did not care
     expect(p1.closed).toBeNull();
     // now a bug in the room's own path
-    brokenRoom.applyFrame = () => { throw new TypeError('simulated bug'); };
+    brokenRoom.applyFrame = () => {
+      throw new TypeError('simulated bug');
+    };
     p1.send(ok);
     const closed = await p1.waitClosed();
     expect(closed).toEqual({ code: CloseCode.InternalError, reason: 'internal error' });

@@ -46,7 +46,8 @@ describe.each(MODES)('fan-out on $engine (batched: $batchFanout)', ({ engine, ba
     for (let seq = 1; seq <= FRAMES; seq++) {
       const tiles = [];
       for (let i = 0; i < TILES; i++)
-        if ((i + seq) % 3 !== 0 || seq === 1) tiles.push({ col: i % 8, row: i >> 3, codec: 'webp' as const, payload: randomBytes(TILE_BYTES) });
+        if ((i + seq) % 3 !== 0 || seq === 1)
+          tiles.push({ col: i % 8, row: i >> 3, codec: 'webp' as const, payload: randomBytes(TILE_BYTES) });
       presenter.send(encodeFrame(seq, Date.now(), tiles));
       await waitFor(`fast viewer sync ${seq}`, () => fast.syncs.includes(seq), 10_000);
     }
@@ -68,7 +69,9 @@ describe.each(MODES)('fan-out on $engine (batched: $batchFanout)', ({ engine, ba
     expect(slow.pending).toBeLessThanOrEqual(TILES);
     expect(slow.gridTiles).toBe(TILES);
     // one message past the high-water mark at most: a tile, or a whole frame when batched
-    const largestMessage = batchFanout ? FRAME_HEADER_BYTES + TILES * (TILE_HEADER_BYTES + TILE_BYTES) : TILE_HEADER_BYTES + TILE_BYTES;
+    const largestMessage = batchFanout
+      ? FRAME_HEADER_BYTES + TILES * (TILE_HEADER_BYTES + TILE_BYTES)
+      : TILE_HEADER_BYTES + TILE_BYTES;
     expect(slow.buffered).toBeLessThanOrEqual(HIGH_WATER + largestMessage + 64);
     expect(slow.coalesced).toBeGreaterThan(0);
     const fastStats = stats.find((s) => s !== slow)!;
@@ -103,7 +106,9 @@ describe.each(MODES)('fan-out on $engine (batched: $batchFanout)', ({ engine, ba
       const room = await createRoom(yielding);
       const presenter = await connect(wsUrl(yielding, `/ws/present/${room.id}?token=${room.presenterToken}`));
       presenter.send(encodeGeometry(GEOMETRY));
-      const viewers = await Promise.all(Array.from({ length: 30 }, () => connect(wsUrl(yielding, `/ws/view/${room.id}`))));
+      const viewers = await Promise.all(
+        Array.from({ length: 30 }, () => connect(wsUrl(yielding, `/ws/view/${room.id}`))),
+      );
       await waitFor('30 viewers', () => yielding.rooms.get(room.id)!.viewerCount === 30);
       // Another room on the same server must keep being served while the big one fans out.
       const other = await createRoom(yielding);
@@ -111,7 +116,12 @@ describe.each(MODES)('fan-out on $engine (batched: $batchFanout)', ({ engine, ba
       otherPresenter.send(encodeGeometry({ width: 64, height: 64, tileSize: 64 }));
       const otherViewer = await connect(wsUrl(yielding, `/ws/view/${other.id}`));
       for (let seq = 1; seq <= 5; seq++) {
-        const tiles = Array.from({ length: TILES }, (_, i) => ({ col: i % 8, row: i >> 3, codec: 'png' as const, payload: randomBytes(64) }));
+        const tiles = Array.from({ length: TILES }, (_, i) => ({
+          col: i % 8,
+          row: i >> 3,
+          codec: 'png' as const,
+          payload: randomBytes(64),
+        }));
         presenter.send(encodeFrame(seq, Date.now(), tiles));
         otherPresenter.send(encodeFrame(seq, Date.now(), [{ col: 0, row: 0, codec: 'png', payload: randomBytes(8) }]));
       }

@@ -7,7 +7,9 @@ import { connect } from '../helpers/client';
 import { ENGINES, createRoom, startTestServer, waitFor, wsUrl } from '../helpers/server';
 
 const solid = (r: number, g: number, b: number, w = 64, h = 64) =>
-  sharp({ create: { width: w, height: h, channels: 3, background: { r, g, b } } }).png().toBuffer();
+  sharp({ create: { width: w, height: h, channels: 3, background: { r, g, b } } })
+    .png()
+    .toBuffer();
 
 describe.each(ENGINES)('HTTP API on %s', (engine) => {
   let server: TilecastServer;
@@ -18,7 +20,12 @@ describe.each(ENGINES)('HTTP API on %s', (engine) => {
 
   it('creates, lists and describes rooms', async () => {
     const room = await createRoom(server, { name: 'Design review', private: false });
-    expect(room).toMatchObject({ name: 'Design review', private: false, viewerToken: null, viewerUrl: `/view/${room.id}` });
+    expect(room).toMatchObject({
+      name: 'Design review',
+      private: false,
+      viewerToken: null,
+      viewerUrl: `/view/${room.id}`,
+    });
     expect(room.presenterUrl).toBe(`/present/${room.id}?token=${room.presenterToken}`);
     const list = (await (await fetch(`${server.url}/api/rooms`)).json()) as { rooms: { id: string }[] };
     expect(list.rooms.map((r) => r.id)).toContain(room.id);
@@ -62,12 +69,19 @@ describe.each(ENGINES)('HTTP API on %s', (engine) => {
     const res = await fetch(`${server.url}/api/rooms/${room.id}/snapshot.png`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('image/png');
-    const { data, info } = await sharp(Buffer.from(await res.arrayBuffer())).raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(Buffer.from(await res.arrayBuffer()))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     expect([info.width, info.height]).toEqual([100, 64]);
-    const px = (x: number, y: number) => [...data.subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 3)];
+    const px = (x: number, y: number) => [
+      ...data.subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 3),
+    ];
     expect(px(10, 10)).toEqual([255, 0, 0]);
     expect(px(90, 50)).toEqual([0, 0, 255]);
-    for (const [fmt, mime] of [['jpeg', 'image/jpeg'], ['webp', 'image/webp']]) {
+    for (const [fmt, mime] of [
+      ['jpeg', 'image/jpeg'],
+      ['webp', 'image/webp'],
+    ]) {
       const r = await fetch(`${server.url}/api/rooms/${room.id}/snapshot.${fmt}?width=50`);
       expect(r.headers.get('content-type')).toBe(mime);
       const meta = await sharp(Buffer.from(await r.arrayBuffer())).metadata();
@@ -91,7 +105,9 @@ describe.each(ENGINES)('HTTP API on %s', (engine) => {
     await waitFor('frame', () => server.rooms.get(room.id)!.info().framesIn === 1);
     const res = await fetch(`${server.url}/api/rooms/${room.id}/snapshot.png`);
     expect(res.status).toBe(200);
-    const { data } = await sharp(Buffer.from(await res.arrayBuffer())).raw().toBuffer({ resolveWithObject: true });
+    const { data } = await sharp(Buffer.from(await res.arrayBuffer()))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     expect([...data.subarray(0, 3)]).toEqual([0, 255, 0]);
     await presenter.close();
   });
@@ -127,9 +143,15 @@ describe('admin token', () => {
   it('restricts room creation to holders of the admin token', async () => {
     const anonymous = await fetch(`${server.url}/api/rooms`, { method: 'POST' });
     expect(anonymous.status).toBe(401);
-    const wrong = await fetch(`${server.url}/api/rooms`, { method: 'POST', headers: { authorization: 'Bearer wrong' } });
+    const wrong = await fetch(`${server.url}/api/rooms`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer wrong' },
+    });
     expect(wrong.status).toBe(401);
-    const ok = await fetch(`${server.url}/api/rooms`, { method: 'POST', headers: { authorization: 'Bearer a-very-secret-admin-token' } });
+    const ok = await fetch(`${server.url}/api/rooms`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer a-very-secret-admin-token' },
+    });
     expect(ok.status).toBe(201);
   });
 });

@@ -6,7 +6,12 @@ import { type TestClient, connect } from '../helpers/client';
 import { ENGINES, createRoom, startTestServer, waitFor, wsUrl } from '../helpers/server';
 
 const GEOMETRY = { width: 128, height: 64, tileSize: 64 };
-const tile = (col: number, byte: number) => ({ col, row: 0, codec: 'png' as const, payload: new Uint8Array([byte, byte]) });
+const tile = (col: number, byte: number) => ({
+  col,
+  row: 0,
+  codec: 'png' as const,
+  payload: new Uint8Array([byte, byte]),
+});
 
 describe.each(ENGINES)('room life cycle on %s', (engine) => {
   let server: TilecastServer;
@@ -86,11 +91,31 @@ describe.each(ENGINES)('room life cycle on %s', (engine) => {
   });
 
   it.each([
-    ['a missing presenter token', (id: string) => `/ws/present/${id}`, CloseCode.Unauthorized, /presenter token missing/],
-    ['a wrong presenter token', (id: string) => `/ws/present/${id}?token=forged`, CloseCode.Unauthorized, /wrong presenter token/],
-    ['a viewer token used to present', (id: string, viewerToken: string) => `/ws/present/${id}?token=${viewerToken}`, CloseCode.Unauthorized, /wrong presenter token/],
+    [
+      'a missing presenter token',
+      (id: string) => `/ws/present/${id}`,
+      CloseCode.Unauthorized,
+      /presenter token missing/,
+    ],
+    [
+      'a wrong presenter token',
+      (id: string) => `/ws/present/${id}?token=forged`,
+      CloseCode.Unauthorized,
+      /wrong presenter token/,
+    ],
+    [
+      'a viewer token used to present',
+      (id: string, viewerToken: string) => `/ws/present/${id}?token=${viewerToken}`,
+      CloseCode.Unauthorized,
+      /wrong presenter token/,
+    ],
     ['a private room without viewer token', (id: string) => `/ws/view/${id}`, CloseCode.Unauthorized, /private/],
-    ['a private room with a wrong viewer token', (id: string) => `/ws/view/${id}?token=nope`, CloseCode.Unauthorized, /wrong viewer token/],
+    [
+      'a private room with a wrong viewer token',
+      (id: string) => `/ws/view/${id}?token=nope`,
+      CloseCode.Unauthorized,
+      /wrong viewer token/,
+    ],
     ['an unknown room', () => `/ws/view/doesnotexist`, CloseCode.RoomNotFound, /does not exist/],
   ])('%s is refused with a close code and an error message', async (_name, path, code, reason) => {
     const room = await createRoom(server, { private: true });

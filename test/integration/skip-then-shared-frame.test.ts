@@ -9,7 +9,11 @@ import { ENGINES, createRoom, startTestServer, waitFor, wsUrl } from '../helpers
 const GEOMETRY = { width: 256, height: 64, tileSize: 64 }; // 4 tiles
 
 const frame = (seq: number) =>
-  encodeFrame(seq, Date.now(), [0, 1, 2, 3].map((col) => ({ col, row: 0, codec: 'png' as const, payload: new Uint8Array([seq, col]) })));
+  encodeFrame(
+    seq,
+    Date.now(),
+    [0, 1, 2, 3].map((col) => ({ col, row: 0, codec: 'png' as const, payload: new Uint8Array([seq, col]) })),
+  );
 
 /** Acks every sync as it arrives, alone or inside a Frame. */
 function ackAlong(c: TestClient): void {
@@ -69,7 +73,11 @@ describe.each(ENGINES)('shared frames after a skip on %s', (engine) => {
     expect(lazy.syncs.slice(-10)).toEqual([11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
     expect(lazy.synced).toEqual(eager.synced);
     // the server's stats still keep the running total; the client its sum of per-sync counts
-    expect(stats().map((s) => s.coalesced).sort((a, b) => a - b)).toEqual([0, 24]);
+    expect(
+      stats()
+        .map((s) => s.coalesced)
+        .sort((a, b) => a - b),
+    ).toEqual([0, 24]);
     expect(lazy.skipped).toBe(24);
     for (const c of [presenter, lazy, eager]) await c.close();
   });

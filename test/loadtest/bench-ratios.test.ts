@@ -6,7 +6,10 @@ import type { BenchResults } from '../../client/bench/results';
 import type { LoadTestReport } from '../../client/loadtest/report';
 
 const report = (cpuPerGB: number, generator: { saturated?: boolean; loopDelayed?: boolean } = {}) =>
-  ({ server: { cpuSecondsPerGB: cpuPerGB }, generator: { saturated: false, loopDelayed: false, ...generator } }) as unknown as LoadTestReport;
+  ({
+    server: { cpuSecondsPerGB: cpuPerGB },
+    generator: { saturated: false, loopDelayed: false, ...generator },
+  }) as unknown as LoadTestReport;
 
 function results(rows: [string, number, LoadTestReport][]): BenchResults {
   return {
@@ -30,7 +33,15 @@ describe('pairedRatio', () => {
     expect(s.n).toBe(2); // rep 2 out; a late loop does not touch CPU figures
     expect(s.min).toBeCloseTo(1.1);
     expect(s.max).toBeCloseTo(1.2);
-    const latencyLike = pairedRatio(r, 'p', 'tilecast-uws', 'uws-publish-frames', cpu, 'p', (x) => x.generator.saturated || x.generator.loopDelayed);
+    const latencyLike = pairedRatio(
+      r,
+      'p',
+      'tilecast-uws',
+      'uws-publish-frames',
+      cpu,
+      'p',
+      (x) => x.generator.saturated || x.generator.loopDelayed,
+    );
     expect(latencyLike!.n).toBe(1);
     expect(latencyLike!.median).toBeCloseTo(1.2);
   });

@@ -2,7 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import { topSelfTime } from '../../client/bench/sections/profile';
 
-const frame = (functionName: string, url = '', lineNumber = 0) => ({ functionName, url, lineNumber, scriptId: '0', columnNumber: 0 });
+const frame = (functionName: string, url = '', lineNumber = 0) => ({
+  functionName,
+  url,
+  lineNumber,
+  scriptId: '0',
+  columnNumber: 0,
+});
 
 describe('topSelfTime', () => {
   // root -> main -> send (hot), root -> (garbage collector), root -> loader (tsx) -> compile (start-up)

@@ -6,7 +6,8 @@ import { FRAME_HEADER_BYTES, FrameFlag, MessageType, TILE_HEADER_BYTES, encodeFr
 
 function frame(opcode: number, payload: Uint8Array, fin = true): Buffer {
   const len = payload.length;
-  const head = len < 126 ? Buffer.from([(fin ? 0x80 : 0) | opcode, len]) : len < 65536 ? Buffer.alloc(4) : Buffer.alloc(10);
+  const head =
+    len < 126 ? Buffer.from([(fin ? 0x80 : 0) | opcode, len]) : len < 65536 ? Buffer.alloc(4) : Buffer.alloc(10);
   if (len >= 126) {
     head[0] = (fin ? 0x80 : 0) | opcode;
     if (len < 65536) {
@@ -83,7 +84,11 @@ describe('FrameReader', () => {
     for (const step of [1, 7, 4096, bytes.length]) {
       const got: { head: Buffer; length: number }[] = [];
       const reader = new FrameReader(
-        { message: (_op, head, length) => got.push({ head: Buffer.from(head), length }), control: () => {}, protocolError: (m) => got.push({ head: Buffer.from(m), length: -1 }) },
+        {
+          message: (_op, head, length) => got.push({ head: Buffer.from(head), length }),
+          control: () => {},
+          protocolError: (m) => got.push({ head: Buffer.from(m), length: -1 }),
+        },
         new Set([MessageType.Frame]),
       );
       for (let i = 0; i < bytes.length; i += step) reader.push(bytes.subarray(i, i + step));

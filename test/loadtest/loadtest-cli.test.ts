@@ -16,8 +16,26 @@ describe('tilecast-loadtest CLI', () => {
     const json = path.join(dir, 'out.json');
     const run = spawnSync(
       process.execPath,
-      ['client/loadtest/bin.js', '--viewers', '4', '--slow', '0.25', '--late', '0.25', '--duration', '6', '--warmup', '1',
-        '--drain', '5', '--generator-workers', '2', '--json', json, '--quiet'],
+      [
+        'client/loadtest/bin.js',
+        '--viewers',
+        '4',
+        '--slow',
+        '0.25',
+        '--late',
+        '0.25',
+        '--duration',
+        '6',
+        '--warmup',
+        '1',
+        '--drain',
+        '5',
+        '--generator-workers',
+        '2',
+        '--json',
+        json,
+        '--quiet',
+      ],
       { cwd: root, encoding: 'utf8', timeout: 90_000 },
     );
     expect(run.stderr).not.toMatch(/Error/);
@@ -65,9 +83,34 @@ describe('tilecast-loadtest CLI', () => {
       const json = path.join(dir, 'out.json');
       const run = spawnSync(
         process.execPath,
-        ['client/loadtest/bin.js', '--url', server.url, '--server-pid', String(server.pid), '--protocol', 'forward-frames',
-          '--viewers', '3', '--slow', '0', '--late', '0', '--rate', '200', '--fps', '10', '--duration', '3', '--warmup', '1',
-          '--drain', '2', '--json', json, '--quiet'],
+        [
+          'client/loadtest/bin.js',
+          '--url',
+          server.url,
+          '--server-pid',
+          String(server.pid),
+          '--protocol',
+          'forward-frames',
+          '--viewers',
+          '3',
+          '--slow',
+          '0',
+          '--late',
+          '0',
+          '--rate',
+          '200',
+          '--fps',
+          '10',
+          '--duration',
+          '3',
+          '--warmup',
+          '1',
+          '--drain',
+          '2',
+          '--json',
+          json,
+          '--quiet',
+        ],
         { cwd: root, encoding: 'utf8', timeout: 60_000 },
       );
       expect(run.status).toBe(0);
@@ -87,17 +130,25 @@ describe('tilecast-loadtest CLI', () => {
 
   it('fails with a clear message when the target is unreachable', async () => {
     const port = await freePort();
-    const run = spawnSync(process.execPath, ['client/loadtest/bin.js', '--url', `http://127.0.0.1:${port}`, '--duration', '1'], {
-      cwd: root,
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const run = spawnSync(
+      process.execPath,
+      ['client/loadtest/bin.js', '--url', `http://127.0.0.1:${port}`, '--duration', '1'],
+      {
+        cwd: root,
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
     expect(run.status).toBe(2);
     expect(run.stderr).toContain(`cannot reach http://127.0.0.1:${port}: connection refused`);
   });
 
   it('rejects bad flags with one line', () => {
-    const run = spawnSync(process.execPath, ['client/loadtest/bin.js', '--slow', '2'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    const run = spawnSync(process.execPath, ['client/loadtest/bin.js', '--slow', '2'], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/--slow: Number must be less than or equal to 1/);
   });

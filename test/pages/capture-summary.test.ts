@@ -3,7 +3,16 @@
 import { describe, expect, it } from 'vitest';
 import { captureSummary } from '../../client/pages/present/stats-text';
 
-const base = { width: 1280, height: 720, tileSize: 64, codec: 'webp', maxFps: 30, pacingFps: 30, workMs: 84.4, skippedTicks: 0 };
+const base = {
+  width: 1280,
+  height: 720,
+  tileSize: 64,
+  codec: 'webp',
+  maxFps: 30,
+  pacingFps: 30,
+  workMs: 84.4,
+  skippedTicks: 0,
+};
 
 describe('presenter capture summary', () => {
   it('shows the measured send rate, not the pacer target', () => {

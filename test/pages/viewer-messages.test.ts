@@ -6,7 +6,11 @@ import { CloseCode } from '../../shared/protocol/close-codes';
 describe('viewer messages', () => {
   it('a wrong token and a missing token are told apart', () => {
     const wrong = finalCloseText(CloseCode.Unauthorized, 'wrong viewer token', true);
-    const missing = finalCloseText(CloseCode.Unauthorized, 'this room is private: viewer token missing (?token=...)', false);
+    const missing = finalCloseText(
+      CloseCode.Unauthorized,
+      'this room is private: viewer token missing (?token=...)',
+      false,
+    );
     expect(wrong).toMatch(/invalid.*revoked.*expired/);
     expect(wrong).not.toMatch(/missing/);
     expect(missing).toMatch(/missing its access token/);

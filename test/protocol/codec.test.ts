@@ -104,7 +104,11 @@ describe('codec rejections carry a code and a close code', () => {
     rejects(longer, 'TRAILING_BYTES', { geometry });
   });
   it('tile outside the geometry', () => {
-    const e = rejects(encodeFrame(1, 0, [{ col: 4, row: 0, codec: 'png', payload: bytes(1) }]), 'TILE_OUTSIDE_GEOMETRY', { geometry });
+    const e = rejects(
+      encodeFrame(1, 0, [{ col: 4, row: 0, codec: 'png', payload: bytes(1) }]),
+      'TILE_OUTSIDE_GEOMETRY',
+      { geometry },
+    );
     expect(e.message).toContain('4x2');
   });
   it('payload over the limit', () => {

@@ -6,12 +6,19 @@ const DOC = fileURLToPath(new URL('../../shared/PROTOCOL.md', import.meta.url));
 
 /** Cells of each body row of the table whose header row starts with `firstHeader` (backticks kept). */
 export function docTable(firstHeader: string): string[][] {
-  const lines = readFileSync(DOC, 'utf8').split('\n').map((l) => l.trim());
+  const lines = readFileSync(DOC, 'utf8')
+    .split('\n')
+    .map((l) => l.trim());
   const at = lines.findIndex((l) => l.startsWith(`| ${firstHeader} |`));
   if (at < 0) throw new Error(`PROTOCOL.md has no table starting with "${firstHeader}"`);
   const rows: string[][] = [];
   for (let i = at + 2; i < lines.length && lines[i].startsWith('|'); i++)
-    rows.push(lines[i].slice(1, -1).split('|').map((c) => c.trim()));
+    rows.push(
+      lines[i]
+        .slice(1, -1)
+        .split('|')
+        .map((c) => c.trim()),
+    );
   return rows;
 }
 

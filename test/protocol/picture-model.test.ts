@@ -14,7 +14,8 @@ import {
   encodeTile,
 } from '../../shared/protocol';
 
-const tiles = (seq: number) => [0, 1].map((col) => ({ col, row: 0, codec: 'png' as const, payload: new Uint8Array([seq, col]) }));
+const tiles = (seq: number) =>
+  [0, 1].map((col) => ({ col, row: 0, codec: 'png' as const, payload: new Uint8Array([seq, col]) }));
 
 function frame(seq: number, flags: number): Uint8Array {
   const bytes = encodeFrame(seq, seq * 10, tiles(seq));
@@ -35,11 +36,19 @@ function record(messages: Uint8Array[]): string[] {
 
 describe('applyServerMessage', () => {
   it('a Frame flagged EndsWithSync is its tiles, then a sync with nothing skipped', () => {
-    expect(record([frame(3, FrameFlag.EndsWithSync)])).toEqual(['tile 0,0 seq 3', 'tile 1,0 seq 3', 'sync 3 at 30 skipped 0']);
+    expect(record([frame(3, FrameFlag.EndsWithSync)])).toEqual([
+      'tile 0,0 seq 3',
+      'tile 1,0 seq 3',
+      'sync 3 at 30 skipped 0',
+    ]);
   });
 
   it('a Frame without the flag is only tiles; its sync comes as its own message with its count', () => {
-    expect(record([frame(4, 0), encodeSync(4, 40, 7)])).toEqual(['tile 0,0 seq 4', 'tile 1,0 seq 4', 'sync 4 at 40 skipped 7']);
+    expect(record([frame(4, 0), encodeSync(4, 40, 7)])).toEqual([
+      'tile 0,0 seq 4',
+      'tile 1,0 seq 4',
+      'sync 4 at 40 skipped 7',
+    ]);
   });
 });
 

@@ -45,7 +45,14 @@ const TEXT = 'bad tile';
 /** Per documented message: its code-side size constant and field offsets, an encoded sample and its field values. */
 const MESSAGES: Record<
   string,
-  { size: number; offsets: Record<string, number>; sample: Uint8Array; values: Record<string, number>; tail: Uint8Array; decoded: object }
+  {
+    size: number;
+    offsets: Record<string, number>;
+    sample: Uint8Array;
+    values: Record<string, number>;
+    tail: Uint8Array;
+    decoded: object;
+  }
 > = {
   frame: {
     size: FRAME_HEADER_BYTES,
@@ -53,7 +60,12 @@ const MESSAGES: Record<
     sample: encodeFrame(7, 1234.5, [{ col: 1, row: 2, codec: 'png', payload: PAYLOAD }]),
     values: { flags: 0, seq: 7, captureTs: 1234.5, tileCount: 1 },
     tail: encodeTile({ col: 1, row: 2, codec: 'png', payload: PAYLOAD }, 7),
-    decoded: { flags: 0, seq: 7, captureTs: 1234.5, tiles: [{ col: 1, row: 2, codec: 'png', seq: 7, payload: PAYLOAD }] },
+    decoded: {
+      flags: 0,
+      seq: 7,
+      captureTs: 1234.5,
+      tiles: [{ col: 1, row: 2, codec: 'png', seq: 7, payload: PAYLOAD }],
+    },
   },
   tile: {
     size: TILE_HEADER_BYTES,
@@ -140,7 +152,9 @@ describe('PROTOCOL.md binary message table', () => {
 
     it('reads what the encoder wrote at the documented offsets, reserved bytes 0, then the documented tail', () => {
       const view = new DataView(m.sample.buffer, m.sample.byteOffset, m.sample.byteLength);
-      const read = Object.fromEntries(row.fields.filter((f) => f.name !== '0').map((f) => [f.name, readField(view, 0, f)]));
+      const read = Object.fromEntries(
+        row.fields.filter((f) => f.name !== '0').map((f) => [f.name, readField(view, 0, f)]),
+      );
       expect(read).toEqual({ ...m.values, version: protocol.PROTOCOL_VERSION, type: row.type });
       for (const f of row.fields.filter((f) => f.name === '0')) expect(readField(view, 0, f)).toBe(0);
       expect(m.sample.subarray(row.bytes)).toEqual(m.tail);
@@ -149,10 +163,18 @@ describe('PROTOCOL.md binary message table', () => {
     it('decodes a message written from the document alone', () => {
       const bytes = new Uint8Array(row.bytes + m.tail.byteLength);
       const view = new DataView(bytes.buffer);
-      const values: Record<string, number> = { ...m.values, version: protocol.PROTOCOL_VERSION, type: row.type, '0': 0 };
+      const values: Record<string, number> = {
+        ...m.values,
+        version: protocol.PROTOCOL_VERSION,
+        type: row.type,
+        '0': 0,
+      };
       for (const f of row.fields) writeField(view, 0, f, values[f.name]);
       bytes.set(m.tail, row.bytes);
-      expect(decodeMessage(bytes, { geometry: { width: 1280, height: 720, tileSize: 64 } })).toMatchObject({ type: row.type, ...m.decoded } as Partial<Message>);
+      expect(decodeMessage(bytes, { geometry: { width: 1280, height: 720, tileSize: 64 } })).toMatchObject({
+        type: row.type,
+        ...m.decoded,
+      } as Partial<Message>);
     });
   });
 
@@ -183,13 +205,15 @@ describe('PROTOCOL.md tables of values', () => {
   it('welcome.limits: exactly the fields of the welcome message schema', () => {
     const welcome = ServerControl.options.find((o) => o.shape.type.value === 'welcome')!;
     const documented = docTable('field').map(([f]) => code(f));
-    expect(documented.sort()).toEqual(Object.keys((welcome.shape as { limits: { shape: object } }).limits.shape).sort());
+    expect(documented.sort()).toEqual(
+      Object.keys((welcome.shape as { limits: { shape: object } }).limits.shape).sort(),
+    );
   });
 });
 
 // ---- the join order, on a real server ------------------------------------------------------------------------
 
-const NAMES: Record<number, string> = { 0x01: 'frame', 0x02: 'geometry', 0x03: 'cursor', 0x10: 'tile', 0x11: 'sync', 0x12: 'status' };
+const NAMES: Record<number, string> = { 1: 'frame', 2: 'geometry', 3: 'cursor', 16: 'tile', 17: 'sync', 18: 'status' };
 
 /** A socket that records every message from the first byte on, as documented tokens. */
 class Recorder {
@@ -199,7 +223,9 @@ class Recorder {
   constructor(url: string) {
     this.ws = new WebSocket(url);
     this.ws.on('error', () => {});
-    this.ws.on('message', (d: Buffer, binary: boolean) => this.got.push(binary ? (NAMES[d[1]] ?? `0x${d[1].toString(16)}`) : JSON.parse(d.toString()).type));
+    this.ws.on('message', (d: Buffer, binary: boolean) =>
+      this.got.push(binary ? (NAMES[d[1]] ?? `0x${d[1].toString(16)}`) : JSON.parse(d.toString()).type),
+    );
     this.ws.on('close', (c) => (this.closeCode = c));
   }
   /** The messages up to (not including) the first `stop`, with the status updates that follow the first status left out. */
@@ -214,7 +240,9 @@ class Recorder {
 /** `welcome, geometry, status, cursor, tile…, sync` against what arrived: `tile…` is one or more tiles. */
 function expectOrder(got: string[], documented: string): void {
   const tokens = code(documented).split(', ');
-  const collapsed = got.filter((t, i) => t !== 'tile' || got[i - 1] !== 'tile').map((t) => (t === 'tile' ? 'tile…' : t));
+  const collapsed = got
+    .filter((t, i) => t !== 'tile' || got[i - 1] !== 'tile')
+    .map((t) => (t === 'tile' ? 'tile…' : t));
   expect(collapsed).toEqual(tokens);
 }
 
@@ -246,9 +274,18 @@ describe.each(ENGINES)('PROTOCOL.md join order on %s', (engine) => {
     const noFrame = new Recorder(viewerUrl);
     await waitFor('viewer joined', () => noFrame.got.includes('cursor'));
     // nothing more until the first frame: no tile, no sync before it
-    presenter.ws.send(encodeFrame(1, Date.now(), [0, 1].map((col) => ({ col, row: 0, codec: 'png' as const, payload: new Uint8Array([col]) }))));
+    presenter.ws.send(
+      encodeFrame(
+        1,
+        Date.now(),
+        [0, 1].map((col) => ({ col, row: 0, codec: 'png' as const, payload: new Uint8Array([col]) })),
+      ),
+    );
     await waitFor('first frame', () => noFrame.got.includes('frame') || noFrame.got.includes('sync'));
-    expectOrder(noFrame.upTo(noFrame.got.includes('frame') ? 'frame' : 'tile'), JOIN['viewer, geometry but no frame yet']);
+    expectOrder(
+      noFrame.upTo(noFrame.got.includes('frame') ? 'frame' : 'tile'),
+      JOIN['viewer, geometry but no frame yet'],
+    );
 
     const late = new Recorder(viewerUrl);
     await waitFor('late joiner synced', () => late.got.includes('sync'));

@@ -20,8 +20,21 @@ const children: ChildProcess[] = [];
 async function startChild(dir: string): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'server/main.ts', '--port', '0', '--engine', 'ws',
-      '--recordings-dir', dir, '--recording-flush-ms', String(FLUSH_MS), '--keyframe-interval-seconds', '0.5'],
+    [
+      '--import',
+      'tsx',
+      'server/main.ts',
+      '--port',
+      '0',
+      '--engine',
+      'ws',
+      '--recordings-dir',
+      dir,
+      '--recording-flush-ms',
+      String(FLUSH_MS),
+      '--keyframe-interval-seconds',
+      '0.5',
+    ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TILECAST_LOG_LEVEL: 'info' } },
   );
   children.push(child);
@@ -54,7 +67,13 @@ describe('SIGKILL while recording', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'tilecast-crash-'));
     const session = await buildSession(150, 20);
     const first = await startChild(dir);
-    const created = await (await fetch(`${first.url}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"record":true}' })).json();
+    const created = await (
+      await fetch(`${first.url}/api/rooms`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"record":true}',
+      })
+    ).json();
     const port = new URL(first.url).port;
     const presenter = await connect(`ws://127.0.0.1:${port}/ws/present/${created.id}?token=${created.presenterToken}`);
     const id: string = (await (await fetch(`${first.url}/api/rooms/${created.id}`)).json()).recording;

@@ -20,7 +20,11 @@ afterAll(async () => {
 });
 
 it('POST /api/rooms with record:true answers 503 RECORDING_FAILED and the room is gone', async () => {
-  const res = await fetch(`${server.url}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"record":true}' });
+  const res = await fetch(`${server.url}/api/rooms`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"record":true}',
+  });
   expect(res.status).toBe(503);
   const body = await res.json();
   expect(body.error.code).toBe('RECORDING_FAILED');

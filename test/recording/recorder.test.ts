@@ -9,7 +9,16 @@ import { RecordType, scanRecords } from '../../shared/recording/format';
 import { renderTiles, tileImages } from '../../server/imaging/render-tiles';
 import { type Recorder, RecordingStore, pictureAt, seekKeyframe } from '../../server/recording';
 import { ScreenShot } from '../../server/room/screenshot';
-import { type KnownFrame, buildSession, cursorMessage, expectedPixels, expectedTiles, frameAt, rgbOf, tileEntry } from './synthetic';
+import {
+  type KnownFrame,
+  buildSession,
+  cursorMessage,
+  expectedPixels,
+  expectedTiles,
+  frameAt,
+  rgbOf,
+  tileEntry,
+} from './synthetic';
 
 const log = pino({ level: 'silent' });
 let dir: string;
@@ -29,7 +38,11 @@ interface RoomState {
 }
 
 /** Plays frames into a recorder the way a Room calls its observers; pass `room` to continue a session. */
-function play(recorder: Recorder, frames: KnownFrame[], room: RoomState = { screenshot: new ScreenShot(64 * 1024 * 1024), geometry: null }): RoomState {
+function play(
+  recorder: Recorder,
+  frames: KnownFrame[],
+  room: RoomState = { screenshot: new ScreenShot(64 * 1024 * 1024), geometry: null },
+): RoomState {
   const { screenshot } = room;
   for (const f of frames) {
     const at = recorder.startedAt + f.timeMs;
@@ -38,7 +51,13 @@ function play(recorder: Recorder, frames: KnownFrame[], room: RoomState = { scre
       screenshot.reset(geometry);
       recorder.geometry?.(geometry, at - 1);
     }
-    const frame = { seq: f.seq, captureTs: at - 5, receivedAt: at, tiles: f.tiles.map((t) => tileEntry(t, f.seq)), ingestNo: f.seq };
+    const frame = {
+      seq: f.seq,
+      captureTs: at - 5,
+      receivedAt: at,
+      tiles: f.tiles.map((t) => tileEntry(t, f.seq)),
+      ingestNo: f.seq,
+    };
     recorder.frame?.(frame, screenshot.apply(frame));
     if (f.cursor) recorder.cursor?.(cursorMessage(f.cursor.x, f.cursor.y), f.cursor.x, f.cursor.y, true, at);
   }
@@ -49,7 +68,8 @@ function play(recorder: Recorder, frames: KnownFrame[], room: RoomState = { scre
 async function drained(recorder: Recorder, timeoutMs = 10_000): Promise<void> {
   const start = Date.now();
   while (recorder.stats().bytesPending > 0) {
-    if (Date.now() - start > timeoutMs) throw new Error(`recorder still has ${recorder.stats().bytesPending} bytes pending`);
+    if (Date.now() - start > timeoutMs)
+      throw new Error(`recorder still has ${recorder.stats().bytesPending} bytes pending`);
     await new Promise((r) => setTimeout(r, 10));
   }
 }
@@ -100,7 +120,9 @@ describe('recording a synthetic session', () => {
       const picture = await pictureAt(h, t);
       const known = frameAt(session, t);
       if (!known) continue;
-      const tiles = new Map(picture!.filledTiles().map((x) => [x.row * Math.ceil(picture!.geometry!.width / 16) + x.col, x.message]));
+      const tiles = new Map(
+        picture!.filledTiles().map((x) => [x.row * Math.ceil(picture!.geometry!.width / 16) + x.col, x.message]),
+      );
       expect(picture!.seq, `seq at ${t} ms`).toBe(known.seq);
       expect(sameTiles(tiles, expectedTiles(session, known.seq)), `tiles at ${t} ms`).toBe(true);
       expect(picture!.geometry).toEqual(known.geometry);
@@ -290,9 +312,13 @@ describe('falling behind the disk', () => {
     const h = await store.open(recorder.id);
     expect(h.gaps).toBe(1);
     const types: number[] = [];
-    scanRecords(await readFile(h.path).then((b) => new Uint8Array(b).subarray(h.dataStart, h.dataEnd)), h.dataStart, (r) => {
-      types.push(r.type);
-    });
+    scanRecords(
+      await readFile(h.path).then((b) => new Uint8Array(b).subarray(h.dataStart, h.dataEnd)),
+      h.dataStart,
+      (r) => {
+        types.push(r.type);
+      },
+    );
     // The gap never closed (no keyframe came): the file still says so before its end.
     expect(types.slice(-2)).toEqual([RecordType.Gap, RecordType.End]);
   });

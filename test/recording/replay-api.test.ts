@@ -83,7 +83,10 @@ describe.each(ENGINES)('recordings over HTTP on %s', (engine) => {
   });
 
   it('a recording still being written cannot be deleted', async () => {
-    const res = await api(`/${recordingId}`, { method: 'DELETE', headers: { authorization: `Bearer ${room.presenterToken}` } });
+    const res = await api(`/${recordingId}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${room.presenterToken}` },
+    });
     expect(res.status).toBe(409);
   });
 
@@ -105,12 +108,18 @@ describe.each(ENGINES)('recordings over HTTP on %s', (engine) => {
     const info = await (await api(`/${recordingId}`)).json();
     const frames = frameTimes(new Uint8Array(await (await api(`/${recordingId}/data`)).arrayBuffer()));
     const checks: number[] = [];
-    for (let t = frames[0].timeMs; t <= info.durationMs; t += Math.max(1, Math.floor(info.durationMs / 25))) checks.push(t);
+    for (let t = frames[0].timeMs; t <= info.durationMs; t += Math.max(1, Math.floor(info.durationMs / 25)))
+      checks.push(t);
     checks.push(info.durationMs);
     for (const t of checks) {
       const seq = frames.filter((f) => f.timeMs <= t).at(-1)!.seq;
       // alternate the three timecode syntaxes
-      const tc = checks.indexOf(t) % 3 === 0 ? (t / 1000).toFixed(3) : checks.indexOf(t) % 3 === 1 ? clock(t) : formatSmpte(Math.ceil(t * 0.03) / 0.03, 30);
+      const tc =
+        checks.indexOf(t) % 3 === 0
+          ? (t / 1000).toFixed(3)
+          : checks.indexOf(t) % 3 === 1
+            ? clock(t)
+            : formatSmpte(Math.ceil(t * 0.03) / 0.03, 30);
       const smpteMs = checks.indexOf(t) % 3 === 2 ? Math.ceil(t * 0.03) / 0.03 : t;
       if (smpteMs > info.durationMs) continue;
       const expectSeq = frames.filter((f) => f.timeMs <= smpteMs).at(-1)!.seq;
@@ -118,7 +127,10 @@ describe.each(ENGINES)('recordings over HTTP on %s', (engine) => {
       expect(res.status, `frame at ${tc}`).toBe(200);
       const got = await rgbOf(new Uint8Array(await res.arrayBuffer()));
       const want = expectedPixels(session, expectSeq);
-      expect(Buffer.compare(Buffer.from(got.rgb), Buffer.from(want.rgb)), `pixels at ${tc} (seq ${expectSeq}, nearest ${seq})`).toBe(0);
+      expect(
+        Buffer.compare(Buffer.from(got.rgb), Buffer.from(want.rgb)),
+        `pixels at ${tc} (seq ${expectSeq}, nearest ${seq})`,
+      ).toBe(0);
     }
   });
 
@@ -214,12 +226,22 @@ describe.each(ENGINES)('recordings over HTTP on %s', (engine) => {
   it("a private room's recording serves its media only with a room token", async () => {
     const secret = await createRoom(server, { private: true, record: true });
     const p = await connect(wsUrl(server, `/ws/present/${secret.id}?token=${secret.presenterToken}`));
-    const recId: string = (await (await fetch(`${server.url}/api/rooms/${secret.id}?token=${secret.viewerToken}`)).json()).recording;
+    const recId: string = (
+      await (await fetch(`${server.url}/api/rooms/${secret.id}?token=${secret.viewerToken}`)).json()
+    ).recording;
     p.send(encodeGeometry(GEOMETRY_A));
     p.send(frameMessage(session[0]));
     // the frame's keyframe is durable (written and flushed): every media route can answer
-    const durable = async () => (await (await api(`/${recId}?token=${secret.viewerToken}`)).json()) as { keyframes: number; live: { bytesPending: number } };
-    for (let i = 0, info = await durable(); info.keyframes === 0 || info.live.bytesPending > 0; i++, info = await durable()) {
+    const durable = async () =>
+      (await (await api(`/${recId}?token=${secret.viewerToken}`)).json()) as {
+        keyframes: number;
+        live: { bytesPending: number };
+      };
+    for (
+      let i = 0, info = await durable();
+      info.keyframes === 0 || info.live.bytesPending > 0;
+      i++, info = await durable()
+    ) {
       if (i > 500) throw new Error('the recording never became durable');
       await sleep(10);
     }
@@ -231,7 +253,10 @@ describe.each(ENGINES)('recordings over HTTP on %s', (engine) => {
       expect((await denied.json()).error.message).toContain('private room');
       const sep = suffix.includes('?') ? '&' : '?';
       expect((await api(`/${recId}${suffix}${sep}token=${secret.viewerToken}`)).status, suffix).toBe(200);
-      expect((await api(`/${recId}${suffix}`, { headers: { authorization: `Bearer ${secret.presenterToken}` } })).status, suffix).toBe(200);
+      expect(
+        (await api(`/${recId}${suffix}`, { headers: { authorization: `Bearer ${secret.presenterToken}` } })).status,
+        suffix,
+      ).toBe(200);
       // another room's token does not open it
       expect((await api(`/${recId}${suffix}${sep}token=${room.presenterToken}`)).status, suffix).toBe(401);
     }
@@ -253,10 +278,16 @@ describe.each(ENGINES)('recordings over HTTP on %s', (engine) => {
   it('deletes only with the room presenter token or the admin token', async () => {
     const other = await createRoom(server);
     expect((await api(`/${recordingId}`, { method: 'DELETE' })).status).toBe(401);
-    const wrong = await api(`/${recordingId}`, { method: 'DELETE', headers: { authorization: `Bearer ${other.presenterToken}` } });
+    const wrong = await api(`/${recordingId}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${other.presenterToken}` },
+    });
     expect(wrong.status).toBe(401);
     expect((await wrong.json()).error.message).toContain('presenter token');
-    const ok = await api(`/${recordingId}`, { method: 'DELETE', headers: { authorization: `Bearer ${room.presenterToken}` } });
+    const ok = await api(`/${recordingId}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${room.presenterToken}` },
+    });
     expect(ok.status).toBe(204);
     expect((await api(`/${recordingId}`)).status).toBe(404);
   });

@@ -51,7 +51,8 @@ beforeAll(async () => {
   scanRecords(bytes.subarray(16 + prefix.jsonBytes), 16 + prefix.jsonBytes, (r) => {
     const view = new DataView(r.body.buffer, r.body.byteOffset);
     if (r.type === RecordType.Frame) frames.push({ seq: view.getUint32(0, true), timeMs: r.timeMs });
-    if (r.type === RecordType.Keyframe && view.getUint32(16, true) > 0) frames.push({ seq: view.getUint32(16, true), timeMs: r.timeMs });
+    if (r.type === RecordType.Keyframe && view.getUint32(16, true) > 0)
+      frames.push({ seq: view.getUint32(16, true), timeMs: r.timeMs });
     if (r.type === RecordType.Index) return false;
   });
 
@@ -69,7 +70,9 @@ afterAll(async () => {
 });
 
 async function canvasPixels(): Promise<Uint8Array> {
-  const url = await page.evaluate(() => (document.getElementById('screen') as HTMLCanvasElement).toDataURL('image/png'));
+  const url = await page.evaluate(() =>
+    (document.getElementById('screen') as HTMLCanvasElement).toDataURL('image/png'),
+  );
   return (await rgbOf(Buffer.from(url.slice(url.indexOf(',') + 1), 'base64'))).rgb;
 }
 
@@ -78,7 +81,11 @@ const seqAt = (ms: number) => frames.filter((f) => f.timeMs <= ms).at(-1)!.seq;
 describe('replay page', () => {
   it('paints exactly the known frame at each timecode typed into the jump box', async () => {
     const duration = frames.at(-1)!.timeMs;
-    const times = [frames[0].timeMs, ...[0.13, 0.31, 0.5, 0.52, 0.77, 0.9].map((x) => Math.round(x * duration)), duration];
+    const times = [
+      frames[0].timeMs,
+      ...[0.13, 0.31, 0.5, 0.52, 0.77, 0.9].map((x) => Math.round(x * duration)),
+      duration,
+    ];
     for (const ms of times) {
       // SMPTE at 30 fps, on the frame at or after `ms`: the page seeks to that exact time.
       const n = Math.min(Math.ceil((ms * 30) / 1000), Math.floor((duration * 30) / 1000));
@@ -88,7 +95,11 @@ describe('replay page', () => {
       const seq = seqAt(parsed.ms);
       await page.fill('#jump-input', tc);
       await page.click('#jump button');
-      await page.waitForFunction((s) => document.body.dataset.seeking === 'false' && document.body.dataset.seq === String(s), seq, { timeout: 10_000 });
+      await page.waitForFunction(
+        (s) => document.body.dataset.seeking === 'false' && document.body.dataset.seq === String(s),
+        seq,
+        { timeout: 10_000 },
+      );
       const got = await canvasPixels();
       const want = expectedPixels(session, seq).rgb;
       expect(Buffer.compare(Buffer.from(got), Buffer.from(want)), `canvas at ${tc} (seq ${seq})`).toBe(0);
@@ -100,7 +111,9 @@ describe('replay page', () => {
     await page.evaluate(() => window.tilecastReplay!.seek(0));
     await page.selectOption('#speed', '4');
     await page.click('#play');
-    await page.waitForFunction(() => document.getElementById('play')!.getAttribute('aria-pressed') === 'false', null, { timeout: 15_000 });
+    await page.waitForFunction(() => document.getElementById('play')!.getAttribute('aria-pressed') === 'false', null, {
+      timeout: 15_000,
+    });
     await page.waitForFunction((s) => document.body.dataset.seq === String(s), frames.at(-1)!.seq);
     await page.evaluate(() => window.tilecastReplay!.player.settled());
     const got = await canvasPixels();
@@ -110,7 +123,9 @@ describe('replay page', () => {
   it('says what is wrong with a bad timecode', async () => {
     await page.fill('#jump-input', '00:00:00:99');
     await page.click('#jump button');
-    expect(await page.textContent('#jump-error')).toBe('timecode 00:00:00:99: frame 99 does not exist at 30 fps (frames are 00..29)');
+    expect(await page.textContent('#jump-error')).toBe(
+      'timecode 00:00:00:99: frame 99 does not exist at 30 fps (frames are 00..29)',
+    );
     await page.fill('#jump-input', '02:00:00:00');
     await page.click('#jump button');
     expect(await page.textContent('#jump-error')).toContain('is past the end of the recording');
@@ -119,12 +134,18 @@ describe('replay page', () => {
   it('shows a thumbnail and a timecode when hovering the seek bar', async () => {
     const box = (await page.locator('#seek').boundingBox())!;
     await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2);
-    await page.waitForFunction(() => {
-      const img = document.getElementById('hover-image') as HTMLImageElement;
-      return img.complete && img.naturalWidth > 0 && img.src.includes('/frame.jpeg?t=');
-    }, null, { timeout: 10_000 });
+    await page.waitForFunction(
+      () => {
+        const img = document.getElementById('hover-image') as HTMLImageElement;
+        return img.complete && img.naturalWidth > 0 && img.src.includes('/frame.jpeg?t=');
+      },
+      null,
+      { timeout: 10_000 },
+    );
     // The picture is 72 px wide: the preview is never upscaled.
-    expect(await page.evaluate(() => (document.getElementById('hover-image') as HTMLImageElement).naturalWidth)).toBe(72);
+    expect(await page.evaluate(() => (document.getElementById('hover-image') as HTMLImageElement).naturalWidth)).toBe(
+      72,
+    );
     expect(await page.textContent('#hover-label')).toMatch(/^00:00:0\d:\d\d$/);
     await page.screenshot({ path: path.join(ARTIFACTS, 'replay-page.png') });
   });
@@ -140,7 +161,10 @@ describe('replay page', () => {
     }
     // past a flush: the 20 frames are durable, so the page finds a live edge to follow
     for (let i = 0; ; i++) {
-      const info = (await (await fetch(`${server.url}/api/recordings/${recId}`)).json()) as { keyframes: number; live: { bytesPending: number } };
+      const info = (await (await fetch(`${server.url}/api/recordings/${recId}`)).json()) as {
+        keyframes: number;
+        live: { bytesPending: number };
+      };
       if (info.keyframes > 0 && info.live.bytesPending === 0) break;
       if (i > 500) throw new Error('the recording never became durable');
       await sleep(10);
@@ -157,12 +181,16 @@ describe('replay page', () => {
     }
     await live.waitForFunction(() => document.body.dataset.seq === '60', null, { timeout: 15_000 });
     await live.evaluate(() => window.tilecastReplay!.player.settled());
-    const url = await live.evaluate(() => (document.getElementById('screen') as HTMLCanvasElement).toDataURL('image/png'));
+    const url = await live.evaluate(() =>
+      (document.getElementById('screen') as HTMLCanvasElement).toDataURL('image/png'),
+    );
     const got = (await rgbOf(Buffer.from(url.slice(url.indexOf(',') + 1), 'base64'))).rgb;
     expect(Buffer.compare(Buffer.from(got), Buffer.from(expectedPixels(session, 60).rgb))).toBe(0);
     presenter.send(JSON.stringify({ type: 'end' }));
     await presenter.waitClosed();
-    await live.waitForFunction(() => document.getElementById('state-pill')!.textContent === 'Recorded', null, { timeout: 10_000 });
+    await live.waitForFunction(() => document.getElementById('state-pill')!.textContent === 'Recorded', null, {
+      timeout: 10_000,
+    });
     await live.close();
   });
 

@@ -15,7 +15,9 @@ export function solidPng(color: Rgb, width: number, height: number): Promise<Buf
   const key = `${color.join(',')}/${width}x${height}`;
   let png = pngCache.get(key);
   if (!png) {
-    png = sharp({ create: { width, height, channels: 3, background: { r: color[0], g: color[1], b: color[2] } } }).png().toBuffer();
+    png = sharp({ create: { width, height, channels: 3, background: { r: color[0], g: color[1], b: color[2] } } })
+      .png()
+      .toBuffer();
     pngCache.set(key, png);
   }
   return png;
@@ -44,7 +46,11 @@ function changes(k: number, tiles: number, first: boolean): number[] {
 }
 
 /** Frames every `frameMs`; the geometry switches from A to B at `switchAt` (a frame number), if given. */
-export async function buildSession(frames: number, frameMs: number, switchAt = Infinity): Promise<KnownFrame[]> {
+export async function buildSession(
+  frames: number,
+  frameMs: number,
+  switchAt = Number.POSITIVE_INFINITY,
+): Promise<KnownFrame[]> {
   const out: KnownFrame[] = [];
   for (let k = 1; k <= frames; k++) {
     const geometry = k >= switchAt ? GEOMETRY_B : GEOMETRY_A;
@@ -59,7 +65,13 @@ export async function buildSession(frames: number, frameMs: number, switchAt = I
       const payload = await solidPng(color, rect.width, rect.height);
       list.push({ index, col, row, color, payload, message: encodeTile({ col, row, codec: 'png', payload }, k) });
     }
-    out.push({ seq: k, timeMs: k * frameMs, geometry, tiles: list, cursor: k % 4 === 0 ? { x: k % 70, y: k % 40 } : undefined });
+    out.push({
+      seq: k,
+      timeMs: k * frameMs,
+      geometry,
+      tiles: list,
+      cursor: k % 4 === 0 ? { x: k % 70, y: k % 40 } : undefined,
+    });
   }
   return out;
 }
@@ -121,5 +133,9 @@ export function cursorMessage(x: number, y: number): Uint8Array {
 
 /** The Frame wire message a presenter sends for a known frame. */
 export function frameMessage(f: KnownFrame, captureTs = Date.now()): Uint8Array {
-  return encodeFrame(f.seq, captureTs, f.tiles.map((t) => ({ col: t.col, row: t.row, codec: 'png' as const, payload: t.payload })));
+  return encodeFrame(
+    f.seq,
+    captureTs,
+    f.tiles.map((t) => ({ col: t.col, row: t.row, codec: 'png' as const, payload: t.payload })),
+  );
 }

@@ -25,7 +25,10 @@ describe('config', () => {
     const probe = 'zz-probe';
     for (const key of Object.keys(ConfigSchema.shape)) {
       const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-      for (const [env, argv] of [[{ [envName(key)]: probe }, []], [{}, [flag, probe]]] as const) {
+      for (const [env, argv] of [
+        [{ [envName(key)]: probe }, []],
+        [{}, [flag, probe]],
+      ] as const) {
         let read: unknown;
         try {
           read = (loadConfig({}, env, argv) as Record<string, unknown>)[key];
@@ -53,9 +56,12 @@ describe('config', () => {
   it('the CLI stops with that line and exit code 2', async () => {
     const err = await run('npx', ['tsx', 'server/main.ts', '--port', 'abc'], { cwd: process.cwd() }).catch((e) => e);
     expect(err.code).toBe(2);
-    expect(err.stderr.trim().split('\n').filter((l: string) => !l.startsWith('npm warn'))).toEqual([
-      'tilecast: invalid configuration: port: Expected number, received nan (got "abc")',
-    ]);
+    expect(
+      err.stderr
+        .trim()
+        .split('\n')
+        .filter((l: string) => !l.startsWith('npm warn')),
+    ).toEqual(['tilecast: invalid configuration: port: Expected number, received nan (got "abc")']);
   });
 });
 

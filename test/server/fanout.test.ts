@@ -10,11 +10,23 @@ import { type FakeConn, fakeConn, turns } from '../helpers/fake-conn';
 const TILES = 4;
 
 function tile(index: number, seq: number): TileEntry {
-  return { index, col: index, row: 0, seq, message: encodeTile({ col: index, row: 0, codec: 'png', payload: new Uint8Array(8) }, seq) };
+  return {
+    index,
+    col: index,
+    row: 0,
+    seq,
+    message: encodeTile({ col: index, row: 0, codec: 'png', payload: new Uint8Array(8) }, seq),
+  };
 }
 
 function frame(ingestNo: number, indices: number[]): IngestedFrame {
-  return { seq: ingestNo, captureTs: ingestNo * 10, receivedAt: 0, ingestNo, tiles: indices.map((i) => tile(i, ingestNo)) };
+  return {
+    seq: ingestNo,
+    captureTs: ingestNo * 10,
+    receivedAt: 0,
+    ingestNo,
+    tiles: indices.map((i) => tile(i, ingestNo)),
+  };
 }
 
 interface Options {
@@ -25,10 +37,16 @@ interface Options {
 
 function makeFanout({ budget = 1e6, batching = false, errors = [] }: Options = {}) {
   const totals = { bytesOut: 0 };
-  const fanout = new Fanout(budget, 1000, totals, (err, viewer) => {
-    errors.push(err);
-    viewer.conn.close(1011, 'internal error');
-  }, batching);
+  const fanout = new Fanout(
+    budget,
+    1000,
+    totals,
+    (err, viewer) => {
+      errors.push(err);
+      viewer.conn.close(1011, 'internal error');
+    },
+    batching,
+  );
   return { fanout, totals };
 }
 
@@ -143,9 +161,28 @@ describe('Fanout: viewer life cycle', () => {
     const c = fakeConn();
     const keyframe = { ingestNo: 3, seq: 7, captureTs: 70, tiles: [null, tile(1, 2), null, tile(3, 3)] };
     const v = fanout.join(c, encodeStatus('live', 1), { geometry: GEOMETRY, keyframe, cursor: encodeCursor(4, 5) });
-    expect(c.script()).toEqual(['geometry 256x64/64', 'status live 1', 'cursor 4,5', 'tile 1,0 @2', 'tile 3,0 @3', 'sync 7']);
+    expect(c.script()).toEqual([
+      'geometry 256x64/64',
+      'status live 1',
+      'cursor 4,5',
+      'tile 1,0 @2',
+      'tile 3,0 @3',
+      'sync 7',
+    ]);
     expect(c.decoded().at(-1)).toMatchObject({ captureTs: 70 });
-    expect(fanout.stats()).toEqual([{ id: v.id, pending: 0, gridTiles: 4, buffered: c.buffered, coalesced: 0, tilesSent: 2, bytesOut: 48, syncs: 1, acked: null }]);
+    expect(fanout.stats()).toEqual([
+      {
+        id: v.id,
+        pending: 0,
+        gridTiles: 4,
+        buffered: c.buffered,
+        coalesced: 0,
+        tilesSent: 2,
+        bytesOut: 48,
+        syncs: 1,
+        acked: null,
+      },
+    ]);
   });
 
   it('a joiner without a picture gets its status only, and viewers get distinct ids', () => {

@@ -27,7 +27,7 @@ function makeRoom(options: Partial<RoomOptions> = {}): Room {
       highWater: 1000,
       fanoutBudget: 1e6,
       batchFanout: false,
-      ackWindow: Infinity,
+      ackWindow: Number.POSITIVE_INFINITY,
       ...options,
     },
     createLogger('silent'),
@@ -38,7 +38,13 @@ function makeRoom(options: Partial<RoomOptions> = {}): Room {
 }
 
 function tile(col: number, row: number, seq: number, columns = 2): TileEntry {
-  return { index: row * columns + col, col, row, seq, message: encodeTile({ col, row, codec: 'png', payload: new Uint8Array(8).fill(seq) }, seq) };
+  return {
+    index: row * columns + col,
+    col,
+    row,
+    seq,
+    message: encodeTile({ col, row, codec: 'png', payload: new Uint8Array(8).fill(seq) }, seq),
+  };
 }
 
 /** A live room with geometry G and frame 1 (all four tiles) already fanned out. */
@@ -69,7 +75,16 @@ describe('Room: late joiners', () => {
     await turns();
     const v = fakeConn();
     room.addViewer(v);
-    expect(v.script()).toEqual(['geometry 128x128/64', 'status live 1', 'cursor 5,6', 'tile 0,0 @1', 'tile 1,0 @1', 'tile 0,1 @1', 'tile 1,1 @2', 'sync 2']);
+    expect(v.script()).toEqual([
+      'geometry 128x128/64',
+      'status live 1',
+      'cursor 5,6',
+      'tile 0,0 @1',
+      'tile 1,0 @1',
+      'tile 0,1 @1',
+      'tile 1,1 @2',
+      'sync 2',
+    ]);
     expect(v.decoded().at(-1)).toMatchObject({ seq: 2, captureTs: 20, skipped: 0 });
     v.sent.length = 0;
     room.applyFrame(3, 30, [tile(0, 0, 3)], 10);
@@ -156,7 +171,11 @@ describe.each([false, true])('Room: sends (batched: %s)', (batchFanout) => {
     room.applyFrame(2, 20, [tile(0, 0, 2), tile(1, 1, 2)], 10);
     await turns();
     expect(conn.script()).toEqual(batchFanout ? ['frame 2 [0,0 1,1] +sync'] : ['tile 0,0 @2', 'tile 1,1 @2', 'sync 2']);
-    expect(room.viewerStats()[0]).toMatchObject({ tilesSent: before.tilesSent + 2, syncs: before.syncs + 1, pending: 0 });
+    expect(room.viewerStats()[0]).toMatchObject({
+      tilesSent: before.tilesSent + 2,
+      syncs: before.syncs + 1,
+      pending: 0,
+    });
   });
 
   it('messages the engine drops are not counted, stay owed and converge on the next drain', async () => {
@@ -167,14 +186,23 @@ describe.each([false, true])('Room: sends (batched: %s)', (batchFanout) => {
     conn.dropping = true;
     room.applyFrame(2, 20, [tile(0, 0, 2), tile(1, 1, 2)], 10);
     await turns();
-    expect(room.viewerStats()[0]).toMatchObject({ tilesSent: before.tilesSent, syncs: before.syncs, bytesOut: before.bytesOut, pending: 2 });
+    expect(room.viewerStats()[0]).toMatchObject({
+      tilesSent: before.tilesSent,
+      syncs: before.syncs,
+      bytesOut: before.bytesOut,
+      pending: 2,
+    });
     expect(room.info().bytesOut).toBe(bytesBefore);
     conn.dropping = false;
     room.drainViewer(viewer);
     // a dropped tile goes back to the end of the dirty queue: the order within the picture may change
     expect(conn.script().slice(0, 2).sort()).toEqual(['tile 0,0 @2', 'tile 1,1 @2']);
     expect(conn.script().slice(2)).toEqual(['sync 2']);
-    expect(room.viewerStats()[0]).toMatchObject({ tilesSent: before.tilesSent + 2, syncs: before.syncs + 1, pending: 0 });
+    expect(room.viewerStats()[0]).toMatchObject({
+      tilesSent: before.tilesSent + 2,
+      syncs: before.syncs + 1,
+      pending: 0,
+    });
     expect(room.info().bytesOut).toBeGreaterThan(bytesBefore);
   });
 
@@ -202,7 +230,8 @@ describe('Room: fan-out budget, acks, leaving', () => {
     await turns();
     expect(viewers.filter((c) => c.sent.length > 0).length).toBeLessThan(5);
     await turns(20);
-    for (const c of viewers) expect(c.script()).toEqual(['tile 0,0 @2', 'tile 1,0 @2', 'sync 2', 'tile 0,1 @3', 'sync 3']);
+    for (const c of viewers)
+      expect(c.script()).toEqual(['tile 0,0 @2', 'tile 1,0 @2', 'sync 2', 'tile 0,1 @3', 'sync 3']);
     expect(room.info().fanoutYields).toBeGreaterThan(0);
   });
 

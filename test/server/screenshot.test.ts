@@ -4,9 +4,21 @@ import { ScreenShot } from '../../server/room/screenshot';
 import type { IngestedFrame, TileEntry } from '../../server/frames/tile-entry';
 
 const geometry = { width: 128, height: 64, tileSize: 64 }; // 2 tiles
-const tile = (index: number, seq: number, size = 10): TileEntry => ({ index, col: index, row: 0, seq, message: new Uint8Array(size) });
+const tile = (index: number, seq: number, size = 10): TileEntry => ({
+  index,
+  col: index,
+  row: 0,
+  seq,
+  message: new Uint8Array(size),
+});
 let ingestNo = 0;
-const frame = (seq: number, tiles: TileEntry[]): IngestedFrame => ({ seq, captureTs: seq * 10, receivedAt: 0, tiles, ingestNo: ++ingestNo });
+const frame = (seq: number, tiles: TileEntry[]): IngestedFrame => ({
+  seq,
+  captureTs: seq * 10,
+  receivedAt: 0,
+  tiles,
+  ingestNo: ++ingestNo,
+});
 
 describe('ScreenShot (double buffer, deferred release)', () => {
   it('keeps the newest tile of every index', () => {

@@ -24,10 +24,27 @@ function fakeConn() {
   return { conn: conn as Connection & { buffered: number }, sent };
 }
 
-const tile = (index: number, seq: number, bytes = 100) => ({ index, col: index, row: 0, seq, message: new Uint8Array(bytes) });
+const tile = (index: number, seq: number, bytes = 100) => ({
+  index,
+  col: index,
+  row: 0,
+  seq,
+  message: new Uint8Array(bytes),
+});
 /** An empty picture of `tiles` tiles at stream position `ingestNo` (seq = ingestNo). */
-const empty = (tiles: number, ingestNo = 0) => ({ ingestNo, seq: ingestNo, captureTs: 0, tiles: new Array(tiles).fill(null) });
-const frameOf = (ingestNo: number, tiles: TileEntry[], captureTs = 0) => ({ seq: ingestNo, captureTs, receivedAt: 0, ingestNo, tiles });
+const empty = (tiles: number, ingestNo = 0) => ({
+  ingestNo,
+  seq: ingestNo,
+  captureTs: 0,
+  tiles: new Array(tiles).fill(null),
+});
+const frameOf = (ingestNo: number, tiles: TileEntry[], captureTs = 0) => ({
+  seq: ingestNo,
+  captureTs,
+  receivedAt: 0,
+  ingestNo,
+  tiles,
+});
 
 describe('Sender', () => {
   it('stops at the high-water mark and resumes on drain, ending with one sync', () => {
@@ -155,7 +172,10 @@ describe('Sender', () => {
     const v = new Viewer(1, conn);
     sender.attach(v);
     v.load(empty(4));
-    const real = (index: number) => ({ ...tile(index, 1), message: encodeTile({ col: index, row: 0, codec: 'png', payload: new Uint8Array(8) }, 1) });
+    const real = (index: number) => ({
+      ...tile(index, 1),
+      message: encodeTile({ col: index, row: 0, codec: 'png', payload: new Uint8Array(8) }, 1),
+    });
     const frame = { seq: 1, captureTs: 5, receivedAt: 0, ingestNo: 1, tiles: [real(0), real(1)] };
     // the shared frame is dropped: not caught up any more, nothing counted
     expect(sender.sendFrame(v, frame)).toBe(false);

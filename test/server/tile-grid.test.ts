@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { TileGrid } from '../../server/fanout/tile-grid';
 import type { TileEntry } from '../../server/frames/tile-entry';
 
-const tile = (index: number, seq: number): TileEntry => ({ index, col: index, row: 0, seq, message: new Uint8Array([seq]) });
+const tile = (index: number, seq: number): TileEntry => ({
+  index,
+  col: index,
+  row: 0,
+  seq,
+  message: new Uint8Array([seq]),
+});
 
 describe('TileGrid (per-viewer grid + dirty queue)', () => {
   it('a newer tile replaces an unsent older one and is counted as coalesced', () => {

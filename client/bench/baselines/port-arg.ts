@@ -1,7 +1,7 @@
 // `--port P` for the baseline servers (the bench passes a free port).
 export function portArg(argv = process.argv.slice(2)): number {
   const i = argv.indexOf('--port');
-  const port = Number(i >= 0 ? argv[i + 1] : NaN);
+  const port = Number(i >= 0 ? argv[i + 1] : Number.NaN);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     console.error('usage: <baseline> --port <port>');
     process.exit(2);

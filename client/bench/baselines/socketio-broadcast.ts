@@ -6,7 +6,8 @@ import { portArg } from './port-arg';
 
 const port = portArg();
 const server = http.createServer((req, res) => {
-  if (req.url === '/healthz') res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true,"engine":"socketio"}');
+  if (req.url === '/healthz')
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true,"engine":"socketio"}');
   else if (!req.url?.startsWith('/socket.io/')) res.writeHead(404).end();
 });
 const io = new Server(server, {

@@ -13,7 +13,10 @@ interface Data {
 const port = portArg();
 const geometry = new Map<string, ArrayBuffer>();
 const app = uWS.App();
-app.get('/healthz', (res) => void res.writeHeader('content-type', 'application/json').end('{"ok":true,"engine":"uws-publish-frames"}'));
+app.get(
+  '/healthz',
+  (res) => void res.writeHeader('content-type', 'application/json').end('{"ok":true,"engine":"uws-publish-frames"}'),
+);
 app.ws<Data>('/ws/*', {
   compression: uWS.DISABLED,
   maxPayloadLength: 64 * 1024 * 1024,
@@ -23,7 +26,13 @@ app.ws<Data>('/ws/*', {
   upgrade(res, req, ctx) {
     const route = parseRoute(req.getUrl());
     if (!route) return void res.writeStatus('404 Not Found').end();
-    res.upgrade<Data>(route, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), ctx);
+    res.upgrade<Data>(
+      route,
+      req.getHeader('sec-websocket-key'),
+      req.getHeader('sec-websocket-protocol'),
+      req.getHeader('sec-websocket-extensions'),
+      ctx,
+    );
   },
   open(ws) {
     const d = ws.getUserData();

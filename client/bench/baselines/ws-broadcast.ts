@@ -7,7 +7,8 @@ const port = portArg();
 const rooms = new Map<string, Set<WebSocket>>();
 const geometry = new Map<string, Buffer>();
 const server = http.createServer((req, res) => {
-  if (req.url === '/healthz') res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true,"engine":"ws-broadcast"}');
+  if (req.url === '/healthz')
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true,"engine":"ws-broadcast"}');
   else res.writeHead(404).end();
 });
 const wss = new WebSocketServer({ server, maxPayload: 64 * 1024 * 1024, perMessageDeflate: false });

@@ -16,7 +16,10 @@ const find = (r: BrowserBenchResults, engine: string, size: string, klass: strin
 const n = (x: number | null | undefined, d = 0) => (x === null || x === undefined ? '–' : x.toFixed(d));
 const arrow = (a: string, b: string) => `${a} → **${b}**`;
 
-const rows = ['| engine | size | class | viewer fps | g2g p50 ms | g2g p95 ms | KB/s (VP9 ref) | presenter cores | long tasks |', '|---|---|---|---|---|---|---|---|---|'];
+const rows = [
+  '| engine | size | class | viewer fps | g2g p50 ms | g2g p95 ms | KB/s (VP9 ref) | presenter cores | long tasks |',
+  '|---|---|---|---|---|---|---|---|---|',
+];
 const groups: string[] = [];
 const series: Record<string, (number | null)[]> = {};
 for (const run of after.runs) {
@@ -28,19 +31,44 @@ for (const run of after.runs) {
     );
     const g = `${a.klass} ${run.size}`;
     if (!groups.includes(g)) groups.push(g);
-    for (const [label, c] of [[`before ${run.engine}`, b], [`after ${run.engine}`, a]] as const) {
+    for (const [label, c] of [
+      [`before ${run.engine}`, b],
+      [`after ${run.engine}`, a],
+    ] as const) {
       series[label] ??= [];
       series[label][groups.indexOf(g)] = c?.viewerFps ?? null;
     }
   }
 }
-const late = after.runs.map((r) => `${r.engine} ${r.size}: ${n(before.runs.find((x) => x.engine === r.engine && x.size === r.size)?.lateJoinMs)} → **${n(r.lateJoinMs)}** ms`).join(' · ');
+const late = after.runs
+  .map(
+    (r) =>
+      `${r.engine} ${r.size}: ${n(before.runs.find((x) => x.engine === r.engine && x.size === r.size)?.lateJoinMs)} → **${n(r.lateJoinMs)}** ms`,
+  )
+  .join(' · ');
 const md = `${rows.join('\n')}\n\nLate joiner (navigation → first full picture): ${late}\n`;
 writeFileSync(path.join(outDir, 'compare.md'), md);
-const colors: Record<string, string> = { 'before uws': '#9db7ea', 'after uws': '#2e6be4', 'before ws': '#f0ad98', 'after ws': '#e4572e' };
-const targets = groups.map((g) => (g.startsWith('typing') || g.startsWith('windows') ? (g.includes('1920') ? 15 : 25) : g.includes('1280') ? 15 : null));
+const colors: Record<string, string> = {
+  'before uws': '#9db7ea',
+  'after uws': '#2e6be4',
+  'before ws': '#f0ad98',
+  'after ws': '#e4572e',
+};
+const targets = groups.map((g) =>
+  g.startsWith('typing') || g.startsWith('windows') ? (g.includes('1920') ? 15 : 25) : g.includes('1280') ? 15 : null,
+);
 writeFileSync(
   path.join(outDir, 'compare-fps.svg'),
-  barChart('Viewer painted fps, before → after (npm run bench:browser)', groups, Object.entries(series).map(([name, values]) => ({ name, color: colors[name] ?? '#888', values: groups.map((_, i) => values[i] ?? null) })), 'fps', targets),
+  barChart(
+    'Viewer painted fps, before → after (npm run bench:browser)',
+    groups,
+    Object.entries(series).map(([name, values]) => ({
+      name,
+      color: colors[name] ?? '#888',
+      values: groups.map((_, i) => values[i] ?? null),
+    })),
+    'fps',
+    targets,
+  ),
 );
 console.log(md);

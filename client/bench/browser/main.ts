@@ -48,7 +48,15 @@ for (const engine of engines) {
     const size = `${w}x${h}`;
     process.stdout.write(`${engine} ${size}: `);
     const s = await openBenchSession(engine, w, h, values['presenter-query']);
-    const run: SizeRun = { engine, size, classes: [], lateJoinMs: null, vp9: {}, problems: s.problems, loadAvg: os.loadavg()[0] };
+    const run: SizeRun = {
+      engine,
+      size,
+      classes: [],
+      lateJoinMs: null,
+      vp9: {},
+      problems: s.problems,
+      loadAvg: os.loadavg()[0],
+    };
     try {
       for (const k of classes) {
         const r = await measureClass(s, k, seconds);
@@ -73,7 +81,10 @@ for (const engine of engines) {
 
 writeFileSync(path.join(outDir, 'results.json'), JSON.stringify(results, null, 2));
 writeFileSync(path.join(outDir, 'report.md'), benchMarkdown(results));
-const groups = results.runs[0]?.classes.flatMap((_, i) => results.runs.filter((r) => r.engine === engines[0]).map((r) => `${r.classes[i].klass} ${r.size}`)) ?? [];
+const groups =
+  results.runs[0]?.classes.flatMap((_, i) =>
+    results.runs.filter((r) => r.engine === engines[0]).map((r) => `${r.classes[i].klass} ${r.size}`),
+  ) ?? [];
 const pick = (engine: string, f: (c: SizeRun['classes'][number]) => number | null) =>
   groups.map((g) => {
     const [k, size] = g.split(' ');
@@ -81,7 +92,27 @@ const pick = (engine: string, f: (c: SizeRun['classes'][number]) => number | nul
     return c ? f(c) : null;
   });
 const colors = ['#2e6be4', '#e4572e', '#3a9e5c', '#8a5cc2'];
-const fpsTargets = groups.map((g) => (g.startsWith('typing') || g.startsWith('windows') ? (g.includes('1920') ? 15 : 25) : g.includes('1280') ? 15 : null));
-writeFileSync(path.join(outDir, 'fps.svg'), barChart(`Viewer painted fps per class (${results.label})`, groups, engines.map((e, i) => ({ name: e, color: colors[i], values: pick(e, (c) => c.viewerFps) })), 'fps', fpsTargets));
-writeFileSync(path.join(outDir, 'latency.svg'), barChart(`Glass-to-glass p50 latency (${results.label})`, groups, engines.map((e, i) => ({ name: e, color: colors[i], values: pick(e, (c) => c.latencyP50) })), 'ms', groups.map((g) => (g.startsWith('typing') || g.startsWith('windows') ? 100 : null))));
+const fpsTargets = groups.map((g) =>
+  g.startsWith('typing') || g.startsWith('windows') ? (g.includes('1920') ? 15 : 25) : g.includes('1280') ? 15 : null,
+);
+writeFileSync(
+  path.join(outDir, 'fps.svg'),
+  barChart(
+    `Viewer painted fps per class (${results.label})`,
+    groups,
+    engines.map((e, i) => ({ name: e, color: colors[i], values: pick(e, (c) => c.viewerFps) })),
+    'fps',
+    fpsTargets,
+  ),
+);
+writeFileSync(
+  path.join(outDir, 'latency.svg'),
+  barChart(
+    `Glass-to-glass p50 latency (${results.label})`,
+    groups,
+    engines.map((e, i) => ({ name: e, color: colors[i], values: pick(e, (c) => c.latencyP50) })),
+    'ms',
+    groups.map((g) => (g.startsWith('typing') || g.startsWith('windows') ? 100 : null)),
+  ),
+);
 console.log(`\n${benchMarkdown(results)}\nwritten to ${outDir}`);

@@ -31,31 +31,69 @@ export interface ClassResult {
   browserCores: number;
 }
 
-interface Counters { frames: number; bytes: number; tiles: number; width: number; height: number; workMs: number; readMs?: number; diffMs?: number }
-const presenterStats = (p: Page) => p.evaluate(() => (window as unknown as { tilecastPresenter: { stats(): Counters } }).tilecastPresenter.stats());
-const viewerStats = (p: Page) => p.evaluate(() => (window as unknown as { tilecastViewer: { stats(): { frames: number; bytes: number } } }).tilecastViewer.stats());
+interface Counters {
+  frames: number;
+  bytes: number;
+  tiles: number;
+  width: number;
+  height: number;
+  workMs: number;
+  readMs?: number;
+  diffMs?: number;
+}
+const presenterStats = (p: Page) =>
+  p.evaluate(() => (window as unknown as { tilecastPresenter: { stats(): Counters } }).tilecastPresenter.stats());
+const viewerStats = (p: Page) =>
+  p.evaluate(() =>
+    (window as unknown as { tilecastViewer: { stats(): { frames: number; bytes: number } } }).tilecastViewer.stats(),
+  );
 const longTasks = (p: Page) => p.evaluate(() => [...(window as unknown as { __longTasks: number[] }).__longTasks]);
-const seen = (p: Page) => p.evaluate(() => (window as unknown as { __probe: { seen: [number, number][] } }).__probe.seen.length);
-const seenSince = (p: Page, from: number) => p.evaluate((f) => (window as unknown as { __probe: { seen: [number, number][] } }).__probe.seen.slice(f), from);
+const seen = (p: Page) =>
+  p.evaluate(() => (window as unknown as { __probe: { seen: [number, number][] } }).__probe.seen.length);
+const seenSince = (p: Page, from: number) =>
+  p.evaluate((f) => (window as unknown as { __probe: { seen: [number, number][] } }).__probe.seen.slice(f), from);
 
 export function percentile(sorted: number[], q: number): number | null {
   if (!sorted.length) return null;
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
-export async function measureClass(s: BenchSession, klass: ClassName, seconds: number, warmupSeconds = 2): Promise<ClassResult> {
+export async function measureClass(
+  s: BenchSession,
+  klass: ClassName,
+  seconds: number,
+  warmupSeconds = 2,
+): Promise<ClassResult> {
   await s.content.evaluate((k) => (window as unknown as { play(k: string): void }).play(k), klass);
   await new Promise((r) => setTimeout(r, warmupSeconds * 1000));
-  const [p0, v0, lt0, seen0, frame0] = await Promise.all([presenterStats(s.presenter), viewerStats(s.viewer), longTasks(s.presenter), seen(s.viewer), s.content.evaluate(() => (window as unknown as { bench: { frame: number } }).bench.frame)]);
+  const [p0, v0, lt0, seen0, frame0] = await Promise.all([
+    presenterStats(s.presenter),
+    viewerStats(s.viewer),
+    longTasks(s.presenter),
+    seen(s.viewer),
+    s.content.evaluate(() => (window as unknown as { bench: { frame: number } }).bench.frame),
+  ]);
   const cpu0 = descendantsCpu();
   const t0 = Date.now();
   await new Promise((r) => setTimeout(r, seconds * 1000));
   const cpu = cpuDelta(cpu0, descendantsCpu());
   const elapsed = (Date.now() - t0) / 1000;
-  const [p1, v1, lt1, shown, frame1] = await Promise.all([presenterStats(s.presenter), viewerStats(s.viewer), longTasks(s.presenter), seenSince(s.viewer, seen0), s.content.evaluate(() => (window as unknown as { bench: { frame: number } }).bench.frame)]);
-  const drawnAt = await s.content.evaluate((ids) => ids.map((id) => (window as unknown as { bench: { drawnAt: number[] } }).bench.drawnAt[id] ?? null), shown.map(([id]) => id));
+  const [p1, v1, lt1, shown, frame1] = await Promise.all([
+    presenterStats(s.presenter),
+    viewerStats(s.viewer),
+    longTasks(s.presenter),
+    seenSince(s.viewer, seen0),
+    s.content.evaluate(() => (window as unknown as { bench: { frame: number } }).bench.frame),
+  ]);
+  const drawnAt = await s.content.evaluate(
+    (ids) => ids.map((id) => (window as unknown as { bench: { drawnAt: number[] } }).bench.drawnAt[id] ?? null),
+    shown.map(([id]) => id),
+  );
   await s.content.evaluate(() => (window as unknown as { stop(): void }).stop());
-  const lat = shown.map(([, t], i) => (drawnAt[i] === null ? NaN : t - drawnAt[i]!)).filter((x) => x >= 0 && x < 10_000).sort((a, b) => a - b);
+  const lat = shown
+    .map(([, t], i) => (drawnAt[i] === null ? Number.NaN : t - drawnAt[i]!))
+    .filter((x) => x >= 0 && x < 10_000)
+    .sort((a, b) => a - b);
   const newTasks = lt1.slice(lt0.length);
   const frames = p1.frames - p0.frames;
   let total = 0;
@@ -92,8 +130,18 @@ export async function lateJoin(s: BenchSession, klass: ClassName): Promise<numbe
   try {
     const page = await ctx.newPage();
     await page.goto(s.viewerUrl);
-    await page.waitForFunction(() => (window as unknown as { tilecastViewer?: { stats(): { firstFrameAt: number | null } } }).tilecastViewer?.stats().firstFrameAt != null, null, { timeout: 15_000 });
-    return await page.evaluate(() => (window as unknown as { tilecastViewer: { stats(): { firstFrameAt: number } } }).tilecastViewer.stats().firstFrameAt);
+    await page.waitForFunction(
+      () =>
+        (window as unknown as { tilecastViewer?: { stats(): { firstFrameAt: number | null } } }).tilecastViewer?.stats()
+          .firstFrameAt != null,
+      null,
+      { timeout: 15_000 },
+    );
+    return await page.evaluate(
+      () =>
+        (window as unknown as { tilecastViewer: { stats(): { firstFrameAt: number } } }).tilecastViewer.stats()
+          .firstFrameAt,
+    );
   } catch {
     return null;
   } finally {
@@ -102,15 +150,33 @@ export async function lateJoin(s: BenchSession, klass: ClassName): Promise<numbe
   }
 }
 
-export interface Vp9Result { bytesPerSecond: number; frames: number; keyBytes: number; mode: string; quantizer: number; encodeMsP50: number | null; width: number; height: number }
+export interface Vp9Result {
+  bytesPerSecond: number;
+  frames: number;
+  keyBytes: number;
+  mode: string;
+  quantizer: number;
+  encodeMsP50: number | null;
+  width: number;
+  height: number;
+}
 
 /** The same class encoded by WebCodecs VP9 realtime in a page of its own (not captured). */
 export async function vp9Reference(s: BenchSession, klass: ClassName, seconds: number): Promise<Vp9Result | null> {
   const page = await s.content.context().newPage();
   try {
     await page.goto(s.content.url());
-    await page.evaluate(() => { document.title = 'vp9 reference'; });
-    return await page.evaluate(([k, sec]) => (window as unknown as { vp9Reference(k: string, s: number): Promise<Vp9Result> }).vp9Reference(k as string, sec as number), [klass, seconds] as const);
+    await page.evaluate(() => {
+      document.title = 'vp9 reference';
+    });
+    return await page.evaluate(
+      ([k, sec]) =>
+        (window as unknown as { vp9Reference(k: string, s: number): Promise<Vp9Result> }).vp9Reference(
+          k as string,
+          sec as number,
+        ),
+      [klass, seconds] as const,
+    );
   } catch (err) {
     console.warn(`vp9 reference failed: ${(err as Error).message}`);
     return null;

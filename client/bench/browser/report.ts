@@ -19,7 +19,8 @@ export interface BrowserBenchResults {
   runs: SizeRun[];
 }
 
-const n = (x: number | null | undefined, digits = 0) => (x === null || x === undefined || Number.isNaN(x) ? '–' : x.toFixed(digits));
+const n = (x: number | null | undefined, digits = 0) =>
+  x === null || x === undefined || Number.isNaN(x) ? '–' : x.toFixed(digits);
 const kb = (bytes: number | undefined) => (bytes === undefined ? '–' : `${(bytes / 1024).toFixed(0)}`);
 
 export function resultsTable(runs: SizeRun[]): string {
@@ -41,7 +42,14 @@ export function resultsTable(runs: SizeRun[]): string {
 export function benchMarkdown(r: BrowserBenchResults): string {
   const late = r.runs.map((run) => `${run.engine} ${run.size}: ${n(run.lateJoinMs)} ms`).join(' · ');
   const load = r.runs.map((run) => `${run.engine} ${run.size}: ${n(run.loadAvg, 1)}`).join(' · ');
-  const vp9 = r.runs.flatMap((run) => Object.entries(run.vp9).filter(([, v]) => v).map(([k, v]) => `${run.size} ${k}: ${v!.mode}${v!.mode === 'quantizer' ? ` ${v!.quantizer}` : ''}, encode p50 ${n(v!.encodeMsP50, 1)} ms`));
+  const vp9 = r.runs.flatMap((run) =>
+    Object.entries(run.vp9)
+      .filter(([, v]) => v)
+      .map(
+        ([k, v]) =>
+          `${run.size} ${k}: ${v!.mode}${v!.mode === 'quantizer' ? ` ${v!.quantizer}` : ''}, encode p50 ${n(v!.encodeMsP50, 1)} ms`,
+      ),
+  );
   const problems = r.runs.flatMap((run) => run.problems.map((p) => `- ${run.engine} ${run.size}: ${p}`));
   return [
     `# tilecast browser bench (${r.label})`,

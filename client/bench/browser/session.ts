@@ -36,7 +36,12 @@ async function sizeContent(content: Page, width: number, height: number): Promis
   await cdp.detach();
 }
 
-export async function openBenchSession(engine: 'uws' | 'ws', width: number, height: number, presenterQuery = ''): Promise<BenchSession> {
+export async function openBenchSession(
+  engine: 'uws' | 'ws',
+  width: number,
+  height: number,
+  presenterQuery = '',
+): Promise<BenchSession> {
   const server = await startServer({ port: 0, engine, logLevel: 'warn' });
   const browser = await launchChromium(width, height);
   const problems: string[] = [];
@@ -51,7 +56,11 @@ export async function openBenchSession(engine: 'uws' | 'ws', width: number, heig
   await content.goto(FIXTURE_URL);
   await sizeContent(content, width, height);
 
-  const res = await fetch(`${server.url}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: `bench ${engine}` }) });
+  const res = await fetch(`${server.url}/api/rooms`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: `bench ${engine}` }),
+  });
   if (res.status !== 201) throw new Error(`creating a room failed: ${res.status} ${await res.text()}`);
   const room = (await res.json()) as { presenterUrl: string; viewerUrl: string };
 
@@ -69,7 +78,9 @@ export async function openBenchSession(engine: 'uws' | 'ws', width: number, heig
   watch(viewer, 'viewer');
   const viewerUrl = `${server.url}${room.viewerUrl}`;
   await viewer.goto(viewerUrl);
-  await viewer.waitForFunction(() => ['live', 'loading'].includes(document.body.dataset.state ?? ''), null, { timeout: 15_000 });
+  await viewer.waitForFunction(() => ['live', 'loading'].includes(document.body.dataset.state ?? ''), null, {
+    timeout: 15_000,
+  });
 
   // Find the presenter's renderer: the one process that takes the CPU a busy loop in that page burns.
   const before = descendantsCpu();
@@ -79,7 +90,15 @@ export async function openBenchSession(engine: 'uws' | 'ws', width: number, heig
 
   const contexts = [context, viewerContext];
   return {
-    server, browser, content, presenter, viewer, viewerUrl, presenterPid, contexts, problems,
+    server,
+    browser,
+    content,
+    presenter,
+    viewer,
+    viewerUrl,
+    presenterPid,
+    contexts,
+    problems,
     async close() {
       for (const c of contexts) await c.close().catch(() => {});
       await browser.close().catch(() => {});

@@ -10,7 +10,11 @@ import { createInterface } from 'node:readline';
 import uWS from 'uWebSockets.js';
 import { REPO_ROOT } from '../../loadtest/server-process';
 
-const [picture, chunk, n] = [Number(process.argv[2] ?? 400_000), Number(process.argv[3] ?? 400_000), Number(process.argv[4] ?? 1000)];
+const [picture, chunk, n] = [
+  Number(process.argv[2] ?? 400_000),
+  Number(process.argv[3] ?? 400_000),
+  Number(process.argv[4] ?? 1000),
+];
 const memory = () => {
   let name = '';
   const rss: Record<string, number> = {};
@@ -39,12 +43,25 @@ const app = uWS.App().ws('/ws/*', {
     open.delete(ws);
   },
 });
-const port = await new Promise<number>((resolve) => app.listen('127.0.0.1', 0, (t) => resolve(uWS.us_socket_local_port(t))));
+const port = await new Promise<number>((resolve) =>
+  app.listen('127.0.0.1', 0, (t) => resolve(uWS.us_socket_local_port(t))),
+);
 console.log(`before: ${memory()}`);
-const clients = spawn(process.execPath, ['--import', 'tsx', 'client/bench/sections/idle-clients.ts', 'forward', String(n), `ws://127.0.0.1:${port}/ws/view/r`], {
-  cwd: REPO_ROOT,
-  stdio: ['pipe', 'pipe', 'inherit'],
-});
+const clients = spawn(
+  process.execPath,
+  [
+    '--import',
+    'tsx',
+    'client/bench/sections/idle-clients.ts',
+    'forward',
+    String(n),
+    `ws://127.0.0.1:${port}/ws/view/r`,
+  ],
+  {
+    cwd: REPO_ROOT,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  },
+);
 console.log(await new Promise<string>((resolve) => createInterface({ input: clients.stdout }).once('line', resolve)));
 for (let i = 1; i <= 4; i++) {
   await new Promise((r) => setTimeout(r, 3000));

@@ -41,14 +41,21 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (n: number) => Math.round(n * 10) / 10;
 
 async function figures(url: string, pid: number): Promise<ChurnFigures> {
-  const text = await fetch(`${url}/metrics`).then((r) => r.text()).catch(() => '');
+  const text = await fetch(`${url}/metrics`)
+    .then((r) => r.text())
+    .catch(() => '');
   const metric = (name: string) => {
     const m = new RegExp(`^${name} (\\S+)`, 'm').exec(text);
     return m ? Number(m[1]) : null;
   };
   const heap = metric('tilecast_nodejs_heap_size_used_bytes');
   const proc = readProc(pid);
-  return { viewers: metric('tilecast_viewers'), fds: countFds(pid), heapUsedMB: heap === null ? null : round(heap / 2 ** 20), rssMB: proc ? round(proc.rssBytes / 2 ** 20) : null };
+  return {
+    viewers: metric('tilecast_viewers'),
+    fds: countFds(pid),
+    heapUsedMB: heap === null ? null : round(heap / 2 ** 20),
+    rssMB: proc ? round(proc.rssBytes / 2 ** 20) : null,
+  };
 }
 
 /** Figures after a forced full GC (twice: the first may only finalize what the second frees). */
@@ -59,7 +66,12 @@ async function settled(url: string, pid: number, inspector: string): Promise<Chu
 }
 
 /** Opens viewers at `perSecond`; each leaves after 0.2-0.8 s, one in five by dropping TCP without a close frame. */
-async function churn(viewerUrl: string, protocolName: 'tilecast', seconds: number, perSecond: number): Promise<{ connected: number; failed: number }> {
+async function churn(
+  viewerUrl: string,
+  protocolName: 'tilecast',
+  seconds: number,
+  perSecond: number,
+): Promise<{ connected: number; failed: number }> {
   const protocol = PROTOCOLS[protocolName];
   let connected = 0;
   let failed = 0;
@@ -96,24 +108,47 @@ async function churn(viewerUrl: string, protocolName: 'tilecast', seconds: numbe
   return { connected, failed };
 }
 
-export async function benchChurn(opts: { seconds: number; perSecond: number; content: Content; servers?: ServerName[]; log(line: string): void }): Promise<ChurnRow[]> {
+export async function benchChurn(opts: {
+  seconds: number;
+  perSecond: number;
+  content: Content;
+  servers?: ServerName[];
+  log(line: string): void;
+}): Promise<ChurnRow[]> {
   const rows: ChurnRow[] = [];
   for (const name of opts.servers ?? (['tilecast-uws', 'tilecast-ws'] as ServerName[])) {
     const server = SERVERS[name];
-    const proc = await startServerProcess(server.script, server.args, { fdLimit: 4 * opts.perSecond + 1000, nodeArgs: ['--inspect=127.0.0.1:0'] });
+    const proc = await startServerProcess(server.script, server.args, {
+      fdLimit: 4 * opts.perSecond + 1000,
+      nodeArgs: ['--inspect=127.0.0.1:0'],
+    });
     const protocol = PROTOCOLS.tilecast;
     let presenter: Presenter | null = null;
     const row: ChurnRow = {
-      server: name, seconds: opts.seconds, connectsPerSecond: opts.perSecond, connected: 0, failed: 0, achievedPerSecond: 0,
-      before: { viewers: null, fds: null, heapUsedMB: null, rssMB: null }, after: { viewers: null, fds: null, heapUsedMB: null, rssMB: null },
-      backAtBaseline: false, error: null,
+      server: name,
+      seconds: opts.seconds,
+      connectsPerSecond: opts.perSecond,
+      connected: 0,
+      failed: 0,
+      achievedPerSecond: 0,
+      before: { viewers: null, fds: null, heapUsedMB: null, rssMB: null },
+      after: { viewers: null, fds: null, heapUsedMB: null, rssMB: null },
+      backAtBaseline: false,
+      error: null,
     };
     try {
       const inspector = inspectorUrl(proc.log());
       if (!inspector) throw new Error('the server printed no inspector URL (started with --inspect=127.0.0.1:0)');
       const room = await protocol.createRoom(proc.url, 0);
       // a live room: every joiner gets a full picture, later frames go through the fan-out
-      presenter = new Presenter(room, protocol, opts.content, new RateSource(opts.content, 10, 0), 10, (k, m) => (row.error ??= `${k}: ${m}`));
+      presenter = new Presenter(
+        room,
+        protocol,
+        opts.content,
+        new RateSource(opts.content, 10, 0),
+        10,
+        (k, m) => (row.error ??= `${k}: ${m}`),
+      );
       await presenter.connect();
       presenter.start();
       await churn(room.viewerUrl, 'tilecast', 2, opts.perSecond); // warm the pools and the JIT before the baseline
@@ -126,7 +161,10 @@ export async function benchChurn(opts: { seconds: number; perSecond: number; con
       await sleep(2000);
       row.after = await settled(proc.url, proc.pid, inspector);
       const { before: b, after: a } = row;
-      const heapBack = a.heapUsedMB !== null && b.heapUsedMB !== null && a.heapUsedMB <= b.heapUsedMB + Math.max(HEAP_SLACK.mb, b.heapUsedMB * HEAP_SLACK.share);
+      const heapBack =
+        a.heapUsedMB !== null &&
+        b.heapUsedMB !== null &&
+        a.heapUsedMB <= b.heapUsedMB + Math.max(HEAP_SLACK.mb, b.heapUsedMB * HEAP_SLACK.share);
       row.backAtBaseline = a.viewers === b.viewers && a.fds !== null && b.fds !== null && a.fds <= b.fds && heapBack; // fewer fds than before is no leak (the baseline may catch a transient one)
     } catch (err) {
       row.error = (err as Error).message;
@@ -135,8 +173,10 @@ export async function benchChurn(opts: { seconds: number; perSecond: number; con
       await proc.stop();
     }
     const { before: b, after: a } = row;
-    opts.log(`churn ${name}: ${row.connected} connects (${row.achievedPerSecond}/s, ${row.failed} failed); viewers ${b.viewers} -> ${a.viewers}, fds ${b.fds} -> ${a.fds}, ` +
-      `heap ${b.heapUsedMB} -> ${a.heapUsedMB} MB${row.error ? ` (${row.error})` : ''}`);
+    opts.log(
+      `churn ${name}: ${row.connected} connects (${row.achievedPerSecond}/s, ${row.failed} failed); viewers ${b.viewers} -> ${a.viewers}, fds ${b.fds} -> ${a.fds}, ` +
+        `heap ${b.heapUsedMB} -> ${a.heapUsedMB} MB${row.error ? ` (${row.error})` : ''}`,
+    );
     rows.push(row);
   }
   return rows;

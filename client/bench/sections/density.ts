@@ -51,8 +51,19 @@ async function settle(pid: number): Promise<void> {
 }
 
 /** Spawns the idle-clients process (with its own raised fd limit); resolves with it once every viewer settled. */
-function holdViewers(protocol: string, count: number, urls: string[]): Promise<{ ready: number; failed: number; lastError: string; release(): void }> {
-  const [cmd, args] = withFdLimit(count + 1000, ['--import', 'tsx', 'client/bench/sections/idle-clients.ts', protocol, String(count), ...urls]);
+function holdViewers(
+  protocol: string,
+  count: number,
+  urls: string[],
+): Promise<{ ready: number; failed: number; lastError: string; release(): void }> {
+  const [cmd, args] = withFdLimit(count + 1000, [
+    '--import',
+    'tsx',
+    'client/bench/sections/idle-clients.ts',
+    protocol,
+    String(count),
+    ...urls,
+  ]);
   const child = spawn(cmd, args, { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-2000)));
@@ -62,16 +73,33 @@ function holdViewers(protocol: string, count: number, urls: string[]): Promise<{
       const r = JSON.parse(line) as { ready: number; failed: number; lastError: string };
       resolve({ ...r, release: () => child.stdin.end() });
     });
-    child.once('exit', (code) => reject(new Error(`idle clients exited ${code}: ${stderr.trim().split('\n').slice(-2).join(' | ')}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`idle clients exited ${code}: ${stderr.trim().split('\n').slice(-2).join(' | ')}`)),
+    );
   });
 }
 
-export async function benchDensity(opts: { viewers: number; content: Content; servers?: ServerName[]; log(line: string): void }): Promise<DensityRow[]> {
+export async function benchDensity(opts: {
+  viewers: number;
+  content: Content;
+  servers?: ServerName[];
+  log(line: string): void;
+}): Promise<DensityRow[]> {
   const rows: DensityRow[] = [];
   const rooms = Math.max(1, Math.round(opts.viewers / VIEWERS_PER_ROOM));
   for (const name of opts.servers ?? DENSITY_SERVERS) {
     const server = SERVERS[name];
-    const row: DensityRow = { server: name, viewers: opts.viewers, connected: 0, rooms, rssBeforeMB: 0, rssAfterMB: 0, rssPerViewerKB: null, openFds: null, error: null };
+    const row: DensityRow = {
+      server: name,
+      viewers: opts.viewers,
+      connected: 0,
+      rooms,
+      rssBeforeMB: 0,
+      rssAfterMB: 0,
+      rssPerViewerKB: null,
+      openFds: null,
+      error: null,
+    };
     const proc = await startServerProcess(server.script, server.args, { fdLimit: opts.viewers + 1000 });
     const presenters: Presenter[] = [];
     try {
@@ -79,7 +107,14 @@ export async function benchDensity(opts: { viewers: number; content: Content; se
       const urls: string[] = [];
       for (let r = 0; r < rooms; r++) {
         const room = await protocol.createRoom(proc.url, r);
-        const p = new Presenter(room, protocol, opts.content, new RateSource(opts.content, 1, r), 1, (k, m) => (row.error ??= `${k}: ${m}`));
+        const p = new Presenter(
+          room,
+          protocol,
+          opts.content,
+          new RateSource(opts.content, 1, r),
+          1,
+          (k, m) => (row.error ??= `${k}: ${m}`),
+        );
         presenters.push(p);
         await p.connect(); // geometry and a full picture, then nothing
         urls.push(room.viewerUrl);
@@ -105,7 +140,9 @@ export async function benchDensity(opts: { viewers: number; content: Content; se
       for (const p of presenters) p.close();
       await proc.stop();
     }
-    opts.log(`density ${name}: ${row.connected}/${row.viewers} idle viewers, ${row.rssPerViewerKB ?? '-'} KB RSS each${row.error ? ` (${row.error})` : ''}`);
+    opts.log(
+      `density ${name}: ${row.connected}/${row.viewers} idle viewers, ${row.rssPerViewerKB ?? '-'} KB RSS each${row.error ? ` (${row.error})` : ''}`,
+    );
     rows.push(row);
   }
   return rows;

@@ -54,7 +54,11 @@ function loadingNodes(profile: CpuProfile): Set<number> {
   return new Set(profile.nodes.filter((n) => isLoading(n.id)).map((n) => n.id));
 }
 
-export function topSelfTime(profile: CpuProfile, repoRoot: string, count = 5): { top: ProfileEntry[]; totalMs: number; gcShare: number; loadingMs: number } {
+export function topSelfTime(
+  profile: CpuProfile,
+  repoRoot: string,
+  count = 5,
+): { top: ProfileEntry[]; totalMs: number; gcShare: number; loadingMs: number } {
   const byNode = new Map(profile.nodes.map((n) => [n.id, n]));
   const loading = loadingNodes(profile);
   let loadingUs = 0;
@@ -85,16 +89,47 @@ export function topSelfTime(profile: CpuProfile, repoRoot: string, count = 5): {
   const top = [...self.values()]
     .sort((a, b) => b.us - a.us)
     .slice(0, count)
-    .map((e) => ({ functionName: e.functionName, location: e.location, selfMs: Math.round(e.us / 1000), selfShare: total ? Math.round((1000 * e.us) / total) / 1000 : 0 }));
-  return { top, totalMs: Math.round(total / 1000), gcShare: total ? Math.round((1000 * gc) / total) / 1000 : 0, loadingMs: Math.round(loadingUs / 1000) };
+    .map((e) => ({
+      functionName: e.functionName,
+      location: e.location,
+      selfMs: Math.round(e.us / 1000),
+      selfShare: total ? Math.round((1000 * e.us) / total) / 1000 : 0,
+    }));
+  return {
+    top,
+    totalMs: Math.round(total / 1000),
+    gcShare: total ? Math.round((1000 * gc) / total) / 1000 : 0,
+    loadingMs: Math.round(loadingUs / 1000),
+  };
 }
 
-export async function benchProfile(opts: { server: ServerName; point: string; load: LoadArgs; outDir: string; repoRoot: string; log(line: string): void }): Promise<ProfileResult> {
+export async function benchProfile(opts: {
+  server: ServerName;
+  point: string;
+  load: LoadArgs;
+  outDir: string;
+  repoRoot: string;
+  log(line: string): void;
+}): Promise<ProfileResult> {
   const dir = path.join(opts.outDir, 'cpuprofile');
   mkdirSync(dir, { recursive: true });
-  const result: ProfileResult = { server: opts.server, point: opts.point, profile: null, totalMs: 0, top: [], gcShare: 0, loadingMs: 0, error: null };
-  const out = await runOne(SERVERS[opts.server], opts.load, path.join(opts.outDir, 'runs', `profile-${opts.server}.json`), `${opts.server} ${opts.point} (--cpu-prof)`,
-    ['--cpu-prof', '--cpu-prof-dir', dir]);
+  const result: ProfileResult = {
+    server: opts.server,
+    point: opts.point,
+    profile: null,
+    totalMs: 0,
+    top: [],
+    gcShare: 0,
+    loadingMs: 0,
+    error: null,
+  };
+  const out = await runOne(
+    SERVERS[opts.server],
+    opts.load,
+    path.join(opts.outDir, 'runs', `profile-${opts.server}.json`),
+    `${opts.server} ${opts.point} (--cpu-prof)`,
+    ['--cpu-prof', '--cpu-prof-dir', dir],
+  );
   if (out.error) result.error = out.error;
   // one file per thread (tsx's loader hooks run on their own): the server's main thread is the biggest
   const file = readdirSync(dir)
@@ -108,6 +143,8 @@ export async function benchProfile(opts: { server: ServerName; point: string; lo
   result.profile = path.relative(opts.outDir, path.join(dir, file));
   const parsed = topSelfTime(JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as CpuProfile, opts.repoRoot);
   Object.assign(result, parsed);
-  opts.log(`profile ${opts.server} ${opts.point}: ${parsed.top.map((t) => `${t.functionName} ${(t.selfShare * 100).toFixed(1)}%`).join(', ')}`);
+  opts.log(
+    `profile ${opts.server} ${opts.point}: ${parsed.top.map((t) => `${t.functionName} ${(t.selfShare * 100).toFixed(1)}%`).join(', ')}`,
+  );
   return result;
 }

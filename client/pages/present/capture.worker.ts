@@ -146,7 +146,11 @@ async function capture(): Promise<void> {
       const r = tileRect(g, col, row);
       return { col, row, width: r.width, height: r.height, codec: tileCodec(g, current, col, row) };
     });
-    const tiles = await encoders.encode(jobs, (k, into, at) => copyTileInto(g, current, jobs[k].col, jobs[k].row, into, at), settings);
+    const tiles = await encoders.encode(
+      jobs,
+      (k, into, at) => copyTileInto(g, current, jobs[k].col, jobs[k].row, into, at),
+      settings,
+    );
     // A geometry change while we were encoding makes these tiles stale; the keyframe that follows replaces them.
     if (!sameGeometry(g, geometry)) return;
     const messages: ArrayBuffer[] = [];
@@ -162,7 +166,20 @@ async function capture(): Promise<void> {
       {
         type: 'send',
         messages,
-        report: { seq, tiles: tiles.length, lossyTiles: jobs.reduce((n, j) => n + (j.codec === 'png' ? 0 : 1), 0), bytes, workMs: performance.now() - started, readMs, diffMs, width: g.width, height: g.height, fps: pacer.fps, skippedTicks: pacer.skipped, framesIn },
+        report: {
+          seq,
+          tiles: tiles.length,
+          lossyTiles: jobs.reduce((n, j) => n + (j.codec === 'png' ? 0 : 1), 0),
+          bytes,
+          workMs: performance.now() - started,
+          readMs,
+          diffMs,
+          width: g.width,
+          height: g.height,
+          fps: pacer.fps,
+          skippedTicks: pacer.skipped,
+          framesIn,
+        },
       },
       messages,
     );

@@ -34,7 +34,10 @@ interface Member {
 
 export class EncoderPool {
   private readonly members: Member[] = [];
-  private readonly waiting = new Map<number, { resolve(t: TileInput[]): void; reject(e: Error): void; member: Member }>();
+  private readonly waiting = new Map<
+    number,
+    { resolve(t: TileInput[]): void; reject(e: Error): void; member: Member }
+  >();
   private nextId = 0;
 
   constructor(size: number) {
@@ -57,7 +60,11 @@ export class EncoderPool {
    * Encodes tiles in order. `copyTile(i, into, at)` writes tile i's RGBA pixels into `into` at byte offset `at`,
    * so each slice is packed straight from the frame with no per-tile buffer.
    */
-  async encode(jobs: TileJob[], copyTile: (i: number, into: Uint8ClampedArray, at: number) => void, settings: { quality: number; maxTileBytes: number }): Promise<TileInput[]> {
+  async encode(
+    jobs: TileJob[],
+    copyTile: (i: number, into: Uint8ClampedArray, at: number) => void,
+    settings: { quality: number; maxTileBytes: number },
+  ): Promise<TileInput[]> {
     const slices = Math.min(this.members.length, Math.max(1, Math.ceil(jobs.length / 4)));
     const per = Math.ceil(jobs.length / slices);
     const parts: Promise<TileInput[]>[] = [];

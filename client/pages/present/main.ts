@@ -61,7 +61,17 @@ wireSettings(settings, (next) => {
 
 let pageState: PageState = 'idle';
 let source: ScreenSource | null = null;
-let lastReport = { width: 0, height: 0, fps: settings.maxFps, workMs: 0, readMs: 0, diffMs: 0, lossyTiles: 0, skippedTicks: 0, framesIn: 0 };
+let lastReport = {
+  width: 0,
+  height: 0,
+  fps: settings.maxFps,
+  workMs: 0,
+  readMs: 0,
+  diffMs: 0,
+  lossyTiles: 0,
+  skippedTicks: 0,
+  framesIn: 0,
+};
 const frames = new RateMeter();
 const bytes = new RateMeter();
 const tiles = new RateMeter();
@@ -89,7 +99,13 @@ const uplink = new Uplink(room, token ?? '', {
 });
 
 function reportLink(ack = false): void {
-  post({ type: 'link', connected: uplink.connected, buffered: uplink.bufferedAmount, clockOffsetMs: uplink.clock.now() - Date.now(), ack });
+  post({
+    type: 'link',
+    connected: uplink.connected,
+    buffered: uplink.bufferedAmount,
+    clockOffsetMs: uplink.clock.now() - Date.now(),
+    ack,
+  });
 }
 
 worker.addEventListener('message', (e: MessageEvent<FromWorker>) => {
@@ -121,7 +137,11 @@ worker.addEventListener('message', (e: MessageEvent<FromWorker>) => {
   }
 });
 
-trackPointer(ui.video, () => lastReport.width, (m) => uplink.send(m));
+trackPointer(
+  ui.video,
+  () => lastReport.width,
+  (m) => uplink.send(m),
+);
 
 function setPageState(state: PageState): void {
   pageState = state;
@@ -177,7 +197,13 @@ async function share(): Promise<void> {
   } catch (err) {
     setPageState('idle');
     const name = (err as Error).name;
-    showBanner(ui.banner, name === 'NotAllowedError' ? 'Screen sharing was cancelled.' : `Could not share the screen: ${(err as Error).message}`, name === 'NotAllowedError' ? 'info' : 'bad');
+    showBanner(
+      ui.banner,
+      name === 'NotAllowedError'
+        ? 'Screen sharing was cancelled.'
+        : `Could not share the screen: ${(err as Error).message}`,
+      name === 'NotAllowedError' ? 'info' : 'bad',
+    );
     return;
   }
   showBanner(ui.banner, null);
@@ -199,7 +225,9 @@ function finish(reason: string, failed = false): void {
   setPill(ui.pill, failed ? 'error' : 'ended', failed ? 'Error' : 'Ended');
   ui.share.disabled = ui.shareBig.disabled = true;
   ui.emptyState.querySelector('h2')!.textContent = failed ? 'Sharing stopped' : 'Sharing ended';
-  ui.emptyState.querySelector('p')!.textContent = failed ? reason : `${reason} Viewers now see that the presentation has ended.`;
+  ui.emptyState.querySelector('p')!.textContent = failed
+    ? reason
+    : `${reason} Viewers now see that the presentation has ended.`;
   ui.shareBig.hidden = true;
   const again = document.createElement('a');
   again.href = '/';
@@ -219,18 +247,37 @@ setInterval(() => {
   ui.kbps.textContent = formatNumber((bytes.rate() * 8) / 1000);
   ui.tiles.textContent = f > 0 ? formatNumber(tiles.rate() / f, 1) : '0';
   ui.detail.textContent = source
-    ? captureSummary({ ...lastReport, tileSize: settings.tileSize, codec: settings.codec, sentFps: f, maxFps: settings.maxFps, pacingFps: lastReport.fps })
-    : pageState === 'ended' ? 'Sharing ended.' : 'Not capturing.';
+    ? captureSummary({
+        ...lastReport,
+        tileSize: settings.tileSize,
+        codec: settings.codec,
+        sentFps: f,
+        maxFps: settings.maxFps,
+        pacingFps: lastReport.fps,
+      })
+    : pageState === 'ended'
+      ? 'Sharing ended.'
+      : 'Not capturing.';
 }, 500);
 
-if (!token) showBanner(ui.banner, 'This presenter link is missing its token. Create a room from the lobby to get one.', 'bad');
+if (!token)
+  showBanner(ui.banner, 'This presenter link is missing its token. Create a room from the lobby to get one.', 'bad');
 
 /** Hooks for the end-to-end tests and for debugging from the console. */
 let snapshotId = 0;
 Object.assign(window, {
   tilecastPresenter: {
     state: () => pageState,
-    stats: () => ({ ...lastReport, pacingFps: lastReport.fps, fps: frames.rate(), kbps: (bytes.rate() * 8) / 1000, frames: frames.total, tiles: tiles.total, bytes: bytes.total, buffered: uplink.bufferedAmount }),
+    stats: () => ({
+      ...lastReport,
+      pacingFps: lastReport.fps,
+      fps: frames.rate(),
+      kbps: (bytes.rate() * 8) / 1000,
+      frames: frames.total,
+      tiles: tiles.total,
+      bytes: bytes.total,
+      buffered: uplink.bufferedAmount,
+    }),
     /** the last captured frame as a PNG data URL: what every viewer converges to */
     lastFrame: () =>
       new Promise<string | null>((resolve) => {

@@ -14,7 +14,7 @@ export type PaceDecision = { action: 'capture' } | { action: 'wait'; ms: number 
 export class Pacer {
   fps: number;
   skipped = 0;
-  private lastTickAt = -Infinity;
+  private lastTickAt = Number.NEGATIVE_INFINITY;
 
   constructor(private limits: PacerLimits) {
     this.fps = limits.maxFps;

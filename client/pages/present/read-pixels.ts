@@ -9,7 +9,12 @@
 const rgbaCopy: Promise<boolean> = (async () => {
   if (typeof VideoFrame !== 'function') return false;
   try {
-    const frame = new VideoFrame(new Uint8Array([128, 128, 128, 128, 128, 128]), { format: 'I420', codedWidth: 2, codedHeight: 2, timestamp: 0 });
+    const frame = new VideoFrame(new Uint8Array([128, 128, 128, 128, 128, 128]), {
+      format: 'I420',
+      codedWidth: 2,
+      codedHeight: 2,
+      timestamp: 0,
+    });
     const out = new Uint8Array(16);
     try {
       await frame.copyTo(out, { format: 'RGBA', colorSpace: 'srgb' } as VideoFrameCopyToOptions);
@@ -23,8 +28,20 @@ const rgbaCopy: Promise<boolean> = (async () => {
 })();
 let copyToWorks = true;
 
-export async function readFramePixels(source: VideoFrame | ImageBitmap, canvas: OffscreenCanvas, width: number, height: number): Promise<Uint32Array> {
-  if (copyToWorks && 'copyTo' in source && source.displayWidth === width && source.displayHeight === height && source.visibleRect?.width === width && (await rgbaCopy)) {
+export async function readFramePixels(
+  source: VideoFrame | ImageBitmap,
+  canvas: OffscreenCanvas,
+  width: number,
+  height: number,
+): Promise<Uint32Array> {
+  if (
+    copyToWorks &&
+    'copyTo' in source &&
+    source.displayWidth === width &&
+    source.displayHeight === height &&
+    source.visibleRect?.width === width &&
+    (await rgbaCopy)
+  ) {
     try {
       const out = new Uint32Array(width * height);
       await source.copyTo(out, { format: 'RGBA', colorSpace: 'srgb' } as VideoFrameCopyToOptions);

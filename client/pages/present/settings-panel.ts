@@ -25,7 +25,8 @@ export function wireSettings(initial: CaptureSettings, change: (next: Partial<Ca
   const maxFps = $<HTMLInputElement>('max-fps');
   const maxFpsOut = $<HTMLOutputElement>('max-fps-out');
 
-  if (![...tileSize.options].some((o) => o.value === String(initial.tileSize))) tileSize.add(new Option(`${initial.tileSize} px`, String(initial.tileSize)));
+  if (![...tileSize.options].some((o) => o.value === String(initial.tileSize)))
+    tileSize.add(new Option(`${initial.tileSize} px`, String(initial.tileSize)));
   tileSize.value = String(initial.tileSize);
   codec.value = initial.codec;
   quality.value = String(initial.quality);

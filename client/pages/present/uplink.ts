@@ -15,7 +15,12 @@ export interface UplinkEvents {
   status(state: PresenterStateName, viewers: number): void;
 }
 
-const FINAL_CODES: number[] = [CloseCode.Normal, CloseCode.Unauthorized, CloseCode.RoomNotFound, CloseCode.UnsupportedVersion];
+const FINAL_CODES: number[] = [
+  CloseCode.Normal,
+  CloseCode.Unauthorized,
+  CloseCode.RoomNotFound,
+  CloseCode.UnsupportedVersion,
+];
 
 export class Uplink {
   readonly clock = new ServerClock();
@@ -24,7 +29,11 @@ export class Uplink {
   private lastError = '';
   bytesSent = 0;
 
-  constructor(room: string, token: string, private readonly on: UplinkEvents) {
+  constructor(
+    room: string,
+    token: string,
+    private readonly on: UplinkEvents,
+  ) {
     this.socket = new ReconnectingSocket(
       {
         url: () => wsUrl(`/ws/present/${encodeURIComponent(room)}?token=${encodeURIComponent(token)}`),
@@ -108,8 +117,10 @@ export class Uplink {
       const conflict = code === CloseCode.PresenterConflict ? 'Another presenter is connected to this room. ' : '';
       this.on.state('offline', `${conflict}Connection lost. Reconnecting in ${Math.ceil(retryInMs / 1000)} s…`);
     } else if (code === CloseCode.Normal) this.on.state('ended', 'The room has ended.');
-    else if (code === CloseCode.Unauthorized) this.on.state('error', 'This presenter link has a missing or wrong token.');
-    else if (code === CloseCode.RoomNotFound) this.on.state('error', 'This room does not exist (or has already ended).');
+    else if (code === CloseCode.Unauthorized)
+      this.on.state('error', 'This presenter link has a missing or wrong token.');
+    else if (code === CloseCode.RoomNotFound)
+      this.on.state('error', 'This room does not exist (or has already ended).');
     else this.on.state('error', why || `Disconnected (code ${code}).`);
   }
 }

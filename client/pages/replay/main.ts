@@ -23,7 +23,14 @@ $('recording-name').textContent = id;
 document.title = `Replay ${id} · tilecast`;
 
 let meta: ReplayMeta & { keyframes: number; room: string; startedAt: string } = {
-  id, durationMs: 0, dataEnd: 0, inProgress: false, frameRate: 30, keyframes: 0, room: '', startedAt: '',
+  id,
+  durationMs: 0,
+  dataEnd: 0,
+  inProgress: false,
+  frameRate: 30,
+  keyframes: 0,
+  room: '',
+  startedAt: '',
 };
 
 async function loadMeta(): Promise<boolean> {
@@ -36,7 +43,8 @@ async function loadMeta(): Promise<boolean> {
   meta = body;
   bar.setDuration(meta.durationMs);
   setPill(pill, meta.inProgress ? 'live' : 'ended', meta.inProgress ? 'Recording' : 'Recorded');
-  $('facts').textContent = `room ${meta.room} · ${new Date(meta.startedAt).toLocaleString()} · ${meta.keyframes} keyframes`;
+  $('facts').textContent =
+    `room ${meta.room} · ${new Date(meta.startedAt).toLocaleString()} · ${meta.keyframes} keyframes`;
   return true;
 }
 
@@ -62,7 +70,14 @@ const player = new Player(() => meta, display, pointer, {
     playButton.textContent = playing ? 'Pause' : 'Play';
     playButton.setAttribute('aria-pressed', String(playing));
   },
-  gap: (inGap) => showBanner(banner, inGap ? 'Part of this recording is missing here (the server could not keep up with the disk); the picture resumes at the next keyframe.' : null, 'warn'),
+  gap: (inGap) =>
+    showBanner(
+      banner,
+      inGap
+        ? 'Part of this recording is missing here (the server could not keep up with the disk); the picture resumes at the next keyframe.'
+        : null,
+      'warn',
+    ),
   buffering: (waiting) => (document.body.dataset.buffering = String(waiting)),
   error: (message) => showBanner(banner, message, 'bad'),
 });
@@ -113,7 +128,9 @@ window.tilecastReplay = { seek: seekTo, player };
 
 if (await loadMeta()) {
   canvas.hidden = false;
-  const marks = await fetch(withToken(`${api}/keyframes`)).then((r) => r.json()).catch(() => null);
+  const marks = await fetch(withToken(`${api}/keyframes`))
+    .then((r) => r.json())
+    .catch(() => null);
   if (marks) bar.setKeyframes(marks.times);
   const start = new URLSearchParams(location.search).get('t');
   const parsed = start ? parseTimecode(start, meta.frameRate, meta.durationMs) : null;

@@ -70,7 +70,10 @@ export class RecordReader {
 
   private async fetchChunk(): Promise<void> {
     // A record longer than a chunk needs its whole length in one go.
-    const pending = this.carry.byteLength >= RECORD_HEADER_BYTES ? RECORD_HEADER_BYTES + new DataView(this.carry.buffer, this.carry.byteOffset).getUint32(4, true) : 0;
+    const pending =
+      this.carry.byteLength >= RECORD_HEADER_BYTES
+        ? RECORD_HEADER_BYTES + new DataView(this.carry.buffer, this.carry.byteOffset).getUint32(4, true)
+        : 0;
     const want = Math.max(CHUNK_BYTES, pending - this.carry.byteLength);
     const last = Math.min(this.end(), this.next + want) - 1;
     const res = await fetch(this.url, { headers: { range: `bytes=${this.next}-${last}` } });

@@ -84,7 +84,9 @@ export class SeekBar {
     clearTimeout(this.thumbTimer);
     this.thumbTimer = window.setTimeout(() => {
       const snapped = Math.min(this.durationMs, Math.round(ms / THUMB_STEP_MS) * THUMB_STEP_MS);
-      this.hover.image.src = withToken(`/api/recordings/${encodeURIComponent(this.id)}/frame.jpeg?t=${(snapped / 1000).toFixed(3)}&width=160`);
+      this.hover.image.src = withToken(
+        `/api/recordings/${encodeURIComponent(this.id)}/frame.jpeg?t=${(snapped / 1000).toFixed(3)}&width=160`,
+      );
     }, 80);
   }
 }

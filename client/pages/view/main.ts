@@ -44,27 +44,34 @@ const PILL: Record<ViewerState, string> = {
 
 // ?maxLag=ms tunes how far behind the viewer may fall before it rejoins at the live picture (0 = never).
 const maxLagParam = new URLSearchParams(location.search).get('maxLag');
-const maxLagMs = maxLagParam === null ? undefined : Number(maxLagParam) > 0 ? Number(maxLagParam) : Infinity;
+const maxLagMs =
+  maxLagParam === null ? undefined : Number(maxLagParam) > 0 ? Number(maxLagParam) : Number.POSITIVE_INFINITY;
 
-const downlink = new Downlink(room, tokenFromQuery(), display, {
-  state(state, detail) {
-    if (!nameAsked && state !== 'connecting' && state !== 'offline' && state !== 'error') showRoomName();
-    document.body.dataset.state = stage.dataset.state = state;
-    setPill(pill, state, PILL[state]);
-    if (state === 'live') everLive = true;
-    card.show(state, detail, everLive);
-    if (state === 'ended' || state === 'error') viewersLabel.textContent = '';
+const downlink = new Downlink(
+  room,
+  tokenFromQuery(),
+  display,
+  {
+    state(state, detail) {
+      if (!nameAsked && state !== 'connecting' && state !== 'offline' && state !== 'error') showRoomName();
+      document.body.dataset.state = stage.dataset.state = state;
+      setPill(pill, state, PILL[state]);
+      if (state === 'live') everLive = true;
+      card.show(state, detail, everLive);
+      if (state === 'ended' || state === 'error') viewersLabel.textContent = '';
+    },
+    geometry() {
+      canvas.hidden = false;
+    },
+    cursor: (x, y, visible) => pointer.set(x, y, visible),
+    viewers: (n) => {
+      // The 'ended' status carries 0 viewers: once over, the page shows no count at all.
+      const over = downlink.currentState === 'ended' || downlink.currentState === 'error';
+      viewersLabel.textContent = over ? '' : `${n} watching`;
+    },
   },
-  geometry() {
-    canvas.hidden = false;
-  },
-  cursor: (x, y, visible) => pointer.set(x, y, visible),
-  viewers: (n) => {
-    // The 'ended' status carries 0 viewers: once over, the page shows no count at all.
-    const over = downlink.currentState === 'ended' || downlink.currentState === 'error';
-    viewersLabel.textContent = over ? '' : `${n} watching`;
-  },
-}, maxLagMs);
+  maxLagMs,
+);
 downlink.start();
 
 // ---- zoom, full screen, stats ----
@@ -90,7 +97,10 @@ document.addEventListener('fullscreenchange', () => {
   pointer.place();
 });
 
-const stats = new StatsBar($('stats'), $<HTMLButtonElement>('toggle-stats'), () => ({ ...downlink.stats(), size: display.size }));
+const stats = new StatsBar($('stats'), $<HTMLButtonElement>('toggle-stats'), () => ({
+  ...downlink.stats(),
+  size: display.size,
+}));
 if (new URLSearchParams(location.search).has('stats')) stats.toggle();
 
 document.addEventListener('keydown', (e) => {

@@ -24,7 +24,12 @@ export class StateCard {
   show(state: ViewerState, detail: string, everLive: boolean): void {
     this.card.hidden = state === 'live';
     this.card.dataset.state = state;
-    const busy = state === 'connecting' || state === 'waiting' || state === 'loading' || state === 'reconnecting' || state === 'offline';
+    const busy =
+      state === 'connecting' ||
+      state === 'waiting' ||
+      state === 'loading' ||
+      state === 'reconnecting' ||
+      state === 'offline';
     this.spinner.hidden = !busy;
     this.icon.hidden = busy;
     this.icon.textContent = state === 'ended' ? '✓' : '!';
