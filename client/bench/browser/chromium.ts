@@ -5,6 +5,14 @@ export const BENCH_TITLE = 'tilecast-bench-content';
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export function launchChromium(width: number, height: number): Promise<Browser> {
+  return launchCapturingChromium(BENCH_TITLE, width, height);
+}
+
+/**
+ * Debian's Chromium, headless, with getDisplayMedia() answered by the tab titled `captureTitle` (no dialog) and
+ * a window of the given size. Shared by the browser bench and the e2e tests.
+ */
+export function launchCapturingChromium(captureTitle: string, width: number, height: number): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -15,9 +23,10 @@ export function launchChromium(width: number, height: number): Promise<Browser> 
       '--disable-component-update',
       '--disable-sync',
       '--no-first-run',
-      `--auto-select-tab-capture-source-by-title=${BENCH_TITLE}`,
+      `--auto-select-tab-capture-source-by-title=${captureTitle}`,
       // Tab capture sees the real window, not an emulated viewport: this is the captured picture's size.
       `--window-size=${width},${height}`,
+      // Tabs that are not in front must keep their timers and rendering at full speed.
       '--disable-background-timer-throttling',
       '--disable-renderer-backgrounding',
       '--disable-backgrounding-occluded-windows',
