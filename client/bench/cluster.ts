@@ -281,6 +281,15 @@ export async function benchCluster(
       }
       redisRestart.push(performance.now() - back);
     }
+    /** Waits for `ok`, sending frames meanwhile (a replica only moves with the stream); bounded, never hangs. */
+    const until = async (what: string, ok: () => boolean, stepMs = 10) => {
+      const start = performance.now();
+      while (!ok()) {
+        if (performance.now() - start > 15_000) throw new Error(`timed out waiting for ${what}`);
+        presenter.send(frame(seq++, 4, 2048));
+        await sleep(stepMs);
+      }
+    };
     // Resync after a node kill: a viewer of a killed node reconnects to another and has the full picture again.
     const nodeKill: number[] = [];
     for (let t = 0; t < Math.min(trials, 3); t++) {
@@ -288,13 +297,14 @@ export async function benchCluster(
       extra.push(C);
       const onC = new Viewer(`ws://127.0.0.1:${C.port}/ws/view/${room.id}`);
       await onC.opened();
-      while (onC.lastSeq < seq - 1) await sleep(10);
+      const target = seq - 1;
+      await until('the new node to serve the room', () => onC.lastSeq >= target);
       const full = onC.tiles.size;
       await kill(C, 'SIGKILL');
       const killed = performance.now();
       const again = new Viewer(`ws://127.0.0.1:${B.port}/ws/view/${room.id}`);
       await again.opened();
-      while (again.tiles.size < full) await sleep(2);
+      await until('the reconnected viewer to hold the full picture', () => again.tiles.size >= full, 2);
       nodeKill.push(performance.now() - killed);
       again.ws.terminate();
     }
