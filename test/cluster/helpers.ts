@@ -1,16 +1,14 @@
 // Cluster test helpers: a private redis-server per test file, nodes in this process (startServer with node ids)
 // or as real processes (for SIGKILL), and the origin's ScreenShot as a picture to compare viewers with.
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
-import { createInterface } from 'node:readline';
+import type { ChildProcess } from 'node:child_process';
 import { pino } from 'pino';
 import { type StartOptions, type TilecastServer, startServer } from '../../server/app';
 import { type PrivateRedis, startPrivateRedis } from '../../server/cluster/redis-server';
 import { TILE_HEADER_BYTES } from '../../shared/protocol';
 import type { Engine } from '../helpers/server';
+import { startServerProcess } from '../helpers/server-process';
 
 export const SECRET = 'cluster-test-secret-of-at-least-32-bytes';
-const ROOT = path.resolve(__dirname, '../..');
 
 export { startPrivateRedis, type PrivateRedis };
 
@@ -62,48 +60,11 @@ export async function spawnNode(
   engine: Engine,
   extra: string[] = [],
 ): Promise<NodeProcess> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'server/main.ts',
-      '--port',
-      '0',
-      '--engine',
-      engine,
-      '--redis',
-      redis.url,
-      '--node-id',
-      nodeId,
-      '--grace-seconds',
-      '20',
-      ...extra,
-    ],
-    {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, TILECAST_LOG_LEVEL: 'info', TILECAST_SECRET: SECRET },
-    },
+  const { child, url, port } = await startServerProcess(
+    ['--engine', engine, '--redis', redis.url, '--node-id', nodeId, '--grace-seconds', '20', ...extra],
+    { TILECAST_SECRET: SECRET },
   );
-  const stderr: string[] = [];
-  child.stderr!.on('data', (d) => stderr.push(String(d)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`node did not start: ${stderr.join('')}`)), 30_000);
-    child.once('exit', (code) => reject(new Error(`node exited with ${code}: ${stderr.join('')}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      try {
-        const entry = JSON.parse(line);
-        if (entry.msg === 'listening') {
-          clearTimeout(timer);
-          resolve(entry.url);
-        }
-      } catch {
-        /* not a log line */
-      }
-    });
-  });
-  return { child, url, port: Number(new URL(url).port), nodeId };
+  return { child, url, port, nodeId };
 }
 
 export async function killNode(node: NodeProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {

@@ -1,60 +1,33 @@
 // A server killed with SIGKILL while recording: after a restart the recording opens, plays up to the last flush,
 // and its index is rebuilt by scanning (once; the rebuilt index is written to the file).
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeGeometry } from '../../shared/protocol';
 import { RecordType, TRAILER_MAGIC, readFileHeaderPrefix, scanRecords } from '../../shared/recording/format';
 import { connect } from '../helpers/client';
 import { sleep } from '../helpers/server';
+import { startServerProcess } from '../helpers/server-process';
 import { GEOMETRY_A, buildSession, expectedPixels, frameMessage, rgbOf } from './synthetic';
 
-const ROOT = path.resolve(__dirname, '../..');
 const FLUSH_MS = 100;
 const children: ChildProcess[] = [];
 
 /** Starts `server/main.ts` in its own node process (no npx/tsx wrapper, so SIGKILL hits the server itself). */
 async function startChild(dir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'server/main.ts',
-      '--port',
-      '0',
-      '--engine',
-      'ws',
-      '--recordings-dir',
-      dir,
-      '--recording-flush-ms',
-      String(FLUSH_MS),
-      '--keyframe-interval-seconds',
-      '0.5',
-    ],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TILECAST_LOG_LEVEL: 'info' } },
-  );
+  const { child, url } = await startServerProcess([
+    '--engine',
+    'ws',
+    '--recordings-dir',
+    dir,
+    '--recording-flush-ms',
+    String(FLUSH_MS),
+    '--keyframe-interval-seconds',
+    '0.5',
+  ]);
   children.push(child);
-  const stderr: string[] = [];
-  child.stderr!.on('data', (d) => stderr.push(String(d)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr.join('')}`)), 30_000);
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${stderr.join('')}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      try {
-        const entry = JSON.parse(line);
-        if (entry.msg === 'listening') {
-          clearTimeout(timer);
-          resolve(entry.url);
-        }
-      } catch {
-        /* not a log line */
-      }
-    });
-  });
   return { child, url };
 }
 
