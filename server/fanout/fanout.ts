@@ -3,7 +3,8 @@
 // every viewer's grid and drained, in steps of at most `budget` (viewer x tile) updates; past that it yields to
 // the event loop (setImmediate), so one busy room never stalls the others. Frames are applied in order; a viewer
 // that joined after a frame skips it (its keyframe already had it).
-import type { IngestedFrame, Keyframe } from '../frames/tile-entry';
+import { FrameParts } from '../frames/frame-parts';
+import type { IngestedFrame, Keyframe, TileEntry } from '../frames/tile-entry';
 import type { Connection } from '../transport/types';
 import { type SendTotals, Sender } from './sender';
 import { Viewer, type ViewerHandle, type ViewerStats } from './viewer';
@@ -30,6 +31,11 @@ export class Fanout {
   /** tiles coalesced for viewers that have left (the room's total counts them too) */
   private coalescedByGone = 0;
   private pendingStep: NodeJS.Immediate | null = null;
+  /** viewers whose join is sent on the next turn (see `join`) */
+  private joiners: Viewer[] = [];
+  private pendingJoins: NodeJS.Immediate | null = null;
+  /** the last keyframe sent to joiners as parts */
+  private joinParts: { keyframe: Keyframe; ingestNo: number; parts: FrameParts } | null = null;
   /** fan-out steps that had to yield: a sign of a room too large for one turn */
   yields = 0;
   private readonly sender: Sender;
@@ -58,23 +64,58 @@ export class Fanout {
   }
 
   /**
-   * A new viewer: owed `status`, and with a picture the geometry (sent at once), the latest cursor and the keyframe
-   * as dirty tiles, then a sync; everything flows through the same sender as the frames that follow.
+   * A new viewer: sent the geometry (with a picture), its status and the latest cursor at once, then, on the next
+   * turn, the keyframe (shared Frame messages with batching, else dirty tiles) and a sync; everything flows through
+   * the same sender as the frames that follow. The keyframe waits a turn because joins happen inside the engine's
+   * open callback, where uWS has the new socket corked: a keyframe larger than the engine's cork buffer would be
+   * copied into a socket buffer the engine keeps at that size for the socket's life.
    */
   join(conn: Connection, status: Uint8Array, picture: JoinPicture | null): ViewerHandle {
     const viewer = new Viewer(this.nextId++, conn);
+    this.sender.attach(viewer);
     viewer.oweStatus(status);
     if (picture) {
       conn.send(picture.geometry);
-      viewer.load(picture.keyframe);
       viewer.oweCursor(picture.cursor);
     }
-    viewer.joinedAtIngest = this.ingestNo;
-    this.sender.attach(viewer);
-    this.list.push(viewer);
     this.drain(viewer);
+    if (picture) {
+      // Before the first frame the keyframe holds no tile, and the join ends without a sync.
+      const parts = this.batching ? this.keyframeParts(picture.keyframe, conn) : null;
+      if (parts && parts.tiles.length > 0) viewer.loadParts(picture.keyframe, parts);
+      else viewer.load(picture.keyframe);
+      this.joiners.push(viewer);
+      this.pendingJoins ??= setImmediate(this.drainJoiners);
+    }
+    viewer.joinedAtIngest = this.ingestNo;
+    this.list.push(viewer);
     return viewer;
   }
+
+  /** The keyframe as shared parts, built once per ScreenShot generation (a generation is reused only with a new ingestNo). */
+  private keyframeParts(keyframe: Keyframe, conn: Connection): FrameParts {
+    const size = conn.chunkBytes ?? Number.POSITIVE_INFINITY;
+    const cached = this.joinParts;
+    if (
+      cached &&
+      cached.keyframe === keyframe &&
+      cached.ingestNo === keyframe.ingestNo &&
+      cached.parts.partBytes === size
+    )
+      return cached.parts;
+    const tiles: TileEntry[] = [];
+    for (const tile of keyframe.tiles) if (tile) tiles.push(tile);
+    const parts = new FrameParts(tiles, keyframe.seq, keyframe.captureTs, size);
+    this.joinParts = { keyframe, ingestNo: keyframe.ingestNo, parts };
+    return parts;
+  }
+
+  private drainJoiners = (): void => {
+    this.pendingJoins = null;
+    const joiners = this.joiners;
+    this.joiners = [];
+    for (const viewer of joiners) if (!viewer.closed) this.drain(viewer);
+  };
 
   /**
    * Marks the viewer gone (false if it already was); the list is compacted between frames so an in-progress step

@@ -2,16 +2,26 @@
 // mark, then announces the consistent picture with a sync. A stalled viewer simply stops being drained; the
 // engine's next `drain` resumes it. Per viewer and frame it allocates nothing: the flush callback is made once
 // per viewer, and viewers that skipped nothing since their last sync share one sync message per frame.
-import { FRAME_HEADER_BYTES, FrameField, FrameFlag, encodeSync, writeFrameHeader } from '../../shared/protocol';
+import { encodeSync } from '../../shared/protocol';
+import { FrameParts } from '../frames/frame-parts';
 import type { IngestedFrame } from '../frames/tile-entry';
+import type { Connection } from '../transport/types';
 import type { Viewer } from './viewer';
 
 export interface SendTotals {
   bytesOut: number;
 }
 
+/** a WebSocket frame header as the engine writes it into its cork buffer (2-4 bytes for our messages; 10 at most) */
+const WS_HEADER_BYTES = 10;
+
 export class Sender {
   private sharedSync: Uint8Array | null = null;
+  /** set by a flush that stopped at its cork budget with more to send */
+  private more = false;
+  /** bytes handed to the engine in the current run of sends, and that run's limit (see `fits`) */
+  private corked = 0;
+  private budget = Number.POSITIVE_INFINITY;
   private sharedSyncIngest = -1;
 
   constructor(
@@ -39,40 +49,36 @@ export class Sender {
   }
 
   /**
-   * Fast path for a viewer that owes nothing: the whole frame goes out as one shared Frame message, which is
-   * exactly what put-then-drain would send. A caught-up viewer skipped nothing since its last sync (that sync
-   * reported and zeroed the count), so it gets the variant that carries its sync (one send, no cork); only one
-   * whose grid was reset with skips still unreported gets the plain frame and its own sync. Returns false when
-   * the viewer is not caught up (the caller then uses the grid).
+   * Fast path for a viewer that owes nothing: the whole frame goes out as shared Frame messages (one on ws, parts
+   * of at most the engine's chunk size on uWS), exactly what put-then-drain would send. A caught-up viewer skipped
+   * nothing since its last sync (that sync reported and zeroed the count), so its last part carries its sync;
+   * only one whose grid was reset with skips still unreported gets the plain parts and its own sync. Parts the
+   * socket has no room for stay owed until its next drain. Returns false when the viewer is not caught up (the
+   * caller then uses the grid).
    */
   sendFrame(viewer: Viewer, frame: IngestedFrame): boolean {
-    const conn = viewer.conn;
-    if (viewer.grid.pending > 0 || viewer.syncedIngest !== viewer.stateIngest) return false;
+    if (viewer.grid.pending > 0 || viewer.parts || viewer.syncedIngest !== viewer.stateIngest) return false;
     if (!this.ready(viewer)) return false;
-    const implicitSync = viewer.grid.coalescedSinceSync === 0;
-    const batch = implicitSync
-      ? (frame.syncedBatch ??= buildBatch(frame, FrameFlag.EndsWithSync))
-      : (frame.batch ??= buildBatch(frame, 0));
-    if (implicitSync && !viewer.pendingStatus && !viewer.pendingCursor) {
-      // The engine dropped it: nothing changed for this viewer, the caller applies the frame through the grid.
-      if (!conn.send(batch)) return false;
-      viewer.advance(frame);
-      viewer.syncedIngest = frame.ingestNo;
-      viewer.syncs++;
-      this.countFrame(viewer, batch, frame);
-      return true;
+    viewer.owe(this.partsOf(frame, viewer), viewer.grid.coalescedSinceSync === 0, frame);
+    // No cork: uWS writes each part from its loop-wide cork buffer by itself, and a JS cork callback per viewer
+    // and frame costs more than it saves.
+    if (!viewer.pendingStatus && !viewer.pendingCursor) {
+      this.open(Number.POSITIVE_INFINITY);
+      if (this.sendParts(viewer) && viewer.syncedIngest === viewer.stateIngest) return true;
     }
-    viewer.pendingFrame = frame;
-    viewer.pendingBatch = batch;
-    conn.cork(viewer.flush);
+    this.drain(viewer);
     return true;
   }
 
-  private countFrame(viewer: Viewer, batch: Uint8Array, frame: IngestedFrame): void {
-    const tileBytes = batch.byteLength - FRAME_HEADER_BYTES;
-    viewer.tilesSent += frame.tiles.length;
-    viewer.bytesOut += tileBytes;
-    this.totals.bytesOut += tileBytes;
+  /** The frame's shared parts for this viewer's engine, built on first use. */
+  private partsOf(frame: IngestedFrame, viewer: Viewer): FrameParts {
+    const size = viewer.conn.chunkBytes ?? Number.POSITIVE_INFINITY;
+    let parts = frame.parts;
+    if (!parts || parts.partBytes !== size) {
+      parts = new FrameParts(frame.tiles, frame.seq, frame.captureTs, size);
+      frame.parts = parts;
+    }
+    return parts;
   }
 
   /** Call once per viewer: binds the viewer's flush so draining it never allocates a closure. */
@@ -80,60 +86,96 @@ export class Sender {
     viewer.flush = () => this.flush(viewer);
   }
 
+  /**
+   * Sends what fits, one cork at a time: on uWS a cork holds at most the engine's chunk size, because what
+   * overflows its cork buffer is copied into the socket's own buffer, which never shrinks again.
+   */
   drain(viewer: Viewer): void {
-    if (this.ready(viewer)) viewer.conn.cork(viewer.flush);
+    while (this.ready(viewer)) {
+      this.more = false;
+      viewer.conn.cork(viewer.flush);
+      if (!this.more) return;
+    }
   }
 
   /**
-   * Sends what the viewer is owed, in order: status, cursor, a pending whole frame, dirty tiles, then the sync.
-   * A message the engine drops is not counted as sent: it stays owed (the frame's tiles go to the grid), and the
-   * flush stops until the next drain, so the viewer still converges.
+   * One cork's worth of what the viewer is owed, in order: status, cursor, shared parts, dirty tiles, then the
+   * sync. Stops at the cork budget (setting `more`) or the high-water mark. A message the engine drops is not
+   * counted as sent: it stays owed, and the flush stops until the next drain, so the viewer still converges.
    */
   private flush(viewer: Viewer): void {
     const conn = viewer.conn;
-    if (viewer.pendingStatus) {
-      if (!conn.send(viewer.pendingStatus)) return;
+    this.open(conn.chunkBytes ?? Number.POSITIVE_INFINITY);
+    const status = viewer.pendingStatus;
+    if (status) {
+      if (!this.fits(status) || !conn.send(status)) return;
       viewer.pendingStatus = null;
     }
-    if (viewer.pendingCursor) {
-      if (!conn.send(viewer.pendingCursor)) return;
+    const cursor = viewer.pendingCursor;
+    if (cursor) {
+      if (!this.fits(cursor) || !conn.send(cursor)) return;
       viewer.pendingCursor = null;
     }
-    const frame = viewer.pendingFrame;
-    if (frame) {
-      const batch = viewer.pendingBatch!;
-      viewer.pendingFrame = null;
-      viewer.pendingBatch = null;
-      if (conn.send(batch)) {
-        viewer.advance(frame);
-        if (batch[FrameField.flags] & FrameFlag.EndsWithSync) {
-          viewer.syncedIngest = frame.ingestNo;
-          viewer.syncs++;
-        }
-        this.countFrame(viewer, batch, frame);
-      } else {
-        viewer.queue(frame);
-        return;
-      }
-    }
+    if (viewer.parts && !this.sendParts(viewer)) return;
     const grid = viewer.grid;
     while (grid.pending > 0 && conn.bufferedAmount() < this.highWater) {
-      const entry = grid.take();
-      if (!entry) break;
-      if (!conn.send(entry.message)) {
-        grid.put(entry);
-        return;
-      }
+      const entry = grid.peek();
+      if (!entry || !this.fits(entry.message) || !conn.send(entry.message)) return;
+      grid.take();
       viewer.tilesSent++;
       viewer.bytesOut += entry.message.byteLength;
       this.totals.bytesOut += entry.message.byteLength;
     }
     if (grid.pending === 0 && viewer.syncedIngest < viewer.stateIngest) {
-      if (!conn.send(this.syncFor(viewer))) return;
+      const sync = this.syncFor(viewer);
+      if (!this.fits(sync) || !conn.send(sync)) return;
       viewer.grid.coalescedSinceSync = 0;
       viewer.syncedIngest = viewer.stateIngest;
       viewer.syncs++;
     }
+  }
+
+  /** Starts counting a new run of sends (one cork, or uncorked parts) against `budget` bytes. */
+  private open(budget: number): void {
+    this.budget = budget;
+    this.corked = 0;
+  }
+
+  /** Whether `message` fits the current run (the first one always does); sets `more` when it does not. */
+  private fits(message: Uint8Array): boolean {
+    const size = message.byteLength + WS_HEADER_BYTES;
+    if (this.corked > 0 && this.corked + size > this.budget) {
+      this.more = true;
+      return false;
+    }
+    this.corked += size;
+    return true;
+  }
+
+  /**
+   * Sends the owed parts while the socket stays under the high-water mark and they fit the current run. True when
+   * every part went out (the last one's sync, if it carries it, counted).
+   */
+  private sendParts(viewer: Viewer): boolean {
+    const parts = viewer.parts!;
+    const conn = viewer.conn;
+    while (viewer.nextPart < parts.count) {
+      const p = viewer.nextPart;
+      const synced = viewer.partsSynced && p === parts.count - 1;
+      const message = parts.message(p, synced);
+      if (this.corked > 0 && conn.bufferedAmount() >= this.highWater) return false;
+      if (!this.fits(message) || !conn.send(message)) return false;
+      viewer.nextPart++;
+      viewer.tilesSent += parts.ends[p] - parts.start(p);
+      viewer.bytesOut += parts.tileBytes[p];
+      this.totals.bytesOut += parts.tileBytes[p];
+      if (synced) {
+        viewer.syncedIngest = viewer.stateIngest;
+        viewer.syncs++;
+      }
+    }
+    viewer.parts = null;
+    return true;
   }
 
   /** Messages handed to an engine must stay immutable (ws may still hold them), so shared ones are never rewritten. */
@@ -146,18 +188,4 @@ export class Sender {
     }
     return this.sharedSync;
   }
-}
-
-/** One copy per frame (not per viewer): header + every tile message, each already stamped with the frame's seq. */
-function buildBatch(frame: IngestedFrame, flags: number): Uint8Array {
-  let bytes = FRAME_HEADER_BYTES;
-  for (const t of frame.tiles) bytes += t.message.byteLength;
-  const batch = new Uint8Array(bytes);
-  writeFrameHeader(new DataView(batch.buffer), 0, flags, frame.seq, frame.captureTs, frame.tiles.length);
-  let offset = FRAME_HEADER_BYTES;
-  for (const t of frame.tiles) {
-    batch.set(t.message, offset);
-    offset += t.message.byteLength;
-  }
-  return batch;
 }

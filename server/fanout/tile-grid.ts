@@ -72,6 +72,20 @@ export class TileGrid {
     this.head = 0;
   }
 
+  /** The tile `take()` returns next, left in the grid. */
+  peek(): TileEntry | null {
+    while (this.count > 0) {
+      const i = this.ring[this.head];
+      const entry = this.slots[i];
+      if (entry) return entry;
+      // a queued index without a tile: drop it, as take() does
+      this.head = this.head + 1 === this.ring.length ? 0 : this.head + 1;
+      this.count--;
+      this.queued[i] = 0;
+    }
+    return null;
+  }
+
   /** The next dirty tile in the order it first became dirty, or null when the grid is clean. */
   take(): TileEntry | null {
     while (this.count > 0) {

@@ -1,5 +1,6 @@
 // Per-viewer fan-out state: the tile grid, what picture it has been promised, and counters. Only fanout/ writes
 // it (Fanout for the life cycle, Sender for what went out); the rest of the server holds a ViewerHandle.
+import type { FrameParts } from '../frames/frame-parts';
 import type { IngestedFrame, Keyframe, StreamPosition } from '../frames/tile-entry';
 import type { Connection } from '../transport/types';
 import { TileGrid } from './tile-grid';
@@ -38,9 +39,14 @@ export class Viewer implements ViewerHandle {
   /** latest status and cursor messages not yet sent: latest wins, so a stalled viewer never piles them up */
   pendingStatus: Uint8Array | null = null;
   pendingCursor: Uint8Array | null = null;
-  /** a whole frame for a caught-up viewer and its message, sent by the next flush (see Sender.sendFrame) */
-  pendingFrame: IngestedFrame | null = null;
-  pendingBatch: Uint8Array | null = null;
+  /**
+   * Shared Frame messages owed from `nextPart` on: the whole newest frame for a caught-up viewer, or a joiner's
+   * keyframe (see Sender.sendFrame). They always hold the picture at `stateIngest`: a newer frame spills what is
+   * left of them into the grid first. With `partsSynced` the last part also announces that picture.
+   */
+  parts: FrameParts | null = null;
+  nextPart = 0;
+  partsSynced = false;
   tilesSent = 0;
   bytesOut = 0;
   syncs = 0;
@@ -56,6 +62,12 @@ export class Viewer implements ViewerHandle {
     readonly conn: Connection,
   ) {}
 
+  /** Starts from a whole picture sent as shared Frame messages, the last one with its sync. */
+  loadParts(keyframe: Keyframe, parts: FrameParts): void {
+    this.grid.reset(keyframe.tiles.length);
+    this.owe(parts, true, keyframe);
+  }
+
   /** Starts from a whole picture: its grid is the keyframe with every tile dirty, sent by the usual sender. */
   load(keyframe: Keyframe): void {
     const grid = this.grid;
@@ -70,17 +82,38 @@ export class Viewer implements ViewerHandle {
   /** A new geometry at stream position `ingestNo`: nothing owed any more, nothing to announce until the next frame. */
   reset(tiles: number, ingestNo: number): void {
     this.grid.reset(tiles);
-    this.pendingFrame = null;
-    this.pendingBatch = null;
+    this.parts = null;
     this.joinedAtIngest = ingestNo;
     this.stateIngest = this.syncedIngest = ingestNo;
   }
 
+  /** Owes the viewer `parts`, the picture at `to` (with its sync in the last part when `synced`). */
+  owe(parts: FrameParts, synced: boolean, to: StreamPosition): void {
+    this.parts = parts;
+    this.nextPart = 0;
+    this.partsSynced = synced;
+    this.advance(to);
+  }
+
+  /** Tiles still owed through shared parts. */
+  get owedPartTiles(): number {
+    const parts = this.parts;
+    return parts ? parts.tiles.length - parts.start(this.nextPart) : 0;
+  }
+
   /** Puts a frame's tiles in the grid (to be sent by the next drain) and moves to it. */
   queue(frame: IngestedFrame): void {
+    if (this.parts) this.spillParts();
     const grid = this.grid;
     for (let t = 0; t < frame.tiles.length; t++) grid.put(frame.tiles[t]);
     this.advance(frame);
+  }
+
+  /** Moves the tiles of parts not yet sent into the grid, ahead of anything newer; their sync is then owed. */
+  private spillParts(): void {
+    const parts = this.parts!;
+    for (let t = parts.start(this.nextPart); t < parts.tiles.length; t++) this.grid.put(parts.tiles[t]);
+    this.parts = null;
   }
 
   /** Latest wins: a stalled viewer is owed only the newest status and cursor, sent before anything else. */
@@ -102,7 +135,7 @@ export class Viewer implements ViewerHandle {
   stats(): ViewerStats {
     return {
       id: this.id,
-      pending: this.grid.pending,
+      pending: this.grid.pending + this.owedPartTiles,
       gridTiles: this.grid.size,
       buffered: this.conn.bufferedAmount(),
       coalesced: this.grid.coalesced,

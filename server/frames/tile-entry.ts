@@ -2,6 +2,7 @@
 // share. Below room/ and fanout/ (both read it, neither owns it).
 // A tile entry is copied once into memory the server owns, then shared by the ScreenShot and every viewer.
 import type { Geometry } from '../../shared/protocol';
+import type { FrameParts } from './frame-parts';
 
 export interface TileEntry {
   /** row * columns + col */
@@ -37,10 +38,8 @@ export interface IngestedFrame extends StreamPosition {
   tiles: readonly TileEntry[];
   /** monotonically increasing per room; used to tell which viewers a frame applies to */
   ingestNo: number;
-  /** the frame's tiles as one server -> viewer Frame message, built once on first use and shared by all */
-  batch?: Uint8Array;
-  /** the same with FrameFlag.EndsWithSync: for caught-up viewers (every one whose last sync reported its skips) */
-  syncedBatch?: Uint8Array;
+  /** the frame's tiles as server -> viewer Frame messages, built once on first use and shared by all */
+  parts?: FrameParts;
 }
 
 export interface GeometryChange {

@@ -24,6 +24,11 @@ export interface Connection<Ctx = unknown> {
   bufferedAmount(): number;
   /** batches several sends into one syscall where the engine supports it */
   cork(fn: () => void): void;
+  /**
+   * Most bytes worth handing the engine at once, in one message or one cork (absent: no limit). Above it uWS
+   * copies into the socket's own send buffer, which it keeps at that size for the socket's life.
+   */
+  readonly chunkBytes?: number;
   close(code: number, reason: string): void;
 }
 

@@ -49,9 +49,17 @@ const NEVER_PUBLISHED = 'tilecast/no-direct-write';
 const DIRECT_WRITE_BYTES = 16 * 1024;
 /** the longest WebSocket frame header a server sends (64-bit length) */
 const MAX_FRAME_HEADER_BYTES = 10;
+/**
+ * uWS's loop-wide cork buffer (LoopData::CORK_BUFFER_SIZE). A send that fits what is left of it is written from
+ * there; one that does not is copied, with the cork buffer's contents, into the socket's own send buffer, which
+ * this build never shrinks (BackPressure::clear keeps the std::string's capacity). The fan-out keeps every cork
+ * and every message under this, less room for frame headers, so a viewer that keeps up costs no buffer at all.
+ */
+const CORK_BUFFER_BYTES = 16 * 1024;
 
 class UwsConnection<Ctx> implements Connection<Ctx> {
   open = true;
+  readonly chunkBytes = CORK_BUFFER_BYTES - 256;
   /**
    * True while every send since the buffer was last seen empty went out whole (send() returned 1): then nothing
    * is buffered and bufferedAmount() needs no call into C++ — one native call saved per viewer and frame.

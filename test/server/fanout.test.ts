@@ -54,8 +54,9 @@ const EMPTY: Keyframe = { ingestNo: 0, seq: 0, captureTs: 0, tiles: new Array(TI
 const GEOMETRY = encodeGeometry({ width: 64 * TILES, height: 64, tileSize: 64 });
 
 /** Joins a viewer with `keyframe` (by default an empty picture of TILES tiles) and forgets what that sent. */
-function join(fanout: Fanout, conn: FakeConn, keyframe = EMPTY): ViewerHandle {
+async function join(fanout: Fanout, conn: FakeConn, keyframe = EMPTY): Promise<ViewerHandle> {
   const v = fanout.join(conn, encodeStatus('live', 1), { geometry: GEOMETRY, keyframe, cursor: null });
+  await turns(); // a joiner's keyframe goes out on the next turn
   conn.sent.length = 0;
   return v;
 }
@@ -64,7 +65,7 @@ describe('Fanout', () => {
   it('applies queued frames in order on the next turn, never inside publish', async () => {
     const { fanout, totals } = makeFanout();
     const c = fakeConn();
-    join(fanout, c);
+    await join(fanout, c);
     fanout.publish(frame(1, [0, 1]));
     fanout.publish(frame(2, [2]));
     expect(c.sent).toHaveLength(0);
@@ -76,7 +77,7 @@ describe('Fanout', () => {
   it('works in steps of at most `budget` viewer x tile updates and counts each yield', async () => {
     const { fanout } = makeFanout({ budget: 3 });
     const conns = [fakeConn(), fakeConn(), fakeConn(), fakeConn()];
-    for (const c of conns) join(fanout, c);
+    for (const c of conns) await join(fanout, c);
     fanout.publish(frame(1, [0, 1])); // 3 updates per viewer (2 tiles + the frame)
     await turns();
     expect(conns.map((c) => c.sent.length)).toEqual([3, 0, 0, 0]);
@@ -88,7 +89,7 @@ describe('Fanout', () => {
   it('a viewer that leaves during a yielding step never makes another one miss the frame', async () => {
     const { fanout } = makeFanout({ budget: 1 });
     const conns = [fakeConn(), fakeConn(), fakeConn()];
-    const viewers = conns.map((c) => join(fanout, c));
+    const viewers = await Promise.all(conns.map((c) => join(fanout, c)));
     fanout.publish(frame(1, [0]));
     await turns();
     fanout.leave(viewers[0]);
@@ -101,20 +102,26 @@ describe('Fanout', () => {
   it('a viewer that joins with frames queued skips those its keyframe already holds', async () => {
     const { fanout } = makeFanout();
     const a = fakeConn();
-    join(fanout, a);
+    await join(fanout, a);
     fanout.publish(frame(1, [0]));
     const b = fakeConn();
-    join(fanout, b, { ingestNo: 1, seq: 1, captureTs: 10, tiles: [tile(0, 1), null, null, null] }); // holds frame 1
+    fanout.join(b, encodeStatus('live', 2), {
+      geometry: GEOMETRY,
+      keyframe: { ingestNo: 1, seq: 1, captureTs: 10, tiles: [tile(0, 1), null, null, null] }, // holds frame 1
+      cursor: null,
+    });
+    b.sent.length = 0;
     fanout.publish(frame(2, [1]));
     await turns();
     expect(a.script()).toEqual(['tile 0,0 @1', 'sync 1', 'tile 1,0 @2', 'sync 2']);
-    expect(b.script()).toEqual(['tile 1,0 @2', 'sync 2']);
+    // frame 1 is not applied to b again: its keyframe (owed until this turn) and frame 2 end in one sync
+    expect(b.script()).toEqual(['tile 0,0 @1', 'tile 1,0 @2', 'sync 2']);
   });
 
   it('clear drops the frames not yet applied', async () => {
     const { fanout } = makeFanout();
     const c = fakeConn();
-    join(fanout, c);
+    await join(fanout, c);
     fanout.publish(frame(1, [0]));
     fanout.clear();
     await turns();
@@ -124,7 +131,7 @@ describe('Fanout', () => {
   it('batched: caught-up viewers share one Frame message; a viewer still owing tiles gets them from its grid', async () => {
     const { fanout } = makeFanout({ batching: true });
     const [a, b, slow] = [fakeConn(), fakeConn(), fakeConn()];
-    for (const c of [a, b, slow]) join(fanout, c);
+    for (const c of [a, b, slow]) await join(fanout, c);
     slow.buffered = 1e9;
     fanout.publish(frame(1, [0, 3]));
     await turns();
@@ -142,8 +149,8 @@ describe('Fanout', () => {
     const errors: unknown[] = [];
     const { fanout } = makeFanout({ errors });
     const [a, b] = [fakeConn(), fakeConn()];
-    join(fanout, a);
-    join(fanout, b);
+    await join(fanout, a);
+    await join(fanout, b);
     a.send = () => {
       throw new Error('engine failure');
     };
@@ -156,11 +163,13 @@ describe('Fanout', () => {
 });
 
 describe('Fanout: viewer life cycle', () => {
-  it('a joiner is sent the geometry at once, then status, cursor, its keyframe and one sync', () => {
+  it('a joiner is sent geometry, status and cursor at once, then (next turn) its keyframe and one sync', async () => {
     const { fanout } = makeFanout();
     const c = fakeConn();
     const keyframe = { ingestNo: 3, seq: 7, captureTs: 70, tiles: [null, tile(1, 2), null, tile(3, 3)] };
     const v = fanout.join(c, encodeStatus('live', 1), { geometry: GEOMETRY, keyframe, cursor: encodeCursor(4, 5) });
+    expect(c.script()).toEqual(['geometry 256x64/64', 'status live 1', 'cursor 4,5']);
+    await turns();
     expect(c.script()).toEqual([
       'geometry 256x64/64',
       'status live 1',
@@ -197,7 +206,7 @@ describe('Fanout: viewer life cycle', () => {
   it('reset sends the new geometry at once and forgets what was owed and queued', async () => {
     const { fanout } = makeFanout();
     const c = fakeConn();
-    const v = join(fanout, c);
+    const v = await join(fanout, c);
     c.buffered = 1e9;
     fanout.publish(frame(1, [0, 1]));
     await turns();
@@ -211,10 +220,10 @@ describe('Fanout: viewer life cycle', () => {
     expect(c.script()).toEqual(['geometry 64x64/64']);
   });
 
-  it('cursor and status are latest-wins for a stalled viewer', () => {
+  it('cursor and status are latest-wins for a stalled viewer', async () => {
     const { fanout } = makeFanout();
     const c = fakeConn();
-    const v = join(fanout, c);
+    const v = await join(fanout, c);
     c.buffered = 1e9;
     for (let n = 1; n <= 20; n++) {
       fanout.status(encodeStatus('live', n));
@@ -229,7 +238,7 @@ describe('Fanout: viewer life cycle', () => {
   it('a viewer that left counts its coalesced tiles in the total and is sent nothing more', async () => {
     const { fanout } = makeFanout();
     const c = fakeConn();
-    const v = join(fanout, c);
+    const v = await join(fanout, c);
     c.buffered = 1e9;
     fanout.publish(frame(1, [0]));
     fanout.publish(frame(2, [0]));

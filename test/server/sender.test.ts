@@ -177,17 +177,46 @@ describe('Sender', () => {
       message: encodeTile({ col: index, row: 0, codec: 'png', payload: new Uint8Array(8) }, 1),
     });
     const frame = { seq: 1, captureTs: 5, receivedAt: 0, ingestNo: 1, tiles: [real(0), real(1)] };
-    // the shared frame is dropped: not caught up any more, nothing counted
-    expect(sender.sendFrame(v, frame)).toBe(false);
+    // the shared frame is dropped: it stays owed, nothing is counted
+    expect(sender.sendFrame(v, frame)).toBe(true);
     expect([v.tilesSent, v.syncs, v.syncedIngest, totals.bytesOut]).toEqual([0, 0, 0, 0]);
-    // the caller then applies the frame through the grid; tiles and sync are dropped too and stay owed
-    v.queue(frame);
+    expect(v.stats().pending).toBe(2);
     sender.drain(v);
-    expect([v.grid.pending, v.tilesSent, v.syncs, v.syncedIngest]).toEqual([2, 0, 0, 0]);
+    expect([sent.length, v.stats().pending]).toEqual([0, 2]);
     dropping = false;
     sender.drain(v);
-    expect(sent.map((m) => decodeMessage(m).type)).toEqual([MessageType.Tile, MessageType.Tile, MessageType.Sync]);
-    expect([v.grid.pending, v.tilesSent, v.syncs, v.syncedIngest]).toEqual([0, 2, 1, 1]);
+    expect(sent.map((m) => decodeMessage(m))).toMatchObject([
+      { type: MessageType.Frame, flags: FrameFlag.EndsWithSync, seq: 1 },
+    ]);
+    expect([v.stats().pending, v.tilesSent, v.syncs, v.syncedIngest, totals.bytesOut]).toEqual([0, 2, 1, 1, 48]);
+  });
+
+  it('parts still owed when a newer frame comes go to the grid ahead of it: newer tiles win, one sync follows', () => {
+    const { conn, sent } = fakeConn();
+    let dropping = true;
+    const send = conn.send.bind(conn);
+    conn.send = (data) => (dropping ? false : send(data));
+    const sender = new Sender(1e6, { bytesOut: 0 });
+    const v = new Viewer(1, conn);
+    sender.attach(v);
+    v.load(empty(4));
+    const real = (index: number, seq: number) => ({
+      ...tile(index, seq),
+      message: encodeTile({ col: index, row: 0, codec: 'png', payload: new Uint8Array(8) }, seq),
+    });
+    const f1 = { seq: 1, captureTs: 5, receivedAt: 0, ingestNo: 1, tiles: [real(0, 1), real(1, 1)] };
+    const f2 = { seq: 2, captureTs: 6, receivedAt: 0, ingestNo: 2, tiles: [real(1, 2), real(2, 2)] };
+    expect(sender.sendFrame(v, f1)).toBe(true); // dropped: owed as parts
+    expect(sender.sendFrame(v, f2)).toBe(false); // not caught up: the caller queues it
+    v.queue(f2);
+    dropping = false;
+    sender.drain(v);
+    const script = sent
+      .map((m) => decodeMessage(m))
+      .map((m) =>
+        m.type === MessageType.Tile ? `tile ${m.col} @${m.seq}` : m.type === MessageType.Sync ? `sync ${m.seq}` : '?',
+      );
+    expect(script).toEqual(['tile 0 @1', 'tile 1 @2', 'tile 2 @2', 'sync 2']);
   });
 
   it('a dropped sync is sent again on the next drain', () => {

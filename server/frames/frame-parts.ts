@@ -1,0 +1,74 @@
+// A run of tiles (one frame, or a whole keyframe for joiners) as server -> viewer Frame messages of at most
+// `partBytes` each, built once and sent as is to every viewer that is owed them. Small parts matter on uWS: a
+// message that fits the engine's loop-wide 16 KiB cork buffer is written from there, while a larger one is copied
+// into the socket's own send buffer, which this uWS build never shrinks (see server/transport/uws.ts), so one
+// large frame would cost every viewer that much memory for as long as it stays connected. On ws `partBytes` is
+// Infinity: one message per frame, as before.
+import { FRAME_HEADER_BYTES, FrameFlag, writeFrameHeader } from '../../shared/protocol';
+import type { TileEntry } from './tile-entry';
+
+export class FrameParts {
+  /** records of part i are tiles[ends[i - 1] .. ends[i]) (ends[-1] = 0) */
+  readonly ends: number[] = [];
+  /** tile bytes in part i (what a viewer is counted as sent) */
+  readonly tileBytes: number[] = [];
+  /** every part but the last, shared by both variants */
+  private readonly leading: Uint8Array[] = [];
+  private plainLast: Uint8Array | null = null;
+  private syncedLast: Uint8Array | null = null;
+
+  constructor(
+    readonly tiles: readonly TileEntry[],
+    private readonly seq: number,
+    private readonly captureTs: number,
+    readonly partBytes: number,
+  ) {
+    let bytes = FRAME_HEADER_BYTES;
+    for (let t = 0; t < tiles.length; t++) {
+      const size = tiles[t].message.byteLength;
+      const start = this.ends.length > 0 ? this.ends[this.ends.length - 1] : 0;
+      // A tile larger than a part goes alone; a part never has more records than a u16 counts.
+      if ((bytes + size > partBytes && t > start) || t - start === 0xffff) {
+        this.ends.push(t);
+        this.tileBytes.push(bytes - FRAME_HEADER_BYTES);
+        bytes = FRAME_HEADER_BYTES;
+      }
+      bytes += size;
+    }
+    this.ends.push(tiles.length);
+    this.tileBytes.push(bytes - FRAME_HEADER_BYTES);
+    for (let p = 0; p < this.ends.length - 1; p++) this.leading.push(this.build(p, 0));
+  }
+
+  get count(): number {
+    return this.ends.length;
+  }
+
+  /** where part `p`'s records start in `tiles` */
+  start(p: number): number {
+    return p === 0 ? 0 : this.ends[p - 1];
+  }
+
+  /** Part `p`; the last one with FrameFlag.EndsWithSync when `synced` (it then also announces the frame). */
+  message(p: number, synced: boolean): Uint8Array {
+    if (p < this.leading.length) return this.leading[p];
+    if (synced) return (this.syncedLast ??= this.build(p, FrameFlag.EndsWithSync));
+    return (this.plainLast ??= this.build(p, 0));
+  }
+
+  /** One copy per part (not per viewer): header + each tile message, already stamped with the frame's seq. */
+  private build(p: number, flags: number): Uint8Array {
+    const from = this.start(p);
+    const to = this.ends[p];
+    let bytes = FRAME_HEADER_BYTES;
+    for (let t = from; t < to; t++) bytes += this.tiles[t].message.byteLength;
+    const part = new Uint8Array(bytes);
+    writeFrameHeader(new DataView(part.buffer), 0, flags, this.seq, this.captureTs, to - from);
+    let offset = FRAME_HEADER_BYTES;
+    for (let t = from; t < to; t++) {
+      part.set(this.tiles[t].message, offset);
+      offset += this.tiles[t].message.byteLength;
+    }
+    return part;
+  }
+}
