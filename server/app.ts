@@ -88,6 +88,7 @@ export async function startServer(
     http: onlyPublicHosts(config.publicHosts, router),
     wsPrefix: '/ws/',
     uwsLargeSend: config.uwsLargeSend,
+    uwsFramePartBytes: config.uwsFramePartBytes,
     viewerPrefix: '/ws/view/',
     limits: {
       // The engines' own limits sit above the app's, so the app closes oversized senders itself (1009 + reason).

@@ -64,6 +64,8 @@ export const ConfigSchema = z
     batchFanout: boolish.default(true),
     /** uWS engine: how messages of 16 KiB or more avoid the engine's direct-write bug (see transport/uws.ts) */
     uwsLargeSend: z.enum(['subscribe', 'guarded', 'direct']).default('subscribe'),
+    /** uWS engine: largest Frame message a live frame is cut into; uWS keeps a per-socket copy of this size */
+    uwsFramePartBytes: int(16 * KiB, 64 * MiB).default(64 * KiB),
     idleRoomSeconds: z.coerce.number().min(1).default(600),
     /** rooms no presenter ever joined (and nobody watches) end after this: a creation flood does not linger */
     unpresentedRoomSeconds: z.coerce.number().min(1).default(60),

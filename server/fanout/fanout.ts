@@ -94,7 +94,7 @@ export class Fanout {
 
   /** The keyframe as shared parts, built once per ScreenShot generation (a generation is reused only with a new ingestNo). */
   private keyframeParts(keyframe: Keyframe, conn: Connection): FrameParts {
-    const size = conn.chunkBytes ?? Number.POSITIVE_INFINITY;
+    const size = conn.corkBytes ?? Number.POSITIVE_INFINITY;
     const cached = this.joinParts;
     if (
       cached &&

@@ -50,7 +50,7 @@ export class Sender {
 
   /**
    * Fast path for a viewer that owes nothing: the whole frame goes out as shared Frame messages (one on ws, parts
-   * of at most the engine's chunk size on uWS), exactly what put-then-drain would send. A caught-up viewer skipped
+   * of at most the connection's partBytes on uWS), exactly what put-then-drain would send. A caught-up viewer skipped
    * nothing since its last sync (that sync reported and zeroed the count), so its last part carries its sync;
    * only one whose grid was reset with skips still unreported gets the plain parts and its own sync. Parts the
    * socket has no room for stay owed until its next drain. Returns false when the viewer is not caught up (the
@@ -72,7 +72,7 @@ export class Sender {
 
   /** The frame's shared parts for this viewer's engine, built on first use. */
   private partsOf(frame: IngestedFrame, viewer: Viewer): FrameParts {
-    const size = viewer.conn.chunkBytes ?? Number.POSITIVE_INFINITY;
+    const size = viewer.conn.partBytes ?? Number.POSITIVE_INFINITY;
     let parts = frame.parts;
     if (!parts || parts.partBytes !== size) {
       parts = new FrameParts(frame.tiles, frame.seq, frame.captureTs, size);
@@ -87,7 +87,7 @@ export class Sender {
   }
 
   /**
-   * Sends what fits, one cork at a time: on uWS a cork holds at most the engine's chunk size, because what
+   * Sends what fits, one cork at a time: on uWS a cork holds at most the connection's corkBytes, because what
    * overflows its cork buffer is copied into the socket's own buffer, which never shrinks again.
    */
   drain(viewer: Viewer): void {
@@ -105,7 +105,7 @@ export class Sender {
    */
   private flush(viewer: Viewer): void {
     const conn = viewer.conn;
-    this.open(conn.chunkBytes ?? Number.POSITIVE_INFINITY);
+    this.open(conn.corkBytes ?? Number.POSITIVE_INFINITY);
     const status = viewer.pendingStatus;
     if (status) {
       if (!this.fits(status) || !conn.send(status)) return;

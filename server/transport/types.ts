@@ -25,10 +25,16 @@ export interface Connection<Ctx = unknown> {
   /** batches several sends into one syscall where the engine supports it */
   cork(fn: () => void): void;
   /**
-   * Most bytes worth handing the engine at once, in one message or one cork (absent: no limit). Above it uWS
-   * copies into the socket's own send buffer, which it keeps at that size for the socket's life.
+   * Most bytes worth handing the engine in one cork (absent: no limit): uWS copies what overflows its 16 KiB cork
+   * buffer into the socket's own send buffer, which it keeps at that size for the socket's life. Joiners'
+   * keyframes are cut into parts of this size, so an idle viewer costs no such buffer.
    */
-  readonly chunkBytes?: number;
+  readonly corkBytes?: number;
+  /**
+   * Largest Frame message a live frame is cut into (absent: no limit, one message per frame). On uWS this bounds
+   * the per-socket buffer of a viewer that keeps up; smaller parts cost more syscalls.
+   */
+  readonly partBytes?: number;
   close(code: number, reason: string): void;
 }
 
@@ -118,6 +124,8 @@ export interface TransportOptions<Ctx> {
   wsPrefix: string;
   /** uWS only: how messages of 16 KiB or more avoid the engine's direct-write bug (see transport/uws.ts) */
   uwsLargeSend?: 'guarded' | 'subscribe' | 'direct';
+  /** uWS only: largest Frame message a live frame is cut into (see Connection.partBytes) */
+  uwsFramePartBytes?: number;
   /** the part of wsPrefix for viewers, whose sockets get `limits.viewerMaxPayload` */
   viewerPrefix: string;
 }

@@ -59,7 +59,8 @@ const CORK_BUFFER_BYTES = 16 * 1024;
 
 class UwsConnection<Ctx> implements Connection<Ctx> {
   open = true;
-  readonly chunkBytes = CORK_BUFFER_BYTES - 256;
+  /** leaves room for the frame headers uWS writes into the cork buffer with each message */
+  readonly corkBytes = CORK_BUFFER_BYTES - 256;
   /**
    * True while every send since the buffer was last seen empty went out whole (send() returned 1): then nothing
    * is buffered and bufferedAmount() needs no call into C++ — one native call saved per viewer and frame.
@@ -71,6 +72,7 @@ class UwsConnection<Ctx> implements Connection<Ctx> {
     private readonly ws: uWS.WebSocket<UserData<Ctx>>,
     readonly context: Ctx,
     private readonly largeSend: UwsLargeSend,
+    readonly partBytes: number,
   ) {
     this.buffered = largeSend === 'subscribe';
     if (this.buffered) ws.subscribe(NEVER_PUBLISHED);
@@ -184,7 +186,12 @@ export function createUwsTransport<Ctx>(options: TransportOptions<Ctx>): Transpo
     },
     open: (ws) => {
       const data = ws.getUserData();
-      data.conn = new UwsConnection(ws, data.context, options.uwsLargeSend ?? 'subscribe');
+      data.conn = new UwsConnection(
+        ws,
+        data.context,
+        options.uwsLargeSend ?? 'subscribe',
+        options.uwsFramePartBytes ?? 64 * 1024,
+      );
       live.add(ws);
       sockets.open(data.conn);
     },

@@ -1,5 +1,6 @@
-// Frames and keyframes as shared parts of at most the engine's chunk size (uWS: what fits its cork buffer), and a
-// sender that never hands the engine more than that in one cork: the memory a uWS viewer costs depends on it.
+// Frames and keyframes as shared parts (live frames of at most the connection's partBytes, joiners' keyframes of at
+// most its corkBytes) and a sender that never hands the engine more than corkBytes in one cork: on uWS the memory a
+// viewer costs depends on both.
 import { describe, expect, it } from 'vitest';
 import { Fanout } from '../../server/fanout/fanout';
 import { FrameParts } from '../../server/frames/frame-parts';
@@ -40,7 +41,7 @@ function frame(ingestNo: number, indices: number[], payload = 100): IngestedFram
 
 /** A fake engine with a chunk size, recording the bytes handed over in each cork. */
 function chunkedConn(chunkBytes: number): FakeConn & { corks: number[] } {
-  const conn = Object.assign(fakeConn(), { chunkBytes, corks: [] as number[] });
+  const conn = Object.assign(fakeConn(), { corkBytes: chunkBytes, partBytes: chunkBytes, corks: [] as number[] });
   conn.cork = (fn) => {
     const before = conn.sent.reduce((n, m) => n + m.byteLength, 0);
     fn();
@@ -151,6 +152,30 @@ describe('Sender with an engine chunk size', () => {
       expect(picture(c).tiles.get(3)).toBe(5);
       expect(picture(c).synced).toBe(5);
     }
+  });
+
+  it("live frames are cut at partBytes, joiners' keyframes at corkBytes", async () => {
+    const fanout = make(true);
+    const keyframe = { ingestNo: 1, seq: 1, captureTs: 10, tiles: Array.from({ length: TILES }, (_, i) => tile(i, 1)) };
+    const c = Object.assign(chunkedConn(1000), { partBytes: 3000 });
+    fanout.join(c, encodeStatus('live', 1), { geometry: GEOMETRY, keyframe, cursor: null });
+    await turns();
+    const frames = () => c.sent.filter((m) => decodeMessage(m).type === MessageType.Frame);
+    expect(Math.max(...frames().map((m) => m.byteLength))).toBeLessThanOrEqual(1000);
+    c.sent.length = 0;
+    fanout.publish(
+      frame(
+        2,
+        Array.from({ length: TILES }, (_, i) => i),
+        300,
+      ),
+    );
+    await turns();
+    const sizes = frames().map((m) => m.byteLength);
+    expect(sizes.length).toBeGreaterThan(1);
+    expect(Math.max(...sizes)).toBeGreaterThan(1000);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(3000);
+    expect(picture(c)).toEqual({ tiles: new Map(Array.from({ length: TILES }, (_, i) => [i, 2])), synced: 2 });
   });
 
   it('two joiners of the same ScreenShot generation share its parts', async () => {
