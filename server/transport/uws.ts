@@ -40,6 +40,9 @@ interface UserData<Ctx> {
  *   message. Measured: a viewer that stalls from the start often meets its first backpressure exactly then (a
  *   kernel buffer full to the byte), so slow viewers get cut and reconnect; cheaper for fast ones only.
  * - 'direct': the engine as is; corrupts streams under backpressure. Only for the bench's cost comparison.
+ * What reaches this path is small now: the fan-out cuts live frames into parts of --uws-frame-part-bytes (64 KiB)
+ * and sends joiners' keyframes in corks that fit the cork buffer (see CORK_BUFFER_BYTES), so the copy is at most
+ * one part and the per-socket buffer it grows stays that size.
  */
 export type UwsLargeSend = 'guarded' | 'subscribe' | 'direct';
 
