@@ -62,7 +62,7 @@ export async function spawnNode(
 ): Promise<NodeProcess> {
   const { child, url, port } = await startServerProcess(
     ['--engine', engine, '--redis', redis.url, '--node-id', nodeId, '--grace-seconds', '20', ...extra],
-    { TILECAST_SECRET: SECRET },
+    { env: { TILECAST_SECRET: SECRET } },
   );
   return { child, url, port, nodeId };
 }

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TilecastServer } from '../../server/app';
 import { ENGINES, sleep, startTestServer } from '../helpers/server';
 import { bigRecording } from './big-recording';
-import { type ChildServer, startChildServer } from './child-server';
+import { type ServerProcess, rssOfMiB, startServerProcess, stopServerProcess } from '../helpers/server-process';
 import { httpRequest } from './http-get';
 
 const MB = 1024 * 1024;
@@ -89,7 +89,9 @@ describe.each(ENGINES)('recording validators and HEAD on %s', (engine) => {
 });
 
 describe.each(ENGINES)('200 concurrent 1 MB ranges on %s (server in its own process)', (engine) => {
-  let child: ChildServer;
+  let child: ServerProcess;
+  /** the server's resident set, bytes */
+  const rss = (server: ServerProcess) => rssOfMiB(server.child.pid!) * MB;
   let dir: string;
   let id: string;
   let bytes: Buffer;
@@ -97,10 +99,10 @@ describe.each(ENGINES)('200 concurrent 1 MB ranges on %s (server in its own proc
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), `tilecast-ranges-load-${engine}-`));
     ({ id, bytes } = await bigRecording(dir, 24));
-    child = await startChildServer(['--engine', engine, '--recordings-dir', dir, '--log-level', 'warn']);
+    child = await startServerProcess(['--engine', engine, '--recordings-dir', dir, '--log-level', 'warn']);
   }, 60_000);
   afterAll(async () => {
-    await child?.stop();
+    await stopServerProcess(child);
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -113,9 +115,9 @@ describe.each(ENGINES)('200 concurrent 1 MB ranges on %s (server in its own proc
         Array.from({ length: 200 }, async () => (await fetch(url, { headers: { range: 'bytes=0-0' } })).arrayBuffer()),
       );
     await sleep(200);
-    const baseline = child.rss();
+    const baseline = rss(child);
     let peak = baseline;
-    const sampler = setInterval(() => (peak = Math.max(peak, child.rss())), 10);
+    const sampler = setInterval(() => (peak = Math.max(peak, rss(child))), 10);
     const started = Date.now();
     const results = await Promise.all(
       Array.from({ length: 200 }, async (_, i) => {
@@ -129,7 +131,7 @@ describe.each(ENGINES)('200 concurrent 1 MB ranges on %s (server in its own proc
     );
     const seconds = (Date.now() - started) / 1000;
     clearInterval(sampler);
-    peak = Math.max(peak, child.rss());
+    peak = Math.max(peak, rss(child));
     const growth = peak - baseline;
     console.log(
       `[${engine}] 200 x 1 MB ranges in ${seconds.toFixed(2)} s; server RSS ${(baseline / MB).toFixed(0)} MB -> peak ${(peak / MB).toFixed(0)} MB (+${(growth / MB).toFixed(1)} MB)`,

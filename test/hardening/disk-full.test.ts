@@ -12,7 +12,7 @@ import { encodeFrame, encodeGeometry } from '../../shared/protocol';
 import { RecordType, readFileHeaderPrefix, scanRecords } from '../../shared/recording/format';
 import { connect } from '../helpers/client';
 import { ENGINES, sleep, waitFor } from '../helpers/server';
-import { type ChildServer, startChildServer } from './child-server';
+import { type ServerProcess, startServerProcess, stopServerProcess } from '../helpers/server-process';
 
 const LIMIT_KIB = 1024;
 const TILE = 256;
@@ -36,14 +36,14 @@ async function poll<T>(what: string, check: () => Promise<T | null>, timeoutMs =
 }
 
 describe.each(ENGINES)('recording on a full disk on %s', (engine) => {
-  let server: ChildServer;
+  let server: ServerProcess;
   let dir: string;
   let pngs: Buffer[];
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), `tilecast-diskfull-${engine}-`));
     pngs = await Promise.all([0, 1, 2, 3].map(noisePng));
-    server = await startChildServer(
+    server = await startServerProcess(
       [
         '--engine',
         engine,
@@ -62,7 +62,7 @@ describe.each(ENGINES)('recording on a full disk on %s', (engine) => {
     );
   }, 60_000);
   afterAll(async () => {
-    await server?.stop();
+    await stopServerProcess(server);
     await rm(dir, { recursive: true, force: true });
   });
 

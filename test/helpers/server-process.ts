@@ -16,35 +16,64 @@ export interface ServerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export async function startServerProcess(flags: string[], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', '--port', '0', ...flags], {
+export interface ServerProcessOptions {
+  env?: NodeJS.ProcessEnv;
+  /** RLIMIT_FSIZE for the server (`ulimit -f`): its file writes fail for real with EFBIG past it */
+  fileSizeLimitKiB?: number;
+}
+
+export async function startServerProcess(
+  flags: string[],
+  { env = {}, fileSizeLimitKiB }: ServerProcessOptions = {},
+): Promise<ServerProcess> {
+  const node = [process.execPath, '--import', 'tsx', 'server/main.ts', '--port', '0', ...flags];
+  const quoted = node.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const options = {
     cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, TILECAST_LOG_LEVEL: 'info', ...env },
-  });
+  };
+  // `exec` keeps the pid: signals and /proc/<pid> are the server's own.
+  const child =
+    fileSizeLimitKiB === undefined
+      ? spawn(node[0], node.slice(1), options)
+      : spawn('bash', ['-c', `ulimit -f ${fileSizeLimitKiB} && exec ${quoted}`], options);
   const stderr: string[] = [];
   const logs: Record<string, unknown>[] = [];
-  child.stderr!.on('data', (d) => stderr.push(String(d)));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr.join('')}`)), 30_000);
+    const started = (url: string) => {
+      clearTimeout(timer);
+      resolve(url);
+    };
     void exited.then(({ code }) => reject(new Error(`server exited with ${code}: ${stderr.join('')}`)));
+    // main.ts announces itself on stderr whatever the log level; the JSON log says `listening` at info level.
+    child.stderr!.on('data', (d) => {
+      stderr.push(String(d));
+      const m = /serving http:\/\/[^:\s]+:(\d+)/.exec(stderr.join(''));
+      if (m) started(`http://127.0.0.1:${m[1]}`);
+    });
     createInterface({ input: child.stdout! }).on('line', (line) => {
       try {
         const entry = JSON.parse(line) as Record<string, unknown>;
         logs.push(entry);
-        if (entry.msg === 'listening') {
-          clearTimeout(timer);
-          resolve(String(entry.url));
-        }
+        if (entry.msg === 'listening') started(String(entry.url));
       } catch {
         /* not a log line */
       }
     });
   });
   return { child, url, port: Number(new URL(url).port), logs, exited };
+}
+
+/** Kills the server (SIGKILL) and waits for it to be gone. */
+export async function stopServerProcess(server: ServerProcess | undefined): Promise<void> {
+  if (!server || server.child.exitCode !== null || server.child.signalCode !== null) return;
+  server.child.kill('SIGKILL');
+  await server.exited;
 }
 
 /** open file descriptors of a process (Linux) */
