@@ -31,9 +31,9 @@ export class Fanout {
   /** tiles coalesced for viewers that have left (the room's total counts them too) */
   private coalescedByGone = 0;
   private pendingStep: NodeJS.Immediate | null = null;
-  /** viewers whose join is sent on the next turn (see `join`) */
-  private joiners: Viewer[] = [];
-  private pendingJoins: NodeJS.Immediate | null = null;
+  /** viewers drained on the next turn, outside an engine callback that has their socket corked (see `join`) */
+  private soon: Viewer[] = [];
+  private pendingSoon: NodeJS.Immediate | null = null;
   /** the last keyframe sent to joiners as parts */
   private joinParts: { keyframe: Keyframe; ingestNo: number; parts: FrameParts } | null = null;
   /** fan-out steps that had to yield: a sign of a room too large for one turn */
@@ -84,8 +84,7 @@ export class Fanout {
       const parts = this.batching ? this.keyframeParts(picture.keyframe, conn) : null;
       if (parts && parts.tiles.length > 0) viewer.loadParts(picture.keyframe, parts);
       else viewer.load(picture.keyframe);
-      this.joiners.push(viewer);
-      this.pendingJoins ??= setImmediate(this.drainJoiners);
+      this.drainSoon(viewer);
     }
     viewer.joinedAtIngest = this.ingestNo;
     this.list.push(viewer);
@@ -110,11 +109,16 @@ export class Fanout {
     return parts;
   }
 
-  private drainJoiners = (): void => {
-    this.pendingJoins = null;
-    const joiners = this.joiners;
-    this.joiners = [];
-    for (const viewer of joiners) if (!viewer.closed) this.drain(viewer);
+  private drainSoon(viewer: Viewer): void {
+    this.soon.push(viewer);
+    this.pendingSoon ??= setImmediate(this.drainDeferred);
+  }
+
+  private drainDeferred = (): void => {
+    this.pendingSoon = null;
+    const viewers = this.soon;
+    this.soon = [];
+    for (const viewer of viewers) if (!viewer.closed) this.drain(viewer);
   };
 
   /**
@@ -193,14 +197,15 @@ export class Fanout {
     this.compact();
   }
 
-  /** The viewer painted `syncs` syncs. */
+  /**
+   * The viewer painted `syncs` syncs: what the window held back goes out on the next turn. Acks arrive in the
+   * viewer's own message callback, where uWS has its socket corked, so sending there would copy everything owed
+   * into a socket buffer the engine keeps at that size.
+   */
   ack(handle: ViewerHandle, syncs: number): void {
     const viewer = own(handle);
-    try {
-      this.sender.ack(viewer, syncs);
-    } catch (err) {
-      this.onError(err, viewer);
-    }
+    this.sender.ack(viewer, syncs);
+    this.drainSoon(viewer);
   }
 
   /** The viewer's socket has room again (or something new is owed): send what fits. */

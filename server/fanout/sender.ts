@@ -41,11 +41,10 @@ export class Sender {
     return viewer.conn.bufferedAmount() < this.highWater;
   }
 
-  /** The viewer painted `syncs` syncs: opens the window again. */
+  /** The viewer painted `syncs` syncs: opens the window again (the caller drains it). */
   ack(viewer: Viewer, syncs: number): void {
     viewer.acking = true;
     viewer.acked = Math.max(viewer.acked, Math.min(syncs, viewer.syncs));
-    this.drain(viewer);
   }
 
   /**

@@ -248,6 +248,9 @@ describe('Room: fan-out budget, acks, leaving', () => {
     await turns();
     expect(conn.script()).toEqual(['tile 0,0 @2', 'sync 2']);
     room.ackViewer(viewer, 2);
+    // sent on the next turn: not inside the ack's message callback, where uWS has the socket corked
+    expect(conn.script()).toEqual(['tile 0,0 @2', 'sync 2']);
+    await turns();
     expect(conn.script()).toEqual(['tile 0,0 @2', 'sync 2', 'tile 1,0 @3', 'sync 3']);
   });
 
