@@ -149,21 +149,36 @@ export class Fanout {
     }
   }
 
-  /** The latest cursor, latest wins: sent at once to viewers that owe no tiles, otherwise before their next tiles. */
+  /**
+   * The latest cursor, latest wins: sent at once to viewers that owe no tiles, otherwise before their next tiles.
+   * Like a status, only the cursor goes out here (this runs in the presenter's message callback).
+   */
   cursor(message: Uint8Array): void {
     for (const v of this.list) {
       if (v.closed) continue;
       v.oweCursor(message);
-      if (v.grid.pending === 0) this.drain(v);
+      if (v.grid.pending === 0 && !v.parts) this.sendControl(v);
     }
   }
 
-  /** The latest status, latest wins: sent before anything else the viewer is owed. */
+  private sendControl(viewer: Viewer): void {
+    try {
+      this.sender.sendControl(viewer);
+    } catch (err) {
+      this.onError(err, viewer);
+    }
+  }
+
+  /**
+   * The latest status, latest wins: sent at once where the socket has room, else before anything else the viewer
+   * is owed. Only the status goes out here: statuses change inside other sockets' engine callbacks (joins, leaves,
+   * the presenter's messages), where uWS would copy whatever else the viewer is owed into its socket buffer.
+   */
   status(message: Uint8Array): void {
     for (const v of this.list) {
       if (v.closed) continue;
       v.oweStatus(message);
-      this.drain(v);
+      this.sendControl(v);
     }
   }
 

@@ -80,6 +80,20 @@ export class Sender {
     return parts;
   }
 
+  /** Sends the owed status and cursor alone, if the socket has room; the rest waits for the next drain. */
+  sendControl(viewer: Viewer): void {
+    if (!this.ready(viewer)) return;
+    const conn = viewer.conn;
+    if (viewer.pendingStatus) {
+      if (!conn.send(viewer.pendingStatus)) return;
+      viewer.pendingStatus = null;
+    }
+    if (viewer.pendingCursor) {
+      if (!conn.send(viewer.pendingCursor)) return;
+      viewer.pendingCursor = null;
+    }
+  }
+
   /** Call once per viewer: binds the viewer's flush so draining it never allocates a closure. */
   attach(viewer: Viewer): void {
     viewer.flush = () => this.flush(viewer);
