@@ -1,0 +1,155 @@
+// Probe: a late joiner's time to a full picture at 1920x1080 with no presenter in the browser. A Node presenter
+// sends one desktop-like ScreenShot (text and shapes, PNG and JPEG tiles as the browser presenter encodes them),
+// then Chromium opens the viewer page N times; prints navigation -> socket open -> first message -> painted.
+// Usage: npx tsx client/bench/probes/late-join-1080p.ts [--engine uws|ws] [--runs 5]. Also prints the page's top
+// functions by self time (CDP profiler): measured, the main thread spends ~0.6-1.3 ms per tile (ImageDecoder,
+// drawImage of the VideoFrame), so a 510-tile keyframe costs 0.3-1 s whatever the transport.
+import { parseArgs } from 'node:util';
+import sharp from 'sharp';
+import NodeWebSocket from 'ws';
+import { encodeFrame, encodeGeometry } from '../../../shared/protocol';
+import pino from 'pino';
+import { startServer } from '../../../server/app';
+import { launchCapturingChromium } from '../browser/chromium';
+
+const { values } = parseArgs({
+  options: { engine: { type: 'string', default: 'uws' }, runs: { type: 'string', default: '5' } },
+});
+/** The viewer page's test hook and this probe's socket timings, as the page sees them. */
+type ProbeWindow = Window & {
+  tilecastViewer?: { stats(): { firstFrameAt: number | null } };
+  probeTimes?: Record<string, number>;
+  WebSocket: typeof WebSocket;
+};
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+const W = 1920;
+const H = 1080;
+const TILE = 64;
+
+/** A desktop-like picture: light background, dark text-like stripes, a photo-like gradient block. */
+function desktop(): Buffer {
+  const px = Buffer.alloc(W * H * 3);
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++) {
+      const i = (y * W + x) * 3;
+      const photo = x > 1100 && y > 300 && y < 800;
+      const text = !photo && y % 24 < 12 && (x * 7 + y * 3) % 11 < 5 && x % 400 < 360;
+      const v = photo ? (x * 3 + y * 5) % 256 : text ? 30 : 245;
+      px[i] = v;
+      px[i + 1] = photo ? (y * 2) % 256 : v;
+      px[i + 2] = photo ? (x + y) % 256 : v;
+    }
+  return px;
+}
+
+async function tiles() {
+  const raw = desktop();
+  const out = [];
+  for (let row = 0; row < Math.ceil(H / TILE); row++)
+    for (let col = 0; col < Math.ceil(W / TILE); col++) {
+      const left = col * TILE;
+      const top = row * TILE;
+      const width = Math.min(TILE, W - left);
+      const height = Math.min(TILE, H - top);
+      const img = sharp(raw, { raw: { width: W, height: H, channels: 3 } }).extract({ left, top, width, height });
+      const photo = left > 1100 && top > 300 && top < 800;
+      const payload = photo ? await img.jpeg({ quality: 80 }).toBuffer() : await img.png().toBuffer();
+      out.push({ col, row, codec: (photo ? 'jpeg' : 'png') as 'jpeg' | 'png', payload: new Uint8Array(payload) });
+    }
+  return out;
+}
+
+const server = await startServer({
+  port: 0,
+  host: '127.0.0.1',
+  engine: values.engine as 'uws' | 'ws',
+  logger: pino({ level: 'silent' }),
+});
+const base = `http://127.0.0.1:${server.port}`;
+const room = (await (await fetch(`${base}/api/rooms`, { method: 'POST' })).json()) as {
+  id: string;
+  presenterToken: string;
+};
+const presenter = new NodeWebSocket(`ws://127.0.0.1:${server.port}/ws/present/${room.id}?token=${room.presenterToken}`);
+await new Promise((r) => presenter.once('open', r));
+presenter.send(encodeGeometry({ width: W, height: H, tileSize: TILE }));
+const all = await tiles();
+presenter.send(encodeFrame(1, Date.now(), all));
+const bytes = all.reduce((n, t) => n + t.payload.byteLength, 0);
+console.log(`${values.engine}: ScreenShot of ${all.length} tiles, ${(bytes / 1024).toFixed(0)} KiB`);
+await new Promise((r) => setTimeout(r, 500));
+
+const browser = await launchCapturingChromium('none', 1280, 800);
+for (let run = 0; run < Number(values.runs); run++) {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await ctx.newPage();
+  await page.addInitScript(() => {
+    // Record when the socket opens, and the first and last binary message (the last before the picture shows).
+    const times: Record<string, number> = {};
+    (window as unknown as ProbeWindow).probeTimes = times;
+    const Native = WebSocket;
+    (window as unknown as ProbeWindow).WebSocket = class extends Native {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols);
+        times.created = performance.now();
+        this.addEventListener('open', () => (times.open = performance.now()));
+        let n = 0;
+        this.addEventListener('message', (e) => {
+          if (typeof e.data === 'string') return;
+          times.first ??= performance.now();
+          times.last = performance.now();
+          times.messages = ++n;
+        });
+      }
+    };
+  });
+  const cdp = await ctx.newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  await cdp.send('Profiler.start');
+  await page.goto(`${base}/view/${room.id}`);
+  await page.waitForFunction(
+    () => (window as unknown as ProbeWindow).tilecastViewer?.stats().firstFrameAt != null,
+    null,
+    {
+      timeout: 15000,
+    },
+  );
+  const t = await page.evaluate(() => {
+    const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+    const res = performance
+      .getEntriesByType('resource')
+      .map((e) => `${e.name.split('/').pop()} ${e.duration.toFixed(0)}ms`);
+    return {
+      dom: nav.domContentLoadedEventEnd,
+      load: nav.loadEventEnd,
+      first: (window as unknown as ProbeWindow).tilecastViewer!.stats().firstFrameAt!,
+      res,
+      probe: (window as unknown as ProbeWindow).probeTimes!,
+    };
+  });
+  const { profile } = (await cdp.send('Profiler.stop')) as unknown as { profile: CpuProfile };
+  const self = new Map<string, number>();
+  const dt = profile.timeDeltas as number[];
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  profile.samples.forEach((id: number, i: number) => {
+    const f = byId.get(id)!.callFrame;
+    const key = `${f.functionName || '(anon)'} ${f.url.split('/').pop()}:${f.lineNumber}`;
+    self.set(key, (self.get(key) ?? 0) + (dt[i] ?? 0) / 1000);
+  });
+  const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 12);
+  console.log(top.map(([k, v]) => `  ${v.toFixed(1)} ms ${k}`).join('\n'));
+  const p = t.probe;
+  console.log(
+    `run ${run}: DOMContentLoaded ${t.dom.toFixed(0)} ms, socket created ${p.created?.toFixed(0)} open ${p.open?.toFixed(0)}, binary ${p.first?.toFixed(0)}..${p.last?.toFixed(0)} (${p.messages} msgs), full picture ${t.first.toFixed(0)} ms (${t.res.join(', ')})`,
+  );
+  await ctx.close();
+}
+await browser.close();
+presenter.close();
+await server.close();
