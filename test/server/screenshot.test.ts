@@ -69,4 +69,40 @@ describe('ScreenShot (double buffer, deferred release)', () => {
     expect(s.current().tiles).toEqual([null]);
     expect(s.current().bytes).toBe(0);
   });
+
+  it('stays equal to a model picture through random frames, refused ones included', () => {
+    const wide = { width: 64 * 12, height: 64, tileSize: 64 }; // 12 tiles
+    const s = new ScreenShot(12 * 30); // about as many frames refused as taken
+    s.reset(wide);
+    const model: (TileEntry | null)[] = new Array(12).fill(null);
+    let seed = 7;
+    const random = (n: number) => {
+      // xorshift32: the same frames on every run
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) % n;
+    };
+    let refused = 0;
+    for (let seq = 1; seq <= 500; seq++) {
+      const count = 1 + random(5);
+      const tiles = Array.from({ length: count }, () => tile(random(12), seq, 1 + random(60)));
+      const before = s.current();
+      const expected = model.slice();
+      for (const t of tiles) expected[t.index] = t;
+      const bytes = expected.reduce((n, t) => n + (t?.message.byteLength ?? 0), 0);
+      if (bytes > 12 * 30) {
+        refused++;
+        expect(() => s.apply(frame(seq, tiles))).toThrow(RoomLimitError);
+        expect(s.current()).toBe(before);
+      } else {
+        const view = s.apply(frame(seq, tiles));
+        model.splice(0, 12, ...expected);
+        expect(view.bytes).toBe(bytes);
+        expect(view.filled).toBe(model.filter(Boolean).length);
+      }
+      expect(s.current().tiles).toEqual(model);
+    }
+    expect(refused).toBeGreaterThan(50);
+  });
 });
