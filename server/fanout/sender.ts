@@ -75,6 +75,18 @@ export class Sender {
     this.totals.bytesOut += tileBytes;
   }
 
+  /**
+   * One motion chunk (server/fanout/motion.ts decides who gets which): sent only if the viewer has room now, never
+   * queued. It counts as a sync for the ack window, as the viewer acks it once painted.
+   */
+  sendMotion(viewer: Viewer, message: Uint8Array): boolean {
+    if (!this.ready(viewer) || !viewer.conn.send(message)) return false;
+    viewer.syncs++;
+    viewer.bytesOut += message.byteLength;
+    this.totals.bytesOut += message.byteLength;
+    return true;
+  }
+
   /** Call once per viewer: binds the viewer's flush so draining it never allocates a closure. */
   attach(viewer: Viewer): void {
     viewer.flush = () => this.flush(viewer);

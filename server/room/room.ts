@@ -9,6 +9,7 @@ import {
   gridShape,
 } from '../../shared/protocol';
 import { Fanout } from '../fanout/fanout';
+import type { MotionChunk } from '../fanout/motion';
 import type { SendTotals } from '../fanout/sender';
 import type { ViewerHandle, ViewerStats } from '../fanout/viewer';
 import { PresenterConflictError, RoomEndedError, RoomFullError } from '../errors';
@@ -45,6 +46,10 @@ export interface RoomInfo {
   bytesOut: number;
   tilesIn: number;
   tilesCoalesced: number;
+  /** motion chunks received, sent (over every viewer) and not sent to a viewer out of the stream */
+  motionIn: number;
+  motionSent: number;
+  motionDropped: number;
   fanoutYields: number;
   geometry: Geometry | null;
   screenshotBytes: number;
@@ -78,6 +83,7 @@ export class Room {
   framesIn = 0;
   bytesIn = 0;
   tilesIn = 0;
+  motionIn = 0;
 
   constructor(
     readonly options: RoomOptions,
@@ -180,6 +186,14 @@ export class Room {
     return frame;
   }
 
+  /** A motion chunk: relayed to viewers only (the ScreenShot and recordings get the region as still tiles). */
+  motion(chunk: MotionChunk, bytes: number): void {
+    this.fanout.motion(chunk);
+    this.lastActivity = Date.now();
+    this.motionIn++;
+    this.bytesIn += bytes;
+  }
+
   cursor(message: Uint8Array, x: number, y: number, visible: boolean): void {
     this.cursorMessage = message;
     this.fanout.cursor(message);
@@ -272,6 +286,9 @@ export class Room {
       bytesOut: this.totals.bytesOut,
       tilesIn: this.tilesIn,
       tilesCoalesced: this.fanout.coalesced,
+      motionIn: this.motionIn,
+      motionSent: this.fanout.motionRelay.counters.sent,
+      motionDropped: this.fanout.motionRelay.counters.dropped,
       fanoutYields: this.fanout.yields,
       geometry: keyframe.geometry,
       screenshotBytes: keyframe.bytes,
