@@ -1,0 +1,109 @@
+// The presenter's motion layer, per captured frame: which tiles still go as still tiles and which chunk of video
+// stands for the motion region. Inside the region only a rolling slice of tiles is sent as stills, so that every
+// tile of it reaches the server at least once per ~`REFRESH_FRAMES` frames (ScreenShot, late joiners, recordings
+// and snapshots show the region, a little behind); when the region ends or moves, all of its old tiles are sent.
+// Where VP8 encoding is not available, or fails, everything goes as still tiles, as before.
+import type { Geometry } from '../../../shared/protocol/geometry';
+import { type MotionRegion, sameRegion } from '../../../shared/protocol/motion';
+import type { MotionReport } from './capture-protocol';
+import { MotionDetector, regionTiles } from './motion-detector';
+import { type EncodedMotion, MotionEncoder } from './motion-encoder';
+
+/** every tile of the region is sent as a still at least once per this many frames (1-2 s at 15-30 fps) */
+const REFRESH_FRAMES = 24;
+
+export interface FramePlan {
+  /** tile indices to send as still tiles, ascending */
+  stills: number[];
+  /** the region's chunk for this frame, or null (no region, or encoding failed: then its tiles are in `stills`) */
+  motion: { region: MotionRegion; chunk: EncodedMotion } | null;
+}
+
+export class MotionLayer {
+  private readonly detector = new MotionDetector();
+  private readonly encoder = new MotionEncoder();
+  private available: Promise<boolean> | null = null;
+  private availableFor = '';
+  private supported = false;
+  private refreshAt = 0;
+  enabled = true;
+
+  /** A region is active (the worker then makes sure a quiet screen still ends it). */
+  get active(): boolean {
+    return this.detector.current !== null;
+  }
+
+  /**
+   * Plans one frame. `full`: every tile goes as a still (a new connection or geometry) and the video starts again
+   * at a key frame, as the server may have lost the stream.
+   */
+  async plan(g: Geometry, pixels: Uint32Array, changed: number[], full: boolean, now: number): Promise<FramePlan> {
+    if (full) this.encoder.restart();
+    if (!this.enabled || !(await this.canEncode(g)) || this.encoder.error) {
+      const ended = this.detector.current;
+      this.detector.reset();
+      return { stills: ended ? merge(changed, regionTiles(g, ended)) : changed, motion: null };
+    }
+    const before = this.detector.current;
+    const region = this.detector.update(g, changed, now);
+    let stills = changed;
+    if (before && !sameRegion(before, region)) {
+      // The old region's tiles on the server are up to REFRESH_FRAMES old: send them all once.
+      stills = merge(stills, regionTiles(g, before));
+      this.encoder.restart();
+    }
+    if (!region) return { stills, motion: null };
+    const inside = regionTiles(g, region);
+    const chunk = await this.encoder.encode(g, pixels, region, now);
+    if (!chunk) return { stills: merge(stills, inside), motion: null };
+    if (full) return { stills, motion: { region, chunk } };
+    const skip = new Set(inside);
+    const count = Math.ceil(inside.length / REFRESH_FRAMES);
+    for (let k = 0; k < count; k++) skip.delete(inside[(this.refreshAt + k) % inside.length]);
+    this.refreshAt = (this.refreshAt + count) % inside.length;
+    const refresh = inside.filter((i) => !skip.has(i));
+    return {
+      stills: merge(
+        stills.filter((i) => !skip.has(i)),
+        refresh,
+      ),
+      motion: { region, chunk },
+    };
+  }
+
+  report(): MotionReport {
+    const region = this.detector.current;
+    const state = !this.enabled
+      ? 'off'
+      : this.encoder.error
+        ? 'failed'
+        : this.available && !this.supported
+          ? 'unsupported'
+          : region
+            ? 'active'
+            : 'idle';
+    return {
+      state,
+      region: region ? `${region.col},${region.row} ${region.columns}x${region.rows}` : null,
+      frames: this.encoder.frames,
+      keys: this.encoder.keys,
+      bytes: this.encoder.bytes,
+    };
+  }
+
+  /** Asked once per screen size: the whole screen is the largest region there can be. */
+  private async canEncode(g: Geometry): Promise<boolean> {
+    const size = `${g.width}x${g.height}`;
+    if (size !== this.availableFor) {
+      this.availableFor = size;
+      this.available = MotionEncoder.available(g.width, g.height);
+    }
+    this.supported = await this.available!;
+    return this.supported;
+  }
+}
+
+/** Sorted union of two lists of tile indices. */
+function merge(a: readonly number[], b: readonly number[]): number[] {
+  return [...new Set([...a, ...b])].sort((x, y) => x - y);
+}
