@@ -31,6 +31,7 @@ export interface DownlinkStats {
   latencyMs: number | null;
   /** tiles the server skipped for this viewer, summed over its syncs (each sync reports its own count) */
   skipped: number;
+  /** pictures painted: syncs and motion frames, counted once per capture when both paint the same one */
   frames: number;
   tiles: number;
   bytes: number;
@@ -65,6 +66,7 @@ export class Downlink {
   private counters = { frames: 0, tiles: 0, skipped: 0, decodeErrors: 0, motionFrames: 0, motionChunks: 0 };
   private firstFrameAt: number | null = null;
   private lastCommitAt = Number.NEGATIVE_INFINITY;
+  private lastShownTs = Number.NaN;
   private lateCommits = 0;
   private lastResyncAt = Number.NEGATIVE_INFINITY;
   private resyncs = 0;
@@ -118,10 +120,14 @@ export class Downlink {
 
   /** A new picture is on the canvas (a sync, or a motion frame). */
   private shown(c: Commit): void {
-    this.counters.frames++;
+    // The still tiles and the motion chunk of one capture are two paints of one picture: count pictures.
+    if (c.captureTs !== this.lastShownTs) {
+      this.counters.frames++;
+      this.fps.add();
+    }
+    this.lastShownTs = c.captureTs;
     this.firstFrameAt ??= performance.now();
     this.lastCommitAt = performance.now();
-    this.fps.add();
     const lag = this.clock.now() - c.captureTs;
     this.latency.push(lag);
     if (this.latency.length > 30) this.latency.shift();

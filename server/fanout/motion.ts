@@ -3,7 +3,8 @@
 // only decodes on top of every chunk since its key), so each viewer is either in the stream (it got the last key and
 // every delta since) or out of it until the next key. A delta that a viewer cannot take now (socket over the
 // high-water mark, ack window full: Sender.sendMotion says) puts it out: it never gets an undecodable stream, only
-// a shorter one. New viewers and every viewer after a geometry change start out.
+// a shorter one. New viewers and every viewer after a geometry change start out. While any viewer is out, the
+// presenter is asked for a key (at most every KEY_REQUEST_INTERVAL_MS), so it is back within about a frame.
 import { type MotionCodecName, ProtocolError, ProtocolErrorCode } from '../../shared/protocol';
 import { type MotionRegion, sameRegion } from '../../shared/protocol/motion';
 import type { Sender } from './sender';
@@ -24,7 +25,16 @@ export interface MotionCounters {
   dropped: number;
 }
 
+/** The presenter is asked for a key at most this often per room: keys are several deltas' worth of bytes. */
+export const KEY_REQUEST_INTERVAL_MS = 500;
+
 export class MotionRelay {
+  /**
+   * Asks the presenter for a key (the room sends `{"type":"motionKey"}`): a viewer is out of the stream, so
+   * instead of waiting up to a key interval it resumes within about a frame. Rate-limited here.
+   */
+  onNeedKey: (() => void) | null = null;
+  private keyRequestedAt = Number.NEGATIVE_INFINITY;
   /** codec and region of the last key; deltas must continue it */
   private stream: { codec: MotionCodecName; region: MotionRegion } | null = null;
   /** counts keys (and resets): a viewer is in the stream when its entry equals the current key's number */
@@ -78,10 +88,12 @@ export class MotionRelay {
   private relay(chunk: MotionChunk): void {
     if (chunk.key) this.keyNo++;
     const keyNo = this.keyNo;
+    let waiting = false;
     for (const viewer of this.viewers()) {
       if (viewer.closed) continue;
       if (!chunk.key && this.joined.get(viewer) !== keyNo) {
         this.counters.dropped++;
+        waiting = true;
         continue;
       }
       let sent = false;
@@ -97,7 +109,15 @@ export class MotionRelay {
         // A key it could not take changes nothing (it waits for the next one); a delta puts it out of the stream.
         this.joined.delete(viewer);
         if (!chunk.key) this.counters.dropped++;
+        waiting = true;
       }
     }
+    if (waiting) this.requestKey();
+  }
+
+  private requestKey(now = Date.now()): void {
+    if (!this.onNeedKey || now - this.keyRequestedAt < KEY_REQUEST_INTERVAL_MS) return;
+    this.keyRequestedAt = now;
+    this.onNeedKey();
   }
 }

@@ -4,6 +4,7 @@ import {
   CloseCode,
   type Geometry,
   type PresenterStateName,
+  type ServerControl,
   encodeError,
   encodeStatus,
   gridShape,
@@ -57,6 +58,8 @@ export interface RoomInfo {
   recording: string | null;
 }
 
+const MOTION_KEY_REQUEST = JSON.stringify({ type: 'motionKey' } satisfies ServerControl);
+
 /** How often viewer-count changes are broadcast at most: joins of many viewers must not cost O(viewers^2). */
 const STATUS_THROTTLE_MS = 250;
 
@@ -102,6 +105,7 @@ export class Room {
       options.batchFanout,
       options.ackWindow,
     );
+    this.fanout.motionRelay.onNeedKey = () => this.presenter?.send(MOTION_KEY_REQUEST, false);
   }
 
   get id(): string {

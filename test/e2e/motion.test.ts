@@ -81,6 +81,7 @@ describe('motion layer end to end (uws engine)', () => {
       contentFrame(s),
     ]);
     const motionFps = (v1.motionFrames - v0.motionFrames) / seconds;
+    log(`server: ${await droppedForRoom(s)} motion chunks not sent to a viewer so far`);
     const shown = ids.slice(ids0);
     log(
       `presenter ${((p1.motion.frames - p0.motion.frames) / seconds).toFixed(1)} motion fps, ` +

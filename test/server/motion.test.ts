@@ -99,24 +99,41 @@ describe('MotionRelay', () => {
     ]);
   });
 
-  it('a viewer whose engine drops the delta, or whose ack window is full, is out of the stream too', async () => {
-    const { fanout } = makeFanout(2);
+  it('a viewer whose engine drops the delta, or with 3 x its ack window unacknowledged, is out of the stream too', async () => {
+    const { fanout } = makeFanout(2); // motion may use 3 x 2 unacknowledged syncs
     const [dropping, acking] = [fakeConn(), fakeConn()];
     const viewers = [dropping, acking].map((c) => join(fanout, c));
     fanout.ack(viewers[1], 0); // opts in to the ack window
+    for (let seq = 1; seq <= 6; seq++) fanout.motion(chunk(seq, seq === 1));
+    await turns();
+    dropping.dropping = true;
+    fanout.motion(chunk(7, false)); // the acking viewer has 6 unacknowledged: window full
+    await turns();
+    dropping.dropping = false;
+    fanout.ack(viewers[1], 6);
+    fanout.motion(chunk(8, false));
+    fanout.motion(chunk(9, true));
+    await turns();
+    const expected = [...[1, 2, 3, 4, 5, 6].map((n) => `motion ${n === 1 ? 'key' : 'delta'} ${n}`), 'motion key 9'];
+    expect(motions(dropping)).toEqual(expected);
+    expect(motions(acking)).toEqual(expected);
+  });
+
+  it('asks the presenter for a key while a viewer waits for one, at most every 500 ms', async () => {
+    const { fanout } = makeFanout();
+    let asked = 0;
+    fanout.motionRelay.onNeedKey = () => asked++;
+    const a = fakeConn();
+    join(fanout, a);
     fanout.motion(chunk(1, true));
     fanout.motion(chunk(2, false));
     await turns();
-    dropping.dropping = true;
-    fanout.motion(chunk(3, false)); // the acking viewer has 2 unacknowledged: window full
-    await turns();
-    dropping.dropping = false;
-    fanout.ack(viewers[1], 2);
+    expect(asked).toBe(0); // everybody is in the stream
+    join(fanout, fakeConn());
+    fanout.motion(chunk(3, false));
     fanout.motion(chunk(4, false));
-    fanout.motion(chunk(5, true));
     await turns();
-    expect(motions(dropping)).toEqual(['motion key 1', 'motion delta 2', 'motion key 5']);
-    expect(motions(acking)).toEqual(['motion key 1', 'motion delta 2', 'motion key 5']);
+    expect(asked).toBe(1);
   });
 
   it('refuses a delta before any key, or one that changes region without a key; a geometry change ends the stream', async () => {

@@ -42,6 +42,8 @@ export type ToWorker =
   | { type: 'link'; connected: boolean; buffered: number; clockOffsetMs: number; ack?: boolean }
   /** the next output carries geometry and every tile (new connection) */
   | { type: 'keyframe' }
+  /** the server asks for a motion key chunk (a viewer waits for one) */
+  | { type: 'motionKey' }
   | { type: 'snapshot'; id: number }
   | { type: 'stop' };
 

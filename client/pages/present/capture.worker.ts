@@ -70,6 +70,9 @@ self.addEventListener('message', (e: MessageEvent<ToWorker>) => {
       keyframe = true;
       schedule();
       break;
+    case 'motionKey':
+      motion.requestKey();
+      break;
     case 'snapshot':
       void snapshot(msg.id);
       break;
@@ -145,23 +148,19 @@ async function capture(): Promise<void> {
     keyframe = false;
     previous = current;
     const diffMs = performance.now() - started - readMs;
-    // Runs the VP8 encoder (its own thread) while the pool encodes the still tiles.
+    // The VP8 encoder (its own thread) runs while the pool encodes the still tiles.
     const plan = await motion.plan(g, current, changedNow, sendGeometry, performance.now());
     armQuietCheck();
-    const changed = plan.stills;
-    if (changed.length === 0 && !plan.motion) return;
-    const { columns } = gridShape(g);
-    const jobs: TileJob[] = changed.map((i) => {
-      const col = i % columns;
-      const row = (i - col) / columns;
-      const r = tileRect(g, col, row);
-      return { col, row, width: r.width, height: r.height, codec: tileCodec(g, current, col, row) };
-    });
-    const tiles = await encoders.encode(
-      jobs,
-      (k, into, at) => copyTileInto(g, current, jobs[k].col, jobs[k].row, into, at),
-      settings,
-    );
+    const stills = encodeStills(g, current, plan.stills);
+    const moving = await plan.motion;
+    const { tiles, jobs } = await stills;
+    if (!moving && plan.ifNoMotion.length) {
+      // No chunk after all (the encoder dropped the frame or failed): the region goes as still tiles this time.
+      const more = await encodeStills(g, current, plan.ifNoMotion);
+      tiles.push(...more.tiles);
+      jobs.push(...more.jobs);
+    }
+    if (tiles.length === 0 && !moving) return;
     // A geometry change while we were encoding makes these tiles stale; the keyframe that follows replaces them.
     if (!sameGeometry(g, geometry)) return;
     const messages: ArrayBuffer[] = [];
@@ -172,9 +171,9 @@ async function capture(): Promise<void> {
       bytes += frame.byteLength;
       messages.push(frame.buffer as ArrayBuffer);
     }
-    if (plan.motion) {
+    if (moving) {
       // After the frame: the server relays it after the stills of the same capture, so both show this picture.
-      const { region, chunk } = plan.motion;
+      const { region, chunk } = moving;
       const m = encodeMotion({ ...region, ...chunk, codec: 'vp8', seq: ++seq, captureTs });
       bytes += m.byteLength;
       messages.push(m.buffer as ArrayBuffer);
@@ -210,6 +209,23 @@ async function capture(): Promise<void> {
     encoding = false;
     schedule();
   }
+}
+
+/** Encodes the given tiles of the frame in the pool, each with its codec. */
+async function encodeStills(g: Geometry, current: Uint32Array, indices: number[]) {
+  const { columns } = gridShape(g);
+  const jobs: TileJob[] = indices.map((i) => {
+    const col = i % columns;
+    const row = (i - col) / columns;
+    const r = tileRect(g, col, row);
+    return { col, row, width: r.width, height: r.height, codec: tileCodec(g, current, col, row) };
+  });
+  const tiles = await encoders.encode(
+    jobs,
+    (k, into, at) => copyTileInto(g, current, jobs[k].col, jobs[k].row, into, at),
+    settings,
+  );
+  return { tiles, jobs };
 }
 
 /** While a region is active, a capture runs (on the last pixels) if no frame came for a while: see MotionLayer. */

@@ -92,6 +92,7 @@ const uplink = new Uplink(room, token ?? '', {
     post({ type: 'keyframe' });
     reportLink();
   },
+  motionKey: () => post({ type: 'motionKey' }),
   status: (_state, viewers) => {
     // After Stop the room is over for this page: a late status must not bring back a viewer count.
     if (pageState !== 'ended' && pageState !== 'error') ui.viewers.textContent = String(viewers);

@@ -15,9 +15,13 @@ const REFRESH_FRAMES = 24;
 export interface FramePlan {
   /** tile indices to send as still tiles, ascending */
   stills: number[];
-  /** the region's chunk for this frame, or null (no region, or encoding failed: then its tiles are in `stills`) */
-  motion: { region: MotionRegion; chunk: EncodedMotion } | null;
+  /** the region's chunk for this frame, under way; null when there is no region or it could not be encoded */
+  motion: Promise<{ region: MotionRegion; chunk: EncodedMotion } | null>;
+  /** what must go as still tiles too if `motion` comes back null: the region's tiles not already in `stills` */
+  ifNoMotion: number[];
 }
+
+const NO_MOTION = Promise.resolve(null);
 
 export class MotionLayer {
   private readonly detector = new MotionDetector();
@@ -34,15 +38,16 @@ export class MotionLayer {
   }
 
   /**
-   * Plans one frame. `full`: every tile goes as a still (a new connection or geometry) and the video starts again
-   * at a key frame, as the server may have lost the stream.
+   * Plans one frame and starts encoding its region (the VP8 encoder runs on its own thread while the caller's pool
+   * encodes the stills). `full`: every tile goes as a still (a new connection or geometry) and the video starts
+   * again at a key frame, as the server may have lost the stream.
    */
   async plan(g: Geometry, pixels: Uint32Array, changed: number[], full: boolean, now: number): Promise<FramePlan> {
     if (full) this.encoder.restart();
     if (!this.enabled || !(await this.canEncode(g)) || this.encoder.error) {
       const ended = this.detector.current;
       this.detector.reset();
-      return { stills: ended ? merge(changed, regionTiles(g, ended)) : changed, motion: null };
+      return { stills: ended ? merge(changed, regionTiles(g, ended)) : changed, motion: NO_MOTION, ifNoMotion: [] };
     }
     const before = this.detector.current;
     const region = this.detector.update(g, changed, now);
@@ -52,11 +57,11 @@ export class MotionLayer {
       stills = merge(stills, regionTiles(g, before));
       this.encoder.restart();
     }
-    if (!region) return { stills, motion: null };
+    if (!region) return { stills, motion: NO_MOTION, ifNoMotion: [] };
     const inside = regionTiles(g, region);
-    const chunk = await this.encoder.encode(g, pixels, region, now);
-    if (!chunk) return { stills: merge(stills, inside), motion: null };
-    if (full) return { stills, motion: { region, chunk } };
+    const encoding = this.encoder.encode(g, pixels, region, now);
+    const motion = encoding.then((chunk) => (chunk ? { region, chunk } : null));
+    if (full) return { stills, motion, ifNoMotion: [] };
     const skip = new Set(inside);
     const count = Math.ceil(inside.length / REFRESH_FRAMES);
     for (let k = 0; k < count; k++) skip.delete(inside[(this.refreshAt + k) % inside.length]);
@@ -67,8 +72,14 @@ export class MotionLayer {
         stills.filter((i) => !skip.has(i)),
         refresh,
       ),
-      motion: { region, chunk },
+      motion,
+      ifNoMotion: inside.filter((i) => skip.has(i)),
     };
+  }
+
+  /** The server has a viewer waiting for a key (it joined, or dropped deltas): the next chunk is one. */
+  requestKey(): void {
+    this.encoder.restart();
   }
 
   report(): MotionReport {
