@@ -96,7 +96,8 @@ export class Display {
   }
 
   /**
-   * A motion chunk: decoding starts now; in arrival order its frame is drawn onto both buffers at once, as if it
+   * A motion chunk: decoding starts now; in arrival order its frame is drawn (scaled to the region: the presenter
+   * may encode it smaller) onto both buffers at once, as if it
    * carried its own sync. Tiles drawn later (at their sync) paint over it until the next motion frame; tiles that
    * are drawn but not yet synced are copied from the back buffer at their sync, which now holds this frame, so a
    * flip never shows an older picture than the one on screen.
@@ -104,10 +105,7 @@ export class Display {
   motion(m: MotionView): void {
     const g = this.geometry;
     const r = g ? motionRect(g, m) : { x: 0, y: 0, width: 0, height: 0 };
-    const decoding =
-      r.width > 0 && r.height > 0
-        ? this.motionDecoder.decode({ ...m, width: r.width, height: r.height })
-        : Promise.resolve(null);
+    const decoding = r.width > 0 && r.height > 0 ? this.motionDecoder.decode(m) : Promise.resolve(null);
     this.enqueue(async () => {
       const frame = await decoding;
       const commit = { seq: m.seq, captureTs: m.captureTs, tiles: 0 };

@@ -4,12 +4,11 @@
 // Without VideoDecoder every chunk answers null: the viewer keeps the region's still tiles, which the presenter
 // refreshes at least once per key interval.
 import { MOTION_CODEC_STRING, type MotionCodecName } from '../../shared/protocol/constants';
+import { vp8FrameInfo } from '../../shared/protocol/motion';
 
 export interface MotionChunkIn {
   key: boolean;
   codec: MotionCodecName;
-  width: number;
-  height: number;
   payload: Uint8Array;
 }
 
@@ -26,9 +25,11 @@ export class MotionDecoder {
   /** Starts decoding now; resolves with the frame (the caller closes it) or null if this chunk cannot be shown. */
   decode(m: MotionChunkIn): Promise<VideoFrame | null> {
     if (!MotionDecoder.available) return Promise.resolve(null);
-    const stream = `${m.codec} ${m.width}x${m.height}`;
+    // A stream is a codec and the size its key declares (the presenter may encode the region scaled down).
+    const info = m.key ? vp8FrameInfo(m.payload) : null;
+    const stream = info ? `${m.codec} ${info.width}x${info.height}` : this.stream;
     if (m.key) this.waitingForKey = false;
-    if (this.waitingForKey || (!m.key && stream !== this.stream)) return Promise.resolve(null);
+    if (this.waitingForKey || !stream) return Promise.resolve(null);
     try {
       const decoder = this.configure(stream, m);
       const out = new Promise<VideoFrame | null>((resolve) => this.outputs.push(resolve));
@@ -64,7 +65,7 @@ export class MotionDecoder {
       this.stream = '';
     }
     if (stream !== this.stream) {
-      this.decoder.configure({ codec: MOTION_CODEC_STRING[m.codec], codedWidth: m.width, codedHeight: m.height });
+      this.decoder.configure({ codec: MOTION_CODEC_STRING[m.codec] });
       this.stream = stream;
     }
     return this.decoder;

@@ -233,7 +233,8 @@ export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits = {}): Mes
 
 /**
  * A motion message: every field checked. With `checkImageSize` (ingest) the chunk's VP8 frame tag must agree with
- * the key flag and a key frame must declare exactly the region's pixels, as tiles must declare their rectangle.
+ * the key flag and a key frame must declare at most the region's pixels (it may be scaled down, never up: a small
+ * chunk must not declare a huge picture), as tiles must declare their rectangle.
  */
 function readMotion(bytes: Uint8Array, view: DataView, limits: DecodeLimits): MotionView {
   need(bytes, MOTION_HEADER_BYTES, 'motion header');
@@ -265,7 +266,8 @@ function readMotion(bytes: Uint8Array, view: DataView, limits: DecodeLimits): Mo
       if (info.key !== key)
         throw bad(`is flagged ${key ? 'key' : 'delta'} but holds a VP8 ${info.key ? 'key' : 'delta'} frame`);
       const r = motionRect(limits.geometry, region);
-      if (key && (info.width !== r.width || info.height !== r.height))
+      // The presenter may encode the region scaled down (viewers scale it back up), never up.
+      if (key && (info.width < 1 || info.height < 1 || info.width > r.width || info.height > r.height))
         throw new ProtocolError(
           E.ImageSizeMismatch,
           `motion key frame is ${info.width}x${info.height}; its ${where} is ${r.width}x${r.height} px`,

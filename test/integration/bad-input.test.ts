@@ -98,10 +98,10 @@ const CASES: [string, (Uint8Array | string)[], number, RegExp, boolean?][] = [
     /does not continue the current stream/,
   ],
   [
-    'a motion key whose VP8 size is not its region',
-    [motion(true, 100)],
+    'a motion key whose VP8 size is over its region',
+    [motion(true, 130)],
     CloseCode.BadMessage,
-    /motion key frame is 100x64; its region \(0,0\) 2x1 tiles is 128x64 px/,
+    /motion key frame is 130x64; its region \(0,0\) 2x1 tiles is 128x64 px/,
   ],
   [
     'a motion region outside the grid',

@@ -79,6 +79,10 @@ export interface MotionReport {
   frames: number;
   keys: number;
   bytes: number;
+  /** the last chunk's encode time (frame in -> chunk out), ms */
+  encodeMs: number;
+  /** the scale the region is encoded at (1, 0.75, 0.5: see motion-encoder.ts) */
+  scale: number;
 }
 
 export type FromWorker =

@@ -17,6 +17,15 @@ const CODEC: MotionCodecName = 'vp8';
 const BITS_PER_PIXEL = 0.1;
 /** a chunk that has not come out by then was dropped by the encoder (realtime rate control may drop frames) */
 const OUTPUT_TIMEOUT_MS = 1000;
+const FRAME_US = Math.round(1e6 / 30);
+/**
+ * The region is encoded at one of these scales (viewers scale it back up): software VP8 at 1280x720 costs 7-23 ms
+ * a frame on an idle core here and 40-130 ms on this shared machine, 640x360 a quarter of that. Down a step when
+ * delta frames take over SLOW_MS on average (see adapt).
+ */
+const SCALES = [1, 0.75, 0.5];
+const SLOW_MS = 35;
+const SCALE_HOLD_MS = 1500;
 
 function config(width: number, height: number): VideoEncoderConfig {
   return {
@@ -38,9 +47,15 @@ export class MotionEncoder {
   private failed: string | null = null;
   private waiting = new Map<number, (chunk: EncodedMotion | null) => void>();
   private scratch = new Uint32Array(0);
+  private sequence = 0;
+  private scaleStep = 0;
+  private scaleChangedAt = 0;
+  private encodeMsAvg = 0;
   frames = 0;
   keys = 0;
   bytes = 0;
+  /** ms from handing the last frame to the encoder to its chunk */
+  lastEncodeMs = 0;
 
   constructor(private readonly keyIntervalMs = 1000) {}
 
@@ -52,6 +67,11 @@ export class MotionEncoder {
     } catch {
       return false;
     }
+  }
+
+  /** The scale the region is encoded at now. */
+  get scale(): number {
+    return SCALES[this.scaleStep];
   }
 
   /** Why encoding stopped for good (then every encode answers null), or null. */
@@ -66,7 +86,10 @@ export class MotionEncoder {
     try {
       const encoder = this.configure(r.width, r.height);
       const key = this.needKey || now - this.lastKeyAt >= this.keyIntervalMs;
-      const timestamp = Math.round(now * 1000);
+      // Frame times as if at the configured 30 fps, whatever the real rate: libvpx's realtime mode picks its speed
+      // from the time between frames, so real times at a low rate make it slower still (measured here: 36-128 ms
+      // a 1024x640 frame with wall-clock times, 7-12 ms at 1280x720 with 30 fps times).
+      const timestamp = ++this.sequence * FRAME_US;
       const video = new VideoFrame(this.regionPixels(g, frame, r), {
         format: 'RGBA',
         codedWidth: r.width,
@@ -74,6 +97,7 @@ export class MotionEncoder {
         timestamp,
       });
       const out = new Promise<EncodedMotion | null>((resolve) => this.waiting.set(timestamp, resolve));
+      const started = performance.now();
       try {
         encoder.encode(video, { keyFrame: key });
       } finally {
@@ -81,10 +105,12 @@ export class MotionEncoder {
       }
       const chunk = await Promise.race([out, timeout(OUTPUT_TIMEOUT_MS)]);
       this.waiting.delete(timestamp);
+      this.lastEncodeMs = performance.now() - started;
       if (!chunk) {
         this.needKey = true;
         return null;
       }
+      if (!chunk.key) this.adapt(this.lastEncodeMs, now);
       if (chunk.key) {
         this.lastKeyAt = now;
         this.needKey = false;
@@ -111,7 +137,32 @@ export class MotionEncoder {
     this.needKey = true;
   }
 
-  private configure(width: number, height: number): VideoEncoder {
+  /**
+   * Moves the scale a step when delta frames are steadily slow, or back up when the bigger size (cost grows with the
+   * pixels) is predicted to stay under half of SLOW_MS; the next frame is then a key. Up-steps wait longer than
+   * down-steps: a scale that flips back and forth costs a key frame each time.
+   */
+  private adapt(ms: number, now: number): void {
+    this.encodeMsAvg = this.encodeMsAvg ? this.encodeMsAvg * 0.7 + ms * 0.3 : ms;
+    const held = now - this.scaleChangedAt;
+    let step = 0;
+    if (this.encodeMsAvg > SLOW_MS && this.scaleStep < SCALES.length - 1 && held >= SCALE_HOLD_MS) step = 1;
+    else if (this.scaleStep > 0 && held >= SCALE_HOLD_MS * 3) {
+      const growth = (SCALES[this.scaleStep - 1] / SCALES[this.scaleStep]) ** 2;
+      if (this.encodeMsAvg * growth < SLOW_MS / 2) step = -1;
+    }
+    if (!step) return;
+    this.scaleStep += step;
+    this.scaleChangedAt = now;
+    this.encodeMsAvg = 0;
+  }
+
+  private configure(regionWidth: number, regionHeight: number): VideoEncoder {
+    // Scaled sizes are even (4:2:0 chroma); the frame keeps the region's size, the encoder scales it.
+    const scaled = (side: number) =>
+      this.scaleStep === 0 ? side : Math.max(16, Math.floor((side * this.scale) / 2) * 2);
+    const width = Math.min(regionWidth, scaled(regionWidth));
+    const height = Math.min(regionHeight, scaled(regionHeight));
     if (!this.encoder || this.encoder.state === 'closed') {
       this.encoder = new VideoEncoder({
         output: (chunk) => this.output(chunk),
@@ -119,7 +170,7 @@ export class MotionEncoder {
       });
       this.size = '';
     }
-    const size = `${width}x${height}`;
+    const size = `${width}x${height} from ${regionWidth}x${regionHeight}`;
     if (size !== this.size) {
       // A new size is a new stream: viewers reconfigure their decoder at its key frame.
       this.encoder.configure(config(width, height));

@@ -99,6 +99,8 @@ export class MotionLayer {
       frames: this.encoder.frames,
       keys: this.encoder.keys,
       bytes: this.encoder.bytes,
+      encodeMs: this.encoder.lastEncodeMs,
+      scale: this.encoder.scale,
     };
   }
 
