@@ -66,7 +66,7 @@ export class Downlink {
   private counters = { frames: 0, tiles: 0, skipped: 0, decodeErrors: 0, motionFrames: 0, motionChunks: 0 };
   private firstFrameAt: number | null = null;
   private lastCommitAt = Number.NEGATIVE_INFINITY;
-  private lastShownTs = Number.NaN;
+  private lastShownTs = Number.NEGATIVE_INFINITY;
   private lateCommits = 0;
   private lastResyncAt = Number.NEGATIVE_INFINITY;
   private resyncs = 0;
@@ -120,12 +120,13 @@ export class Downlink {
 
   /** A new picture is on the canvas (a sync, or a motion frame). */
   private shown(c: Commit): void {
-    // The still tiles and the motion chunk of one capture are two paints of one picture: count pictures.
-    if (c.captureTs !== this.lastShownTs) {
+    // Count pictures, not paints: the still tiles and the motion chunk of one capture paint one picture, and a sync
+    // held back by the ack window may paint after a newer motion frame.
+    if (c.captureTs > this.lastShownTs) {
       this.counters.frames++;
       this.fps.add();
+      this.lastShownTs = c.captureTs;
     }
-    this.lastShownTs = c.captureTs;
     this.firstFrameAt ??= performance.now();
     this.lastCommitAt = performance.now();
     const lag = this.clock.now() - c.captureTs;
@@ -197,6 +198,7 @@ export class Downlink {
   private opened(): void {
     this.connection++;
     this.painted = 0;
+    this.lastShownTs = Number.NEGATIVE_INFINITY;
     this.socket.send(JSON.stringify({ type: 'ack', syncs: 0 }));
     this.socket.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, client: 'tilecast-viewer' }));
     // A few quick pings settle the clock estimate; then one every few seconds keeps it fresh.
