@@ -149,7 +149,7 @@ async function capture(): Promise<void> {
     previous = current;
     const diffMs = performance.now() - started - readMs;
     // The VP8 encoder (its own thread) runs while the pool encodes the still tiles.
-    const plan = await motion.plan(g, current, changedNow, sendGeometry, performance.now());
+    const plan = motion.plan(g, current, changedNow, sendGeometry, performance.now());
     armQuietCheck();
     const stills = encodeStills(g, current, plan.stills);
     const moving = await plan.motion;

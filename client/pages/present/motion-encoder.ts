@@ -48,6 +48,8 @@ export class MotionEncoder {
   private waiting = new Map<number, (chunk: EncodedMotion | null) => void>();
   private scratch = new Uint32Array(0);
   private sequence = 0;
+  /** frames in a row that produced no chunk */
+  private silent = 0;
   private scaleStep = 0;
   private scaleChangedAt = 0;
   private encodeMsAvg = 0;
@@ -108,8 +110,11 @@ export class MotionEncoder {
       this.lastEncodeMs = performance.now() - started;
       if (!chunk) {
         this.needKey = true;
+        // An encoder that stops answering is given up on (frames go as still tiles), not waited for every frame.
+        if (++this.silent >= 3) this.fail(new Error('the video encoder stopped answering'));
         return null;
       }
+      this.silent = 0;
       if (!chunk.key) this.adapt(this.lastEncodeMs, now);
       if (chunk.key) {
         this.lastKeyAt = now;

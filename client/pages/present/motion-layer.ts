@@ -1,6 +1,6 @@
 // The presenter's motion layer, per captured frame: which tiles still go as still tiles and which chunk of video
 // stands for the motion region. Inside the region only a rolling slice of tiles is sent as stills, so that every
-// tile of it reaches the server at least once per ~`REFRESH_FRAMES` frames (ScreenShot, late joiners, recordings
+// tile of it reaches the server at least once per REFRESH_MS (ScreenShot, late joiners, recordings
 // and snapshots show the region, a little behind); when the region ends or moves, all of its old tiles are sent.
 // Where VP8 encoding is not available, or fails, everything goes as still tiles, as before.
 import type { Geometry } from '../../../shared/protocol/geometry';
@@ -9,8 +9,8 @@ import type { MotionReport } from './capture-protocol';
 import { MotionDetector, regionTiles } from './motion-detector';
 import { type EncodedMotion, MotionEncoder } from './motion-encoder';
 
-/** every tile of the region is sent as a still at least once per this many frames (1-2 s at 15-30 fps) */
-const REFRESH_FRAMES = 24;
+/** every tile of the region is sent as a still at least once per this long, whatever the frame rate */
+const REFRESH_MS = 1500;
 
 export interface FramePlan {
   /** tile indices to send as still tiles, ascending */
@@ -26,10 +26,11 @@ const NO_MOTION = Promise.resolve(null);
 export class MotionLayer {
   private readonly detector = new MotionDetector();
   private readonly encoder = new MotionEncoder();
-  private available: Promise<boolean> | null = null;
   private availableFor = '';
   private supported = false;
+  private checked = false;
   private refreshAt = 0;
+  private plannedAt = Number.NEGATIVE_INFINITY;
   enabled = true;
 
   /** A region is active (the worker then makes sure a quiet screen still ends it). */
@@ -42,9 +43,9 @@ export class MotionLayer {
    * encodes the stills). `full`: every tile goes as a still (a new connection or geometry) and the video starts
    * again at a key frame, as the server may have lost the stream.
    */
-  async plan(g: Geometry, pixels: Uint32Array, changed: number[], full: boolean, now: number): Promise<FramePlan> {
+  plan(g: Geometry, pixels: Uint32Array, changed: number[], full: boolean, now: number): FramePlan {
     if (full) this.encoder.restart();
-    if (!this.enabled || !(await this.canEncode(g)) || this.encoder.error) {
+    if (!this.enabled || !this.canEncode(g) || this.encoder.error) {
       const ended = this.detector.current;
       this.detector.reset();
       return { stills: ended ? merge(changed, regionTiles(g, ended)) : changed, motion: NO_MOTION, ifNoMotion: [] };
@@ -53,7 +54,7 @@ export class MotionLayer {
     const region = this.detector.update(g, changed, now);
     let stills = changed;
     if (before && !sameRegion(before, region)) {
-      // The old region's tiles on the server are up to REFRESH_FRAMES old: send them all once.
+      // The old region's tiles on the server are up to REFRESH_MS old: send them all once.
       stills = merge(stills, regionTiles(g, before));
       this.encoder.restart();
     }
@@ -63,7 +64,10 @@ export class MotionLayer {
     const motion = encoding.then((chunk) => (chunk ? { region, chunk } : null));
     if (full) return { stills, motion, ifNoMotion: [] };
     const skip = new Set(inside);
-    const count = Math.ceil(inside.length / REFRESH_FRAMES);
+    // The share of the region this frame's time is of REFRESH_MS, in a rolling order.
+    const share = Math.min(1, Math.max(0, now - this.plannedAt) / REFRESH_MS);
+    this.plannedAt = now;
+    const count = Math.ceil(inside.length * share);
     for (let k = 0; k < count; k++) skip.delete(inside[(this.refreshAt + k) % inside.length]);
     this.refreshAt = (this.refreshAt + count) % inside.length;
     const refresh = inside.filter((i) => !skip.has(i));
@@ -88,7 +92,7 @@ export class MotionLayer {
       ? 'off'
       : this.encoder.error
         ? 'failed'
-        : this.available && !this.supported
+        : this.checked && !this.supported
           ? 'unsupported'
           : region
             ? 'active'
@@ -104,14 +108,22 @@ export class MotionLayer {
     };
   }
 
-  /** Asked once per screen size: the whole screen is the largest region there can be. */
-  private async canEncode(g: Geometry): Promise<boolean> {
+  /**
+   * Asked once per screen size (the whole screen is the largest region there can be). Never awaited: until the
+   * browser has answered, frames go as still tiles, so a slow or stuck answer cannot hold the capture loop.
+   */
+  private canEncode(g: Geometry): boolean {
     const size = `${g.width}x${g.height}`;
     if (size !== this.availableFor) {
       this.availableFor = size;
-      this.available = MotionEncoder.available(g.width, g.height);
+      this.supported = false;
+      this.checked = false;
+      void MotionEncoder.available(g.width, g.height).then((ok) => {
+        if (this.availableFor !== size) return;
+        this.supported = ok;
+        this.checked = true;
+      });
     }
-    this.supported = await this.available!;
     return this.supported;
   }
 }
