@@ -59,6 +59,8 @@ export class MotionLayer {
       this.encoder.restart();
     }
     if (!region) return { stills, motion: NO_MOTION, ifNoMotion: [] };
+    // A new region's tiles just went out (they changed in the frames before it): the refresh starts from now.
+    if (!sameRegion(before, region)) this.plannedAt = now;
     const inside = regionTiles(g, region);
     const encoding = this.encoder.encode(g, pixels, region, now);
     const motion = encoding.then((chunk) => (chunk ? { region, chunk } : null));
