@@ -49,14 +49,14 @@ async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => bool
   return v;
 }
 
-describe('motion layer end to end (uws engine)', () => {
+describe.each(['uws', 'ws'] as const)('motion layer end to end (%s engine)', (engine) => {
   let s: BenchSession;
   let noDecoder: Page;
-  const log = (...args: unknown[]) => console.log('[e2e motion]', ...args);
+  const log = (...args: unknown[]) => console.log(`[e2e motion ${engine}]`, ...args);
 
   beforeAll(async () => {
     await buildClient();
-    s = await openBenchSession('uws', 960, 540);
+    s = await openBenchSession(engine, 960, 540);
   });
   afterAll(async () => {
     await s?.close();
@@ -141,7 +141,7 @@ describe('motion layer end to end (uws engine)', () => {
       (v) => v.motionFrames >= 5,
     );
     expect(joined.motionErrors).toBe(0);
-    await late.screenshot({ path: `${ARTIFACTS}motion-late-joiner.png` });
+    await late.screenshot({ path: `${ARTIFACTS}motion-${engine}-late-joiner.png` });
   });
 
   it('a viewer on a throttled link drops deltas, resumes at a key and decodes without errors', async () => {
@@ -223,7 +223,7 @@ describe('motion layer end to end (uws engine)', () => {
       expect(match.diff.mean).toBeLessThanOrEqual(LOSSY.mean);
       expect(match.diff.badFraction).toBeLessThanOrEqual(LOSSY.badFraction);
     }
-    await canvasShot(s.viewer, `${ARTIFACTS}motion-viewer-final.png`);
+    await canvasShot(s.viewer, `${ARTIFACTS}motion-${engine}-viewer-final.png`);
     expect(s.problems).toEqual([]);
   });
 });
