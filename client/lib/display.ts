@@ -103,17 +103,18 @@ export class Display {
    * flip never shows an older picture than the one on screen.
    */
   motion(m: MotionView): void {
-    const g = this.geometry;
-    const r = g ? motionRect(g, m) : { x: 0, y: 0, width: 0, height: 0 };
-    const decoding = r.width > 0 && r.height > 0 ? this.motionDecoder.decode(m) : Promise.resolve(null);
+    const decoding = this.motionDecoder.decode(m);
     this.enqueue(async () => {
       const frame = await decoding;
       const commit = { seq: m.seq, captureTs: m.captureTs, tiles: 0 };
-      // The geometry may have changed while it decoded: such a frame belongs to a picture that is gone.
-      if (!frame || !sameGeometry(g, this.geometry)) {
+      // The geometry in force where the chunk arrived (a geometry change is queued in order, like everything).
+      const g = this.geometry;
+      const grid = g ? gridShape(g) : null;
+      if (!frame || !g || !grid || m.col + m.columns > grid.columns || m.row + m.rows > grid.rows) {
         frame?.close();
         return this.onMotion?.(commit, false);
       }
+      const r = motionRect(g, m);
       try {
         this.backCtx.drawImage(frame, r.x, r.y, r.width, r.height);
         this.front.drawImage(frame, r.x, r.y, r.width, r.height);
