@@ -97,10 +97,9 @@ export class Display {
 
   /**
    * A motion chunk: decoding starts now; in arrival order its frame is drawn (scaled to the region: the presenter
-   * may encode it smaller) onto both buffers at once, as if it
-   * carried its own sync. Tiles drawn later (at their sync) paint over it until the next motion frame; tiles that
-   * are drawn but not yet synced are copied from the back buffer at their sync, which now holds this frame, so a
-   * flip never shows an older picture than the one on screen.
+   * may encode it smaller) onto both buffers at once, as if it carried its own sync. Tiles drawn later (at their
+   * sync) paint over it until the next motion frame; tiles drawn earlier but not yet synced are copied from the
+   * back buffer at their sync, which now holds this frame, so a flip never brings back an older picture.
    */
   motion(m: MotionView): void {
     const decoding = this.motionDecoder.decode(m);
