@@ -274,12 +274,7 @@ function readMotion(bytes: Uint8Array, view: DataView, limits: DecodeLimits): Mo
         );
     }
   }
-  return {
-    key,
-    codec,
-    seq: view.getUint32(MotionField.seq, true),
-    captureTs: view.getFloat64(MotionField.captureTs, true),
-    ...region,
-    payload,
-  };
+  const captureTs = view.getFloat64(MotionField.captureTs, true);
+  if (!Number.isFinite(captureTs)) throw bad(`captureTs ${captureTs} is not a finite number`);
+  return { key, codec, seq: view.getUint32(MotionField.seq, true), captureTs, ...region, payload };
 }

@@ -7,6 +7,7 @@ import {
   CloseCode,
   FRAME_HEADER_BYTES,
   MessageType,
+  MotionField,
   PROTOCOL_VERSION,
   encodeFrame,
   encodeGeometry,
@@ -34,6 +35,8 @@ function motion(key: boolean, width = 128, region = { col: 0, row: 0, columns: 2
 }
 const keyHoldingDelta = motion(false);
 keyHoldingDelta[2] = 1; // flags: key
+const nanTs = motion(true);
+new DataView(nanTs.buffer).setFloat64(MotionField.captureTs, Number.NaN, true);
 
 // [name, messages the presenter sends after geometry (or instead of it), expected close code, reason pattern]
 const CASES: [string, (Uint8Array | string)[], number, RegExp, boolean?][] = [
@@ -110,6 +113,7 @@ const CASES: [string, (Uint8Array | string)[], number, RegExp, boolean?][] = [
     /outside the 4x2 grid/,
   ],
   ['a motion flagged key holding a VP8 delta', [keyHoldingDelta], CloseCode.BadMessage, /flagged key but holds/],
+  ['a motion whose captureTs is not finite', [nanTs], CloseCode.BadMessage, /captureTs NaN is not a finite number/],
   ['a motion before any geometry', [motion(true)], CloseCode.NotAllowed, /motion before geometry/, true],
   ['text that is not JSON', ['{nope'], CloseCode.UnsupportedData, /bad control message/],
   [
