@@ -143,6 +143,7 @@ describe.each(['uws', 'ws'] as const)('motion layer end to end (%s engine)', (en
     );
     expect(joined.motionErrors).toBe(0);
     await late.screenshot({ path: `${ARTIFACTS}motion-${engine}-late-joiner.png` });
+    await ctx.close(); // the throttled viewer below is then the only slow one the server's counters can show
   });
 
   it('a viewer on a throttled link drops deltas, resumes at a key and decodes without errors', async () => {
