@@ -1,7 +1,10 @@
 // Owns the visible canvas. Tiles decode in parallel but are drawn onto a back buffer strictly in the order they
 // arrived; the visible canvas changes only at sync(), by copying the damaged rectangles (noVNC's display model).
 import type { CodecName } from '../../shared/protocol/constants';
+import type { MotionView } from '../../shared/protocol/decode';
 import { type Geometry, gridShape, sameGeometry, tileRect } from '../../shared/protocol/geometry';
+import { motionRect } from '../../shared/protocol/motion';
+import { MotionDecoder } from './motion-decoder';
 import { decodeTile } from './tile-decoder';
 
 export interface Commit {
@@ -18,6 +21,11 @@ export class Display {
   readonly canvas: HTMLCanvasElement;
   /** called after each flip, in seq order */
   onCommit: ((c: Commit) => void) | null = null;
+  /**
+   * called for every motion message, in order with commits: `painted` false when it could not be shown (no
+   * VideoDecoder here, or waiting for a key); the server counts it toward the ack window either way
+   */
+  onMotion: ((c: Commit, painted: boolean) => void) | null = null;
   /** called when a tile cannot be decoded (it is skipped; the next update of that tile repairs it) */
   onDecodeError: ((err: unknown) => void) | null = null;
 
@@ -29,6 +37,7 @@ export class Display {
   private chain: Promise<void> = Promise.resolve();
   private pendingTiles = 0;
   private queued = 0;
+  private readonly motionDecoder = new MotionDecoder();
 
   constructor(canvas?: HTMLCanvasElement) {
     this.canvas = canvas ?? document.createElement('canvas');
@@ -84,6 +93,40 @@ export class Display {
       }
       decoded.close();
     });
+  }
+
+  /**
+   * A motion chunk: decoding starts now; in arrival order its frame is drawn (scaled to the region: the presenter
+   * may encode it smaller) onto both buffers at once, as if it carried its own sync. Tiles drawn later (at their
+   * sync) paint over it until the next motion frame; tiles drawn earlier but not yet synced are copied from the
+   * back buffer at their sync, which now holds this frame, so a flip never brings back an older picture.
+   */
+  motion(m: MotionView): void {
+    const decoding = this.motionDecoder.decode(m);
+    this.enqueue(async () => {
+      const frame = await decoding;
+      const commit = { seq: m.seq, captureTs: m.captureTs, tiles: 0 };
+      // The geometry in force where the chunk arrived (a geometry change is queued in order, like everything).
+      const g = this.geometry;
+      const grid = g ? gridShape(g) : null;
+      if (!frame || !g || !grid || m.col + m.columns > grid.columns || m.row + m.rows > grid.rows) {
+        frame?.close();
+        return this.onMotion?.(commit, false);
+      }
+      const r = motionRect(g, m);
+      try {
+        this.backCtx.drawImage(frame, r.x, r.y, r.width, r.height);
+        this.front.drawImage(frame, r.x, r.y, r.width, r.height);
+      } finally {
+        frame.close();
+      }
+      this.onMotion?.(commit, true);
+    });
+  }
+
+  /** motion chunks that could not be decoded (each one waits for the next key) */
+  get motionErrors(): number {
+    return this.motionDecoder.errors;
   }
 
   /** Makes everything drawn so far visible at once. */

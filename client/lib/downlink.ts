@@ -5,7 +5,7 @@ import { parseServerControl } from '../../shared/protocol/control';
 import { decodeMessage } from '../../shared/protocol/decode';
 import type { Geometry } from '../../shared/protocol/geometry';
 import { type PictureSink, applyServerMessage } from '../../shared/protocol/picture-model';
-import type { Display } from './display';
+import type { Commit, Display } from './display';
 import { RateMeter } from './rate-meter';
 import { ServerClock } from './server-clock';
 import { ReconnectingSocket } from './socket';
@@ -31,6 +31,7 @@ export interface DownlinkStats {
   latencyMs: number | null;
   /** tiles the server skipped for this viewer, summed over its syncs (each sync reports its own count) */
   skipped: number;
+  /** pictures painted: syncs and motion frames, counted once per capture when both paint the same one */
   frames: number;
   tiles: number;
   bytes: number;
@@ -40,6 +41,10 @@ export interface DownlinkStats {
   firstFrameAt: number | null;
   /** times this viewer skipped a backlog by rejoining at the live picture */
   resyncs: number;
+  /** motion chunks received, and frames of them painted (also counted in `frames`); chunks that failed to decode */
+  motionChunks: number;
+  motionFrames: number;
+  motionErrors: number;
 }
 
 /** A viewer this far behind the presenter drops its backlog and rejoins at the live picture (see below). */
@@ -58,9 +63,10 @@ export class Downlink {
   private state: ViewerState = 'connecting';
   private lastError = '';
   private pingTimer: ReturnType<typeof setInterval> | null = null;
-  private counters = { frames: 0, tiles: 0, skipped: 0, decodeErrors: 0 };
+  private counters = { frames: 0, tiles: 0, skipped: 0, decodeErrors: 0, motionFrames: 0, motionChunks: 0 };
   private firstFrameAt: number | null = null;
   private lastCommitAt = Number.NEGATIVE_INFINITY;
+  private lastShownTs = Number.NEGATIVE_INFINITY;
   private lateCommits = 0;
   private lastResyncAt = Number.NEGATIVE_INFINITY;
   private resyncs = 0;
@@ -80,19 +86,16 @@ export class Downlink {
     private readonly on: DownlinkEvents,
     private readonly maxLagMs = DEFAULT_MAX_LAG_MS,
   ) {
+    display.onMotion = (c, painted) => {
+      this.acknowledge();
+      if (painted) {
+        this.counters.motionFrames++;
+        this.shown(c);
+      }
+    };
     display.onCommit = (c) => {
-      // Tell the server how far we have painted, so it holds frames back (and skips) instead of queueing them.
-      if (this.syncOrigins.shift() === this.connection)
-        this.socket.send(JSON.stringify({ type: 'ack', syncs: ++this.painted }));
-      this.counters.frames++;
-      this.firstFrameAt ??= performance.now();
-      this.lastCommitAt = performance.now();
-      this.fps.add();
-      const lag = this.clock.now() - c.captureTs;
-      this.latency.push(lag);
-      if (this.latency.length > 30) this.latency.shift();
-      this.watchLag(lag);
-      if (this.state === 'loading') this.setState('live', STATE_TEXT.live);
+      this.acknowledge();
+      this.shown(c);
     };
     display.onDecodeError = () => this.counters.decodeErrors++;
     const query = token ? `?token=${encodeURIComponent(token)}` : '';
@@ -107,6 +110,30 @@ export class Downlink {
         close: (code, reason, retryInMs) => this.closed(code, reason, retryInMs),
       },
     );
+  }
+
+  /** Tells the server how far we have painted, so it holds frames back (and skips) instead of queueing them. */
+  private acknowledge(): void {
+    if (this.syncOrigins.shift() === this.connection)
+      this.socket.send(JSON.stringify({ type: 'ack', syncs: ++this.painted }));
+  }
+
+  /** A new picture is on the canvas (a sync, or a motion frame). */
+  private shown(c: Commit): void {
+    // Count pictures, not paints: the still tiles and the motion chunk of one capture paint one picture, and a sync
+    // held back by the ack window may paint after a newer motion frame.
+    if (c.captureTs > this.lastShownTs) {
+      this.counters.frames++;
+      this.fps.add();
+      this.lastShownTs = c.captureTs;
+    }
+    this.firstFrameAt ??= performance.now();
+    this.lastCommitAt = performance.now();
+    const lag = this.clock.now() - c.captureTs;
+    this.latency.push(lag);
+    if (this.latency.length > 30) this.latency.shift();
+    this.watchLag(lag);
+    if (this.state === 'loading') this.setState('live', STATE_TEXT.live);
   }
 
   start(): void {
@@ -152,6 +179,9 @@ export class Downlink {
       decodeErrors: this.counters.decodeErrors,
       firstFrameAt: this.firstFrameAt,
       resyncs: this.resyncs,
+      motionChunks: this.counters.motionChunks,
+      motionFrames: this.counters.motionFrames,
+      motionErrors: this.display.motionErrors,
     };
   }
 
@@ -168,6 +198,7 @@ export class Downlink {
   private opened(): void {
     this.connection++;
     this.painted = 0;
+    this.lastShownTs = Number.NEGATIVE_INFINITY;
     this.socket.send(JSON.stringify({ type: 'ack', syncs: 0 }));
     this.socket.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, client: 'tilecast-viewer' }));
     // A few quick pings settle the clock estimate; then one every few seconds keeps it fresh.
@@ -210,6 +241,12 @@ export class Downlink {
       this.display.tile(t.col, t.row, t.codec, t.payload);
     },
     sync: (seq, captureTs, skipped) => this.sync(seq, captureTs, skipped),
+    motion: (m) => {
+      // The server counts each motion message toward the ack window, as a sync: acked once handled, shown or not.
+      this.syncOrigins.push(this.connection);
+      this.counters.motionChunks++;
+      this.display.motion(m);
+    },
     cursor: (x, y, visible) => this.on.cursor?.(x, y, visible),
     status: (state, viewers) => {
       this.on.viewers?.(viewers);

@@ -6,6 +6,7 @@
 import { FrameParts } from '../frames/frame-parts';
 import type { IngestedFrame, Keyframe, TileEntry } from '../frames/tile-entry';
 import type { Connection } from '../transport/types';
+import { type MotionChunk, MotionRelay } from './motion';
 import { type SendTotals, Sender } from './sender';
 import { Viewer, type ViewerHandle, type ViewerStats } from './viewer';
 
@@ -39,6 +40,7 @@ export class Fanout {
   /** fan-out steps that had to yield: a sign of a room too large for one turn */
   yields = 0;
   private readonly sender: Sender;
+  readonly motionRelay: MotionRelay;
 
   constructor(
     private readonly budget: number,
@@ -50,6 +52,12 @@ export class Fanout {
     ackWindow = Number.POSITIVE_INFINITY,
   ) {
     this.sender = new Sender(highWater, totals, ackWindow);
+    this.motionRelay = new MotionRelay(this.sender, () => this.list, onError);
+  }
+
+  /** A motion chunk from ingest (throws if it does not continue the stream); see server/fanout/motion.ts. */
+  motion(chunk: MotionChunk): void {
+    this.motionRelay.publish(chunk);
   }
 
   get count(): number {
@@ -142,6 +150,7 @@ export class Fanout {
    */
   reset(tiles: number, message: Uint8Array): void {
     this.clear();
+    this.motionRelay.reset();
     for (const v of this.list) {
       if (v.closed) continue;
       v.reset(tiles, this.ingestNo);

@@ -8,6 +8,8 @@ import type { IngestedFrame } from '../frames/tile-entry';
 import type { Connection } from '../transport/types';
 import type { Viewer } from './viewer';
 
+const MOTION_WINDOW_FACTOR = 3;
+
 export interface SendTotals {
   bytesOut: number;
 }
@@ -35,9 +37,9 @@ export class Sender {
    * Room for more: under the socket high-water mark and, for a viewer that acks, under the ack window. The window
    * matters where OS socket buffers hold megabytes the engine never reports (loopback, fast LANs to slow clients).
    */
-  private ready(viewer: Viewer): boolean {
+  private ready(viewer: Viewer, window = this.ackWindow): boolean {
     if (viewer.closed || !viewer.conn.open) return false;
-    if (viewer.acking && viewer.syncs - viewer.acked >= this.ackWindow) return false;
+    if (viewer.acking && viewer.syncs - viewer.acked >= window) return false;
     return viewer.conn.bufferedAmount() < this.highWater;
   }
 
@@ -78,6 +80,20 @@ export class Sender {
       frame.parts = parts;
     }
     return parts;
+  }
+
+  /**
+   * One motion chunk (server/fanout/motion.ts decides who gets which): sent only if the viewer has room now, never
+   * queued. It counts as a sync for the ack window, as the viewer acks it once painted, but may use a window
+   * MOTION_WINDOW_FACTOR times as wide: a capture paints twice (its stills' sync, its chunk), chunks are small and
+   * cheap to decode, and a delta refused here costs the viewer the stream until the next key.
+   */
+  sendMotion(viewer: Viewer, message: Uint8Array): boolean {
+    if (!this.ready(viewer, this.ackWindow * MOTION_WINDOW_FACTOR) || !viewer.conn.send(message)) return false;
+    viewer.syncs++;
+    viewer.bytesOut += message.byteLength;
+    this.totals.bytesOut += message.byteLength;
+    return true;
   }
 
   /** Sends the owed status and cursor alone, if the socket has room; the rest waits for the next drain. */

@@ -54,6 +54,11 @@ export function ingestPresenterMessage(room: Room, data: Uint8Array, limits: Ing
       room.applyFrame(msg.seq, msg.captureTs, tiles, data.byteLength);
       return;
     }
+    case MessageType.Motion: {
+      const { key, codec, col, row, columns, rows } = msg;
+      room.motion({ key, codec, region: { col, row, columns, rows }, message: own(data) }, data.byteLength);
+      return;
+    }
     case MessageType.Cursor:
       room.cursor(own(data), msg.x, msg.y, msg.visible);
       return;

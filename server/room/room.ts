@@ -4,11 +4,13 @@ import {
   CloseCode,
   type Geometry,
   type PresenterStateName,
+  type ServerControl,
   encodeError,
   encodeStatus,
   gridShape,
 } from '../../shared/protocol';
 import { Fanout } from '../fanout/fanout';
+import type { MotionChunk } from '../fanout/motion';
 import type { SendTotals } from '../fanout/sender';
 import type { ViewerHandle, ViewerStats } from '../fanout/viewer';
 import { PresenterConflictError, RoomEndedError, RoomFullError } from '../errors';
@@ -45,12 +47,18 @@ export interface RoomInfo {
   bytesOut: number;
   tilesIn: number;
   tilesCoalesced: number;
+  /** motion chunks received, sent (over every viewer) and not sent to a viewer out of the stream */
+  motionIn: number;
+  motionSent: number;
+  motionDropped: number;
   fanoutYields: number;
   geometry: Geometry | null;
   screenshotBytes: number;
   createdAt: string;
   recording: string | null;
 }
+
+const MOTION_KEY_REQUEST = JSON.stringify({ type: 'motionKey' } satisfies ServerControl);
 
 /** How often viewer-count changes are broadcast at most: joins of many viewers must not cost O(viewers^2). */
 const STATUS_THROTTLE_MS = 250;
@@ -78,6 +86,7 @@ export class Room {
   framesIn = 0;
   bytesIn = 0;
   tilesIn = 0;
+  motionIn = 0;
 
   constructor(
     readonly options: RoomOptions,
@@ -96,6 +105,7 @@ export class Room {
       options.batchFanout,
       options.ackWindow,
     );
+    this.fanout.motionRelay.onNeedKey = () => this.presenter?.send(MOTION_KEY_REQUEST, false);
   }
 
   get id(): string {
@@ -178,6 +188,14 @@ export class Room {
     this.fanout.publish(frame);
     this.notify('frame', (o) => o.frame?.(frame, keyframe));
     return frame;
+  }
+
+  /** A motion chunk: relayed to viewers only (the ScreenShot and recordings get the region as still tiles). */
+  motion(chunk: MotionChunk, bytes: number): void {
+    this.fanout.motion(chunk);
+    this.lastActivity = Date.now();
+    this.motionIn++;
+    this.bytesIn += bytes;
   }
 
   cursor(message: Uint8Array, x: number, y: number, visible: boolean): void {
@@ -272,6 +290,9 @@ export class Room {
       bytesOut: this.totals.bytesOut,
       tilesIn: this.tilesIn,
       tilesCoalesced: this.fanout.coalesced,
+      motionIn: this.motionIn,
+      motionSent: this.fanout.motionRelay.counters.sent,
+      motionDropped: this.fanout.motionRelay.counters.dropped,
       fanoutYields: this.fanout.yields,
       geometry: keyframe.geometry,
       screenshotBytes: keyframe.bytes,

@@ -9,6 +9,8 @@ export const MessageType = {
   Geometry: 0x02,
   /** both ways: pointer position, latest wins */
   Cursor: 0x03,
+  /** presenter -> server -> viewer: one encoded video chunk of the motion region (see shared/PROTOCOL.md) */
+  Motion: 0x04,
   /** server -> viewer: one tile (same layout as a tile record inside a Frame) */
   Tile: 0x10,
   /** server -> viewer: everything sent before it forms one consistent picture */
@@ -26,6 +28,21 @@ export const FrameFlag = {
    * skipped since the viewer's previous sync: a viewer that is caught up always gets this variant) */
   EndsWithSync: 0x01,
 } as const;
+
+/** Motion flags (byte 2). */
+export const MotionFlag = {
+  /** the chunk is a key frame: a decoder can start here (a viewer that joined or dropped deltas resumes here) */
+  Key: 0x01,
+} as const;
+/** Every motion flag bit; any other bit set is a malformed message. */
+export const MOTION_FLAGS_KNOWN = 0x01;
+
+/** Video codecs of the motion layer (motion `codec`, byte 3). */
+export const MotionCodec = { vp8: 1 } as const;
+export type MotionCodecName = keyof typeof MotionCodec;
+export const MOTION_CODEC_NAMES: Record<number, MotionCodecName | undefined> = { 1: 'vp8' };
+/** The WebCodecs codec string for each motion codec. */
+export const MOTION_CODEC_STRING: Record<MotionCodecName, string> = { vp8: 'vp8' };
 
 export const Codec = { webp: 1, jpeg: 2, png: 3 } as const;
 export type CodecName = keyof typeof Codec;
@@ -45,6 +62,11 @@ export const PRESENTER_STATE_NAMES: PresenterStateName[] = ['waiting', 'live', '
 export const FRAME_HEADER_BYTES = 20;
 /** [version u8][type u8][codec u8][flags u8][col u16][row u16][seq u32][payloadLength u32] */
 export const TILE_HEADER_BYTES = 16;
+/**
+ * [version u8][type u8][flags u8][codec u8][seq u32][captureTs f64][col u16][row u16][columns u16][rows u16]
+ * [payloadLength u32], then the encoded chunk
+ */
+export const MOTION_HEADER_BYTES = 28;
 /** [version u8][type u8][width u16][height u16][tileSize u16] */
 export const GEOMETRY_BYTES = 8;
 /** [version u8][type u8][visible u8][reserved u8][x u16][y u16] */

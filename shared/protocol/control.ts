@@ -39,6 +39,8 @@ export const ServerControl = z.discriminatedUnion('type', [
     }),
   }),
   z.object({ type: z.literal('pong'), t: z.number(), serverTime: z.number() }),
+  /** presenter only: a viewer waits for a motion key (it joined, or dropped deltas): make the next chunk one */
+  z.object({ type: z.literal('motionKey') }),
 ]);
 export type ServerControl = z.infer<typeof ServerControl>;
 

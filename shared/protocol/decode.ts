@@ -6,7 +6,12 @@ import {
   ERROR_HEADER_BYTES,
   FRAME_HEADER_BYTES,
   GEOMETRY_BYTES,
+  MOTION_CODEC_NAMES,
+  MOTION_FLAGS_KNOWN,
+  MOTION_HEADER_BYTES,
   MessageType,
+  type MotionCodecName,
+  MotionFlag,
   PROTOCOL_VERSION,
   PRESENTER_STATE_NAMES,
   type PresenterStateName,
@@ -16,8 +21,18 @@ import {
 } from './constants';
 import { ProtocolError, ProtocolErrorCode as E } from './errors';
 import { type Geometry, gridShape, tileRect, validateGeometry } from './geometry';
-import { CursorField, ErrorField, FrameField, GeometryField, StatusField, SyncField, TileField } from './header';
+import {
+  CursorField,
+  ErrorField,
+  FrameField,
+  GeometryField,
+  MotionField,
+  StatusField,
+  SyncField,
+  TileField,
+} from './header';
 import { declaredImageSize } from './image-size';
+import { type MotionRegion, motionRect, vp8FrameInfo } from './motion';
 
 export interface TileView {
   col: number;
@@ -30,7 +45,17 @@ export interface TileView {
   record: Uint8Array;
 }
 
+export interface MotionView extends MotionRegion {
+  key: boolean;
+  codec: MotionCodecName;
+  seq: number;
+  captureTs: number;
+  /** the encoded chunk: a view into the message */
+  payload: Uint8Array;
+}
+
 export type Message =
+  | ({ type: typeof MessageType.Motion } & MotionView)
   | { type: typeof MessageType.Frame; flags: number; seq: number; captureTs: number; tiles: TileView[] }
   | { type: typeof MessageType.Geometry; geometry: Geometry }
   | { type: typeof MessageType.Cursor; x: number; y: number; visible: boolean }
@@ -161,6 +186,8 @@ export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits = {}): Mes
         );
       return { type, ...tile };
     }
+    case MessageType.Motion:
+      return { type, ...readMotion(bytes, view, limits) };
     case MessageType.Geometry: {
       exact(bytes, GEOMETRY_BYTES, 'geometry');
       const geometry = validateGeometry({
@@ -202,4 +229,52 @@ export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits = {}): Mes
     default:
       throw new ProtocolError(E.UnknownType, `unknown message type 0x${type.toString(16).padStart(2, '0')}`);
   }
+}
+
+/**
+ * A motion message: every field checked. With `checkImageSize` (ingest) the chunk's VP8 frame tag must agree with
+ * the key flag and a key frame must declare at most the region's pixels (it may be scaled down, never up: a small
+ * chunk must not declare a huge picture), as tiles must declare their rectangle.
+ */
+function readMotion(bytes: Uint8Array, view: DataView, limits: DecodeLimits): MotionView {
+  need(bytes, MOTION_HEADER_BYTES, 'motion header');
+  const bad = (why: string) => new ProtocolError(E.BadMotion, `motion ${why}`);
+  const flags = bytes[MotionField.flags];
+  if (flags & ~MOTION_FLAGS_KNOWN) throw bad(`has unknown flags 0x${flags.toString(16)}`);
+  const codec = MOTION_CODEC_NAMES[bytes[MotionField.codec]];
+  if (!codec) throw new ProtocolError(E.BadCodec, `unknown motion codec ${bytes[MotionField.codec]}`);
+  const region = {
+    col: view.getUint16(MotionField.col, true),
+    row: view.getUint16(MotionField.row, true),
+    columns: view.getUint16(MotionField.columns, true),
+    rows: view.getUint16(MotionField.rows, true),
+  };
+  const where = `region (${region.col},${region.row}) ${region.columns}x${region.rows} tiles`;
+  if (region.columns === 0 || region.rows === 0) throw bad(`${where} is empty`);
+  const length = view.getUint32(MotionField.payloadLength, true);
+  exact(bytes, MOTION_HEADER_BYTES + length, 'motion');
+  if (limits.geometry === null) throw new ProtocolError(E.NoGeometry, 'motion before geometry');
+  const payload = bytes.subarray(MOTION_HEADER_BYTES);
+  const key = (flags & MotionFlag.Key) !== 0;
+  if (limits.geometry) {
+    const { columns, rows } = gridShape(limits.geometry);
+    if (region.col + region.columns > columns || region.row + region.rows > rows)
+      throw bad(`${where} is outside the ${columns}x${rows} grid`);
+    if (limits.checkImageSize) {
+      const info = vp8FrameInfo(payload);
+      if (!info) throw bad(`chunk of ${length} bytes is not a VP8 frame`);
+      if (info.key !== key)
+        throw bad(`is flagged ${key ? 'key' : 'delta'} but holds a VP8 ${info.key ? 'key' : 'delta'} frame`);
+      const r = motionRect(limits.geometry, region);
+      // The presenter may encode the region scaled down (viewers scale it back up), never up.
+      if (key && (info.width < 1 || info.height < 1 || info.width > r.width || info.height > r.height))
+        throw new ProtocolError(
+          E.ImageSizeMismatch,
+          `motion key frame is ${info.width}x${info.height}; its ${where} is ${r.width}x${r.height} px`,
+        );
+    }
+  }
+  const captureTs = view.getFloat64(MotionField.captureTs, true);
+  if (!Number.isFinite(captureTs)) throw bad(`captureTs ${captureTs} is not a finite number`);
+  return { key, codec, seq: view.getUint32(MotionField.seq, true), captureTs, ...region, payload };
 }

@@ -6,7 +6,11 @@ import {
   ERROR_HEADER_BYTES,
   FRAME_HEADER_BYTES,
   GEOMETRY_BYTES,
+  MOTION_HEADER_BYTES,
   MessageType,
+  MotionCodec,
+  type MotionCodecName,
+  MotionFlag,
   PROTOCOL_VERSION,
   PresenterState,
   type PresenterStateName,
@@ -15,7 +19,17 @@ import {
   TILE_HEADER_BYTES,
 } from './constants';
 import type { Geometry } from './geometry';
-import { CursorField, ErrorField, GeometryField, StatusField, SyncField, TileField, writeFrameHeader } from './header';
+import {
+  CursorField,
+  ErrorField,
+  GeometryField,
+  MotionField,
+  StatusField,
+  SyncField,
+  TileField,
+  writeFrameHeader,
+} from './header';
+import type { MotionRegion } from './motion';
 
 export interface TileInput {
   col: number;
@@ -71,6 +85,30 @@ export function encodeTile(tile: TileInput, seq: number): Uint8Array {
   const { buf, view } = start(TILE_HEADER_BYTES + tile.payload.byteLength, MessageType.Tile);
   writeTileHeader(view, 0, tile, seq, tile.payload.byteLength);
   buf.set(tile.payload, TILE_HEADER_BYTES);
+  return buf;
+}
+
+export interface MotionInput extends MotionRegion {
+  key: boolean;
+  codec: MotionCodecName;
+  seq: number;
+  captureTs: number;
+  /** one encoded video chunk */
+  payload: Uint8Array;
+}
+
+export function encodeMotion(m: MotionInput): Uint8Array {
+  const { buf, view } = start(MOTION_HEADER_BYTES + m.payload.byteLength, MessageType.Motion);
+  view.setUint8(MotionField.flags, m.key ? MotionFlag.Key : 0);
+  view.setUint8(MotionField.codec, MotionCodec[m.codec]);
+  view.setUint32(MotionField.seq, m.seq >>> 0, true);
+  view.setFloat64(MotionField.captureTs, m.captureTs, true);
+  view.setUint16(MotionField.col, m.col, true);
+  view.setUint16(MotionField.row, m.row, true);
+  view.setUint16(MotionField.columns, m.columns, true);
+  view.setUint16(MotionField.rows, m.rows, true);
+  view.setUint32(MotionField.payloadLength, m.payload.byteLength, true);
+  buf.set(m.payload, MOTION_HEADER_BYTES);
   return buf;
 }
 

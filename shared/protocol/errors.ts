@@ -14,6 +14,7 @@ export const ProtocolErrorCode = {
   TrailingBytes: 'TRAILING_BYTES',
   NoGeometry: 'NO_GEOMETRY',
   ImageSizeMismatch: 'IMAGE_SIZE_MISMATCH',
+  BadMotion: 'BAD_MOTION',
 } as const;
 export type ProtocolErrorCode = (typeof ProtocolErrorCode)[keyof typeof ProtocolErrorCode];
 
@@ -30,6 +31,7 @@ const CLOSE_FOR: Record<ProtocolErrorCode, CloseCode> = {
   TRAILING_BYTES: CloseCode.BadMessage,
   NO_GEOMETRY: CloseCode.NotAllowed,
   IMAGE_SIZE_MISMATCH: CloseCode.BadMessage,
+  BAD_MOTION: CloseCode.BadMessage,
 };
 
 export class ProtocolError extends Error {

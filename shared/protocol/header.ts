@@ -12,6 +12,18 @@ export const FrameField = { flags: 2, seq: 4, captureTs: 8, tileCount: 16 } as c
 export const TileField = { codec: 2, flags: 3, col: 4, row: 6, seq: 8, payloadLength: 12 } as const;
 export const GeometryField = { width: 2, height: 4, tileSize: 6 } as const;
 export const CursorField = { visible: 2, x: 4, y: 6 } as const;
+/** [flags u8][codec u8][seq u32][captureTs f64][col u16][row u16][columns u16][rows u16][payloadLength u32] */
+export const MotionField = {
+  flags: 2,
+  codec: 3,
+  seq: 4,
+  captureTs: 8,
+  col: 16,
+  row: 18,
+  columns: 20,
+  rows: 22,
+  payloadLength: 24,
+} as const;
 export const SyncField = { seq: 4, captureTs: 8, skipped: 16 } as const;
 export const StatusField = { state: 2, viewers: 4 } as const;
 export const ErrorField = { code: 2 } as const;

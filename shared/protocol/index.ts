@@ -9,3 +9,4 @@ export * from './control';
 export * from './image-size';
 export * from './header';
 export * from './picture-model';
+export * from './motion';

@@ -3,7 +3,7 @@
 // as "a Frame flagged EndsWithSync is also a sync" lives here only. The load generator reads headers only, with
 // the readers in ./header, and follows the same rules.
 import { FrameFlag, MessageType, type PresenterStateName } from './constants';
-import type { Message, TileView } from './decode';
+import type { Message, MotionView, TileView } from './decode';
 import type { Geometry } from './geometry';
 
 export interface PictureSink {
@@ -16,6 +16,11 @@ export interface PictureSink {
    * replaced before sending them, since this viewer's previous sync (0 for a Frame that carries its sync).
    */
   sync(seq: number, captureTs: number, skipped: number): void;
+  /**
+   * one chunk of the motion layer, in arrival order among tiles: a decoded frame paints its region at once (it
+   * stands for its own sync), and still tiles that arrive later win over it until the next motion frame
+   */
+  motion?(m: MotionView): void;
   cursor?(x: number, y: number, visible: boolean): void;
   status?(state: PresenterStateName, viewers: number): void;
   error?(code: number, message: string): void;
@@ -34,6 +39,8 @@ export function applyServerMessage(msg: Message, sink: PictureSink): void {
       return;
     case MessageType.Sync:
       return sink.sync(msg.seq, msg.captureTs, msg.skipped);
+    case MessageType.Motion:
+      return sink.motion?.(msg);
     case MessageType.Cursor:
       return sink.cursor?.(msg.x, msg.y, msg.visible);
     case MessageType.Status:
@@ -54,6 +61,9 @@ export class PictureModel<P extends Uint8Array = Uint8Array> implements PictureS
   /** seq of every sync, in order */
   readonly syncs: number[] = [];
   tiles = 0;
+  /** motion chunks received, and how many of them were keys */
+  motions = 0;
+  motionKeys = 0;
   /** tiles the server skipped for this viewer over the connection (the sum of every sync's `skipped`) */
   skipped = 0;
 
@@ -75,6 +85,11 @@ export class PictureModel<P extends Uint8Array = Uint8Array> implements PictureS
   tile(t: TileView): void {
     this.tiles++;
     this.picture.set(`${t.col},${t.row}`, this.keep(t.payload));
+  }
+
+  motion(m: MotionView): void {
+    this.motions++;
+    if (m.key) this.motionKeys++;
   }
 
   sync(seq: number, captureTs: number, skipped: number): void {

@@ -14,6 +14,7 @@ import {
   encodeCursor,
   encodeFrame,
   encodeGeometry,
+  encodeMotion,
   encodeStatus,
   encodeSync,
   parseClientControl,
@@ -69,6 +70,38 @@ describe('binary protocol decoder', () => {
             }),
           ProtocolError,
         ),
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('checks motion messages field by field: any header and chunk is decoded or a ProtocolError, never a crash', () => {
+    const u16 = fc.integer({ min: 0, max: 12 });
+    fc.assert(
+      fc.property(
+        fc.boolean(),
+        fc.record({ col: u16, row: u16, columns: u16, rows: u16 }),
+        bytes(24),
+        fc.integer({ min: 0, max: 255 }),
+        fc.integer({ min: 0, max: 255 }),
+        (key, region, payload, flags, codecByte) => {
+          const m = encodeMotion({ key, codec: 'vp8', seq: 1, captureTs: 2, ...region, payload });
+          const limits = { geometry: { width: 500, height: 300, tileSize: 64 }, checkImageSize: true };
+          const plain = rejectsOnlyWith(() => decodeMessage(m, limits), ProtocolError);
+          m[2] = flags;
+          m[3] = codecByte;
+          const mangled = rejectsOnlyWith(() => decodeMessage(m, limits), ProtocolError);
+          // without the bitstream check a message inside the grid always decodes back to its fields
+          const inside =
+            region.columns > 0 && region.rows > 0 && region.col + region.columns <= 8 && region.row + region.rows <= 5;
+          if (inside) {
+            const back = decodeMessage(encodeMotion({ key, codec: 'vp8', seq: 1, captureTs: 2, ...region, payload }), {
+              geometry: limits.geometry,
+            });
+            expect(back).toMatchObject({ key, codec: 'vp8', ...region, payload });
+          }
+          return plain && mangled;
+        },
       ),
       { numRuns: RUNS },
     );

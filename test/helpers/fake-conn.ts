@@ -69,5 +69,7 @@ function line(m: Message): string {
       return `frame ${m.seq} [${m.tiles.map((t) => `${t.col},${t.row}`).join(' ')}]${m.flags & FrameFlag.EndsWithSync ? ' +sync' : ''}`;
     case MessageType.Error:
       return `error ${m.code} ${m.message}`;
+    case MessageType.Motion:
+      return `motion ${m.key ? 'key' : 'delta'} ${m.seq}`;
   }
 }

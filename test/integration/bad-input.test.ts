@@ -7,9 +7,11 @@ import {
   CloseCode,
   FRAME_HEADER_BYTES,
   MessageType,
+  MotionField,
   PROTOCOL_VERSION,
   encodeFrame,
   encodeGeometry,
+  encodeMotion,
   encodeSync,
 } from '../../shared/protocol';
 import { connect } from '../helpers/client';
@@ -25,6 +27,16 @@ const LIMITS = {
 const ok = encodeFrame(1, 0, [{ col: 0, row: 0, codec: 'png', payload: new Uint8Array(10) }]);
 const withCodec = ok.slice();
 withCodec[FRAME_HEADER_BYTES + 2] = 77;
+
+/** A motion message over tiles (0,0)-(1,0), 128x64 px, whose chunk starts like a VP8 frame of `width` x 64. */
+function motion(key: boolean, width = 128, region = { col: 0, row: 0, columns: 2, rows: 1 }): Uint8Array {
+  const vp8 = key ? [0x00, 0, 0, 0x9d, 0x01, 0x2a, width & 0xff, width >> 8, 64, 0, 1, 2] : [0x01, 0, 0, 7, 7];
+  return encodeMotion({ key, codec: 'vp8', seq: 1, captureTs: 0, ...region, payload: Uint8Array.from(vp8) });
+}
+const keyHoldingDelta = motion(false);
+keyHoldingDelta[2] = 1; // flags: key
+const nanTs = motion(true);
+new DataView(nanTs.buffer).setFloat64(MotionField.captureTs, Number.NaN, true);
 
 // [name, messages the presenter sends after geometry (or instead of it), expected close code, reason pattern]
 const CASES: [string, (Uint8Array | string)[], number, RegExp, boolean?][] = [
@@ -81,6 +93,28 @@ const CASES: [string, (Uint8Array | string)[], number, RegExp, boolean?][] = [
     /bad geometry/,
     true,
   ],
+  ['a motion delta before any motion key', [motion(false)], CloseCode.BadMessage, /before any motion key/],
+  [
+    'a motion delta that changes region without a key',
+    [motion(true), motion(false, 128, { col: 1, row: 0, columns: 2, rows: 1 })],
+    CloseCode.BadMessage,
+    /does not continue the current stream/,
+  ],
+  [
+    'a motion key whose VP8 size is over its region',
+    [motion(true, 130)],
+    CloseCode.BadMessage,
+    /motion key frame is 130x64; its region \(0,0\) 2x1 tiles is 128x64 px/,
+  ],
+  [
+    'a motion region outside the grid',
+    [motion(true, 128, { col: 3, row: 0, columns: 2, rows: 1 })],
+    CloseCode.BadMessage,
+    /outside the 4x2 grid/,
+  ],
+  ['a motion flagged key holding a VP8 delta', [keyHoldingDelta], CloseCode.BadMessage, /flagged key but holds/],
+  ['a motion whose captureTs is not finite', [nanTs], CloseCode.BadMessage, /captureTs NaN is not a finite number/],
+  ['a motion before any geometry', [motion(true)], CloseCode.NotAllowed, /motion before geometry/, true],
   ['text that is not JSON', ['{nope'], CloseCode.UnsupportedData, /bad control message/],
   [
     'a control message of unknown type',

@@ -26,4 +26,14 @@ describe('presenter capture summary', () => {
       '1280×720 · 64 px tiles · webp · sending 12 fps (max 30) · link allows 12 fps · encode 84 ms · 3 ticks skipped (slow link)',
     );
   });
+
+  it('names the motion region while one is sent as video', () => {
+    const motion = { state: 'active', region: '0,0 16x10', scale: 0.75 };
+    expect(captureSummary({ ...base, sentFps: 20, motion })).toBe(
+      '1280×720 · 64 px tiles · webp · sending 20 fps (max 30) · encode 84 ms · video region 0,0 16x10 tiles at 75 %',
+    );
+    expect(captureSummary({ ...base, sentFps: 20, motion: { ...motion, state: 'idle', region: null } })).not.toMatch(
+      /video/,
+    );
+  });
 });

@@ -25,6 +25,9 @@ export interface ClassResult {
   workMs: number;
   readMs: number;
   diffMs: number;
+  /** motion chunks the presenter sent per second (0 with the motion layer off or idle), and the last one's encode ms */
+  motionFps: number;
+  motionEncodeMs: number;
   longTasks: number;
   longestTaskMs: number;
   presenterCores: number | null;
@@ -40,6 +43,7 @@ interface Counters {
   workMs: number;
   readMs?: number;
   diffMs?: number;
+  motion?: { frames: number; encodeMs: number };
 }
 const presenterStats = (p: Page) =>
   p.evaluate(() => (window as unknown as { tilecastPresenter: { stats(): Counters } }).tilecastPresenter.stats());
@@ -115,6 +119,8 @@ export async function measureClass(
     workMs: p1.workMs,
     readMs: p1.readMs ?? 0,
     diffMs: p1.diffMs ?? 0,
+    motionFps: ((p1.motion?.frames ?? 0) - (p0.motion?.frames ?? 0)) / elapsed,
+    motionEncodeMs: p1.motion?.encodeMs ?? 0,
     longTasks: newTasks.filter((d) => d > 50).length,
     longestTaskMs: newTasks.length ? Math.max(...newTasks) : 0,
     presenterCores: s.presenterPid === null ? null : (cpu.get(s.presenterPid) ?? 0) / 1000 / elapsed,

@@ -25,14 +25,14 @@ const kb = (bytes: number | undefined) => (bytes === undefined ? '–' : `${(byt
 
 export function resultsTable(runs: SizeRun[]): string {
   const rows = [
-    '| engine | size | class | content fps | viewer fps | g2g p50 / p95 ms | presenter fps | tiles/frame | KB/s tilecast | KB/s VP9 ref | presenter cores | browser cores | long tasks >50 ms (max ms) |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| engine | size | class | content fps | viewer fps | g2g p50 / p95 ms | presenter fps | motion fps (encode ms) | tiles/frame | KB/s tilecast | KB/s VP9 ref | presenter cores | browser cores | long tasks >50 ms (max ms) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const run of runs) {
     for (const c of run.classes) {
       const ref = run.vp9[c.klass];
       rows.push(
-        `| ${run.engine} | ${c.width}x${c.height} | ${c.klass} | ${n(c.contentFps)} | ${n(c.viewerFps, 1)} | ${n(c.latencyP50)} / ${n(c.latencyP95)} | ${n(c.presenterFps, 1)} | ${n(c.tilesPerFrame, 0)} | ${kb(c.presenterBytesPerSecond)} | ${ref ? kb(ref.bytesPerSecond) : '–'} | ${n(c.presenterCores, 2)} | ${n(c.browserCores, 2)} | ${c.longTasks} (${n(c.longestTaskMs)}) |`,
+        `| ${run.engine} | ${c.width}x${c.height} | ${c.klass} | ${n(c.contentFps)} | ${n(c.viewerFps, 1)} | ${n(c.latencyP50)} / ${n(c.latencyP95)} | ${n(c.presenterFps, 1)} | ${n(c.motionFps, 1)} (${n(c.motionEncodeMs)}) | ${n(c.tilesPerFrame, 0)} | ${kb(c.presenterBytesPerSecond)} | ${ref ? kb(ref.bytesPerSecond) : '–'} | ${n(c.presenterCores, 2)} | ${n(c.browserCores, 2)} | ${c.longTasks} (${n(c.longestTaskMs)}) |`,
       );
     }
   }

@@ -16,6 +16,8 @@ export interface CaptureSettings {
   maxMessageBytes: number;
   maxTileBytes: number;
   maxTilesPerFrame: number;
+  /** send regions that change every frame as video (VP8) where the browser can; off: still tiles only */
+  motion: boolean;
 }
 
 export const DEFAULT_SETTINGS: CaptureSettings = {
@@ -29,6 +31,7 @@ export const DEFAULT_SETTINGS: CaptureSettings = {
   maxMessageBytes: 4 * 1024 * 1024,
   maxTileBytes: 256 * 1024,
   maxTilesPerFrame: 4096,
+  motion: true,
 };
 
 export type ToWorker =
@@ -39,6 +42,8 @@ export type ToWorker =
   | { type: 'link'; connected: boolean; buffered: number; clockOffsetMs: number; ack?: boolean }
   /** the next output carries geometry and every tile (new connection) */
   | { type: 'keyframe' }
+  /** the server asks for a motion key chunk (a viewer waits for one) */
+  | { type: 'motionKey' }
   | { type: 'snapshot'; id: number }
   | { type: 'stop' };
 
@@ -62,6 +67,22 @@ export interface FrameReport {
   skippedTicks: number;
   /** frames the capture delivered so far (sent or replaced by a newer one) */
   framesIn: number;
+  motion: MotionReport;
+}
+
+export interface MotionReport {
+  /** off (setting), unsupported (no VideoEncoder for VP8 here), failed (encoder error), idle, or active */
+  state: 'off' | 'unsupported' | 'failed' | 'idle' | 'active';
+  /** the region, in tiles, while active: "col,row colsxrows" */
+  region: string | null;
+  /** chunks sent so far, key chunks among them, and their bytes */
+  frames: number;
+  keys: number;
+  bytes: number;
+  /** the last chunk's encode time (frame in -> chunk out), ms */
+  encodeMs: number;
+  /** the scale the region is encoded at (1, 0.75, 0.5: see motion-encoder.ts) */
+  scale: number;
 }
 
 export type FromWorker =

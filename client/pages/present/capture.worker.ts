@@ -2,7 +2,7 @@
 // while the socket is backed up), cuts each frame into tiles, finds the changed ones, encodes only those, and
 // hands ready-to-send protocol messages to the page. At most one frame is in flight; newer frames replace the
 // pending one instead of queueing behind it.
-import { encodeFrame, encodeGeometry } from '../../../shared/protocol/encode';
+import { encodeFrame, encodeGeometry, encodeMotion } from '../../../shared/protocol/encode';
 import { type Geometry, gridShape, sameGeometry, tileRect } from '../../../shared/protocol/geometry';
 import { changedTiles, copyTileInto } from '../../lib/tile-diff';
 import { isFlatTile } from '../../lib/tile-kind';
@@ -12,6 +12,7 @@ import { Pacer } from './pacer';
 import { chunkTiles } from './chunk-tiles';
 import { FramePump } from './frame-pump';
 import { FrameSlot } from './frame-slot';
+import { MotionLayer } from './motion-layer';
 import { readFramePixels } from './read-pixels';
 
 type Source = VideoFrame | ImageBitmap;
@@ -37,6 +38,10 @@ let seq = 0;
 let timer: ReturnType<typeof setTimeout> | null = null;
 const pump = new FramePump((frame) => accept(frame));
 const encoders = new EncoderPool(EncoderPool.defaultSize());
+const motion = new MotionLayer();
+/** A motion region must end (its tiles sent as stills) even when the screen goes still and no frame comes. */
+let quietTimer: ReturnType<typeof setTimeout> | null = null;
+let quietCheckDue = false;
 
 self.addEventListener('message', (e: MessageEvent<ToWorker>) => {
   const msg = e.data;
@@ -65,6 +70,9 @@ self.addEventListener('message', (e: MessageEvent<ToWorker>) => {
       keyframe = true;
       schedule();
       break;
+    case 'motionKey':
+      motion.requestKey();
+      break;
     case 'snapshot':
       void snapshot(msg.id);
       break;
@@ -90,6 +98,7 @@ function applySettings(next: Partial<CaptureSettings>): void {
   const tileSizeChanged = next.tileSize !== undefined && next.tileSize !== settings.tileSize;
   settings = { ...settings, ...next };
   pacer.setLimits(settings);
+  motion.enabled = settings.motion;
   if (tileSizeChanged && geometry) {
     // The pixels do not change, only the grid: resend everything on the new grid from what we hold.
     geometry = { ...geometry, tileSize: settings.tileSize };
@@ -100,7 +109,7 @@ function applySettings(next: Partial<CaptureSettings>): void {
 
 function schedule(): void {
   if (timer || encoding || awaitingAck || !connected) return;
-  if (pending.empty && !(keyframe && pixels)) return;
+  if (pending.empty && !((keyframe || quietCheckDue) && pixels)) return;
   const decision = pacer.decide(performance.now(), buffered);
   if (decision.action === 'capture') return void capture();
   // On a skip the pending frame stays (newer ones replace it) and the page is asked how the socket is doing.
@@ -115,6 +124,7 @@ function tick(): void {
 
 async function capture(): Promise<void> {
   encoding = true;
+  quietCheckDue = false;
   const waitedFrom = pending.at;
   const source = pending.take();
   // A frame that waited long (the link was down, the screen static) still shows the current picture: stamp it
@@ -134,23 +144,23 @@ async function capture(): Promise<void> {
     const current = pixels;
     if (!g || !current) return;
     const sendGeometry = keyframe;
-    const changed = keyframe ? changedTiles(g, current, null) : changedTiles(g, current, previous);
+    const changedNow = keyframe ? changedTiles(g, current, null) : changedTiles(g, current, previous);
     keyframe = false;
     previous = current;
-    if (changed.length === 0) return;
-    const { columns } = gridShape(g);
     const diffMs = performance.now() - started - readMs;
-    const jobs: TileJob[] = changed.map((i) => {
-      const col = i % columns;
-      const row = (i - col) / columns;
-      const r = tileRect(g, col, row);
-      return { col, row, width: r.width, height: r.height, codec: tileCodec(g, current, col, row) };
-    });
-    const tiles = await encoders.encode(
-      jobs,
-      (k, into, at) => copyTileInto(g, current, jobs[k].col, jobs[k].row, into, at),
-      settings,
-    );
+    // The VP8 encoder (its own thread) runs while the pool encodes the still tiles.
+    const plan = motion.plan(g, current, changedNow, sendGeometry, performance.now());
+    armQuietCheck();
+    const stills = encodeStills(g, current, plan.stills);
+    const moving = await plan.motion;
+    const { tiles, jobs } = await stills;
+    if (!moving && plan.ifNoMotion.length) {
+      // No chunk after all (the encoder dropped the frame or failed): the region goes as still tiles this time.
+      const more = await encodeStills(g, current, plan.ifNoMotion);
+      tiles.push(...more.tiles);
+      jobs.push(...more.jobs);
+    }
+    if (tiles.length === 0 && !moving) return;
     // A geometry change while we were encoding makes these tiles stale; the keyframe that follows replaces them.
     if (!sameGeometry(g, geometry)) return;
     const messages: ArrayBuffer[] = [];
@@ -160,6 +170,13 @@ async function capture(): Promise<void> {
       const frame = encodeFrame(++seq, captureTs, chunk);
       bytes += frame.byteLength;
       messages.push(frame.buffer as ArrayBuffer);
+    }
+    if (moving) {
+      // After the frame: the server relays it after the stills of the same capture, so both show this picture.
+      const { region, chunk } = moving;
+      const m = encodeMotion({ ...region, ...chunk, codec: 'vp8', seq: ++seq, captureTs });
+      bytes += m.byteLength;
+      messages.push(m.buffer as ArrayBuffer);
     }
     awaitingAck = true;
     post(
@@ -179,6 +196,7 @@ async function capture(): Promise<void> {
           fps: pacer.fps,
           skippedTicks: pacer.skipped,
           framesIn,
+          motion: motion.report(),
         },
       },
       messages,
@@ -191,6 +209,35 @@ async function capture(): Promise<void> {
     encoding = false;
     schedule();
   }
+}
+
+/** Encodes the given tiles of the frame in the pool, each with its codec. */
+async function encodeStills(g: Geometry, current: Uint32Array, indices: number[]) {
+  const { columns } = gridShape(g);
+  const jobs: TileJob[] = indices.map((i) => {
+    const col = i % columns;
+    const row = (i - col) / columns;
+    const r = tileRect(g, col, row);
+    return { col, row, width: r.width, height: r.height, codec: tileCodec(g, current, col, row) };
+  });
+  const tiles = await encoders.encode(
+    jobs,
+    (k, into, at) => copyTileInto(g, current, jobs[k].col, jobs[k].row, into, at),
+    settings,
+  );
+  return { tiles, jobs };
+}
+
+/** While a region is active, a capture runs (on the last pixels) if no frame came for a while: see MotionLayer. */
+function armQuietCheck(): void {
+  if (quietTimer) clearTimeout(quietTimer);
+  quietTimer = null;
+  if (!motion.active) return;
+  quietTimer = setTimeout(() => {
+    quietTimer = null;
+    quietCheckDue = true;
+    schedule();
+  }, 700);
 }
 
 /**

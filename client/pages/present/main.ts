@@ -3,7 +3,13 @@ import { $, formatNumber, setPill, showBanner, wireCopyButton } from '../../lib/
 import { RateMeter } from '../../lib/rate-meter';
 import { fetchRoomName } from '../../lib/room-name';
 import { roomFromPath, tokenFromQuery } from '../../lib/urls';
-import { type CaptureSettings, DEFAULT_SETTINGS, type FromWorker, type ToWorker } from './capture-protocol';
+import {
+  type CaptureSettings,
+  DEFAULT_SETTINGS,
+  type FrameReport,
+  type FromWorker,
+  type ToWorker,
+} from './capture-protocol';
 import { trackPointer } from './pointer-tracker';
 import { type ScreenSource, startScreenSource } from './screen-source';
 import { Uplink, type UplinkState } from './uplink';
@@ -71,6 +77,7 @@ let lastReport = {
   lossyTiles: 0,
   skippedTicks: 0,
   framesIn: 0,
+  motion: undefined as FrameReport['motion'] | undefined,
 };
 const frames = new RateMeter();
 const bytes = new RateMeter();
@@ -92,6 +99,7 @@ const uplink = new Uplink(room, token ?? '', {
     post({ type: 'keyframe' });
     reportLink();
   },
+  motionKey: () => post({ type: 'motionKey' }),
   status: (_state, viewers) => {
     // After Stop the room is over for this page: a late status must not bring back a viewer count.
     if (pageState !== 'ended' && pageState !== 'error') ui.viewers.textContent = String(viewers);

@@ -14,6 +14,8 @@ export function readSettings(query: URLSearchParams): Partial<CaptureSettings> {
   if (fps >= 1 && fps <= 60) out.maxFps = fps;
   const maxWidth = Number(query.get('maxWidth'));
   if (Number.isInteger(maxWidth) && maxWidth >= 64 && maxWidth <= 8192) out.maxWidth = maxWidth;
+  // ?motion=off sends every region as still tiles (to compare, or where video compression is unwanted)
+  if (query.get('motion') === 'off') out.motion = false;
   return out;
 }
 

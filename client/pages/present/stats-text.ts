@@ -16,6 +16,8 @@ export interface CaptureSummary {
   /** diff + encode time of the last frame */
   workMs: number;
   skippedTicks: number;
+  /** the motion layer's region and scale while it is active (see motion-layer.ts) */
+  motion?: { state: string; region: string | null; scale: number };
 }
 
 export function captureSummary(s: CaptureSummary): string {
@@ -24,6 +26,10 @@ export function captureSummary(s: CaptureSummary): string {
   // Only worth saying when the link, not the encoder or a still screen, is what holds the rate down.
   if (Math.round(s.pacingFps) < s.maxFps) parts.push(`link allows ${Math.round(s.pacingFps)} fps`);
   parts.push(`encode ${Math.round(s.workMs)} ms`);
+  if (s.motion?.state === 'active' && s.motion.region) {
+    const scale = s.motion.scale < 1 ? ` at ${Math.round(s.motion.scale * 100)} %` : '';
+    parts.push(`video region ${s.motion.region} tiles${scale}`);
+  }
   if (s.skippedTicks) parts.push(`${s.skippedTicks} ticks skipped (slow link)`);
   return parts.join(' · ');
 }

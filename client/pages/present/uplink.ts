@@ -13,6 +13,7 @@ export interface UplinkEvents {
   state(state: UplinkState, detail: string): void;
   welcome(msg: Extract<ServerControl, { type: 'welcome' }>): void;
   status(state: PresenterStateName, viewers: number): void;
+  motionKey(): void;
 }
 
 const FINAL_CODES: number[] = [
@@ -96,6 +97,7 @@ export class Uplink {
         return;
       }
       if (msg.type === 'pong') this.clock.pong(msg.t, msg.serverTime);
+      else if (msg.type === 'motionKey') this.on.motionKey();
       else this.on.welcome(msg);
       return;
     }
