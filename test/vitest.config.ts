@@ -6,7 +6,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // Real sockets, real Chromium: two cores, so at most two files at once keeps timings honest.
+    // Real sockets, real Chromium: two cores, so at most two files at once keeps timings honest. `npm test` runs
+    // the Chromium files (test/e2e) after the rest: a browser encoding video takes more of the machine than the
+    // timing bounds of the socket tests allow for, which are checked next to busy loops instead.
     maxWorkers: 2,
     minWorkers: 1,
   },
