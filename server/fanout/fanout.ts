@@ -35,7 +35,7 @@ export class Fanout {
   /** viewers drained on the next turn, outside an engine callback that has their socket corked (see `join`) */
   private soon: Viewer[] = [];
   private pendingSoon: NodeJS.Immediate | null = null;
-  /** the last keyframe sent to joiners as parts */
+  /** the current ScreenShot as parts for joiners, while no newer frame came (one copy per room at most) */
   private joinParts: { keyframe: Keyframe; ingestNo: number; parts: FrameParts } | null = null;
   /** fan-out steps that had to yield: a sign of a room too large for one turn */
   yields = 0;
@@ -208,6 +208,9 @@ export class Fanout {
    */
   publish(frame: IngestedFrame): void {
     this.ingestNo = frame.ingestNo;
+    // The next joiner starts from a newer ScreenShot: the cached copy of this one is only held by viewers still
+    // owing it, so a room whose picture moves on keeps no second copy of it.
+    this.joinParts = null;
     this.frames.push(frame);
     this.pendingStep ??= setImmediate(this.step);
   }
