@@ -3,7 +3,9 @@
 import {
   CloseCode,
   type Geometry,
+  MessageType,
   type PresenterStateName,
+  ProtocolError,
   decodeMessage,
   encodeError,
   encodeGeometry,
@@ -210,6 +212,7 @@ export class ClusterNode {
     room.addObserver({
       geometry: (g) => this.originPublish(entry, BusKind.geometry, smallBody(encodeGeometry(g))),
       frame: (f) => this.originPublish(entry, BusKind.frame, frameBody(f.seq, f.captureTs, f.tiles)),
+      motion: (chunk) => this.originPublish(entry, BusKind.motion, smallBody(chunk.message)),
       cursor: (message) => {
         entry.cursor = message;
         this.originPublish(entry, BusKind.cursor, smallBody(message));
@@ -441,6 +444,25 @@ export class ClusterNode {
         if (msg.type === 0x03) room.cursor(Uint8Array.from(body), msg.x, msg.y, msg.visible);
         return;
       }
+      case BusKind.motion:
+        return this.applyMotion(room, body);
+    }
+  }
+
+  /**
+   * A motion chunk, relayed as on the origin. A delta that does not continue this replica's stream (it joined
+   * the room mid-stream, or resynced) is not an error here: its viewers wait for the next key, which the presenter
+   * sends at least every 2 s. Key requests are not relayed to the origin.
+   */
+  private applyMotion(room: Room, body: Uint8Array): void {
+    if (!room.geometry) return;
+    const msg = decodeMessage(body, { geometry: room.geometry });
+    if (msg.type !== MessageType.Motion) return;
+    const { key, codec, col, row, columns, rows } = msg;
+    try {
+      room.motion({ key, codec, region: { col, row, columns, rows }, message: Uint8Array.from(body) }, body.byteLength);
+    } catch (err) {
+      if (!(err instanceof ProtocolError)) throw err;
     }
   }
 
@@ -499,6 +521,8 @@ export class ClusterNode {
 
   private gap(entry: Entry, why: string): void {
     this.metrics.gaps.inc();
+    // Chunks were lost: a delta after them would not decode, so viewers wait for the next motion key.
+    entry.room.motionBroken();
     this.needKeyframe(entry, why);
   }
 

@@ -21,7 +21,8 @@ const FRAME_BODY_HEADER = 16;
 /** keyframe body: [state u8][hasGeometry u8][hasCursor u8][reserved u8][geometry 8][cursor 8] then a frame body */
 const KEYFRAME_PREFIX = 4 + GEOMETRY_BYTES + CURSOR_BYTES;
 
-export const BusKind = { frame: 1, geometry: 2, cursor: 3, status: 4, keyframe: 5 } as const;
+/** `motion`: a presenter's motion message as it came, in the same ordered stream as frames (see Room.motion) */
+export const BusKind = { frame: 1, geometry: 2, cursor: 3, status: 4, keyframe: 5, motion: 6 } as const;
 export type BusKind = (typeof BusKind)[keyof typeof BusKind];
 
 export interface BusHeader {
@@ -147,7 +148,7 @@ export function readChunk(data: Uint8Array): BusChunk | null {
   if (data.byteLength < BUS_HEADER_BYTES || data[0] !== MAGIC) return null;
   const view = new DataView(data.buffer, data.byteOffset, BUS_HEADER_BYTES);
   const kind = data[1] as BusKind;
-  if (kind < BusKind.frame || kind > BusKind.keyframe) return null;
+  if (kind < BusKind.frame || kind > BusKind.motion) return null;
   const chunk = view.getUint16(2, true);
   const chunks = view.getUint16(4, true);
   if (chunks === 0 || chunk >= chunks) return null;

@@ -193,9 +193,15 @@ export class Room {
   /** A motion chunk: relayed to viewers only (the ScreenShot and recordings get the region as still tiles). */
   motion(chunk: MotionChunk, bytes: number): void {
     this.fanout.motion(chunk);
+    this.notify('motion', (o) => o.motion?.(chunk));
     this.lastActivity = Date.now();
     this.motionIn++;
     this.bytesIn += bytes;
+  }
+
+  /** The motion stream broke (a cluster replica lost its place): every viewer waits for the next key. */
+  motionBroken(): void {
+    this.fanout.motionRelay.reset();
   }
 
   cursor(message: Uint8Array, x: number, y: number, visible: boolean): void {
