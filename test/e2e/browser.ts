@@ -1,5 +1,7 @@
 // Launches Debian's Chromium headless with tab capture pre-approved: getDisplayMedia() picks the tab whose title is
-// CONTENT_TITLE without a dialog.
+// CONTENT_TITLE without a dialog. Also the helpers the Chromium tests share (console watch, the Display bundle).
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
 import { launchCapturingChromium } from '../../client/bench/browser/chromium';
 
@@ -16,4 +18,20 @@ export function watchConsole(page: Page, name: string, problems: string[]): void
     if (msg.type() === 'error') problems.push(`${name} console error: ${msg.text()}`);
   });
   page.on('pageerror', (err) => problems.push(`${name} page error: ${err.message}`));
+}
+
+/** The viewer's Display alone, bundled on the fly for a blank page: it sets `window.Display`. */
+export async function displayBundle(): Promise<string> {
+  const result = await build({
+    stdin: {
+      contents: "import { Display } from './client/lib/display'; (window as any).Display = Display;",
+      resolveDir: fileURLToPath(new URL('../../', import.meta.url)),
+      loader: 'ts',
+    },
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    write: false,
+  });
+  return result.outputFiles[0].text;
 }

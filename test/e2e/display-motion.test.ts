@@ -1,26 +1,9 @@
 // The viewer's Display with motion chunks, in real Chromium: a decoded motion frame paints its region at once (it
 // stands for its own sync), still tiles painted later win until the next motion frame, and a delta that does not
 // follow a key is never painted. VP8 chunks are made in the page with VideoEncoder.
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, watchConsole } from './browser';
-
-async function bundle(): Promise<string> {
-  const result = await build({
-    stdin: {
-      contents: "import { Display } from './client/lib/display'; (window as any).Display = Display;",
-      resolveDir: fileURLToPath(new URL('../../', import.meta.url)),
-      loader: 'ts',
-    },
-    bundle: true,
-    format: 'iife',
-    platform: 'browser',
-    write: false,
-  });
-  return result.outputFiles[0].text;
-}
+import { displayBundle, launchBrowser, watchConsole } from './browser';
 
 describe('Display with motion chunks (Chromium)', () => {
   let browser: Browser;
@@ -36,7 +19,7 @@ describe('Display with motion chunks (Chromium)', () => {
       r.fulfill({ body: '<!doctype html><title>display motion</title><body></body>', contentType: 'text/html' }),
     );
     await page.goto('http://localhost:9/display.html');
-    await page.addScriptTag({ content: await bundle() });
+    await page.addScriptTag({ content: await displayBundle() });
   });
   afterAll(async () => {
     await browser?.close();

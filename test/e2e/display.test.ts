@@ -1,29 +1,12 @@
 // The viewer's Display in real Chromium: tiles decode concurrently but are drawn in the order they arrived, and
 // nothing reaches the visible canvas before sync(). Bundled on the fly with esbuild and loaded into a blank page.
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, watchConsole } from './browser';
+import { displayBundle, launchBrowser, watchConsole } from './browser';
 
 const SIDE = 1024;
-
-async function displayBundle(): Promise<string> {
-  const result = await build({
-    stdin: {
-      contents: "import { Display } from './client/lib/display'; (window as any).Display = Display;",
-      resolveDir: fileURLToPath(new URL('../../', import.meta.url)),
-      loader: 'ts',
-    },
-    bundle: true,
-    format: 'iife',
-    platform: 'browser',
-    write: false,
-  });
-  return result.outputFiles[0].text;
-}
 
 /** A noisy PNG decodes far slower than a flat one of the same size: the race the Display must not lose. */
 async function png(kind: 'noise' | 'red'): Promise<string> {
