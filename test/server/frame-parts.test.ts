@@ -9,6 +9,7 @@ import {
   FRAME_HEADER_BYTES,
   FrameFlag,
   MessageType,
+  PictureModel,
   decodeMessage,
   encodeGeometry,
   encodeStatus,
@@ -19,13 +20,14 @@ import { type FakeConn, fakeConn, turns } from '../helpers/fake-conn';
 const TILES = 16;
 const GEOMETRY = encodeGeometry({ width: 64 * TILES, height: 64, tileSize: 64 });
 
+/** A tile whose payload bytes are all its seq: a picture shows which version of each tile it holds. */
 function tile(index: number, seq: number, payload = 100): TileEntry {
   return {
     index,
     col: index,
     row: 0,
     seq,
-    message: encodeTile({ col: index, row: 0, codec: 'png', payload: new Uint8Array(payload).fill(index) }, seq),
+    message: encodeTile({ col: index, row: 0, codec: 'png', payload: new Uint8Array(payload).fill(seq) }, seq),
   };
 }
 
@@ -50,19 +52,15 @@ function chunkedConn(chunkBytes: number): FakeConn & { corks: number[] } {
   return conn;
 }
 
-/** What a viewer's picture holds after these messages: tile index -> seq, and the last sync's seq. */
+/**
+ * What a viewer painted from these messages, through the one picture model every client uses: tile index -> the
+ * seq its payload carries (see `tile`), as of the last sync, and that sync's seq.
+ */
 function picture(conn: FakeConn): { tiles: Map<number, number>; synced: number | null } {
-  const tiles = new Map<number, number>();
-  let synced: number | null = null;
-  for (const m of conn.decoded()) {
-    if (m.type === MessageType.Tile) tiles.set(m.col, m.seq);
-    if (m.type === MessageType.Frame) {
-      for (const t of m.tiles) tiles.set(t.col, m.seq);
-      if (m.flags & FrameFlag.EndsWithSync) synced = m.seq;
-    }
-    if (m.type === MessageType.Sync) synced = m.seq;
-  }
-  return { tiles, synced };
+  const model = new PictureModel();
+  for (const m of conn.decoded()) model.apply(m);
+  const tiles = new Map([...model.synced].map(([at, payload]) => [Number(at.split(',')[0]), payload[0]]));
+  return { tiles, synced: model.syncs.at(-1) ?? null };
 }
 
 describe('FrameParts', () => {
