@@ -99,15 +99,8 @@ export class Sender {
   /** Sends the owed status and cursor alone, if the socket has room; the rest waits for the next drain. */
   sendControl(viewer: Viewer): void {
     if (!this.ready(viewer)) return;
-    const conn = viewer.conn;
-    if (viewer.pendingStatus) {
-      if (!conn.send(viewer.pendingStatus)) return;
-      viewer.pendingStatus = null;
-    }
-    if (viewer.pendingCursor) {
-      if (!conn.send(viewer.pendingCursor)) return;
-      viewer.pendingCursor = null;
-    }
+    this.open(Number.POSITIVE_INFINITY);
+    this.sendStatusAndCursor(viewer);
   }
 
   /** Call once per viewer: binds the viewer's flush so draining it never allocates a closure. */
@@ -135,16 +128,7 @@ export class Sender {
   private flush(viewer: Viewer): void {
     const conn = viewer.conn;
     this.open(conn.corkBytes ?? Number.POSITIVE_INFINITY);
-    const status = viewer.pendingStatus;
-    if (status) {
-      if (!this.fits(status) || !conn.send(status)) return;
-      viewer.pendingStatus = null;
-    }
-    const cursor = viewer.pendingCursor;
-    if (cursor) {
-      if (!this.fits(cursor) || !conn.send(cursor)) return;
-      viewer.pendingCursor = null;
-    }
+    if (!this.sendStatusAndCursor(viewer)) return;
     if (viewer.parts && !this.sendParts(viewer)) return;
     const grid = viewer.grid;
     while (grid.pending > 0 && conn.bufferedAmount() < this.highWater) {
@@ -162,6 +146,22 @@ export class Sender {
       viewer.syncedIngest = viewer.stateIngest;
       viewer.syncs++;
     }
+  }
+
+  /** The owed status, then the owed cursor, within the current run; false when one of them did not go out. */
+  private sendStatusAndCursor(viewer: Viewer): boolean {
+    const conn = viewer.conn;
+    const status = viewer.pendingStatus;
+    if (status) {
+      if (!this.fits(status) || !conn.send(status)) return false;
+      viewer.pendingStatus = null;
+    }
+    const cursor = viewer.pendingCursor;
+    if (cursor) {
+      if (!this.fits(cursor) || !conn.send(cursor)) return false;
+      viewer.pendingCursor = null;
+    }
+    return true;
   }
 
   /** Starts counting a new run of sends (one cork, or uncorked parts) against `budget` bytes. */
