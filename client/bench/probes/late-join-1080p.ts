@@ -1,13 +1,15 @@
 // Probe: a late joiner's time to a full picture at 1920x1080 with no presenter in the browser. A Node presenter
-// sends one desktop-like ScreenShot (text and shapes, PNG and JPEG tiles as the browser presenter encodes them),
+// sends one ScreenShot of the load test's desktop scene (PNG and JPEG tiles as the browser presenter encodes them),
 // then Chromium opens the viewer page N times; prints navigation -> socket open -> first message -> painted.
 // Usage: npx tsx client/bench/probes/late-join-1080p.ts [--engine uws|ws] [--runs 5]. Also prints the page's top
-// functions by self time (CDP profiler): measured, the main thread spends ~0.6-1.3 ms per tile (ImageDecoder,
-// drawImage of the VideoFrame), so a 510-tile keyframe costs 0.3-1 s whatever the transport.
+// functions by self time (CDP profiler): measured, the main thread spends ~0.3-1.3 ms per tile (ImageDecoder,
+// drawImage of the VideoFrame), so a 510-tile keyframe costs 0.2-0.7 s whatever the transport.
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import NodeWebSocket from 'ws';
-import { encodeFrame, encodeGeometry } from '../../../shared/protocol';
+import { encodeFrame, encodeGeometry, gridShape, tileRect } from '../../../shared/protocol';
+import { isFlatTile } from '../../lib/tile-kind';
+import { drawScene } from '../../loadtest/desktop-scene';
 import pino from 'pino';
 import { startServer } from '../../../server/app';
 import { launchCapturingChromium } from '../browser/chromium';
@@ -31,35 +33,31 @@ const W = 1920;
 const H = 1080;
 const TILE = 64;
 
-/** A desktop-like picture: light background, dark text-like stripes, a photo-like gradient block. */
-function desktop(): Buffer {
-  const px = Buffer.alloc(W * H * 3);
-  for (let y = 0; y < H; y++)
-    for (let x = 0; x < W; x++) {
-      const i = (y * W + x) * 3;
-      const photo = x > 1100 && y > 300 && y < 800;
-      const text = !photo && y % 24 < 12 && (x * 7 + y * 3) % 11 < 5 && x % 400 < 360;
-      const v = photo ? (x * 3 + y * 5) % 256 : text ? 30 : 245;
-      px[i] = v;
-      px[i + 1] = photo ? (y * 2) % 256 : v;
-      px[i + 2] = photo ? (x + y) % 256 : v;
-    }
-  return px;
-}
-
+/**
+ * The load test's desktop scene (text, an editor, a video playing), each tile encoded as the browser presenter's
+ * `auto` codec does: PNG where the tile is flat (text, UI), JPEG where it is photographic.
+ */
 async function tiles() {
-  const raw = desktop();
+  const g = { width: W, height: H, tileSize: TILE };
+  const scene = { width: W, height: H, rgb: new Uint8Array(W * H * 3) };
+  drawScene(scene, { scroll: 0, typed: 20, video: 5 });
+  const rgba = new Uint32Array(W * H);
+  for (let i = 0; i < rgba.length; i++)
+    rgba[i] = (scene.rgb[i * 3] | (scene.rgb[i * 3 + 1] << 8) | (scene.rgb[i * 3 + 2] << 16) | (255 << 24)) >>> 0;
+  const { columns, rows } = gridShape(g);
   const out = [];
-  for (let row = 0; row < Math.ceil(H / TILE); row++)
-    for (let col = 0; col < Math.ceil(W / TILE); col++) {
-      const left = col * TILE;
-      const top = row * TILE;
-      const width = Math.min(TILE, W - left);
-      const height = Math.min(TILE, H - top);
-      const img = sharp(raw, { raw: { width: W, height: H, channels: 3 } }).extract({ left, top, width, height });
-      const photo = left > 1100 && top > 300 && top < 800;
-      const payload = photo ? await img.jpeg({ quality: 80 }).toBuffer() : await img.png().toBuffer();
-      out.push({ col, row, codec: (photo ? 'jpeg' : 'png') as 'jpeg' | 'png', payload: new Uint8Array(payload) });
+  for (let row = 0; row < rows; row++)
+    for (let col = 0; col < columns; col++) {
+      const { x, y, width, height } = tileRect(g, col, row);
+      const img = sharp(scene.rgb, { raw: { width: W, height: H, channels: 3 } }).extract({
+        left: x,
+        top: y,
+        width,
+        height,
+      });
+      const codec = isFlatTile(g, rgba, col, row) ? 'png' : 'jpeg';
+      const payload = codec === 'png' ? await img.png().toBuffer() : await img.jpeg({ quality: 85 }).toBuffer();
+      out.push({ col, row, codec: codec as 'png' | 'jpeg', payload: new Uint8Array(payload) });
     }
   return out;
 }
