@@ -2,19 +2,13 @@
 // on a replica in order, as the same bytes; a viewer that joins the replica mid-stream starts at the next key.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TilecastServer } from '../../server/app';
-import { MessageType, encodeFrame, encodeGeometry, encodeMotion } from '../../shared/protocol';
+import { MessageType, encodeFrame, encodeGeometry } from '../../shared/protocol';
 import { type TestClient, connect } from '../helpers/client';
+import { motionMessage } from '../helpers/motion-message';
 import { waitFor } from '../helpers/server';
 import { type PrivateRedis, createRoomAt, startNode, startPrivateRedis, wsAt } from './helpers';
 
 const GEOMETRY = { width: 256, height: 128, tileSize: 64 }; // 4 x 2 tiles
-const REGION = { col: 0, row: 0, columns: 2, rows: 1 }; // 128 x 64 px
-
-/** A motion chunk whose payload starts like a VP8 key (128x64) or delta frame; `seq` tells chunks apart. */
-function motion(key: boolean, seq: number): Uint8Array {
-  const vp8 = key ? [0x00, 0, 0, 0x9d, 0x01, 0x2a, 128, 0, 64, 0, seq & 0xff, 2] : [0x01, 0, 0, seq & 0xff, 7];
-  return encodeMotion({ key, codec: 'vp8', seq, captureTs: Date.now(), ...REGION, payload: Uint8Array.from(vp8) });
-}
 
 const motionSeqs = (v: TestClient) => v.of(MessageType.Motion).map((m) => m.seq);
 
@@ -43,7 +37,7 @@ describe.each([['uws', 'ws'] as const, ['ws', 'uws'] as const])(
 
       const sent = new Map<number, Uint8Array>();
       const send = (key: boolean, seq: number) => {
-        const m = motion(key, seq);
+        const m = motionMessage(key, { seq });
         sent.set(seq, m);
         presenter.send(m);
       };

@@ -11,10 +11,10 @@ import {
   PROTOCOL_VERSION,
   encodeFrame,
   encodeGeometry,
-  encodeMotion,
   encodeSync,
 } from '../../shared/protocol';
 import { connect } from '../helpers/client';
+import { MOTION_REGION, motionMessage } from '../helpers/motion-message';
 import { ENGINES, createRoom, startTestServer, wsUrl } from '../helpers/server';
 
 const GEOMETRY = { width: 256, height: 128, tileSize: 64 }; // 4 x 2
@@ -28,11 +28,7 @@ const ok = encodeFrame(1, 0, [{ col: 0, row: 0, codec: 'png', payload: new Uint8
 const withCodec = ok.slice();
 withCodec[FRAME_HEADER_BYTES + 2] = 77;
 
-/** A motion message over tiles (0,0)-(1,0), 128x64 px, whose chunk starts like a VP8 frame of `width` x 64. */
-function motion(key: boolean, width = 128, region = { col: 0, row: 0, columns: 2, rows: 1 }): Uint8Array {
-  const vp8 = key ? [0x00, 0, 0, 0x9d, 0x01, 0x2a, width & 0xff, width >> 8, 64, 0, 1, 2] : [0x01, 0, 0, 7, 7];
-  return encodeMotion({ key, codec: 'vp8', seq: 1, captureTs: 0, ...region, payload: Uint8Array.from(vp8) });
-}
+const motion = (key: boolean, width = 128, region = MOTION_REGION) => motionMessage(key, { width, region });
 const keyHoldingDelta = motion(false);
 keyHoldingDelta[2] = 1; // flags: key
 const nanTs = motion(true);
