@@ -5,7 +5,7 @@
 import { encodeSync } from '../../shared/protocol';
 import { FrameParts } from '../frames/frame-parts';
 import type { IngestedFrame } from '../frames/tile-entry';
-import type { Connection } from '../transport/types';
+import { type Connection, MAX_WS_FRAME_HEADER_BYTES } from '../transport/types';
 import type { Viewer } from './viewer';
 
 const MOTION_WINDOW_FACTOR = 3;
@@ -13,9 +13,6 @@ const MOTION_WINDOW_FACTOR = 3;
 export interface SendTotals {
   bytesOut: number;
 }
-
-/** a WebSocket frame header as the engine writes it into its cork buffer (2-4 bytes for our messages; 10 at most) */
-const WS_HEADER_BYTES = 10;
 
 export class Sender {
   private sharedSync: Uint8Array | null = null;
@@ -172,7 +169,7 @@ export class Sender {
 
   /** Whether `message` fits the current run (the first one always does); sets `more` when it does not. */
   private fits(message: Uint8Array): boolean {
-    const size = message.byteLength + WS_HEADER_BYTES;
+    const size = message.byteLength + MAX_WS_FRAME_HEADER_BYTES; // the engine writes the header into the cork too
     if (this.corked > 0 && this.corked + size > this.budget) {
       this.more = true;
       return false;

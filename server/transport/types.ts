@@ -11,6 +11,9 @@ export interface UpgradeRequest {
 
 export type UpgradeDecision<Ctx> = { accept: true; context: Ctx } | { accept: false; status: number; message: string };
 
+/** The longest WebSocket frame header a server writes (a 64-bit length; our messages get 2-4 bytes). */
+export const MAX_WS_FRAME_HEADER_BYTES = 10;
+
 export interface Connection<Ctx = unknown> {
   readonly context: Ctx;
   /** false once closed; sends after that are ignored */

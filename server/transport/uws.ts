@@ -6,14 +6,15 @@ import { SHUTTING_DOWN, handshakeRefusal, headRefusal, wantsUpgrade } from './ha
 import { bodyLength, closeReason, errorResponse, isFileBody, statusLine } from './http-status';
 import { BodyTooLargeError, InternalError } from '../errors';
 import { RegionReader } from './file-region';
-import type {
-  Connection,
-  FileRegion,
-  HttpRequest,
-  HttpResponse,
-  Transport,
-  TransportOptions,
-  UpgradeRequest,
+import {
+  type Connection,
+  type FileRegion,
+  type HttpRequest,
+  type HttpResponse,
+  type Transport,
+  type TransportOptions,
+  type UpgradeRequest,
+  MAX_WS_FRAME_HEADER_BYTES,
 } from './types';
 
 interface UserData<Ctx> {
@@ -50,8 +51,6 @@ export type UwsLargeSend = 'guarded' | 'subscribe' | 'direct';
 const NEVER_PUBLISHED = 'tilecast/no-direct-write';
 /** uWS's direct-write threshold (WebSocket.h: message.length() >= 16 * 1024) */
 const DIRECT_WRITE_BYTES = 16 * 1024;
-/** the longest WebSocket frame header a server sends (64-bit length) */
-const MAX_FRAME_HEADER_BYTES = 10;
 /**
  * uWS's loop-wide cork buffer (LoopData::CORK_BUFFER_SIZE). A send that fits what is left of it is written from
  * there; one that does not is copied, with the cork buffer's contents, into the socket's own send buffer, which
@@ -104,7 +103,7 @@ class UwsConnection<Ctx> implements Connection<Ctx> {
     this.empty = false;
     this.buffered = true;
     this.ws.subscribe(NEVER_PUBLISHED);
-    if (direct && status === 0 && this.ws.getBufferedAmount() <= MAX_FRAME_HEADER_BYTES) {
+    if (direct && status === 0 && this.ws.getBufferedAmount() <= MAX_WS_FRAME_HEADER_BYTES) {
       // At most the header is buffered, so the kernel took at most the header: the payload is gone. A close frame
       // would itself become payload; cut the TCP connection instead.
       this.open = false;
