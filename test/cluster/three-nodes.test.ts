@@ -2,7 +2,7 @@
 // ScreenShot; late joiners start from their node's replica; a stalled viewer on a replica stays bounded.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TilecastServer } from '../../server/app';
-import { CloseCode, encodeFrame, encodeGeometry } from '../../shared/protocol';
+import { CloseCode, MessageType, encodeFrame, encodeGeometry } from '../../shared/protocol';
 import { type TestClient, connect } from '../helpers/client';
 import { RawViewer } from '../helpers/raw-viewer';
 import { sleep, waitFor } from '../helpers/server';
@@ -54,6 +54,9 @@ describe.each(CLUSTERS)('3 nodes (%s, %s, %s), one room', (ea, eb, ec) => {
     presenter.send(encodeGeometry(GEOMETRY));
     const viewers: TestClient[] = [];
     for (const node of [A, B, C]) viewers.push(await connect(wsAt(node.port, `/ws/view/${room.id}`)));
+    // A replica subscribes to the room when its first viewer comes, then syncs by keyframe: the geometry reaching
+    // each viewer says its node is on the bus, so every frame below is one it must receive.
+    await waitFor('replicas synced', () => viewers.every((v) => v.of(MessageType.Geometry).length > 0));
     for (let seq = 1; seq <= 40; seq++) {
       presenter.send(encodeFrame(seq, Date.now(), randomTiles(6, 200, seq)));
       if (seq % 10 === 0) await sleep(5);
