@@ -153,7 +153,11 @@ describe.each(ENGINES)('malformed frames and fragment floods on %s', (engine) =>
       Array.from({ length: 10_000 }, () => clientFrame(Opcode.continuation, undefined, { fin: false })),
     );
     const start = Date.now();
-    for (let i = 0; i < 20 && !v.ended; i++) {
+    // ws closes at 16384 fragments: 20,000 cross that. Writing on after it would race its close: data reaching a
+    // server socket that is being closed makes the kernel answer RST, which can drop the close frame before this
+    // client reads it (seen while Chromium ran beside this test). uWS keeps reading, so it gets all 200,000.
+    const writes = engine === 'ws' ? 2 : 20;
+    for (let i = 0; i < writes && !v.ended; i++) {
       v.write(empties);
       await sleep(10);
     }
