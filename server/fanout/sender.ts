@@ -73,7 +73,7 @@ export class Sender {
     const size = viewer.conn.partBytes ?? Number.POSITIVE_INFINITY;
     let parts = frame.parts;
     if (!parts || parts.partBytes !== size) {
-      parts = new FrameParts(frame.tiles, frame.seq, frame.captureTs, size);
+      parts = new FrameParts(frame.tiles, frame.seq, frame.captureTs, size, frame.synced);
       frame.parts = parts;
     }
     return parts;

@@ -22,6 +22,8 @@ export class FrameParts {
     private readonly seq: number,
     private readonly captureTs: number,
     readonly partBytes: number,
+    /** the whole run as one Frame with EndsWithSync, if the caller has it: used when the run is a single part */
+    synced?: Uint8Array,
   ) {
     let bytes = FRAME_HEADER_BYTES;
     for (let t = 0; t < tiles.length; t++) {
@@ -38,6 +40,7 @@ export class FrameParts {
     this.ends.push(tiles.length);
     this.tileBytes.push(bytes - FRAME_HEADER_BYTES);
     for (let p = 0; p < this.ends.length - 1; p++) this.leading.push(this.build(p, 0));
+    if (synced && this.ends.length === 1) this.syncedLast = synced;
   }
 
   get count(): number {

@@ -2,6 +2,7 @@
 // share. Below room/ and fanout/ (both read it, neither owns it).
 // A tile entry is copied once into memory the server owns, then shared by the ScreenShot and every viewer.
 import type { Geometry } from '../../shared/protocol';
+import type { FrameBlock } from './frame-block';
 import type { FrameParts } from './frame-parts';
 
 export interface TileEntry {
@@ -9,8 +10,13 @@ export interface TileEntry {
   readonly index: number;
   readonly col: number;
   readonly row: number;
-  /** a complete Tile message (header + encoded image); sent as is to every viewer, never copied again */
-  readonly message: Uint8Array;
+  /**
+   * a complete Tile message (header + encoded image); sent as is to every viewer. A view into its frame's buffer
+   * until the ScreenShot's retention rule gives it a buffer of its own (same bytes).
+   */
+  message: Uint8Array;
+  /** the shared frame buffer `message` is a view into (see frame-block.ts); null or absent once it owns its bytes */
+  block?: FrameBlock | null;
   /** frame sequence number that produced this tile */
   readonly seq: number;
 }
@@ -40,6 +46,8 @@ export interface IngestedFrame extends StreamPosition {
   ingestNo: number;
   /** the frame's tiles as server -> viewer Frame messages, built once on first use and shared by all */
   parts?: FrameParts;
+  /** the whole frame as one server -> viewer Frame with EndsWithSync (ingest's copy), when ingest made one */
+  synced?: Uint8Array;
 }
 
 export interface GeometryChange {

@@ -1,7 +1,8 @@
-// Ingest: turns a presenter's binary message into room state. Each tile record is copied exactly once, into a
-// buffer the server owns (the engine's buffer dies with its callback); that one buffer is then shared by the
-// ScreenShot, every viewer and the recorder.
+// Ingest: turns a presenter's binary message into room state. A message is copied exactly once, into a buffer the
+// server owns (the engine's buffer dies with its callback); a frame's tile entries are views into that one copy,
+// shared by the ScreenShot, every viewer and the recorder.
 import {
+  FrameFlag,
   MessageType,
   ProtocolError,
   ProtocolErrorCode,
@@ -9,7 +10,9 @@ import {
   gridShape,
   sameGeometry,
   setTileSeq,
+  writeFrameHeader,
 } from '../../shared/protocol';
+import { FrameBlock } from '../frames/frame-block';
 import type { Room } from '../room/room';
 import type { TileEntry } from '../frames/tile-entry';
 import { type GeometryLimits, admitGeometry } from './geometry-guard';
@@ -43,15 +46,22 @@ export function ingestPresenterMessage(room: Room, data: Uint8Array, limits: Ing
       return;
     case MessageType.Frame: {
       const { columns } = gridShape(geometry!);
+      // The presenter's layout is the viewer's: with its header marked as a sync, the copy is also the one Frame a
+      // caught-up viewer is sent whole.
+      const frame = own(data);
+      const view = new DataView(frame.buffer);
+      writeFrameHeader(view, 0, FrameFlag.EndsWithSync, msg.seq, msg.captureTs, msg.tiles.length);
       const tiles: TileEntry[] = new Array(msg.tiles.length);
       for (let i = 0; i < msg.tiles.length; i++) {
         const t = msg.tiles[i];
-        const message = own(t.record);
+        const at = t.record.byteOffset - data.byteOffset;
         // The server owns the seq stamped on what viewers get.
-        setTileSeq(new DataView(message.buffer), 0, msg.seq);
-        tiles[i] = { index: t.row * columns + t.col, col: t.col, row: t.row, message, seq: msg.seq };
+        setTileSeq(view, at, msg.seq);
+        const message = frame.subarray(at, at + t.record.byteLength);
+        tiles[i] = { index: t.row * columns + t.col, col: t.col, row: t.row, message, seq: msg.seq, block: null };
       }
-      room.applyFrame(msg.seq, msg.captureTs, tiles, data.byteLength);
+      FrameBlock.link(tiles);
+      room.applyFrame(msg.seq, msg.captureTs, tiles, data.byteLength, frame);
       return;
     }
     case MessageType.Motion: {

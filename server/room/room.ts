@@ -175,9 +175,10 @@ export class Room {
   }
 
   /** Applies a frame to the ScreenShot (throws RoomLimitError, nothing applied) and fans it out. */
-  applyFrame(seq: number, captureTs: number, tiles: TileEntry[], bytes: number): IngestedFrame {
+  /** `synced`: the whole frame as one Frame message with EndsWithSync, when the caller has one (see ingest). */
+  applyFrame(seq: number, captureTs: number, tiles: TileEntry[], bytes: number, synced?: Uint8Array): IngestedFrame {
     const now = Date.now();
-    const frame: IngestedFrame = { seq, captureTs, receivedAt: now, tiles, ingestNo: this.ingestNo + 1 };
+    const frame: IngestedFrame = { seq, captureTs, receivedAt: now, tiles, ingestNo: this.ingestNo + 1, synced };
     const keyframe = this.screenshot.apply(frame);
     this.ingestNo = frame.ingestNo;
     this.lastActivity = now;

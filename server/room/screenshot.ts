@@ -76,6 +76,7 @@ export class ScreenShot {
       this.spare = back;
       throw new RoomLimitError(`ScreenShot would hold ${bytes} bytes, room limit is ${this.maxBytes}`);
     }
+    this.retain(frame, front, back);
     back.bytes = bytes;
     back.filled = filled;
     back.seq = frame.seq;
@@ -86,5 +87,17 @@ export class ScreenShot {
     this.retired = front;
     this.front = back;
     return back;
+  }
+
+  /**
+   * Counts the tiles this frame replaced out of their frames' shared buffers, and gives the survivors of a mostly
+   * replaced buffer buffers of their own (see frame-block.ts): what the picture keeps alive stays within about twice
+   * its bytes. A tile replaced by a later record of the same frame leaves its own buffer.
+   */
+  private retain(frame: IngestedFrame, front: Generation, back: Generation): void {
+    for (const tile of frame.tiles) {
+      const gone = back.tiles[tile.index] === tile ? front.tiles[tile.index] : tile;
+      if (gone?.block?.superseded(gone)) gone.block.release(back.tiles);
+    }
   }
 }
