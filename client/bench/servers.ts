@@ -23,12 +23,14 @@ export const SERVER_NAMES = [
   'socketio',
 ] as const;
 /** run only when named with --servers: tilecast with batching off (one message per tile), to show what batching buys;
- * tilecast on uWS with the engine's unsafe direct large sends, to show what the 'subscribe' workaround costs */
+ * tilecast on uWS with the engine's unsafe direct large sends, to show what the default 'fragment' workaround costs,
+ * and with the other two workarounds ('guarded', 'subscribe') */
 export const EXTRA_SERVER_NAMES = [
   'tilecast-uws-tiles',
   'tilecast-ws-tiles',
   'tilecast-uws-direct',
   'tilecast-uws-guarded',
+  'tilecast-uws-subscribe',
 ] as const;
 export type ServerName = (typeof SERVER_NAMES)[number] | (typeof EXTRA_SERVER_NAMES)[number];
 export const ALL_SERVER_NAMES: readonly ServerName[] = [...SERVER_NAMES, ...EXTRA_SERVER_NAMES];
@@ -94,6 +96,13 @@ export const SERVERS: Record<ServerName, BenchServer> = {
     name: 'tilecast-uws-guarded',
     script: 'server/main.ts',
     args: ['--engine', 'uws', '--uws-large-send', 'guarded', ...TILECAST_SERVER_ARGS],
+    protocol: 'tilecast',
+    tile: true,
+  },
+  'tilecast-uws-subscribe': {
+    name: 'tilecast-uws-subscribe',
+    script: 'server/main.ts',
+    args: ['--engine', 'uws', '--uws-large-send', 'subscribe', ...TILECAST_SERVER_ARGS],
     protocol: 'tilecast',
     tile: true,
   },

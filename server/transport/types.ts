@@ -126,7 +126,7 @@ export interface TransportOptions<Ctx> {
   /** paths (exact prefixes) that accept WebSocket upgrades */
   wsPrefix: string;
   /** uWS only: how messages of 16 KiB or more avoid the engine's direct-write bug (see transport/uws.ts) */
-  uwsLargeSend?: 'guarded' | 'subscribe' | 'direct';
+  uwsLargeSend?: 'guarded' | 'subscribe' | 'fragment' | 'direct';
   /** uWS only: largest Frame message a live frame is cut into (see Connection.partBytes) */
   uwsFramePartBytes?: number;
   /** the part of wsPrefix for viewers, whose sockets get `limits.viewerMaxPayload` */

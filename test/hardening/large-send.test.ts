@@ -170,6 +170,20 @@ describe('a large message sent when the kernel has no room left arrives whole, o
     expect(made, `the kernel-full moment was not made in ${ATTEMPTS} attempts`).toBe(1);
   });
 
+  it('uws with fragments under the cork buffer: always whole, one message each however it was cut', async () => {
+    let made = 0;
+    for (let attempt = 0; attempt < ATTEMPTS && made === 0; attempt++) {
+      const sizes = await craftedPlan('fragment');
+      const out = await run('fragment', { sizes, untilBuffered: false });
+      expect(out.checker.violation).toBeNull();
+      expect(out.sizes).toEqual(sizes);
+      expect(out.fills).toEqual(sizes.map((_, i) => i & 0xff));
+      // made: the kernel was full when the large message went out, so most of it waited in uWS's buffer
+      if (out.log.buffered.at(-1)! >= LARGE_BYTES - 16 * 1024) made++;
+    }
+    expect(made, `the kernel-full moment was not made in ${ATTEMPTS} attempts`).toBe(1);
+  });
+
   it("uws as is ('direct') loses the payload: the bug the workarounds exist for is still in this build", async () => {
     let corrupt = false;
     for (let attempt = 0; attempt < ATTEMPTS && !corrupt; attempt++) {
