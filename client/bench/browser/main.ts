@@ -10,7 +10,7 @@ import { buildClient } from '../../build';
 import { REPO_ROOT } from '../../loadtest/server-process';
 import { barChart } from './chart';
 import { type ClassName, lateJoin, measureClass, vp9Reference } from './measure';
-import { type BrowserBenchResults, type SizeRun, benchMarkdown } from './report';
+import { type BrowserBenchResults, type SizeRun, benchMarkdown, lateJoinText } from './report';
 import { openBenchSession } from './session';
 
 const { values } = parseArgs({
@@ -53,6 +53,7 @@ for (const engine of engines) {
       size,
       classes: [],
       lateJoinMs: null,
+      lateJoinSteps: null,
       vp9: {},
       problems: s.problems,
       loadAvg: os.loadavg()[0],
@@ -63,8 +64,10 @@ for (const engine of engines) {
         run.classes.push(r);
         process.stdout.write(`${k} ${r.viewerFps.toFixed(1)} fps, p50 ${r.latencyP50?.toFixed(0)} ms; `);
       }
-      run.lateJoinMs = await lateJoin(s, 'windows');
-      process.stdout.write(`late join ${run.lateJoinMs?.toFixed(0)} ms\n`);
+      const join = await lateJoin(s, 'windows');
+      run.lateJoinMs = join?.painted ?? null;
+      run.lateJoinSteps = join;
+      process.stdout.write(`late join ${lateJoinText(join)}\n`);
       // The reference depends on the content only: encode it once per size.
       if (!values['no-vp9'] && !vp9Done.has(size)) {
         const ref: SizeRun['vp9'] = {};
