@@ -22,6 +22,8 @@ export interface DownlinkEvents {
   state(state: ViewerState, detail: string): void;
   cursor?(x: number, y: number, visible: boolean): void;
   geometry?(g: Geometry): void;
+  /** the first picture is on the canvas (once per page) */
+  firstPicture?(): void;
   viewers?(n: number): void;
 }
 
@@ -127,7 +129,10 @@ export class Downlink {
       this.fps.add();
       this.lastShownTs = c.captureTs;
     }
-    this.firstFrameAt ??= performance.now();
+    if (this.firstFrameAt === null) {
+      this.firstFrameAt = performance.now();
+      this.on.firstPicture?.();
+    }
     this.lastCommitAt = performance.now();
     const lag = this.clock.now() - c.captureTs;
     this.latency.push(lag);

@@ -222,8 +222,11 @@ describe.each(ENGINES)('page states (%s engine)', (engine) => {
     await waitForState(late, 'loading');
     expect(await late.textContent('#state-pill')).toBe('Loading…');
     expect(await late.textContent('#state-title')).toBe('Loading the picture…');
+    // No empty canvas under the card while loading (composited on every spinner frame): it appears with the picture.
+    expect(await late.locator('#screen').isHidden()).toBe(true);
     await shot(late, 'late-joiner-loading');
     await waitForState(late, 'live', 30_000);
+    expect(await late.locator('#screen').isVisible()).toBe(true);
     expect((await viewerStats(late)).frames).toBeGreaterThan(0);
     const history = await viewerHistory(late);
     expect(history.slice(history.indexOf('loading'))).toEqual(['loading', 'live']);

@@ -60,7 +60,10 @@ const downlink = new Downlink(
       card.show(state, detail, everLive);
       if (state === 'ended' || state === 'error') viewersLabel.textContent = '';
     },
-    geometry() {
+    // Shown once it holds a picture: while the first one loads, an empty 1080p canvas under the grey filter and the
+    // card's backdrop blur was recomposited on every frame of the spinner (software compositing; measured with
+    // client/bench/probes/late-join-1080p.ts: the GPU process spent 100-230 ms per join, 20-40 ms now).
+    firstPicture() {
       canvas.hidden = false;
     },
     cursor: (x, y, visible) => pointer.set(x, y, visible),
