@@ -8,6 +8,8 @@ export interface SizeRun {
   lateJoinMs: number | null;
   /** where the late join's time went (absent in results written before it was recorded) */
   lateJoinSteps?: LateJoinSteps | null;
+  /** every late join's time to the picture, when the run made several (`lateJoinMs` is their median) */
+  lateJoinsMs?: (number | null)[];
   vp9: Record<string, Vp9Result | null>;
   problems: string[];
   /** 1-minute load average when the run started: other work on a shared machine moves every number */
