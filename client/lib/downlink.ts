@@ -6,6 +6,7 @@ import { decodeMessage } from '../../shared/protocol/decode';
 import type { Geometry } from '../../shared/protocol/geometry';
 import { type PictureSink, applyServerMessage } from '../../shared/protocol/picture-model';
 import type { Commit, Display } from './display';
+import { takeEarlySocket } from './early-socket';
 import { RateMeter } from './rate-meter';
 import { ServerClock } from './server-clock';
 import { ReconnectingSocket } from './socket';
@@ -105,6 +106,7 @@ export class Downlink {
       {
         url: () => wsUrl(`/ws/view/${encodeURIComponent(room)}${query}`),
         isFinal: (code) => FINAL_CLOSE_CODES.includes(code),
+        adopt: takeEarlySocket,
       },
       {
         open: () => this.opened(),

@@ -2,6 +2,7 @@
 import { Display } from '../../lib/display';
 import { $, setPill } from '../../lib/dom';
 import { Downlink, type ViewerState } from '../../lib/downlink';
+import { earlySocketOutcome } from '../../lib/early-socket';
 import { PointerOverlay } from '../../lib/pointer-overlay';
 import { fetchRoomName } from '../../lib/room-name';
 import { roomFromPath, tokenFromQuery } from '../../lib/urls';
@@ -123,5 +124,6 @@ Object.assign(window, {
     setMode,
     idle: () => display.idle(),
     drop: () => downlink.drop(),
+    earlySocket: () => earlySocketOutcome,
   },
 });
