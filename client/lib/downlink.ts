@@ -1,12 +1,12 @@
 // A viewer's connection: decodes server messages, feeds the Display, and reports state and stats.
 import { CloseCode } from '../../shared/protocol/close-codes';
 import { PROTOCOL_VERSION, type PresenterStateName } from '../../shared/protocol/constants';
-import { parseServerControl } from '../../shared/protocol/control';
 import { decodeMessage } from '../../shared/protocol/decode';
 import type { Geometry } from '../../shared/protocol/geometry';
 import { type PictureSink, applyServerMessage } from '../../shared/protocol/picture-model';
 import type { Commit, Display } from './display';
 import { takeEarlySocket } from './early-socket';
+import { parseViewerControl } from './pong';
 import { RateMeter } from './rate-meter';
 import { ServerClock } from './server-clock';
 import { ReconnectingSocket } from './socket';
@@ -218,7 +218,7 @@ export class Downlink {
     this.serverRestarting = false;
     if (typeof data === 'string') {
       try {
-        const msg = parseServerControl(data);
+        const msg = parseViewerControl(data);
         if (msg.type === 'pong') this.clock.pong(msg.t, msg.serverTime);
       } catch {
         console.warn('tilecast: ignoring an unknown control message');
