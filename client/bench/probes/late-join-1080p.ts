@@ -1,9 +1,9 @@
 // Probe: a late joiner's time to a full picture at 1920x1080 with no presenter in the browser. A Node presenter
 // sends one ScreenShot of the load test's desktop scene (PNG and JPEG tiles as the browser presenter encodes them),
 // then Chromium opens the viewer page N times; prints navigation -> socket open -> first message -> painted.
-// Usage: npx tsx client/bench/probes/late-join-1080p.ts [--engine uws|ws] [--runs 5] [--profile]. Prints the CPU
-// time the whole browser (only this viewer runs in it) spent on each join, from /proc: on a loaded machine that is
-// what sets the time to the picture. --profile also prints the page's top functions by self time (CDP profiler,
+// Usage: npx tsx client/bench/probes/late-join-1080p.ts [--engine uws|ws] [--runs 5] [--profile] [--throttle-kbps N].
+// Prints the CPU time the whole browser (only this viewer runs in it) spent on each join, from /proc: on a loaded
+// machine that is what sets the time to the picture. --profile also prints the page's top functions by self time (CDP profiler,
 // which slows the page down): the main thread spends ~0.3-1.3 ms per tile (ImageDecoder, drawImage of the
 // VideoFrame), so a 510-tile keyframe costs 0.2-0.7 s whatever the transport.
 import { parseArgs } from 'node:util';
@@ -24,6 +24,8 @@ const { values } = parseArgs({
     engine: { type: 'string', default: 'uws' },
     runs: { type: 'string', default: '5' },
     profile: { type: 'boolean', default: false },
+    /** a slow link for the viewer (CDP network emulation, 40 ms latency): page weight shows here, not on loopback */
+    'throttle-kbps': { type: 'string' },
   },
 });
 /** The viewer page's test hook and this probe's socket timings, as the page sees them. */
@@ -116,6 +118,16 @@ for (let run = 0; run < Number(values.runs); run++) {
     };
   });
   const cdp = await ctx.newCDPSession(page);
+  if (values['throttle-kbps']) {
+    const bytesPerSecond = (Number(values['throttle-kbps']) * 1000) / 8;
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 40,
+      downloadThroughput: bytesPerSecond,
+      uploadThroughput: bytesPerSecond,
+    });
+  }
   if (values.profile) {
     await cdp.send('Profiler.enable');
     await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
