@@ -1,11 +1,12 @@
 // A viewer's connection: decodes server messages, feeds the Display, and reports state and stats.
 import { CloseCode } from '../../shared/protocol/close-codes';
 import { PROTOCOL_VERSION, type PresenterStateName } from '../../shared/protocol/constants';
-import { parseServerControl } from '../../shared/protocol/control';
 import { decodeMessage } from '../../shared/protocol/decode';
 import type { Geometry } from '../../shared/protocol/geometry';
 import { type PictureSink, applyServerMessage } from '../../shared/protocol/picture-model';
 import type { Commit, Display } from './display';
+import { takeEarlySocket } from './early-socket';
+import { parseViewerControl } from './pong';
 import { RateMeter } from './rate-meter';
 import { ServerClock } from './server-clock';
 import { ReconnectingSocket } from './socket';
@@ -22,6 +23,8 @@ export interface DownlinkEvents {
   state(state: ViewerState, detail: string): void;
   cursor?(x: number, y: number, visible: boolean): void;
   geometry?(g: Geometry): void;
+  /** the first picture is on the canvas (once per page) */
+  firstPicture?(): void;
   viewers?(n: number): void;
 }
 
@@ -103,6 +106,7 @@ export class Downlink {
       {
         url: () => wsUrl(`/ws/view/${encodeURIComponent(room)}${query}`),
         isFinal: (code) => FINAL_CLOSE_CODES.includes(code),
+        adopt: takeEarlySocket,
       },
       {
         open: () => this.opened(),
@@ -127,7 +131,10 @@ export class Downlink {
       this.fps.add();
       this.lastShownTs = c.captureTs;
     }
-    this.firstFrameAt ??= performance.now();
+    if (this.firstFrameAt === null) {
+      this.firstFrameAt = performance.now();
+      this.on.firstPicture?.();
+    }
     this.lastCommitAt = performance.now();
     const lag = this.clock.now() - c.captureTs;
     this.latency.push(lag);
@@ -211,7 +218,7 @@ export class Downlink {
     this.serverRestarting = false;
     if (typeof data === 'string') {
       try {
-        const msg = parseServerControl(data);
+        const msg = parseViewerControl(data);
         if (msg.type === 'pong') this.clock.pong(msg.t, msg.serverTime);
       } catch {
         console.warn('tilecast: ignoring an unknown control message');

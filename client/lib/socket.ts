@@ -1,4 +1,5 @@
 // A WebSocket that reconnects with capped, jittered exponential backoff until told a close is final.
+import type { EarlySocket } from './early-socket';
 
 export interface SocketEvents {
   open(): void;
@@ -13,6 +14,8 @@ export interface SocketOptions {
   isFinal: (code: number) => boolean;
   minDelayMs?: number;
   maxDelayMs?: number;
+  /** a socket the page already opened to this URL (early-socket.ts), taken over instead of opening one */
+  adopt?: (url: string) => EarlySocket | null;
 }
 
 export class ReconnectingSocket {
@@ -37,7 +40,9 @@ export class ReconnectingSocket {
 
   connect(): void {
     this.stopped = false;
-    const ws = new WebSocket(this.opts.url());
+    const url = this.opts.url();
+    const early = this.opts.adopt?.(url) ?? null;
+    const ws = early?.ws ?? new WebSocket(url);
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
     ws.onopen = () => {
@@ -62,6 +67,13 @@ export class ReconnectingSocket {
       this.on.close(e.code, e.reason, delay);
       this.timer = setTimeout(() => this.connect(), delay);
     };
+    // What the early socket did before it was ours, in order, as if these handlers had been there all along (called
+    // directly: dispatching the events again would reach the socket's other listeners twice).
+    for (const e of early?.events ?? []) {
+      if (e.type === 'open') ws.onopen(e);
+      else if (e.type === 'message') ws.onmessage(e as MessageEvent);
+      else if (e.type === 'close') ws.onclose(e as CloseEvent);
+    }
   }
 
   send(data: Uint8Array | ArrayBuffer | string): boolean {

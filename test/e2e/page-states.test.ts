@@ -218,12 +218,21 @@ describe.each(ENGINES)('page states (%s engine)', (engine) => {
   });
 
   it('a late joiner on a slow link shows "Loading" (never "Live") until the whole picture is painted', async () => {
-    const late = await s.openViewer('viewer-late-slow', { throttleKbps: 250 });
+    const late = await s.openViewer('viewer-late-slow', { throttleKbps: 250, cachedAssets: true });
     await waitForState(late, 'loading');
     expect(await late.textContent('#state-pill')).toBe('Loading…');
     expect(await late.textContent('#state-title')).toBe('Loading the picture…');
+    // No empty canvas under the card while loading (composited on every spinner frame): it appears with the picture.
+    expect(await late.locator('#screen').isHidden()).toBe(true);
     await shot(late, 'late-joiner-loading');
     await waitForState(late, 'live', 30_000);
+    expect(await late.locator('#screen').isVisible()).toBe(true);
+    // view.js took over the socket view.html opened before it loaded (one socket, no second handshake).
+    expect(
+      await late.evaluate(() =>
+        (window as unknown as { tilecastViewer: { earlySocket(): string } }).tilecastViewer.earlySocket(),
+      ),
+    ).toBe('adopted');
     expect((await viewerStats(late)).frames).toBeGreaterThan(0);
     const history = await viewerHistory(late);
     expect(history.slice(history.indexOf('loading'))).toEqual(['loading', 'live']);

@@ -25,7 +25,12 @@ export interface Session {
   presenter: Page;
   room: Room;
   problems: string[];
-  openViewer(name: string, opts?: { throttleKbps?: number; query?: string }): Promise<Page>;
+  /**
+   * `cachedAssets`: the page's script and style are fetched (unthrottled) into the context's HTTP cache first, as
+   * for a returning viewer; the viewer page opens its socket while its script loads, so on a cold throttled page
+   * the script shares the slow link with the picture
+   */
+  openViewer(name: string, opts?: { throttleKbps?: number; query?: string; cachedAssets?: boolean }): Promise<Page>;
   /** any page of the server in a fresh context (lobby...) */
   openPage(name: string, path: string): Promise<Page>;
   /** every page opened through openViewer / openPage */
@@ -95,6 +100,13 @@ export async function startSession(engine: 'uws' | 'ws', presenterQuery = ''): P
       const page = await ctx.newPage();
       watchConsole(page, name, problems);
       pages.push(page);
+      if (opts.cachedAssets) {
+        // Fetched from a page of the same site (the HTTP cache is partitioned by it): the lobby.
+        await page.goto(`${server.url}/`);
+        await page.evaluate(() =>
+          Promise.all(['/assets/view.js', '/assets/tilecast.css'].map((u) => fetch(u).then((r) => r.text()))),
+        );
+      }
       if (opts.throttleKbps) {
         const cdp = await ctx.newCDPSession(page);
         await cdp.send('Network.enable');

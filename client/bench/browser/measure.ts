@@ -128,13 +128,40 @@ export async function measureClass(
   };
 }
 
+/** A late join's steps, ms from navigation start: where the time to the first full picture went. */
+export interface LateJoinSteps {
+  dom: number;
+  open: number | null;
+  /** first binary message, and the last one that arrived before the picture was painted */
+  firstBinary: number | null;
+  lastBinary: number | null;
+  binaryMessages: number;
+  painted: number;
+}
+
 /** Opens a fresh viewer while `klass` plays: page navigation start -> first full picture painted (ms). */
-export async function lateJoin(s: BenchSession, klass: ClassName): Promise<number | null> {
+export async function lateJoin(s: BenchSession, klass: ClassName): Promise<LateJoinSteps | null> {
   await s.content.evaluate((k) => (window as unknown as { play(k: string): void }).play(k), klass);
   await new Promise((r) => setTimeout(r, 1000));
   const ctx = await s.browser.newContext({ viewport: { width: 1100, height: 700 } });
   try {
     const page = await ctx.newPage();
+    // Socket open and binary message times as the page sees them (a message before the paint is part of the join).
+    await page.addInitScript(() => {
+      const times: number[] = [];
+      const w = window as unknown as { __join: { open: number | null; binary: number[] }; WebSocket: typeof WebSocket };
+      w.__join = { open: null, binary: times };
+      const Native = WebSocket;
+      w.WebSocket = class extends Native {
+        constructor(url: string | URL, protocols?: string | string[]) {
+          super(url, protocols);
+          this.addEventListener('open', () => (w.__join.open ??= performance.now()));
+          this.addEventListener('message', (e) => {
+            if (typeof e.data !== 'string') times.push(performance.now());
+          });
+        }
+      };
+    });
     await page.goto(s.viewerUrl);
     await page.waitForFunction(
       () =>
@@ -143,11 +170,23 @@ export async function lateJoin(s: BenchSession, klass: ClassName): Promise<numbe
       null,
       { timeout: 15_000 },
     );
-    return await page.evaluate(
-      () =>
-        (window as unknown as { tilecastViewer: { stats(): { firstFrameAt: number } } }).tilecastViewer.stats()
-          .firstFrameAt,
-    );
+    return await page.evaluate(() => {
+      const w = window as unknown as {
+        tilecastViewer: { stats(): { firstFrameAt: number } };
+        __join: { open: number | null; binary: number[] };
+      };
+      const painted = w.tilecastViewer.stats().firstFrameAt;
+      const before = w.__join.binary.filter((t) => t <= painted);
+      const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+      return {
+        dom: nav.domContentLoadedEventEnd,
+        open: w.__join.open,
+        firstBinary: before[0] ?? null,
+        lastBinary: before.at(-1) ?? null,
+        binaryMessages: before.length,
+        painted,
+      };
+    });
   } catch {
     return null;
   } finally {

@@ -1,11 +1,15 @@
 // The browser bench's results as markdown: one row per engine, size and class, next to the VP9 reference.
-import type { ClassResult, Vp9Result } from './measure';
+import type { ClassResult, LateJoinSteps, Vp9Result } from './measure';
 
 export interface SizeRun {
   engine: string;
   size: string;
   classes: ClassResult[];
   lateJoinMs: number | null;
+  /** where the late join's time went (absent in results written before it was recorded) */
+  lateJoinSteps?: LateJoinSteps | null;
+  /** every late join's time to the picture, when the run made several (`lateJoinMs` is their median) */
+  lateJoinsMs?: (number | null)[];
   vp9: Record<string, Vp9Result | null>;
   problems: string[];
   /** 1-minute load average when the run started: other work on a shared machine moves every number */
@@ -39,8 +43,19 @@ export function resultsTable(runs: SizeRun[]): string {
   return rows.join('\n');
 }
 
+/** "1234 ms (DOM 200, open 300, binary 350..900 (12 msgs))": ms from navigation start. */
+export function lateJoinText(j: LateJoinSteps | null | undefined): string {
+  if (!j) return '– ms';
+  return `${n(j.painted)} ms (DOM ${n(j.dom)}, open ${n(j.open)}, binary ${n(j.firstBinary)}..${n(j.lastBinary)} (${j.binaryMessages} msgs))`;
+}
+
 export function benchMarkdown(r: BrowserBenchResults): string {
-  const late = r.runs.map((run) => `${run.engine} ${run.size}: ${n(run.lateJoinMs)} ms`).join(' · ');
+  const late = r.runs
+    .map(
+      (run) =>
+        `${run.engine} ${run.size}: ${run.lateJoinSteps ? lateJoinText(run.lateJoinSteps) : `${n(run.lateJoinMs)} ms`}`,
+    )
+    .join(' · ');
   const load = r.runs.map((run) => `${run.engine} ${run.size}: ${n(run.loadAvg, 1)}`).join(' · ');
   const vp9 = r.runs.flatMap((run) =>
     Object.entries(run.vp9)

@@ -1,9 +1,11 @@
 // Probe: a late joiner's time to a full picture at 1920x1080 with no presenter in the browser. A Node presenter
 // sends one ScreenShot of the load test's desktop scene (PNG and JPEG tiles as the browser presenter encodes them),
 // then Chromium opens the viewer page N times; prints navigation -> socket open -> first message -> painted.
-// Usage: npx tsx client/bench/probes/late-join-1080p.ts [--engine uws|ws] [--runs 5]. Also prints the page's top
-// functions by self time (CDP profiler): measured, the main thread spends ~0.3-1.3 ms per tile (ImageDecoder,
-// drawImage of the VideoFrame), so a 510-tile keyframe costs 0.2-0.7 s whatever the transport.
+// Usage: npx tsx client/bench/probes/late-join-1080p.ts [--engine uws|ws] [--runs 5] [--profile] [--throttle-kbps N].
+// Prints the CPU time the whole browser (only this viewer runs in it) spent on each join, from /proc: on a loaded
+// machine that is what sets the time to the picture. --profile also prints the page's top functions by self time (CDP profiler,
+// which slows the page down): the main thread spends ~0.3-1.3 ms per tile (ImageDecoder, drawImage of the
+// VideoFrame), so a 510-tile keyframe costs 0.2-0.7 s whatever the transport.
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import NodeWebSocket from 'ws';
@@ -13,9 +15,18 @@ import { drawScene } from '../../loadtest/desktop-scene';
 import pino from 'pino';
 import { startServer } from '../../../server/app';
 import { launchCapturingChromium } from '../browser/chromium';
+import { descendantsCpu } from '../browser/cpu';
+
+const browserCpuMs = () => [...descendantsCpu().values()].reduce((a, b) => a + b, 0);
 
 const { values } = parseArgs({
-  options: { engine: { type: 'string', default: 'uws' }, runs: { type: 'string', default: '5' } },
+  options: {
+    engine: { type: 'string', default: 'uws' },
+    runs: { type: 'string', default: '5' },
+    profile: { type: 'boolean', default: false },
+    /** a slow link for the viewer (CDP network emulation, 40 ms latency): page weight shows here, not on loopback */
+    'throttle-kbps': { type: 'string' },
+  },
 });
 /** The viewer page's test hook and this probe's socket timings, as the page sees them. */
 type ProbeWindow = Window & {
@@ -107,9 +118,22 @@ for (let run = 0; run < Number(values.runs); run++) {
     };
   });
   const cdp = await ctx.newCDPSession(page);
-  await cdp.send('Profiler.enable');
-  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
-  await cdp.send('Profiler.start');
+  if (values['throttle-kbps']) {
+    const bytesPerSecond = (Number(values['throttle-kbps']) * 1000) / 8;
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 40,
+      downloadThroughput: bytesPerSecond,
+      uploadThroughput: bytesPerSecond,
+    });
+  }
+  if (values.profile) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+    await cdp.send('Profiler.start');
+  }
+  const cpuBefore = browserCpuMs();
   await page.goto(`${base}/view/${room.id}`);
   await page.waitForFunction(
     () => (window as unknown as ProbeWindow).tilecastViewer?.stats().firstFrameAt != null,
@@ -118,6 +142,7 @@ for (let run = 0; run < Number(values.runs); run++) {
       timeout: 15000,
     },
   );
+  const cpuMs = browserCpuMs() - cpuBefore;
   const t = await page.evaluate(() => {
     const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
     const res = performance
@@ -131,20 +156,22 @@ for (let run = 0; run < Number(values.runs); run++) {
       probe: (window as unknown as ProbeWindow).probeTimes!,
     };
   });
-  const { profile } = (await cdp.send('Profiler.stop')) as unknown as { profile: CpuProfile };
-  const self = new Map<string, number>();
-  const dt = profile.timeDeltas as number[];
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  profile.samples.forEach((id: number, i: number) => {
-    const f = byId.get(id)!.callFrame;
-    const key = `${f.functionName || '(anon)'} ${f.url.split('/').pop()}:${f.lineNumber}`;
-    self.set(key, (self.get(key) ?? 0) + (dt[i] ?? 0) / 1000);
-  });
-  const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 12);
-  console.log(top.map(([k, v]) => `  ${v.toFixed(1)} ms ${k}`).join('\n'));
+  if (values.profile) {
+    const { profile } = (await cdp.send('Profiler.stop')) as unknown as { profile: CpuProfile };
+    const self = new Map<string, number>();
+    const dt = profile.timeDeltas as number[];
+    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+    profile.samples.forEach((id: number, i: number) => {
+      const f = byId.get(id)!.callFrame;
+      const key = `${f.functionName || '(anon)'} ${f.url.split('/').pop()}:${f.lineNumber}`;
+      self.set(key, (self.get(key) ?? 0) + (dt[i] ?? 0) / 1000);
+    });
+    const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 12);
+    console.log(top.map(([k, v]) => `  ${v.toFixed(1)} ms ${k}`).join('\n'));
+  }
   const p = t.probe;
   console.log(
-    `run ${run}: DOMContentLoaded ${t.dom.toFixed(0)} ms, socket created ${p.created?.toFixed(0)} open ${p.open?.toFixed(0)}, binary ${p.first?.toFixed(0)}..${p.last?.toFixed(0)} (${p.messages} msgs), full picture ${t.first.toFixed(0)} ms (${t.res.join(', ')})`,
+    `run ${run}: DOMContentLoaded ${t.dom.toFixed(0)} ms, socket created ${p.created?.toFixed(0)} open ${p.open?.toFixed(0)}, binary ${p.first?.toFixed(0)}..${p.last?.toFixed(0)} (${p.messages} msgs), full picture ${t.first.toFixed(0)} ms, browser CPU ${cpuMs} ms (${t.res.join(', ')})`,
   );
   await ctx.close();
 }

@@ -2,6 +2,7 @@
 import { Display } from '../../lib/display';
 import { $, setPill } from '../../lib/dom';
 import { Downlink, type ViewerState } from '../../lib/downlink';
+import { earlySocketOutcome } from '../../lib/early-socket';
 import { PointerOverlay } from '../../lib/pointer-overlay';
 import { fetchRoomName } from '../../lib/room-name';
 import { roomFromPath, tokenFromQuery } from '../../lib/urls';
@@ -60,7 +61,10 @@ const downlink = new Downlink(
       card.show(state, detail, everLive);
       if (state === 'ended' || state === 'error') viewersLabel.textContent = '';
     },
-    geometry() {
+    // Shown once it holds a picture: while the first one loads, an empty 1080p canvas under the grey filter and the
+    // card's backdrop blur was recomposited on every frame of the spinner (software compositing; measured with
+    // client/bench/probes/late-join-1080p.ts: the GPU process spent 100-230 ms per join, 20-40 ms now).
+    firstPicture() {
       canvas.hidden = false;
     },
     cursor: (x, y, visible) => pointer.set(x, y, visible),
@@ -120,5 +124,6 @@ Object.assign(window, {
     setMode,
     idle: () => display.idle(),
     drop: () => downlink.drop(),
+    earlySocket: () => earlySocketOutcome,
   },
 });
