@@ -1,9 +1,8 @@
 // A run of tiles (one frame, or a whole keyframe for joiners) as server -> viewer Frame messages of at most
-// `partBytes` each, built once and sent as is to every viewer that is owed them. Small parts matter on uWS: a
-// message that fits the engine's loop-wide 16 KiB cork buffer is written from there, while a larger one is copied
-// into the socket's own send buffer, which this uWS build never shrinks (see server/transport/uws.ts), so one
-// large frame would cost every viewer that much memory for as long as it stays connected. On ws `partBytes` is
-// Infinity: one message per frame, as before.
+// `partBytes` each, built once and sent as is to every viewer that is owed them. Parts matter on uWS, whose socket
+// buffers never shrink (see server/transport/uws.ts): a joiner's keyframe goes in parts that fit the engine's 16 KiB
+// cork buffer, and a live frame's parts bound how far past its high-water mark a held viewer's buffer grows. On ws
+// `partBytes` is Infinity: one message per frame. When a frame is one part, the part is ingest's own copy of it.
 import { FRAME_HEADER_BYTES, FrameFlag, writeFrameHeader } from '../../shared/protocol';
 import type { TileEntry } from './tile-entry';
 

@@ -35,7 +35,8 @@ export interface Connection<Ctx = unknown> {
   readonly corkBytes?: number;
   /**
    * Largest Frame message a live frame is cut into (absent: no limit, one message per frame). On uWS this bounds
-   * the per-socket buffer of a viewer that keeps up; smaller parts cost more syscalls.
+   * how far past the high-water mark a held viewer's buffer grows (and, without fragments, what a viewer that
+   * keeps up costs).
    */
   readonly partBytes?: number;
   close(code: number, reason: string): void;
