@@ -8,6 +8,8 @@ export interface BusEvents {
   message(room: string, data: Uint8Array): void;
   /** a replica asked for a keyframe of a room this node serves */
   keyframeRequest(room: string): void;
+  /** a replica has viewers waiting for a motion key of a room this node serves (see server/fanout/motion.ts) */
+  motionKeyRequest(room: string): void;
   /** a node became the origin of a room this node serves (it may have been the origin until now) */
   originChanged(room: string, epoch: number): void;
   /** the subscription link was lost: watched rooms may miss messages until `resync` */
@@ -23,6 +25,8 @@ export interface RoomBus {
   watch(room: string): void;
   unwatch(room: string): void;
   requestKeyframe(room: string): void;
+  /** asks the origin to have its presenter send a motion key */
+  requestMotionKey(room: string): void;
   /** tells the previous origin (it serves the room) that this node took the room over at `epoch` */
   announceOrigin(room: string, epoch: number): void;
   /** origin side: listen to keyframe requests of this room */
@@ -41,6 +45,7 @@ const keyChannel = (room: string) => `tc:{${room}}:k`;
 /** control channel messages: [kind u8] (+ [epoch u32] for an origin change) */
 const CONTROL_KEYFRAME = 1;
 const CONTROL_ORIGIN = 2;
+const CONTROL_MOTION_KEY = 3;
 
 export function redisOptions(url: string, name: string) {
   // unix:/path or unix:///path -> a Unix socket; anything else is a redis:// URL
@@ -77,6 +82,7 @@ export class RedisRoomBus implements RoomBus {
       if (name.endsWith('}:f')) this.events.message(room, data);
       else if (name.endsWith('}:k')) {
         if (data[0] === CONTROL_ORIGIN && data.byteLength >= 5) this.events.originChanged(room, data.readUInt32LE(1));
+        else if (data[0] === CONTROL_MOTION_KEY) this.events.motionKeyRequest(room);
         else this.events.keyframeRequest(room);
       }
     };
@@ -130,6 +136,10 @@ export class RedisRoomBus implements RoomBus {
 
   requestKeyframe(room: string): void {
     this.send(keyChannel(room), Buffer.of(CONTROL_KEYFRAME));
+  }
+
+  requestMotionKey(room: string): void {
+    this.send(keyChannel(room), Buffer.of(CONTROL_MOTION_KEY));
   }
 
   announceOrigin(room: string, epoch: number): void {

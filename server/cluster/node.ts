@@ -101,6 +101,7 @@ export class ClusterNode {
       {
         message: (room, data) => node?.onMessage(room, data),
         keyframeRequest: (room) => node?.onKeyframeRequest(room),
+        motionKeyRequest: (room) => node?.onMotionKeyRequest(room),
         originChanged: (room, epoch) => node?.onOriginChanged(room, epoch),
         down: () => node?.onBusDown(),
         resync: () => node?.onBusResync(),
@@ -203,7 +204,7 @@ export class ClusterNode {
       keyframeTimer: null,
       lingerTimer: null,
       reasm: new Reassembler(),
-      remote: remotePresenter(),
+      remote: remotePresenter(() => this.bus.requestMotionKey(meta.id)),
       remoteAttached: false,
       localPresenter: null,
       cursor: null,
@@ -363,6 +364,12 @@ export class ClusterNode {
     entry.keyframeTimer.unref();
   }
 
+  /** A replica's viewers wait for a motion key: the origin asks its presenter (rate-limited per room there too). */
+  private onMotionKeyRequest(id: string): void {
+    const entry = this.entries.get(id);
+    if (entry?.role === 'origin') entry.room.requestMotionKey();
+  }
+
   private sendKeyframe(entry: Entry): void {
     if (entry.role !== 'origin' || entry.room.ended) return;
     entry.lastKeyframe = Date.now();
@@ -452,7 +459,8 @@ export class ClusterNode {
   /**
    * A motion chunk, relayed as on the origin. A delta that does not continue this replica's stream (it joined
    * the room mid-stream, or resynced) is not an error here: its viewers wait for the next key, which the presenter
-   * sends at least every 2 s. Key requests are not relayed to the origin.
+   * sends at least every 2 s, or sooner: the Room asks its (remote) presenter for one, which this node relays to
+   * the origin (`remotePresenter`, `onMotionKeyRequest`).
    */
   private applyMotion(room: Room, body: Uint8Array): void {
     if (!room.geometry) return;
@@ -463,6 +471,8 @@ export class ClusterNode {
       room.motion({ key, codec, region: { col, row, columns, rows }, message: Uint8Array.from(body) }, body.byteLength);
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;
+      // A delta of a stream this replica never saw the key of: its viewers wait, so ask for a key now.
+      room.requestMotionKey();
     }
   }
 

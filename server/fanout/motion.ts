@@ -115,7 +115,8 @@ export class MotionRelay {
     if (waiting) this.requestKey();
   }
 
-  private requestKey(now = Date.now()): void {
+  /** Asks for a key, at most every KEY_REQUEST_INTERVAL_MS (also for a replica's viewers, relayed by the cluster). */
+  requestKey(now = Date.now()): void {
     if (!this.onNeedKey || now - this.keyRequestedAt < KEY_REQUEST_INTERVAL_MS) return;
     this.keyRequestedAt = now;
     this.onNeedKey();

@@ -58,7 +58,8 @@ export interface RoomInfo {
   recording: string | null;
 }
 
-const MOTION_KEY_REQUEST = JSON.stringify({ type: 'motionKey' } satisfies ServerControl);
+/** what a presenter is sent when viewers wait for a motion key (a cluster replica's remote presenter forwards it) */
+export const MOTION_KEY_REQUEST = JSON.stringify({ type: 'motionKey' } satisfies ServerControl);
 
 /** How often viewer-count changes are broadcast at most: joins of many viewers must not cost O(viewers^2). */
 const STATUS_THROTTLE_MS = 250;
@@ -198,6 +199,11 @@ export class Room {
     this.lastActivity = Date.now();
     this.motionIn++;
     this.bytesIn += bytes;
+  }
+
+  /** Viewers on another node wait for a motion key: ask this room's presenter, within the room's rate limit. */
+  requestMotionKey(): void {
+    this.fanout.motionRelay.requestKey();
   }
 
   /** The motion stream broke (a cluster replica lost its place): every viewer waits for the next key. */

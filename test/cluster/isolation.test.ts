@@ -80,8 +80,9 @@ describe('20 rooms on 3 nodes', () => {
 
     // Room 0 floods (256 KB frames every 10 ms, ~25 MB/s) while the others send one small frame every 20 ms.
     let flooding = true;
+    let floodFrames = 0;
     const flood = (async () => {
-      for (let seq = 17; flooding; seq++) {
+      for (let seq = 17; flooding; seq++, floodFrames++) {
         const tiles = Array.from({ length: 16 }, (_, t) => ({
           col: t % 4,
           row: t >> 2,
@@ -92,8 +93,12 @@ describe('20 rooms on 3 nodes', () => {
         await sleep(10);
       }
     })();
+    // The quiet rooms are measured for as long as the flood needs to push 40 frames (~10 MB): on a loaded machine
+    // its 10 ms steps run late, and a fixed window would measure the quiet rooms next to a much smaller flood.
     const sent = new Map<number, number>();
-    for (let seq = 17; seq <= 40; seq++) {
+    let last = 16;
+    for (let seq = 17; seq <= 40 || floodFrames < 40; seq++) {
+      last = seq;
       sent.set(seq, Date.now());
       for (let i = 1; i < ROOMS; i++)
         presenters[i].send(
@@ -101,7 +106,7 @@ describe('20 rooms on 3 nodes', () => {
         );
       await sleep(20);
     }
-    for (let i = 1; i < ROOMS; i++) await viewers[i]!.waitSync(40, 10_000);
+    for (let i = 1; i < ROOMS; i++) await viewers[i]!.waitSync(last, 10_000);
     flooding = false;
     await flood;
     const delays: number[] = [];
@@ -115,7 +120,7 @@ describe('20 rooms on 3 nodes', () => {
     );
     expect(flooded).toBeGreaterThan(5e6); // the flood really went through C
     expect(p99).toBeLessThan(100);
-    viewers.forEach((v, i) => v && expect(v.synced.get(`${40 % 4},0`)?.[1]).toBe(40));
+    viewers.forEach((v, i) => v && expect(v.synced.get(`${last % 4},0`)?.[1]).toBe(last & 0xff));
     sink.destroy();
     for (const p of presenters) p.send(JSON.stringify({ type: 'end' }));
   });

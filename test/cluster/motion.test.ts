@@ -1,5 +1,6 @@
 // The motion layer across nodes, over a real redis-server: a presenter's motion chunks on the origin reach viewers
-// on a replica in order, as the same bytes; a viewer that joins the replica mid-stream starts at the next key.
+// on a replica in order, as the same bytes; a viewer that joins the replica mid-stream starts at the next key, which
+// the replica asks the origin's presenter for.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TilecastServer } from '../../server/app';
 import { MessageType, encodeFrame, encodeGeometry } from '../../shared/protocol';
@@ -63,6 +64,32 @@ describe.each([['uws', 'ws'] as const, ['ws', 'uws'] as const])(
       await waitFor('one more chunk', () => raw.length === 1);
       expect(Buffer.compare(raw[0], Buffer.from(sent.get(22)!))).toBe(0);
       expect(early.decodeErrors).toEqual([]);
+      presenter.ws.close();
+    });
+
+    it("a replica viewer waiting for a key gets the origin's presenter asked for one; in the stream, nothing more is asked", async () => {
+      const room = await createRoomAt(A.url);
+      const presenter = await connect(wsAt(A.port, `/ws/present/${room.id}?token=${room.presenterToken}`));
+      presenter.send(encodeGeometry(GEOMETRY));
+      presenter.send(encodeFrame(1, Date.now(), [{ col: 3, row: 1, codec: 'png', payload: new Uint8Array([1]) }]));
+      presenter.send(motionMessage(true, { seq: 10 }));
+      const asked = () => presenter.control.filter((m) => m.type === 'motionKey').length;
+      // Nobody waits on the origin (it has no viewers): any request the presenter gets comes from the replica.
+      const viewer = await connect(wsAt(B.port, `/ws/view/${room.id}`));
+      await viewer.waitSync(1);
+      const before = asked();
+      presenter.send(motionMessage(false, { seq: 11 })); // the replica's viewer joined after the key: it waits
+      await waitFor('a motion key request from the replica', () => asked() > before);
+      presenter.send(motionMessage(true, { seq: 20 }));
+      presenter.send(motionMessage(false, { seq: 21 }));
+      await waitFor('the requested key on the replica', () => motionSeqs(viewer).length === 2);
+      expect(motionSeqs(viewer)).toEqual([20, 21]);
+      // In the stream now: more deltas ask for nothing.
+      const inStream = asked();
+      for (let seq = 22; seq <= 24; seq++) presenter.send(motionMessage(false, { seq }));
+      await waitFor('the deltas on the replica', () => motionSeqs(viewer).length === 5);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(asked()).toBe(inStream);
       presenter.ws.close();
     });
   },
