@@ -68,6 +68,8 @@ export class RedisRoomBus implements RoomBus {
   private readonly watched = new Set<string>();
   private readonly served = new Set<string>();
   private wasDown = false;
+  /** the subscription is back; `resync` waits for the command link too */
+  private resyncPending = false;
 
   private constructor(
     readonly mode: 'sharded' | 'classic',
@@ -88,6 +90,7 @@ export class RedisRoomBus implements RoomBus {
     };
     sub.on(mode === 'sharded' ? 'smessageBuffer' : 'messageBuffer', onMessage);
     sub.on('close', () => {
+      this.resyncPending = false;
       if (this.wasDown) return;
       this.wasDown = true;
       this.log.warn('bus subscription lost; watched rooms resync when it is back');
@@ -97,10 +100,22 @@ export class RedisRoomBus implements RoomBus {
     sub.on('ready', () => {
       if (!this.wasDown) return;
       this.wasDown = false;
-      this.log.info('bus subscription back; resyncing');
-      this.events.resync();
+      this.resyncPending = true;
+      this.resyncWhenReady();
     });
+    pub.on('ready', () => this.resyncWhenReady());
     for (const r of [pub, sub]) r.on('error', (err) => this.log.debug({ err: err.message }, 'redis connection error'));
+  }
+
+  /**
+   * A resync also needs the command link, which reconnects on its own and queues nothing while away: keyframe
+   * requests and answers, and the origin writing its rooms back into a restarted Redis, would fail until then.
+   */
+  private resyncWhenReady(): void {
+    if (!this.resyncPending || this.sub.status !== 'ready' || this.pub.status !== 'ready') return;
+    this.resyncPending = false;
+    this.log.info('bus subscription back; resyncing');
+    this.events.resync();
   }
 
   static async connect(url: string, nodeId: string, events: BusEvents, log: Logger): Promise<RedisRoomBus> {

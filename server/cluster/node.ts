@@ -121,12 +121,25 @@ export class ClusterNode {
   /** Starts heartbeats once the node knows its public URL. */
   begin(url: string, engine: string): void {
     this.url = url;
-    const tick = () =>
-      void this.tick(engine).catch((err) => this.log.warn({ err: err.message }, 'cluster tick failed'));
-    tick();
-    this.ticker = setInterval(tick, KEYFRAME_RETRY_MS);
+    this.kick = () =>
+      void this.tick(engine).then(
+        () => {
+          this.tickFailing = false;
+        },
+        (err) => {
+          // Beat again at the next tick, not in HEARTBEAT_MS: after a Redis restart the directory lacks this
+          // node's rooms until it beats (watchOrigins), and other nodes answer their viewers 4404 meanwhile.
+          this.lastBeat = 0;
+          if (!this.tickFailing) this.log.warn({ err: err.message }, 'cluster tick failed');
+          this.tickFailing = true;
+        },
+      );
+    this.kick();
+    this.ticker = setInterval(this.kick, KEYFRAME_RETRY_MS);
     this.ticker.unref();
   }
+  private kick: () => void = () => {};
+  private tickFailing = false;
 
   // ---- rooms this node serves ------------------------------------------------------------------
 
@@ -562,6 +575,10 @@ export class ClusterNode {
   }
 
   private onBusResync(): void {
+    // Redis may have restarted without its data: write this origin's rooms back now (the beat does), not at the
+    // next heartbeat, or every other node refuses their new viewers with 4404 for up to HEARTBEAT_MS.
+    this.lastBeat = 0;
+    this.kick();
     for (const entry of this.entries.values()) {
       if (entry.role === 'replica') this.needKeyframe(entry, 'bus reconnected');
       // Replicas' requests may arrive before this origin has re-subscribed: offer a keyframe unasked.
