@@ -1,11 +1,10 @@
 // One buffer per frame: ingest's copy of the presenter's message is shared by the frame's tile entries (views),
 // is itself the Frame a caught-up viewer gets, and never keeps more than about twice the picture alive.
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TileEntry } from '../../server/frames/tile-entry';
 import { type IngestLimits, ingestPresenterMessage } from '../../server/ingest/presenter-ingest';
-import { createLogger } from '../../server/log';
-import { Room } from '../../server/room/room';
+import type { Room } from '../../server/room/room';
 import {
   FRAME_HEADER_BYTES,
   FrameFlag,
@@ -17,6 +16,7 @@ import {
   encodeGeometry,
 } from '../../shared/protocol';
 import { fakeConn, turns } from '../helpers/fake-conn';
+import { makeRoom } from '../helpers/room';
 
 const G: Geometry = { width: 256, height: 256, tileSize: 64 }; // 4 x 4 tiles
 const LIMITS: IngestLimits = {
@@ -26,30 +26,8 @@ const LIMITS: IngestLimits = {
   maxGeometryChangesPerSecond: 100,
 };
 
-const rooms: Room[] = [];
-afterEach(() => {
-  for (const r of rooms.splice(0)) r.end('test over');
-});
-
 function liveRoom(batchFanout = true): Room {
-  const room = new Room(
-    {
-      id: 'r1',
-      name: 'test',
-      private: false,
-      record: false,
-      graceMs: 60_000,
-      maxScreenshotBytes: 1e9,
-      maxViewers: 100,
-      highWater: 1 << 20,
-      fanoutBudget: 1e6,
-      batchFanout,
-      ackWindow: Number.POSITIVE_INFINITY,
-    },
-    createLogger('silent'),
-    () => {},
-  );
-  rooms.push(room);
+  const room = makeRoom({ highWater: 1 << 20, batchFanout });
   room.attachPresenter(fakeConn());
   ingestPresenterMessage(room, encodeGeometry(G), LIMITS);
   return room;

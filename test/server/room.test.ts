@@ -1,41 +1,13 @@
 // Room over fake connections: what each viewer is sent, in which order, as the presenter's stream goes by.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TileEntry } from '../../server/frames/tile-entry';
-import { createLogger } from '../../server/log';
-import { Room, type RoomOptions } from '../../server/room/room';
+import type { Room, RoomOptions } from '../../server/room/room';
 import { CloseCode, type Geometry, encodeCursor, encodeGeometry, encodeTile } from '../../shared/protocol';
 import { type FakeConn, fakeConn, turns } from '../helpers/fake-conn';
+import { makeRoom } from '../helpers/room';
 
 const G: Geometry = { width: 128, height: 128, tileSize: 64 }; // 2 x 2 tiles
 const SMALL: Geometry = { width: 64, height: 64, tileSize: 64 }; // 1 tile
-
-const rooms: Room[] = [];
-afterEach(() => {
-  for (const r of rooms.splice(0)) r.end('test over');
-});
-
-function makeRoom(options: Partial<RoomOptions> = {}): Room {
-  const room = new Room(
-    {
-      id: 'r1',
-      name: 'test',
-      private: false,
-      record: false,
-      graceMs: 60_000,
-      maxScreenshotBytes: 1e9,
-      maxViewers: 100,
-      highWater: 1000,
-      fanoutBudget: 1e6,
-      batchFanout: false,
-      ackWindow: Number.POSITIVE_INFINITY,
-      ...options,
-    },
-    createLogger('silent'),
-    () => {},
-  );
-  rooms.push(room);
-  return room;
-}
 
 function tile(col: number, row: number, seq: number, columns = 2): TileEntry {
   return {
