@@ -35,3 +35,19 @@ export async function displayBundle(): Promise<string> {
   });
   return result.outputFiles[0].text;
 }
+
+/**
+ * A page holding only the viewer's Display (`window.Display`), its console watched into `problems`. It is served at
+ * http://localhost:9 by Playwright itself (nothing listens there) because WebCodecs needs a secure context.
+ */
+export async function displayPage(browser: Browser, title: string, problems: string[]): Promise<Page> {
+  const page = await browser.newPage();
+  watchConsole(page, 'display', problems);
+  const url = 'http://localhost:9/display.html';
+  await page.route(url, (r) =>
+    r.fulfill({ body: `<!doctype html><title>${title}</title><body></body>`, contentType: 'text/html' }),
+  );
+  await page.goto(url);
+  await page.addScriptTag({ content: await displayBundle() });
+  return page;
+}

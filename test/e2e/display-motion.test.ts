@@ -3,7 +3,7 @@
 // follow a key is never painted. VP8 chunks are made in the page with VideoEncoder.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { displayBundle, launchBrowser, watchConsole } from './browser';
+import { displayPage, launchBrowser } from './browser';
 
 describe('Display with motion chunks (Chromium)', () => {
   let browser: Browser;
@@ -12,14 +12,7 @@ describe('Display with motion chunks (Chromium)', () => {
 
   beforeAll(async () => {
     browser = await launchBrowser();
-    page = await browser.newPage();
-    watchConsole(page, 'display', problems);
-    // WebCodecs needs a secure context: localhost is one (Playwright answers, nothing listens).
-    await page.route('http://localhost:9/display.html', (r) =>
-      r.fulfill({ body: '<!doctype html><title>display motion</title><body></body>', contentType: 'text/html' }),
-    );
-    await page.goto('http://localhost:9/display.html');
-    await page.addScriptTag({ content: await displayBundle() });
+    page = await displayPage(browser, 'display motion', problems);
   });
   afterAll(async () => {
     await browser?.close();

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { displayBundle, launchBrowser, watchConsole } from './browser';
+import { displayPage, launchBrowser } from './browser';
 
 const SIDE = 1024;
 
@@ -25,10 +25,7 @@ describe('Display (Chromium)', () => {
 
   beforeAll(async () => {
     browser = await launchBrowser();
-    page = await browser.newPage();
-    watchConsole(page, 'display', problems);
-    await page.setContent('<!doctype html><title>display</title><body></body>');
-    await page.addScriptTag({ content: await displayBundle() });
+    page = await displayPage(browser, 'display', problems);
   });
   afterAll(async () => {
     await browser?.close();
