@@ -43,6 +43,17 @@ import { ENGINES, createRoom, startTestServer, waitFor, wsUrl } from '../helpers
 import { type DocField, code, docTable, parseLayout, readField, writeField } from './doc-tables';
 
 const PAYLOAD = new Uint8Array([9, 8, 7]);
+const MOTION = {
+  key: true,
+  codec: 'vp8',
+  seq: 7,
+  captureTs: 1234.5,
+  col: 2,
+  row: 3,
+  columns: 4,
+  rows: 5,
+  payload: PAYLOAD,
+} as const;
 const TEXT = 'bad tile';
 
 /** Per documented message: its code-side size constant and field offsets, an encoded sample and its field values. */
@@ -105,30 +116,11 @@ const MESSAGES: Record<
   motion: {
     size: MOTION_HEADER_BYTES,
     offsets: MotionField,
-    sample: encodeMotion({
-      key: true,
-      codec: 'vp8',
-      seq: 7,
-      captureTs: 1234.5,
-      col: 2,
-      row: 3,
-      columns: 4,
-      rows: 5,
-      payload: PAYLOAD,
-    }),
+    sample: encodeMotion(MOTION),
     values: { flags: 1, codec: 1, seq: 7, captureTs: 1234.5, col: 2, row: 3, columns: 4, rows: 5, payloadLength: 3 },
     tail: PAYLOAD,
-    decoded: {
-      key: true,
-      codec: 'vp8',
-      seq: 7,
-      captureTs: 1234.5,
-      col: 2,
-      row: 3,
-      columns: 4,
-      rows: 5,
-      payload: PAYLOAD,
-    },
+    // what decoding gives back is exactly what was encoded
+    decoded: MOTION,
   },
   status: {
     size: STATUS_BYTES,
