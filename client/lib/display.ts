@@ -115,8 +115,10 @@ export class Display {
       }
       const r = motionRect(g, m);
       try {
+        // Converted and scaled once; the visible canvas copies the result (a plain copy costs less than a second
+        // conversion and scale of the frame).
         this.backCtx.drawImage(frame, r.x, r.y, r.width, r.height);
-        this.front.drawImage(frame, r.x, r.y, r.width, r.height);
+        this.front.drawImage(this.back, r.x, r.y, r.width, r.height, r.x, r.y, r.width, r.height);
       } finally {
         frame.close();
       }

@@ -13,7 +13,7 @@ interface MotionStats {
   frames: number;
   bytes: number;
   /** absent until the first frame report (the predicates below allow for that) */
-  motion: { state: string; region: string | null; frames: number; keys: number; bytes: number };
+  motion: { state: string; region: string | null; frames: number; keys: number; bytes: number; cropped: number };
 }
 interface ViewerMotion {
   frames: number;
@@ -104,6 +104,9 @@ describe.each(['uws', 'ws'] as const)('motion layer end to end (%s engine)', (en
     expect(v1.decodeErrors).toBe(0);
     // a key at least every 1-2 s
     expect(p1.motion.keys - p0.motion.keys).toBeGreaterThanOrEqual(1);
+    // The region (the whole 960x540 screen, even-sized) was cropped from the captured frames, not copied out of
+    // the RGBA pixels: the frame ids read back above are what those crops showed.
+    expect(p1.motion.cropped - p0.motion.cropped).toBeGreaterThan(0);
   });
 
   it('a late joiner gets the full picture at once, then joins the motion stream at the next key', async () => {

@@ -79,6 +79,8 @@ export interface MotionReport {
   frames: number;
   keys: number;
   bytes: number;
+  /** frames handed to the encoder as a crop of the captured frame (no RGBA copy; see motion-encoder.ts) */
+  cropped: number;
   /** the last chunk's encode time (frame in -> chunk out), ms */
   encodeMs: number;
   /** the scale the region is encoded at (1, 0.75, 0.5: see motion-encoder.ts) */

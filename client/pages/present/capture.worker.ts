@@ -33,6 +33,11 @@ let geometry: Geometry | null = null;
 let pixels: Uint32Array | null = null;
 /** the pixels as of the last frame sent, to diff the next one against */
 let previous: Uint32Array | null = null;
+/**
+ * The buffer `previous` held before: the next frame is read into it, so a frame costs no new 8 MB array (1080p)
+ * and no garbage. Nothing reads it any more: one frame is in flight at a time, and each is done with it by then.
+ */
+let spare: Uint32Array | null = null;
 let canvas: OffscreenCanvas | null = null;
 let seq = 0;
 let timer: ReturnType<typeof setTimeout> | null = null;
@@ -126,19 +131,13 @@ async function capture(): Promise<void> {
   encoding = true;
   quietCheckDue = false;
   const waitedFrom = pending.at;
-  const source = pending.take();
+  let source = pending.take();
   // A frame that waited long (the link was down, the screen static) still shows the current picture: stamp it
   // now, so viewers do not read the wait as lag.
   const captureTs = (source && Date.now() - waitedFrom < 1000 ? waitedFrom : Date.now()) + clockOffsetMs;
   const started = performance.now();
   try {
-    if (source) {
-      try {
-        await readPixels(source);
-      } finally {
-        source.close();
-      }
-    }
+    if (source) await readPixels(source);
     const readMs = performance.now() - started;
     const g = geometry;
     const current = pixels;
@@ -146,10 +145,15 @@ async function capture(): Promise<void> {
     const sendGeometry = keyframe;
     const changedNow = keyframe ? changedTiles(g, current, null) : changedTiles(g, current, previous);
     keyframe = false;
+    if (previous && previous !== current) spare = previous;
     previous = current;
     const diffMs = performance.now() - started - readMs;
-    // The VP8 encoder (its own thread) runs while the pool encodes the still tiles.
-    const plan = motion.plan(g, current, changedNow, sendGeometry, performance.now());
+    // The VP8 encoder (its own thread) runs while the pool encodes the still tiles; it has taken its crop of the
+    // captured frame by the time plan() returns, so the frame is closed right after.
+    const captured = typeof VideoFrame === 'function' && source instanceof VideoFrame ? source : null;
+    const plan = motion.plan(g, current, changedNow, sendGeometry, performance.now(), captured);
+    source?.close();
+    source = null;
     armQuietCheck();
     const stills = encodeStills(g, current, plan.stills);
     const moving = await plan.motion;
@@ -206,6 +210,7 @@ async function capture(): Promise<void> {
     keyframe = true;
     post({ type: 'error', message: (err as Error).message ?? String(err) });
   } finally {
+    source?.close();
     encoding = false;
     schedule();
   }
@@ -264,7 +269,9 @@ async function readPixels(source: Source): Promise<void> {
     previous = null;
     keyframe = true;
   }
-  pixels = await readFramePixels(source, canvas, width, height);
+  const into = spare?.length === width * height ? spare : null;
+  spare = null;
+  pixels = await readFramePixels(source, canvas, width, height, into);
 }
 
 /** The last captured frame as a PNG: what viewers should converge to (tests, "copy picture"). */

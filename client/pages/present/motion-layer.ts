@@ -43,7 +43,15 @@ export class MotionLayer {
    * encodes the stills). `full`: every tile goes as a still (a new connection or geometry) and the video starts
    * again at a key frame, as the server may have lost the stream.
    */
-  plan(g: Geometry, pixels: Uint32Array, changed: number[], full: boolean, now: number): FramePlan {
+  plan(
+    g: Geometry,
+    pixels: Uint32Array,
+    changed: number[],
+    full: boolean,
+    now: number,
+    /** the frame as captured, when it still is open: the encoder crops it instead of copying `pixels` */
+    captured: VideoFrame | null = null,
+  ): FramePlan {
     if (full) this.encoder.restart();
     if (!this.enabled || !this.canEncode(g) || this.encoder.error) {
       const ended = this.detector.current;
@@ -62,7 +70,7 @@ export class MotionLayer {
     // A new region's tiles just went out (they changed in the frames before it): the refresh starts from now.
     if (!sameRegion(before, region)) this.plannedAt = now;
     const inside = regionTiles(g, region);
-    const encoding = this.encoder.encode(g, pixels, region, now);
+    const encoding = this.encoder.encode(g, pixels, region, now, captured);
     const motion = encoding.then((chunk) => (chunk ? { region, chunk } : null));
     if (full) return { stills, motion, ifNoMotion: [] };
     const skip = new Set(inside);
@@ -105,6 +113,7 @@ export class MotionLayer {
       frames: this.encoder.frames,
       keys: this.encoder.keys,
       bytes: this.encoder.bytes,
+      cropped: this.encoder.cropped,
       encodeMs: this.encoder.lastEncodeMs,
       scale: this.encoder.scale,
     };

@@ -33,6 +33,8 @@ export async function readFramePixels(
   canvas: OffscreenCanvas,
   width: number,
   height: number,
+  /** a buffer of width x height words to copy into (the caller's spare), else a new one is made */
+  into: Uint32Array | null = null,
 ): Promise<Uint32Array> {
   if (
     copyToWorks &&
@@ -43,7 +45,7 @@ export async function readFramePixels(
     (await rgbaCopy)
   ) {
     try {
-      const out = new Uint32Array(width * height);
+      const out = into ?? new Uint32Array(width * height);
       await source.copyTo(out, { format: 'RGBA', colorSpace: 'srgb' } as VideoFrameCopyToOptions);
       return out;
     } catch {
