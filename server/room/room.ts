@@ -339,14 +339,15 @@ export class Room {
     if (this.statusTimer || this.ended) return;
     this.statusTimer = setTimeout(() => {
       this.statusTimer = null;
-      this.broadcastStatus();
+      this.broadcastStatus(true);
     }, STATUS_THROTTLE_MS);
     this.statusTimer.unref?.();
   }
 
-  private broadcastStatus(): void {
+  /** `countOnly`: only the viewer count changed, which viewers may hear with their next frame (see Fanout.status). */
+  private broadcastStatus(countOnly = false): void {
     const status = encodeStatus(this.state, this.fanout.count);
-    this.fanout.status(status);
+    this.fanout.status(status, countOnly);
     this.presenter?.send(status);
   }
 }

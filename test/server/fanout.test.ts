@@ -1,7 +1,7 @@
 // Fanout over fake connections: frames applied in order to every viewer, in budgeted steps, with joins, leaves
 // and failures in the middle of a step.
-import { describe, expect, it } from 'vitest';
-import { Fanout } from '../../server/fanout/fanout';
+import { describe, expect, it, vi } from 'vitest';
+import { Fanout, STATUS_RIDE_MS } from '../../server/fanout/fanout';
 import type { ViewerHandle } from '../../server/fanout/viewer';
 import type { IngestedFrame, Keyframe, TileEntry } from '../../server/frames/tile-entry';
 import { encodeCursor, encodeGeometry, encodeStatus, encodeTile } from '../../shared/protocol';
@@ -233,6 +233,44 @@ describe('Fanout: viewer life cycle', () => {
     c.flushed();
     fanout.drain(v);
     expect(c.script()).toEqual(['status live 20', 'cursor 20,20']);
+  });
+
+  it('a viewer-count status rides with the next frame in the same cork, else goes alone after STATUS_RIDE_MS', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const { fanout } = makeFanout({ batching: true });
+      const live = fakeConn();
+      const writes: string[][] = [];
+      live.cork = (fn) => {
+        const from = live.sent.length;
+        fn();
+        writes.push(live.script().slice(from));
+      };
+      await join(fanout, live);
+      const idle2 = fakeConn();
+      await join(fanout, idle2);
+      writes.length = 0;
+      fanout.status(encodeStatus('live', 2), true);
+      expect([live.sent, idle2.sent]).toEqual([[], []]); // nothing alone
+      fanout.publish(frame(1, [0, 1]));
+      await turns();
+      // one cork (one write on uWS) holds the status and the frame
+      expect(writes).toEqual([['status live 2', 'frame 1 [0,0 1,0] +sync']]);
+      expect(idle2.script()).toEqual(['status live 2', 'frame 1 [0,0 1,0] +sync']);
+      const quiet = fakeConn();
+      await join(fanout, quiet);
+      fanout.status(encodeStatus('live', 3), true);
+      vi.advanceTimersByTime(STATUS_RIDE_MS - 1);
+      expect(quiet.sent).toEqual([]);
+      vi.advanceTimersByTime(1);
+      // no frame came: each viewer gets the count alone, once
+      expect([live.script().slice(-1), quiet.script()]).toEqual([['status live 3'], ['status live 3']]);
+      // a state change is never held back
+      fanout.status(encodeStatus('waiting', 3));
+      expect(quiet.script()).toEqual(['status live 3', 'status waiting 3']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('a viewer that left counts its coalesced tiles in the total and is sent nothing more', async () => {
