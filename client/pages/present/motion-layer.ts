@@ -1,6 +1,6 @@
 // The presenter's motion layer, per captured frame: which tiles still go as still tiles and which chunk of video
 // stands for the motion region. Inside the region only a rolling slice of tiles is sent as stills, so that every
-// tile of it reaches the server at least once per REFRESH_MS (ScreenShot, late joiners, recordings
+// tile of it reaches the server at least once per refreshMs (ScreenShot, late joiners, recordings
 // and snapshots show the region, a little behind); when the region ends or moves, all of its old tiles are sent.
 // Where VP8 encoding is not available, or fails, everything goes as still tiles, as before.
 import type { Geometry } from '../../../shared/protocol/geometry';
@@ -9,8 +9,17 @@ import type { MotionReport } from './capture-protocol';
 import { MotionDetector, regionTiles } from './motion-detector';
 import { type EncodedMotion, MotionEncoder } from './motion-encoder';
 
-/** every tile of the region is sent as a still at least once per this long, whatever the frame rate */
+/**
+ * Every tile of the region is sent as a still at least once per REFRESH_MS, whatever the frame rate; a region of
+ * more than REFRESH_TILES_PER_SECOND x 1.5 tiles takes longer (a 1920x1080 screen: 3 s). The refresh is PNG work
+ * on the presenter and decode work on every viewer: at 1920x1080 a 1.5 s refresh was 19 of every frame's tiles,
+ * and 3 s took the moving-windows class from 13.2-13.4 to 13.7-15.4 fps (same machine, same run setup).
+ */
 const REFRESH_MS = 1500;
+const REFRESH_TILES_PER_SECOND = 125;
+
+export const refreshMs = (regionTiles: number): number =>
+  Math.max(REFRESH_MS, (regionTiles / REFRESH_TILES_PER_SECOND) * 1000);
 
 export interface FramePlan {
   /** tile indices to send as still tiles, ascending */
@@ -62,7 +71,7 @@ export class MotionLayer {
     const region = this.detector.update(g, changed, now);
     let stills = changed;
     if (before && !sameRegion(before, region)) {
-      // The old region's tiles on the server are up to REFRESH_MS old: send them all once.
+      // The old region's tiles on the server are up to refreshMs old: send them all once.
       stills = merge(stills, regionTiles(g, before));
       this.encoder.restart();
     }
@@ -74,8 +83,8 @@ export class MotionLayer {
     const motion = encoding.then((chunk) => (chunk ? { region, chunk } : null));
     if (full) return { stills, motion, ifNoMotion: [] };
     const skip = new Set(inside);
-    // The share of the region this frame's time is of REFRESH_MS, in a rolling order.
-    const share = Math.min(1, Math.max(0, now - this.plannedAt) / REFRESH_MS);
+    // The share of the region this frame's time is of its refresh period, in a rolling order.
+    const share = Math.min(1, Math.max(0, now - this.plannedAt) / refreshMs(inside.length));
     this.plannedAt = now;
     const count = Math.ceil(inside.length * share);
     for (let k = 0; k < count; k++) skip.delete(inside[(this.refreshAt + k) % inside.length]);
