@@ -27,13 +27,6 @@ describe('presenter capture summary', () => {
     );
   });
 
-  it('names the capture rate while it is held below the cap', () => {
-    expect(captureSummary({ ...base, sentFps: 14, captureFps: 17 })).toBe(
-      '1280×720 · 64 px tiles · webp · sending 14 fps (max 30) · capturing 17 fps · encode 84 ms',
-    );
-    expect(captureSummary({ ...base, sentFps: 30, captureFps: 30 })).not.toMatch(/capturing/);
-  });
-
   it('names the motion region while one is sent as video', () => {
     const motion = { state: 'active', region: '0,0 16x10', scale: 0.75 };
     expect(captureSummary({ ...base, sentFps: 20, motion })).toBe(

@@ -1,6 +1,6 @@
 // `npx tsx client/bench/browser/compare.ts BEFORE/results.json AFTER/results.json OUT_DIR`: a before/after table
 // (markdown) and a viewer-fps chart (SVG) from two `npm run bench:browser` runs.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { barChart } from './chart';
 import type { ClassResult } from './measure';
@@ -47,6 +47,7 @@ const late = after.runs
   )
   .join(' · ');
 const md = `${rows.join('\n')}\n\nLate joiner (navigation → first full picture): ${late}\n`;
+mkdirSync(outDir, { recursive: true });
 writeFileSync(path.join(outDir, 'compare.md'), md);
 const colors: Record<string, string> = {
   'before uws': '#9db7ea',

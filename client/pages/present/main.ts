@@ -10,7 +10,6 @@ import {
   type FromWorker,
   type ToWorker,
 } from './capture-protocol';
-import { CaptureRateCap } from './capture-rate';
 import { trackPointer } from './pointer-tracker';
 import { type ScreenSource, startScreenSource } from './screen-source';
 import { Uplink, type UplinkState } from './uplink';
@@ -57,9 +56,6 @@ function showRoomName(): void {
 ui.viewerLink.value = viewerLink;
 wireCopyButton($<HTMLButtonElement>('copy-viewer'), () => viewerLink);
 
-/** captures the loop made (frames it handed over to send), for the capture rate cap */
-let loopFrames = 0;
-let rateCap: CaptureRateCap | null = null;
 let settings: CaptureSettings = { ...DEFAULT_SETTINGS, ...readSettings(query) };
 const worker = new Worker(new URL('./present.capture.worker.js', import.meta.url), { type: 'module' });
 const post = (msg: ToWorker) => worker.postMessage(msg);
@@ -67,9 +63,7 @@ post({ type: 'settings', settings });
 wireSettings(settings, (next) => {
   settings = { ...settings, ...next };
   post({ type: 'settings', settings: next });
-  if (next.maxFps !== undefined) rateCap?.setMax(next.maxFps);
 });
-setInterval(() => rateCap?.update(lastReport.framesIn, loopFrames), 1000);
 
 let pageState: PageState = 'idle';
 let source: ScreenSource | null = null;
@@ -126,7 +120,6 @@ worker.addEventListener('message', (e: MessageEvent<FromWorker>) => {
   const msg = e.data;
   switch (msg.type) {
     case 'send': {
-      loopFrames++;
       // A frame lost to a closed socket is harmless: every new connection starts with a keyframe.
       let sent = true;
       for (const m of msg.messages) sent = uplink.send(m) && sent;
@@ -221,11 +214,6 @@ async function share(): Promise<void> {
     );
     return;
   }
-  const track = source.track;
-  rateCap = new CaptureRateCap(settings.maxFps, (fps) => {
-    // A browser that cannot change the rate keeps capturing at the old one: nothing breaks, nothing is saved.
-    void track.applyConstraints({ ...track.getConstraints(), frameRate: { max: fps } }).catch(() => {});
-  });
   showBanner(ui.banner, null);
   setPageState('live');
   uplink.connect();
@@ -239,7 +227,6 @@ function stop(reason: string): void {
 function finish(reason: string, failed = false): void {
   source?.stop();
   source = null;
-  rateCap = null;
   post({ type: 'stop' });
   setPageState(failed ? 'error' : 'ended');
   ui.viewers.textContent = '0';
@@ -275,7 +262,6 @@ setInterval(() => {
         sentFps: f,
         maxFps: settings.maxFps,
         pacingFps: lastReport.fps,
-        captureFps: rateCap?.cap,
       })
     : pageState === 'ended'
       ? 'Sharing ended.'
@@ -293,7 +279,6 @@ Object.assign(window, {
     stats: () => ({
       ...lastReport,
       pacingFps: lastReport.fps,
-      captureFps: rateCap?.cap ?? null,
       fps: frames.rate(),
       kbps: (bytes.rate() * 8) / 1000,
       frames: frames.total,

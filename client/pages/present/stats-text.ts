@@ -13,8 +13,6 @@ export interface CaptureSummary {
   maxFps: number;
   /** the pacer's current target (below the cap while the socket is backed up) */
   pacingFps: number;
-  /** frames/s the browser is asked to capture, below maxFps while encoding cannot keep up (see capture-rate.ts) */
-  captureFps?: number;
   /** diff + encode time of the last frame */
   workMs: number;
   skippedTicks: number;
@@ -27,7 +25,6 @@ export function captureSummary(s: CaptureSummary): string {
   const parts = [`${s.width}×${s.height}`, `${s.tileSize} px tiles`, s.codec, `sending ${sent} fps (max ${s.maxFps})`];
   // Only worth saying when the link, not the encoder or a still screen, is what holds the rate down.
   if (Math.round(s.pacingFps) < s.maxFps) parts.push(`link allows ${Math.round(s.pacingFps)} fps`);
-  if (s.captureFps !== undefined && s.captureFps < s.maxFps) parts.push(`capturing ${s.captureFps} fps`);
   parts.push(`encode ${Math.round(s.workMs)} ms`);
   if (s.motion?.state === 'active' && s.motion.region) {
     const scale = s.motion.scale < 1 ? ` at ${Math.round(s.motion.scale * 100)} %` : '';
