@@ -85,7 +85,7 @@ export class MotionEncoder {
 
   /**
    * Encodes the region's pixels of `frame` (RGBA words of the whole screen); null when no chunk could be made.
-   * `captured`, the frame as the browser delivered it, is cropped instead where it can be (see regionFrame).
+   * `captured`, the frame as the browser delivered it, is cropped instead where it can be (see cropOf).
    */
   async encode(
     g: Geometry,
