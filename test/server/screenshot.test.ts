@@ -70,7 +70,7 @@ describe('ScreenShot (double buffer, deferred release)', () => {
     expect(s.current().bytes).toBe(0);
   });
 
-  it('stays equal to a model picture through random frames, refused ones included', () => {
+  it('stays equal to a model picture through random frames, refused ones included, and never changes a picture a reader took', () => {
     const wide = { width: 64 * 12, height: 64, tileSize: 64 }; // 12 tiles
     const s = new ScreenShot(12 * 30); // about as many frames refused as taken
     s.reset(wide);
@@ -84,6 +84,10 @@ describe('ScreenShot (double buffer, deferred release)', () => {
       return (seed >>> 0) % n;
     };
     let refused = 0;
+    // a reader's view, and what it showed when taken: it must not change until two more pictures are published
+    let taken: { view: ReturnType<ScreenShot['current']>; tiles: (TileEntry | null)[]; published: number } | null =
+      null;
+    let published = 0;
     for (let seq = 1; seq <= 500; seq++) {
       const count = 1 + random(5);
       const tiles = Array.from({ length: count }, () => tile(random(12), seq, 1 + random(60)));
@@ -98,10 +102,14 @@ describe('ScreenShot (double buffer, deferred release)', () => {
       } else {
         const view = s.apply(frame(seq, tiles));
         model.splice(0, 12, ...expected);
+        published++;
         expect(view.bytes).toBe(bytes);
         expect(view.filled).toBe(model.filter(Boolean).length);
       }
       expect(s.current().tiles).toEqual(model);
+      if (taken && published - taken.published <= 2) expect(taken.view.tiles).toEqual(taken.tiles);
+      if (!taken || published - taken.published >= 2)
+        taken = { view: s.current(), tiles: [...s.current().tiles], published };
     }
     expect(refused).toBeGreaterThan(50);
   });

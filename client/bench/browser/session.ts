@@ -42,7 +42,7 @@ export async function openBenchSession(
   height: number,
   presenterQuery = '',
 ): Promise<BenchSession> {
-  const server = await startServer({ port: 0, engine, logLevel: 'warn' });
+  const server = await startServer({ port: 0, engine, logLevel: 'warn' }, process.env);
   const browser = await launchChromium(width, height);
   const problems: string[] = [];
   const watch = (page: Page, name: string) => {

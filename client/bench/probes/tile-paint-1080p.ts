@@ -10,7 +10,11 @@
 //   worker-bitmap   bitmap-blob in that worker
 // Measured (2026-11-30, load 2-5, 510 tiles, 8 runs): decoder-frame 80-128 ms wall / 100-180 ms renderer CPU;
 // decoder-bitmap 81-115 / 100-150; bitmap-blob 526-583 / 550-640 (5x: per-call cost); worker-decoder 122-172 /
-// 200-250 (more, not less). Usage: npx tsx client/bench/probes/tile-paint-1080p.ts [--runs 5] [--variants a,b]
+// 200-250 (more, not less). --tile-size (decoder-frame, 2026-11-30 afternoon, load ~3): 64 px (510 tiles) 61-112 ms
+// wall / 140-200 ms CPU; 128 px (135) 38-70 / 80-130; 192 px (60) 31-53 / 80-120; 256 px (40) 36-46 / 70-100. In
+// the browser bench, 128 px tiles (`--presenter-query '&tile=128'`) did not shorten the 1080p late join (665-846 ms
+// against 745-902 ms): there the join waits on a browser whose two cores the presenter and compositor already use.
+// Usage: npx tsx client/bench/probes/tile-paint-1080p.ts [--runs 5] [--variants a,b] [--tile-size 64]
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
@@ -24,11 +28,12 @@ const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '5' },
     variants: { type: 'string', default: 'decoder-frame,decoder-bitmap,bitmap-blob,worker-decoder,worker-bitmap' },
+    'tile-size': { type: 'string', default: '64' },
   },
 });
 const W = 1920;
 const H = 1080;
-const g = { width: W, height: H, tileSize: 64 };
+const g = { width: W, height: H, tileSize: Number(values['tile-size']) };
 
 const scene = { width: W, height: H, rgb: new Uint8Array(W * H * 3) };
 drawScene(scene, { scroll: 0, typed: 20, video: 5 });
