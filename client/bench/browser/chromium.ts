@@ -9,6 +9,18 @@ export function launchChromium(width: number, height: number): Promise<Browser> 
 }
 
 /**
+ * A browser of its own for a late joiner, as on a viewer's own machine: it shares this machine's cores with the
+ * presenter's browser but not that browser's GPU, network and browser processes.
+ */
+export function launchViewerChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run'],
+  });
+}
+
+/**
  * Debian's Chromium, headless, with getDisplayMedia() answered by the tab titled `captureTitle` (no dialog) and
  * a window of the given size. Shared by the browser bench and the e2e tests.
  */

@@ -46,7 +46,14 @@ const late = after.runs
       `${r.engine} ${r.size}: ${n(before.runs.find((x) => x.engine === r.engine && x.size === r.size)?.lateJoinMs)} → **${n(r.lateJoinMs)}** ms`,
   )
   .join(' · ');
-const md = `${rows.join('\n')}\n\nLate joiner (navigation → first full picture): ${late}\n`;
+const ownLate = after.runs
+  .filter((r) => r.ownBrowserJoin)
+  .map(
+    (r) =>
+      `${r.engine} ${r.size}: ${n(before.runs.find((x) => x.engine === r.engine && x.size === r.size)?.ownBrowserJoin?.ms)} → **${n(r.ownBrowserJoin!.ms)}** ms`,
+  )
+  .join(' · ');
+const md = `${rows.join('\n')}\n\nLate joiner (navigation → first full picture), in the presenter's browser: ${late}\n${ownLate ? `\nIn a browser of its own: ${ownLate}\n` : ''}`;
 mkdirSync(outDir, { recursive: true });
 writeFileSync(path.join(outDir, 'compare.md'), md);
 const colors: Record<string, string> = {

@@ -1,7 +1,8 @@
 // `npm run bench:browser [-- --engines uws,ws] [--sizes 1280x720,1920x1080] [--classes typing,windows,scrolling,video]
 // [--seconds 6] [--label TEXT] [--presenter-query ?x=y] [--late-joins 1] [--no-vp9]`: real Chromium on this machine plays each content class in a
-// fixture tab, a presenter page captures it and a viewer paints it. Writes results.json, report.md and
-// fps.svg / latency.svg to bench-results/browser-<stamp>/.
+// fixture tab, a presenter page captures it and a viewer paints it. Late joiners open both in the presenter's
+// browser and in a browser of their own (a viewer is on another machine; this one still shares the cores).
+// Writes results.json, report.md and fps.svg / latency.svg to bench-results/browser-<stamp>/.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,7 +10,8 @@ import { parseArgs } from 'node:util';
 import { buildClient } from '../../build';
 import { REPO_ROOT } from '../../loadtest/server-process';
 import { barChart } from './chart';
-import { type ClassName, lateJoin, measureClass, vp9Reference } from './measure';
+import { launchViewerChromium } from './chromium';
+import { type ClassName, type LateJoinSteps, lateJoin, measureClass, vp9Reference } from './measure';
 import { type BrowserBenchResults, type SizeRun, benchMarkdown, lateJoinText } from './report';
 import { openBenchSession } from './session';
 
@@ -66,20 +68,34 @@ for (const engine of engines) {
         run.classes.push(r);
         process.stdout.write(`${k} ${r.viewerFps.toFixed(1)} fps, p50 ${r.latencyP50?.toFixed(0)} ms; `);
       }
-      const joins = [];
-      for (let i = 0; i < Number(values['late-joins']); i++) {
-        const join = await lateJoin(s, 'windows');
-        joins.push(join);
-        process.stdout.write(`late join ${lateJoinText(join)}; `);
+      // Interleaved, so both kinds of join see the same moments of the machine.
+      const joins: (LateJoinSteps | null)[] = [];
+      const ownJoins: (LateJoinSteps | null)[] = [];
+      if (Number(values['late-joins']) > 0) {
+        const own = await launchViewerChromium();
+        try {
+          for (let i = 0; i < Number(values['late-joins']); i++) {
+            const join = await lateJoin(s, 'windows');
+            joins.push(join);
+            process.stdout.write(`late join ${lateJoinText(join)}; `);
+            const ownJoin = await lateJoin(s, 'windows', own);
+            ownJoins.push(ownJoin);
+            process.stdout.write(`own browser ${lateJoinText(ownJoin)}; `);
+          }
+        } finally {
+          await own.close();
+        }
       }
-      // The median join (a failed join counts as the slowest).
-      const sorted = [...joins].sort(
-        (a, b) => (a?.painted ?? Number.POSITIVE_INFINITY) - (b?.painted ?? Number.POSITIVE_INFINITY),
-      );
-      const median = sorted[(sorted.length - 1) >> 1] ?? null;
+      const median = medianJoin(joins);
       run.lateJoinMs = median?.painted ?? null;
       run.lateJoinSteps = median;
       run.lateJoinsMs = joins.map((j) => j?.painted ?? null);
+      const ownMedian = medianJoin(ownJoins);
+      run.ownBrowserJoin = {
+        ms: ownMedian?.painted ?? null,
+        steps: ownMedian,
+        all: ownJoins.map((j) => j?.painted ?? null),
+      };
       process.stdout.write('\n');
       // The reference depends on the content only: encode it once per size.
       if (!values['no-vp9'] && !vp9Done.has(size)) {
@@ -93,6 +109,14 @@ for (const engine of engines) {
     }
     results.runs.push(run);
   }
+}
+
+/** The median join (a failed join counts as the slowest). */
+function medianJoin(joins: (LateJoinSteps | null)[]): LateJoinSteps | null {
+  const sorted = [...joins].sort(
+    (a, b) => (a?.painted ?? Number.POSITIVE_INFINITY) - (b?.painted ?? Number.POSITIVE_INFINITY),
+  );
+  return sorted[(sorted.length - 1) >> 1] ?? null;
 }
 
 writeFileSync(path.join(outDir, 'results.json'), JSON.stringify(results, null, 2));

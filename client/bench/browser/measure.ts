@@ -1,6 +1,6 @@
 // Measures one content class on an open session: viewer painted fps, glass-to-glass latency (frame ids read back
 // from the viewer canvas against the content's draw times), bytes/s, presenter long tasks and CPU.
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { cpuDelta, descendantsCpu } from './cpu';
 import type { BenchSession } from './session';
 
@@ -139,11 +139,18 @@ export interface LateJoinSteps {
   painted: number;
 }
 
-/** Opens a fresh viewer while `klass` plays: page navigation start -> first full picture painted (ms). */
-export async function lateJoin(s: BenchSession, klass: ClassName): Promise<LateJoinSteps | null> {
+/**
+ * Opens a fresh viewer while `klass` plays: page navigation start -> first full picture painted (ms). The viewer
+ * opens in `browser`: the presenter's own (the session's), or one of its own, as a viewer on another machine.
+ */
+export async function lateJoin(
+  s: BenchSession,
+  klass: ClassName,
+  browser: Browser = s.browser,
+): Promise<LateJoinSteps | null> {
   await s.content.evaluate((k) => (window as unknown as { play(k: string): void }).play(k), klass);
   await new Promise((r) => setTimeout(r, 1000));
-  const ctx = await s.browser.newContext({ viewport: { width: 1100, height: 700 } });
+  const ctx = await browser.newContext({ viewport: { width: 1100, height: 700 } });
   try {
     const page = await ctx.newPage();
     // Socket open and binary message times as the page sees them (a message before the paint is part of the join).

@@ -10,6 +10,8 @@ export interface SizeRun {
   lateJoinSteps?: LateJoinSteps | null;
   /** every late join's time to the picture, when the run made several (`lateJoinMs` is their median) */
   lateJoinsMs?: (number | null)[];
+  /** the same joins from a browser of their own, as a viewer on another machine (absent in older results) */
+  ownBrowserJoin?: { ms: number | null; steps: LateJoinSteps | null; all: (number | null)[] };
   vp9: Record<string, Vp9Result | null>;
   problems: string[];
   /** 1-minute load average when the run started: other work on a shared machine moves every number */
@@ -56,6 +58,10 @@ export function benchMarkdown(r: BrowserBenchResults): string {
         `${run.engine} ${run.size}: ${run.lateJoinSteps ? lateJoinText(run.lateJoinSteps) : `${n(run.lateJoinMs)} ms`}`,
     )
     .join(' · ');
+  const own = r.runs
+    .filter((run) => run.ownBrowserJoin)
+    .map((run) => `${run.engine} ${run.size}: ${lateJoinText(run.ownBrowserJoin!.steps)}`)
+    .join(' · ');
   const load = r.runs.map((run) => `${run.engine} ${run.size}: ${n(run.loadAvg, 1)}`).join(' · ');
   const vp9 = r.runs.flatMap((run) =>
     Object.entries(run.vp9)
@@ -75,8 +81,9 @@ export function benchMarkdown(r: BrowserBenchResults): string {
     '',
     `Load average at the start of each run (2 cores): ${load}`,
     '',
-    `Late joiner (viewer page navigation -> first full picture painted, windows class playing): ${late}`,
+    `Late joiner (viewer page navigation -> first full picture painted, windows class playing; median), in the presenter's browser: ${late}`,
     '',
+    ...(own ? [`Late joiner in a browser of its own (as on a viewer's machine; same cores): ${own}`, ''] : []),
     `VP9 reference (WebCodecs, realtime, software, same content in a page of its own): ${[...new Set(vp9)].join('; ')}`,
     '',
     problems.length ? `Page problems:\n${problems.join('\n')}` : 'No page errors.',
