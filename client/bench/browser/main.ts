@@ -1,5 +1,5 @@
 // `npm run bench:browser [-- --engines uws,ws] [--sizes 1280x720,1920x1080] [--classes typing,windows,scrolling,video]
-// [--seconds 6] [--label TEXT] [--presenter-query ?x=y] [--late-joins 1] [--no-vp9]`: real Chromium on this machine plays each content class in a
+// [--seconds 6] [--label TEXT] [--presenter-query ?x=y] [--late-joins 1] [--viewer-browser same|own] [--no-vp9]`: real Chromium on this machine plays each content class in a
 // fixture tab, a presenter page captures it and a viewer paints it. Late joiners open both in the presenter's
 // browser and in a browser of their own (a viewer is on another machine; this one still shares the cores).
 // Writes results.json, report.md and fps.svg / latency.svg to bench-results/browser-<stamp>/.
@@ -23,6 +23,8 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '6' },
     label: { type: 'string', default: 'current' },
     'presenter-query': { type: 'string', default: '' },
+    /** where the measured viewer runs: the presenter's browser (same), or a Chromium of its own (own) */
+    'viewer-browser': { type: 'string', default: 'same' },
     'no-vp9': { type: 'boolean' },
     /** late joiners per engine and size: one is a noisy sample on a loaded machine; the median is reported */
     'late-joins': { type: 'string', default: '1' },
@@ -33,6 +35,9 @@ const engines = values.engines!.split(',') as ('uws' | 'ws')[];
 const sizes = values.sizes!.split(',').map((s) => s.split('x').map(Number) as [number, number]);
 const classes = values.classes!.split(',') as ClassName[];
 const seconds = Number(values.seconds);
+if (values['viewer-browser'] !== 'same' && values['viewer-browser'] !== 'own')
+  throw new Error(`--viewer-browser is same or own, not ${values['viewer-browser']}`);
+const viewerBrowser = values['viewer-browser'];
 
 await buildClient();
 const startedAt = new Date().toISOString();
@@ -42,6 +47,7 @@ mkdirSync(outDir, { recursive: true });
 const results: BrowserBenchResults = {
   startedAt,
   label: values.label!,
+  viewerBrowser,
   machine: `${os.cpus().length} x ${os.cpus()[0]?.model.trim()}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GB, Linux ${os.release()}, Node ${process.version}`,
   runs: [],
 };
@@ -51,7 +57,7 @@ for (const engine of engines) {
   for (const [w, h] of sizes) {
     const size = `${w}x${h}`;
     process.stdout.write(`${engine} ${size}: `);
-    const s = await openBenchSession(engine, w, h, values['presenter-query']);
+    const s = await openBenchSession(engine, w, h, values['presenter-query'], viewerBrowser);
     const run: SizeRun = {
       engine,
       size,

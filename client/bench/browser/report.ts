@@ -22,6 +22,8 @@ export interface BrowserBenchResults {
   startedAt: string;
   label: string;
   machine: string;
+  /** where the measured viewer ran: the presenter's browser, or one of its own (absent in older results: same) */
+  viewerBrowser?: 'same' | 'own';
   runs: SizeRun[];
 }
 
@@ -75,7 +77,7 @@ export function benchMarkdown(r: BrowserBenchResults): string {
   return [
     `# tilecast browser bench (${r.label})`,
     '',
-    `${r.startedAt} · ${r.machine}`,
+    `${r.startedAt} · ${r.machine} · viewer in ${r.viewerBrowser === 'own' ? 'a browser of its own' : "the presenter's browser"}`,
     '',
     resultsTable(r.runs),
     '',

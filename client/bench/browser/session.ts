@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { type TilecastServer, startServer } from '../../../server/app';
-import { launchChromium } from './chromium';
+import { launchChromium, launchViewerChromium } from './chromium';
 import { cpuDelta, descendantsCpu } from './cpu';
 import { PRESENTER_PROBE, VIEWER_PROBE } from './probes';
 
@@ -41,6 +41,8 @@ export async function openBenchSession(
   width: number,
   height: number,
   presenterQuery = '',
+  /** 'own': the viewer page runs in a Chromium of its own, as on a viewer's machine (same cores here) */
+  viewerBrowserKind: 'same' | 'own' = 'same',
 ): Promise<BenchSession> {
   const server = await startServer({ port: 0, engine, logLevel: 'warn' }, process.env);
   const browser = await launchChromium(width, height);
@@ -72,7 +74,8 @@ export async function openBenchSession(
   await presenter.click('#share');
   await presenter.waitForFunction(() => document.body.dataset.state === 'live', null, { timeout: 15_000 });
 
-  const viewerContext = await browser.newContext({ viewport: { width: 1100, height: 700 } });
+  const viewerBrowser = viewerBrowserKind === 'own' ? await launchViewerChromium() : browser;
+  const viewerContext = await viewerBrowser.newContext({ viewport: { width: 1100, height: 700 } });
   const viewer = await viewerContext.newPage();
   await viewer.addInitScript({ content: VIEWER_PROBE });
   watch(viewer, 'viewer');
@@ -102,6 +105,7 @@ export async function openBenchSession(
     async close() {
       for (const c of contexts) await c.close().catch(() => {});
       await browser.close().catch(() => {});
+      if (viewerBrowser !== browser) await viewerBrowser.close().catch(() => {});
       await server.close();
     },
   };
