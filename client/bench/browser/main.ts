@@ -97,11 +97,12 @@ for (const engine of engines) {
       run.lateJoinSteps = median;
       run.lateJoinsMs = joins.map((j) => j?.painted ?? null);
       const ownMedian = medianJoin(ownJoins);
-      run.ownBrowserJoin = {
-        ms: ownMedian?.painted ?? null,
-        steps: ownMedian,
-        all: ownJoins.map((j) => j?.painted ?? null),
-      };
+      if (ownJoins.length)
+        run.ownBrowserJoin = {
+          ms: ownMedian?.painted ?? null,
+          steps: ownMedian,
+          all: ownJoins.map((j) => j?.painted ?? null),
+        };
       process.stdout.write('\n');
       // The reference depends on the content only: encode it once per size.
       if (!values['no-vp9'] && !vp9Done.has(size)) {

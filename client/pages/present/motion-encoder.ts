@@ -21,10 +21,10 @@ const FRAME_US = Math.round(1e6 / 30);
 /**
  * The region is encoded at one of these scales (viewers scale it back up): software VP8 at 1280x720 costs 7-23 ms
  * a frame on an idle core here and 40-130 ms on this shared machine, 640x360 a quarter of that. Down a step when
- * delta frames take over SLOW_MS on average (see adapt): a region in motion loses sharpness before frame rate (its
- * still tiles restore it once it stops; text outside the region is never scaled). 3/8 is for 1920x1080: the windows class's
- * region (1728x896) at 1/2 still took 37-112 ms a frame here with the viewer and compositor in the same browser
- * (10-15 fps); at 3/8, 3-17 ms and 15-21 fps.
+ * delta frames take over SLOW_MS on average (see adapt): a region in motion loses sharpness before frame rate
+ * (its still tiles restore it once it stops; text outside the region is never scaled). 3/8 is for 1920x1080: the
+ * windows class's region (1728x896) at 1/2 still took 37-112 ms a frame here with the viewer and compositor in the
+ * same browser (10-15 fps); at 3/8, 3-17 ms and 15-21 fps.
  */
 const SCALES = [1, 0.75, 0.5, 0.375];
 const SLOW_MS = 35;
