@@ -83,7 +83,7 @@ export interface MotionReport {
   cropped: number;
   /** the last chunk's encode time (frame in -> chunk out), ms */
   encodeMs: number;
-  /** the scale the region is encoded at (1, 0.75, 0.5: see motion-encoder.ts) */
+  /** the scale the region is encoded at (1, 0.75, 0.5 or 0.375: see motion-encoder.ts) */
   scale: number;
 }
 
