@@ -3,6 +3,7 @@
 // shared by the ScreenShot, every viewer and the recorder.
 import {
   FrameFlag,
+  FrameScan,
   MessageType,
   ProtocolError,
   ProtocolErrorCode,
@@ -28,8 +29,12 @@ function own(view: Uint8Array): Uint8Array {
   return copy;
 }
 
+/** Reused by every frame (ingest runs to completion before the next message): no garbage per tile. */
+const scan = new FrameScan();
+
 export function ingestPresenterMessage(room: Room, data: Uint8Array, limits: IngestLimits): void {
   const geometry = room.geometry;
+  if (data.byteLength >= 2 && data[1] === MessageType.Frame) return ingestFrame(room, data, limits);
   const msg = decodeMessage(data, {
     geometry,
     maxTileBytes: limits.maxTileBytes,
@@ -44,26 +49,6 @@ export function ingestPresenterMessage(room: Room, data: Uint8Array, limits: Ing
       admitGeometry(room, msg.geometry, limits);
       room.setGeometry(msg.geometry, own(data));
       return;
-    case MessageType.Frame: {
-      const { columns } = gridShape(geometry!);
-      // The presenter's layout is the viewer's: with its header marked as a sync, the copy is also the one Frame a
-      // caught-up viewer is sent whole.
-      const frame = own(data);
-      const view = new DataView(frame.buffer);
-      writeFrameHeader(view, 0, FrameFlag.EndsWithSync, msg.seq, msg.captureTs, msg.tiles.length);
-      const tiles: TileEntry[] = new Array(msg.tiles.length);
-      for (let i = 0; i < msg.tiles.length; i++) {
-        const t = msg.tiles[i];
-        const at = t.record.byteOffset - data.byteOffset;
-        // The server owns the seq stamped on what viewers get.
-        setTileSeq(view, at, msg.seq);
-        const message = frame.subarray(at, at + t.record.byteLength);
-        tiles[i] = { index: t.row * columns + t.col, col: t.col, row: t.row, message, seq: msg.seq, block: null };
-      }
-      FrameBlock.link(tiles);
-      room.applyFrame(msg.seq, msg.captureTs, tiles, data.byteLength, frame);
-      return;
-    }
     case MessageType.Motion: {
       const { key, codec, col, row, columns, rows } = msg;
       room.motion({ key, codec, region: { col, row, columns, rows }, message: own(data) }, data.byteLength);
@@ -78,4 +63,36 @@ export function ingestPresenterMessage(room: Room, data: Uint8Array, limits: Ing
         `a presenter may not send message type 0x${msg.type.toString(16)}`,
       );
   }
+}
+
+/**
+ * A Frame: checked in place, copied once, its header marked as a sync (the presenter's layout is the viewer's, so
+ * the copy is also the one Frame a caught-up viewer is sent whole), and each tile an entry viewing that copy.
+ */
+function ingestFrame(room: Room, data: Uint8Array, limits: IngestLimits): void {
+  const geometry = room.geometry;
+  scan.read(data, {
+    geometry,
+    maxTileBytes: limits.maxTileBytes,
+    maxTilesPerFrame: limits.maxTilesPerFrame,
+    // The header is checked here, once, so no decoder downstream (snapshots, recordings, viewers) meets a bomb.
+    checkImageSize: true,
+  });
+  const { columns } = gridShape(geometry!);
+  const { seq, captureTs, count } = scan;
+  const frame = own(data);
+  const view = new DataView(frame.buffer);
+  writeFrameHeader(view, 0, FrameFlag.EndsWithSync, seq, captureTs, count);
+  const tiles: TileEntry[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const at = scan.offsets[i];
+    const col = scan.cols[i];
+    const row = scan.rows[i];
+    // The server owns the seq stamped on what viewers get.
+    setTileSeq(view, at, seq);
+    const message = frame.subarray(at, at + scan.lengths[i]);
+    tiles[i] = { index: row * columns + col, col, row, message, seq, block: null };
+  }
+  FrameBlock.link(tiles);
+  room.applyFrame(seq, captureTs, tiles, data.byteLength, frame);
 }

@@ -31,7 +31,7 @@ import {
   SyncField,
   TileField,
 } from './header';
-import { declaredImageSize } from './image-size';
+import { declaredImageSize, declaresSizeOrNone } from './image-size';
 import { type MotionRegion, motionRect, vp8FrameInfo } from './motion';
 
 export interface TileView {
@@ -89,10 +89,32 @@ function exact(bytes: Uint8Array, n: number, what: string): void {
     throw new ProtocolError(E.TrailingBytes, `${what} has ${bytes.byteLength - n} trailing bytes`);
 }
 
-/** Reads one tile record at `offset`; returns it and the offset after it. */
-function readTile(bytes: Uint8Array, view: DataView, offset: number, limits: DecodeLimits): TileView {
-  const rest = bytes.subarray(offset);
-  need(rest, TILE_HEADER_BYTES, 'tile header');
+/** The fields of one tile record, filled in place by `checkTile` (a scratch object: no allocation per tile). */
+interface TileFields {
+  col: number;
+  row: number;
+  codec: number;
+  seq: number;
+}
+
+/** a geometry's grid, read once per message (gridShape makes an object) */
+type GridShape = { columns: number; rows: number } | null;
+
+/**
+ * Checks the tile record at `offset` (version, type, codec, size limits, cell, image header) and notes its fields
+ * in `into`; returns the record's length. Allocates nothing on the good path.
+ */
+function checkTile(
+  bytes: Uint8Array,
+  view: DataView,
+  offset: number,
+  limits: DecodeLimits,
+  grid: GridShape,
+  into: TileFields,
+): number {
+  const available = bytes.byteLength - offset;
+  if (available < TILE_HEADER_BYTES)
+    throw new ProtocolError(E.Truncated, `truncated tile header: ${available} bytes, need ${TILE_HEADER_BYTES}`);
   if (view.getUint8(offset) !== PROTOCOL_VERSION)
     throw new ProtocolError(
       E.WrongVersion,
@@ -103,36 +125,136 @@ function readTile(bytes: Uint8Array, view: DataView, offset: number, limits: Dec
       E.UnexpectedType,
       `frame holds a record of type ${view.getUint8(offset + 1)}, expected a tile`,
     );
-  const codec = CODEC_NAMES[view.getUint8(offset + TileField.codec)];
-  if (!codec) throw new ProtocolError(E.BadCodec, `unknown codec ${view.getUint8(offset + TileField.codec)}`);
+  const codec = view.getUint8(offset + TileField.codec);
+  if (!CODEC_NAMES[codec]) throw new ProtocolError(E.BadCodec, `unknown codec ${codec}`);
   const col = view.getUint16(offset + TileField.col, true);
   const row = view.getUint16(offset + TileField.row, true);
-  const seq = view.getUint32(offset + TileField.seq, true);
   const length = view.getUint32(offset + TileField.payloadLength, true);
   if (limits.maxTileBytes !== undefined && length > limits.maxTileBytes)
     throw new ProtocolError(
       E.PayloadTooLarge,
       `tile (${col},${row}) payload is ${length} bytes, limit ${limits.maxTileBytes}`,
     );
-  need(rest, TILE_HEADER_BYTES + length, `tile (${col},${row}) payload`);
-  if (limits.geometry) {
-    const { columns, rows } = gridShape(limits.geometry);
-    if (col >= columns || row >= rows)
-      throw new ProtocolError(E.TileOutsideGeometry, `tile (${col},${row}) is outside the ${columns}x${rows} grid`);
-  }
-  const record = bytes.subarray(offset, offset + TILE_HEADER_BYTES + length);
+  if (available < TILE_HEADER_BYTES + length)
+    throw new ProtocolError(
+      E.Truncated,
+      `truncated tile (${col},${row}) payload: ${available} bytes, need ${TILE_HEADER_BYTES + length}`,
+    );
+  if (grid && (col >= grid.columns || row >= grid.rows))
+    throw new ProtocolError(
+      E.TileOutsideGeometry,
+      `tile (${col},${row}) is outside the ${grid.columns}x${grid.rows} grid`,
+    );
   if (limits.checkImageSize && limits.geometry)
-    checkImageSize(limits.geometry, col, row, record.subarray(TILE_HEADER_BYTES));
-  return { col, row, codec, seq, payload: record.subarray(TILE_HEADER_BYTES), record };
+    checkImageSize(limits.geometry, col, row, bytes, offset + TILE_HEADER_BYTES, length);
+  into.col = col;
+  into.row = row;
+  into.codec = codec;
+  into.seq = view.getUint32(offset + TileField.seq, true);
+  return TILE_HEADER_BYTES + length;
 }
 
-function checkImageSize(geometry: Geometry, col: number, row: number, payload: Uint8Array): void {
-  const declared = declaredImageSize(payload);
-  if (!declared) return;
+const gridOf = (limits: DecodeLimits): GridShape => (limits.geometry ? gridShape(limits.geometry) : null);
+
+/** Reads one tile record at `offset` as a TileView (views into `bytes`). */
+function readTile(bytes: Uint8Array, view: DataView, offset: number, limits: DecodeLimits, grid: GridShape): TileView {
+  const f: TileFields = { col: 0, row: 0, codec: 0, seq: 0 };
+  const length = checkTile(bytes, view, offset, limits, grid, f);
+  const record = bytes.subarray(offset, offset + length);
+  const codec = CODEC_NAMES[f.codec]!;
+  return { col: f.col, row: f.row, codec, seq: f.seq, payload: record.subarray(TILE_HEADER_BYTES), record };
+}
+
+/**
+ * A Frame message read in place: its header and, per tile, the record's offset and length and its cell, in arrays
+ * reused from one frame to the next. Ingest reads hundreds of frames a second; a view and an object per tile were
+ * most of its garbage, and garbage here sets how often V8 marks the whole heap.
+ */
+export class FrameScan {
+  flags = 0;
+  seq = 0;
+  captureTs = 0;
+  count = 0;
+  offsets = new Uint32Array(64);
+  lengths = new Uint32Array(64);
+  cols = new Uint16Array(64);
+  rows = new Uint16Array(64);
+  private readonly tile: TileFields = { col: 0, row: 0, codec: 0, seq: 0 };
+
+  /** Reads and checks a whole Frame message (as decodeMessage does); the fields stay valid until the next read. */
+  read(bytes: Uint8Array, limits: DecodeLimits = {}): this {
+    const view = frameHeader(bytes, limits);
+    const count = view.getUint16(FrameField.tileCount, true);
+    this.reserve(count);
+    const grid = gridOf(limits);
+    let offset = FRAME_HEADER_BYTES;
+    for (let i = 0; i < count; i++) {
+      const length = checkTile(bytes, view, offset, limits, grid, this.tile);
+      this.offsets[i] = offset;
+      this.lengths[i] = length;
+      this.cols[i] = this.tile.col;
+      this.rows[i] = this.tile.row;
+      offset += length;
+    }
+    trailing(bytes, offset, count);
+    this.flags = bytes[FrameField.flags];
+    this.seq = view.getUint32(FrameField.seq, true);
+    this.captureTs = view.getFloat64(FrameField.captureTs, true);
+    this.count = count;
+    return this;
+  }
+
+  private reserve(count: number): void {
+    if (this.offsets.length >= count) return;
+    const size = Math.max(count, this.offsets.length * 2);
+    this.offsets = new Uint32Array(size);
+    this.lengths = new Uint32Array(size);
+    this.cols = new Uint16Array(size);
+    this.rows = new Uint16Array(size);
+  }
+}
+
+/** Checks a Frame's version, type and header and the tile count's limits; returns a view over the message. */
+function frameHeader(bytes: Uint8Array, limits: DecodeLimits): DataView {
+  need(bytes, 2, 'message header');
+  if (bytes[0] !== PROTOCOL_VERSION)
+    throw new ProtocolError(
+      E.WrongVersion,
+      `protocol version ${bytes[0]} is not supported (this side speaks ${PROTOCOL_VERSION})`,
+    );
+  if (bytes[1] !== MessageType.Frame)
+    throw new ProtocolError(E.UnexpectedType, `expected a frame, got message type 0x${bytes[1].toString(16)}`);
+  need(bytes, FRAME_HEADER_BYTES, 'frame header');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const count = view.getUint16(FrameField.tileCount, true);
+  if (limits.maxTilesPerFrame !== undefined && count > limits.maxTilesPerFrame)
+    throw new ProtocolError(E.TooManyTiles, `frame has ${count} tiles, limit ${limits.maxTilesPerFrame}`);
+  if (limits.geometry === null) throw new ProtocolError(E.NoGeometry, 'frame before geometry');
+  return view;
+}
+
+function trailing(bytes: Uint8Array, offset: number, count: number): void {
+  if (offset !== bytes.byteLength)
+    throw new ProtocolError(
+      E.TrailingBytes,
+      `frame has ${bytes.byteLength - offset} trailing bytes after ${count} tiles`,
+    );
+}
+
+/** The image header at `start` (`length` bytes) must declare the tile's rectangle, if it is of a known format. */
+function checkImageSize(
+  geometry: Geometry,
+  col: number,
+  row: number,
+  bytes: Uint8Array,
+  start: number,
+  length: number,
+): void {
   // runs for every ingested tile, so no allocation on the good path (tileRect would build an object)
   const width = Math.min(geometry.tileSize, geometry.width - col * geometry.tileSize);
   const height = Math.min(geometry.tileSize, geometry.height - row * geometry.tileSize);
-  if (declared.width === width && declared.height === height) return;
+  if (declaresSizeOrNone(bytes, start, length, width, height)) return;
+  const declared = declaredImageSize(bytes.subarray(start, start + length))!;
   const r = tileRect(geometry, col, row);
   const what =
     declared.width === 0
@@ -156,29 +278,27 @@ export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits = {}): Mes
   const type = bytes[1];
   switch (type) {
     case MessageType.Frame: {
-      need(bytes, FRAME_HEADER_BYTES, 'frame header');
-      const seq = view.getUint32(FrameField.seq, true);
-      const captureTs = view.getFloat64(FrameField.captureTs, true);
+      frameHeader(bytes, limits);
       const count = view.getUint16(FrameField.tileCount, true);
-      if (limits.maxTilesPerFrame !== undefined && count > limits.maxTilesPerFrame)
-        throw new ProtocolError(E.TooManyTiles, `frame has ${count} tiles, limit ${limits.maxTilesPerFrame}`);
-      if (limits.geometry === null) throw new ProtocolError(E.NoGeometry, 'frame before geometry');
+      const grid = gridOf(limits);
       const tiles: TileView[] = new Array(count);
       let offset = FRAME_HEADER_BYTES;
       for (let i = 0; i < count; i++) {
-        const tile = readTile(bytes, view, offset, limits);
+        const tile = readTile(bytes, view, offset, limits, grid);
         tiles[i] = tile;
         offset += tile.record.byteLength;
       }
-      if (offset !== bytes.byteLength)
-        throw new ProtocolError(
-          E.TrailingBytes,
-          `frame has ${bytes.byteLength - offset} trailing bytes after ${count} tiles`,
-        );
-      return { type, flags: bytes[FrameField.flags], seq, captureTs, tiles };
+      trailing(bytes, offset, count);
+      return {
+        type,
+        flags: bytes[FrameField.flags],
+        seq: view.getUint32(FrameField.seq, true),
+        captureTs: view.getFloat64(FrameField.captureTs, true),
+        tiles,
+      };
     }
     case MessageType.Tile: {
-      const tile = readTile(bytes, view, 0, limits);
+      const tile = readTile(bytes, view, 0, limits, gridOf(limits));
       if (tile.record.byteLength !== bytes.byteLength)
         throw new ProtocolError(
           E.TrailingBytes,

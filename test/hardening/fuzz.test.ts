@@ -7,6 +7,7 @@ import { ZodError } from 'zod';
 import type { TilecastServer } from '../../server/app';
 import {
   ClientControl,
+  FrameScan,
   MessageType,
   ProtocolError,
   ServerControl,
@@ -123,6 +124,53 @@ describe('binary protocol decoder', () => {
           expect(() => decodeMessage(short)).toThrow(ProtocolError);
         },
       ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("ingest's in-place frame reader agrees with decodeMessage: same tiles, or the same error", () => {
+    const limits = { geometry: { width: 256, height: 256, tileSize: 64 }, maxTileBytes: 48, maxTilesPerFrame: 6 };
+    const scan = new FrameScan();
+    /** the outcome of a read, as plain data: the fields, or the error's code and message */
+    const outcome = (read: () => unknown[]) => {
+      try {
+        return read();
+      } catch (err) {
+        if (!(err instanceof ProtocolError)) throw err;
+        return [err.code, err.message];
+      }
+    };
+    const viaDecode = (b: Uint8Array) => () => {
+      const msg = decodeMessage(b, limits);
+      if (msg.type !== MessageType.Frame) throw new Error(`decoded a ${msg.type}`);
+      const at = (r: Uint8Array) => r.byteOffset - b.byteOffset;
+      return [
+        msg.flags,
+        msg.seq,
+        msg.captureTs,
+        msg.tiles.map((t) => [at(t.record), t.record.byteLength, t.col, t.row]),
+      ];
+    };
+    const viaScan = (b: Uint8Array) => () => {
+      const s = scan.read(b, limits);
+      const tiles = Array.from({ length: s.count }, (_, i) => [s.offsets[i], s.lengths[i], s.cols[i], s.rows[i]]);
+      return [s.flags, s.seq, s.captureTs, tiles];
+    };
+    // Encoded frames (tiles inside and outside the grid, payloads over the limit), cut or with a byte changed; the
+    // type byte stays a Frame's, as ingest only reads those in place.
+    const frame = fc
+      .tuple(fc.nat(), fc.array(tile, { maxLength: 8 }), fc.nat(), fc.nat(), fc.integer({ min: 0, max: 255 }))
+      .map(([seq, tiles, cut, at, value]) => {
+        const b = encodeFrame(seq, 99.5, tiles);
+        const mode = cut % 3;
+        if (mode === 1) return b.subarray(0, cut % b.byteLength);
+        if (mode === 2 && at % b.byteLength !== 1) b[at % b.byteLength] = value;
+        return b;
+      });
+    fc.assert(
+      fc.property(frame, (b) => {
+        expect(outcome(viaScan(b))).toEqual(outcome(viaDecode(b)));
+      }),
       { numRuns: RUNS },
     );
   });

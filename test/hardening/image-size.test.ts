@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { declaredImageSize } from '../../shared/protocol';
+import { declaresSizeOrNone } from '../../shared/protocol/image-size';
 import { pngBomb } from './helpers';
 
 async function encode(
@@ -109,6 +110,29 @@ describe('declaredImageSize', () => {
           expect(got === null || (got.width >= 0 && got.height >= 0)).toBe(true);
         },
       ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('reads a window of a larger buffer exactly as the same bytes on their own, never past the window', async () => {
+    const seeds = [
+      await encode('png', 20, 10),
+      await encode('jpeg', 20, 10),
+      await encode('webp', 20, 10),
+      await encode('webp', 20, 10, { lossless: true }),
+      await encode('webp', 20, 10, {}, true),
+    ];
+    fc.assert(
+      fc.property(fc.constantFrom(...seeds), fc.nat(), fc.nat({ max: 40 }), (seed, cut, before) => {
+        // The window holds a prefix of the image; the bytes after it (the rest of the image) must not be read.
+        const length = cut % (seed.length + 1);
+        const buffer = new Uint8Array(before + seed.length);
+        buffer.set(seed, before);
+        const alone = declaredImageSize(seed.slice(0, length));
+        const fits = (w: number, h: number) => declaresSizeOrNone(buffer, before, length, w, h);
+        expect(fits(20, 10)).toBe(alone === null || (alone.width === 20 && alone.height === 10));
+        expect(fits(0, 0)).toBe(alone === null || (alone.width === 0 && alone.height === 0));
+      }),
       { numRuns: 3000 },
     );
   });
