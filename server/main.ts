@@ -3,10 +3,12 @@
 import { ConfigError, loadConfig } from './config';
 import { startServer } from './app';
 import { isWorker, runPrimary } from './cluster/workers';
+import { applyHeapGrowth } from './heap-growth';
 
 const argv = process.argv.slice(2);
 try {
   const config = loadConfig({}, process.env, argv);
+  applyHeapGrowth(config.heapGrowthPercent);
   if (config.workers && !isWorker()) {
     await runPrimary(config, argv, (line) => console.error(`tilecast: ${line}`));
   } else {
