@@ -8,6 +8,7 @@ import type { IngestedFrame, Keyframe, TileEntry } from '../frames/tile-entry';
 import type { Connection } from '../transport/types';
 import { type MotionChunk, MotionRelay } from './motion';
 import { type SendTotals, Sender } from './sender';
+import { stepSoon } from './step-queue';
 import { Viewer, type ViewerHandle, type ViewerStats } from './viewer';
 
 /** What a viewer joining a room with a picture is sent first: the geometry at once, then cursor and keyframe. */
@@ -34,7 +35,8 @@ export class Fanout {
   private ingestNo = 0;
   /** tiles coalesced for viewers that have left (the room's total counts them too) */
   private coalescedByGone = 0;
-  private pendingStep: NodeJS.Immediate | null = null;
+  /** a step is queued (see step-queue.ts); `clear` leaves it queued, and it finds no frame */
+  private stepQueued = false;
   /** viewers drained on the next turn, outside an engine callback that has their socket corked (see `join`) */
   private soon: Viewer[] = [];
   private pendingSoon: NodeJS.Immediate | null = null;
@@ -232,15 +234,16 @@ export class Fanout {
     // owing it, so a room whose picture moves on keeps no second copy of it.
     this.joinParts = null;
     this.frames.push(frame);
-    this.pendingStep ??= setImmediate(this.step);
+    if (!this.stepQueued) {
+      this.stepQueued = true;
+      stepSoon(this.step);
+    }
   }
 
   /** Drops frames not yet applied (a geometry change made them meaningless, or the room ended). */
   clear(): void {
     this.frames.length = 0;
     this.next = 0;
-    if (this.pendingStep) clearImmediate(this.pendingStep);
-    this.pendingStep = null;
     this.compact();
   }
 
@@ -266,7 +269,7 @@ export class Fanout {
   }
 
   private step = (): void => {
-    this.pendingStep = null;
+    this.stepQueued = false;
     let ops = 0;
     while (this.frames.length > 0) {
       const frame = this.frames[0];
@@ -277,7 +280,8 @@ export class Fanout {
         ops += this.apply(viewer, frame);
         if (ops >= this.budget && (this.next < list.length || this.frames.length > 1)) {
           this.yields++;
-          this.pendingStep = setImmediate(this.step);
+          this.stepQueued = true;
+          stepSoon(this.step);
           return;
         }
       }

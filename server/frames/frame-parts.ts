@@ -6,13 +6,15 @@
 import { FRAME_HEADER_BYTES, FrameFlag, writeFrameHeader } from '../../shared/protocol';
 import type { TileEntry } from './tile-entry';
 
+const NO_PARTS: Uint8Array[] = [];
+
 export class FrameParts {
   /** records of part i are tiles[ends[i - 1] .. ends[i]) (ends[-1] = 0) */
-  readonly ends: number[] = [];
+  readonly ends: number[];
   /** tile bytes in part i (what a viewer is counted as sent) */
-  readonly tileBytes: number[] = [];
+  readonly tileBytes: number[];
   /** every part but the last, shared by both variants */
-  private readonly leading: Uint8Array[] = [];
+  private readonly leading: Uint8Array[];
   private plainLast: Uint8Array | null = null;
   private syncedLast: Uint8Array | null = null;
 
@@ -24,22 +26,43 @@ export class FrameParts {
     /** the whole run as one Frame with EndsWithSync, if the caller has it: used when the run is a single part */
     synced?: Uint8Array,
   ) {
+    // Two passes, so the arrays are made at their size: most live frames are one part, built for every frame.
+    const count = this.split(null, null);
+    this.ends = new Array(count);
+    this.tileBytes = new Array(count);
+    this.split(this.ends, this.tileBytes);
+    this.leading = count > 1 ? new Array(count - 1) : NO_PARTS;
+    for (let p = 0; p < count - 1; p++) this.leading[p] = this.build(p, 0);
+    if (synced && count === 1) this.syncedLast = synced;
+  }
+
+  /**
+   * Cuts the tiles into parts of at most partBytes (a tile larger than a part goes alone; a part never has more
+   * records than a u16 counts); fills `ends` and `tileBytes` when given. Returns the number of parts.
+   */
+  private split(ends: number[] | null, tileBytes: number[] | null): number {
+    const tiles = this.tiles;
+    let parts = 0;
+    let start = 0;
     let bytes = FRAME_HEADER_BYTES;
     for (let t = 0; t < tiles.length; t++) {
       const size = tiles[t].message.byteLength;
-      const start = this.ends.length > 0 ? this.ends[this.ends.length - 1] : 0;
-      // A tile larger than a part goes alone; a part never has more records than a u16 counts.
-      if ((bytes + size > partBytes && t > start) || t - start === 0xffff) {
-        this.ends.push(t);
-        this.tileBytes.push(bytes - FRAME_HEADER_BYTES);
+      if ((bytes + size > this.partBytes && t > start) || t - start === 0xffff) {
+        if (ends && tileBytes) {
+          ends[parts] = t;
+          tileBytes[parts] = bytes - FRAME_HEADER_BYTES;
+        }
+        parts++;
+        start = t;
         bytes = FRAME_HEADER_BYTES;
       }
       bytes += size;
     }
-    this.ends.push(tiles.length);
-    this.tileBytes.push(bytes - FRAME_HEADER_BYTES);
-    for (let p = 0; p < this.ends.length - 1; p++) this.leading.push(this.build(p, 0));
-    if (synced && this.ends.length === 1) this.syncedLast = synced;
+    if (ends && tileBytes) {
+      ends[parts] = tiles.length;
+      tileBytes[parts] = bytes - FRAME_HEADER_BYTES;
+    }
+    return parts + 1;
   }
 
   get count(): number {
