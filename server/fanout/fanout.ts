@@ -41,8 +41,12 @@ export class Fanout {
   private soon: Viewer[] = [];
   private pendingSoon: NodeJS.Immediate | null = null;
   private pendingStatusFlush: NodeJS.Timeout | null = null;
-  /** the current ScreenShot as parts for joiners, while no newer frame came (one copy per room at most) */
-  private joinParts: { keyframe: Keyframe; ingestNo: number; parts: FrameParts } | null = null;
+  /**
+   * The current ScreenShot as parts for joiners, while no newer frame came (one copy per room at most). Made only
+   * for a generation's second joiner: in a live room the picture moves on between joins, and copying the whole
+   * picture for each one joiner cost more (allocation, then the GC it drives) than sending it its tiles one by one.
+   */
+  private joinParts: { keyframe: Keyframe; ingestNo: number; parts: FrameParts | null } | null = null;
   /** fan-out steps that had to yield: a sign of a room too large for one turn */
   yields = 0;
   private readonly sender: Sender;
@@ -79,8 +83,8 @@ export class Fanout {
 
   /**
    * A new viewer: sent the geometry (with a picture), its status and the latest cursor at once, then, on the next
-   * turn, the keyframe (shared Frame messages with batching, else dirty tiles) and a sync; everything flows through
-   * the same sender as the frames that follow. The keyframe waits a turn because joins happen inside the engine's
+   * turn, the keyframe (shared Frame messages when viewers join on the same picture, else its tiles) and a sync;
+   * all of it flows through the same sender as the frames that follow. The keyframe waits a turn because joins happen inside the engine's
    * open callback, where uWS has the new socket corked: a keyframe larger than the engine's cork buffer would be
    * copied into a socket buffer the engine keeps at that size for the socket's life.
    */
@@ -105,22 +109,23 @@ export class Fanout {
     return viewer;
   }
 
-  /** The keyframe as shared parts, built once per ScreenShot generation (a generation is reused only with a new ingestNo). */
-  private keyframeParts(keyframe: Keyframe, conn: Connection): FrameParts {
+  /**
+   * The keyframe as shared parts, built once per ScreenShot generation (a generation is reused only with a new
+   * ingestNo) and only once a second viewer joins on it; null for the first, which gets the tiles themselves.
+   */
+  private keyframeParts(keyframe: Keyframe, conn: Connection): FrameParts | null {
     const size = conn.corkBytes ?? Number.POSITIVE_INFINITY;
     const cached = this.joinParts;
-    if (
-      cached &&
-      cached.keyframe === keyframe &&
-      cached.ingestNo === keyframe.ingestNo &&
-      cached.parts.partBytes === size
-    )
-      return cached.parts;
+    const same = cached && cached.keyframe === keyframe && cached.ingestNo === keyframe.ingestNo;
+    if (!same) {
+      this.joinParts = { keyframe, ingestNo: keyframe.ingestNo, parts: null };
+      return null;
+    }
+    if (cached.parts && cached.parts.partBytes === size) return cached.parts;
     const tiles: TileEntry[] = [];
     for (const tile of keyframe.tiles) if (tile) tiles.push(tile);
-    const parts = new FrameParts(tiles, keyframe.seq, keyframe.captureTs, size);
-    this.joinParts = { keyframe, ingestNo: keyframe.ingestNo, parts };
-    return parts;
+    cached.parts = new FrameParts(tiles, keyframe.seq, keyframe.captureTs, size);
+    return cached.parts;
   }
 
   private drainSoon(viewer: Viewer): void {
