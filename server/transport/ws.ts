@@ -9,7 +9,6 @@ import { SHUTTING_DOWN, handshakeRefusal } from './handshake';
 import { bodyLength, closeReason, errorResponse, isFileBody, statusLine } from './http-status';
 import { BodyTooLargeError, InternalError } from '../errors';
 import { RegionReader } from './file-region';
-import { writeBinaryMessage } from './ws-framing';
 import type { Connection, FileRegion, HttpResponse, Transport, TransportOptions } from './types';
 
 class WsConnection<Ctx> implements Connection<Ctx> {
@@ -40,15 +39,8 @@ class WsConnection<Ctx> implements Connection<Ctx> {
 
   send(data: Uint8Array | string, binary = true): boolean {
     if (!this.open || this.ws.readyState !== WebSocket.OPEN) return false;
-    const socket = this.socket;
-    if (binary && typeof data !== 'string' && socket) writeBinaryMessage(socket, data, this.onFlushed);
-    else this.ws.send(data, { binary }, this.onFlushed);
+    this.ws.send(data, { binary }, this.onFlushed);
     return true;
-  }
-
-  /** ws's socket (private in its typings); ws writes every frame straight to it, as no sender here deflates */
-  private get socket(): Duplex | undefined {
-    return (this.ws as unknown as { _socket?: Duplex })._socket;
   }
 
   bufferedAmount(): number {
@@ -57,7 +49,7 @@ class WsConnection<Ctx> implements Connection<Ctx> {
 
   cork(fn: () => void): void {
     // ws has no public cork; the underlying net.Socket does, and batches the writes into one writev.
-    const socket = this.socket;
+    const socket = (this.ws as unknown as { _socket?: Duplex })._socket;
     socket?.cork();
     try {
       fn();
