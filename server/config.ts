@@ -117,7 +117,7 @@ export const ConfigSchema = z
       .optional(),
     /** run N processes on one port sharing rooms over Redis; `--workers` alone means one per core */
     workers: z.union([z.literal(true), z.literal('true'), int(1, 256)]).optional(),
-    /** V8 heap growth between full GCs, percent of the live heap (0 = V8's own, ~20% here): CPU against RSS */
+    /** V8 heap growth between full GCs, percent of the live heap (0 = V8's own heuristic): CPU against RSS */
     heapGrowthPercent: int(0, 1000).default(100),
     /** bus messages over this size are split into chunks (hard cap 4 MiB) */
     busMaxMessageBytes: int(64 * KiB, 4 * MiB).default(1 * MiB),

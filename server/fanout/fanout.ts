@@ -84,9 +84,9 @@ export class Fanout {
   /**
    * A new viewer: sent the geometry (with a picture), its status and the latest cursor at once, then, on the next
    * turn, the keyframe (shared Frame messages when viewers join on the same picture, else its tiles) and a sync;
-   * all of it flows through the same sender as the frames that follow. The keyframe waits a turn because joins happen inside the engine's
-   * open callback, where uWS has the new socket corked: a keyframe larger than the engine's cork buffer would be
-   * copied into a socket buffer the engine keeps at that size for the socket's life.
+   * all of it flows through the same sender as the frames that follow. The keyframe waits a turn because joins
+   * happen inside the engine's open callback, where uWS has the new socket corked: a keyframe larger than the
+   * engine's cork buffer would be copied into a socket buffer the engine keeps at that size for the socket's life.
    */
   join(conn: Connection, status: Uint8Array, picture: JoinPicture | null): ViewerHandle {
     const viewer = new Viewer(this.nextId++, conn);
