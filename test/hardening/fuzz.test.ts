@@ -129,7 +129,8 @@ describe('binary protocol decoder', () => {
   });
 
   it("ingest's in-place frame reader agrees with decodeMessage: same tiles, or the same error", () => {
-    const limits = { geometry: { width: 256, height: 256, tileSize: 64 }, maxTileBytes: 48, maxTilesPerFrame: 6 };
+    const geometry = { width: 256, height: 256, tileSize: 64 };
+    const limits = { geometry, maxTileBytes: 48, maxTilesPerFrame: 6, checkImageSize: true };
     const scan = new FrameScan();
     /** the outcome of a read, as plain data: the fields, or the error's code and message */
     const outcome = (read: () => unknown[]) => {
