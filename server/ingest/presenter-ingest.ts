@@ -2,8 +2,10 @@
 // server owns (the engine's buffer dies with its callback); a frame's tile entries are views into that one copy,
 // shared by the ScreenShot, every viewer and the recorder.
 import {
+  type DecodeLimits,
   FrameFlag,
   FrameScan,
+  type Geometry,
   MessageType,
   ProtocolError,
   ProtocolErrorCode,
@@ -29,19 +31,24 @@ function own(view: Uint8Array): Uint8Array {
   return copy;
 }
 
+/** What a presenter's message is checked against: the room's grid and the configured sizes. */
+function decodeLimits(geometry: Geometry | null, limits: IngestLimits): DecodeLimits {
+  return {
+    geometry,
+    maxTileBytes: limits.maxTileBytes,
+    maxTilesPerFrame: limits.maxTilesPerFrame,
+    // The header is checked here, once, so no decoder downstream (snapshots, recordings, viewers) meets a bomb.
+    checkImageSize: true,
+  };
+}
+
 /** Reused by every frame (ingest runs to completion before the next message): no garbage per tile. */
 const scan = new FrameScan();
 
 export function ingestPresenterMessage(room: Room, data: Uint8Array, limits: IngestLimits): void {
   const geometry = room.geometry;
   if (data.byteLength >= 2 && data[1] === MessageType.Frame) return ingestFrame(room, data, limits);
-  const msg = decodeMessage(data, {
-    geometry,
-    maxTileBytes: limits.maxTileBytes,
-    maxTilesPerFrame: limits.maxTilesPerFrame,
-    // The header is checked here, once, so no decoder downstream (snapshots, recordings, viewers) meets a bomb.
-    checkImageSize: true,
-  });
+  const msg = decodeMessage(data, decodeLimits(geometry, limits));
   switch (msg.type) {
     case MessageType.Geometry:
       // A resuming presenter re-announces the same geometry: keep the picture viewers already have.
@@ -71,13 +78,7 @@ export function ingestPresenterMessage(room: Room, data: Uint8Array, limits: Ing
  */
 function ingestFrame(room: Room, data: Uint8Array, limits: IngestLimits): void {
   const geometry = room.geometry;
-  scan.read(data, {
-    geometry,
-    maxTileBytes: limits.maxTileBytes,
-    maxTilesPerFrame: limits.maxTilesPerFrame,
-    // The header is checked here, once, so no decoder downstream (snapshots, recordings, viewers) meets a bomb.
-    checkImageSize: true,
-  });
+  scan.read(data, decodeLimits(geometry, limits));
   const { columns } = gridShape(geometry!);
   const { seq, captureTs, count } = scan;
   const frame = own(data);

@@ -156,13 +156,18 @@ function checkTile(
 
 const gridOf = (limits: DecodeLimits): GridShape => (limits.geometry ? gridShape(limits.geometry) : null);
 
-/** Reads one tile record at `offset` as a TileView (views into `bytes`). */
-function readTile(bytes: Uint8Array, view: DataView, offset: number, limits: DecodeLimits, grid: GridShape): TileView {
-  const f: TileFields = { col: 0, row: 0, codec: 0, seq: 0 };
-  const length = checkTile(bytes, view, offset, limits, grid, f);
+/** The TileView of a checked record: views into `bytes`. */
+function tileView(bytes: Uint8Array, offset: number, length: number, f: TileFields): TileView {
   const record = bytes.subarray(offset, offset + length);
-  const codec = CODEC_NAMES[f.codec]!;
-  return { col: f.col, row: f.row, codec, seq: f.seq, payload: record.subarray(TILE_HEADER_BYTES), record };
+  const payload = record.subarray(TILE_HEADER_BYTES);
+  return { col: f.col, row: f.row, codec: CODEC_NAMES[f.codec]!, seq: f.seq, payload, record };
+}
+
+/** Reads one tile record at `offset` as a TileView. */
+function readTile(bytes: Uint8Array, view: DataView, offset: number, limits: DecodeLimits): TileView {
+  const f: TileFields = { col: 0, row: 0, codec: 0, seq: 0 };
+  const length = checkTile(bytes, view, offset, limits, gridOf(limits), f);
+  return tileView(bytes, offset, length, f);
 }
 
 /**
@@ -179,29 +184,59 @@ export class FrameScan {
   lengths = new Uint32Array(64);
   cols = new Uint16Array(64);
   rows = new Uint16Array(64);
+  codecs = new Uint8Array(64);
+  seqs = new Uint32Array(64);
   private readonly tile: TileFields = { col: 0, row: 0, codec: 0, seq: 0 };
 
   /** Reads and checks a whole Frame message (as decodeMessage does); the fields stay valid until the next read. */
   read(bytes: Uint8Array, limits: DecodeLimits = {}): this {
-    const view = frameHeader(bytes, limits);
+    checkVersion(bytes);
+    if (bytes[1] !== MessageType.Frame)
+      throw new ProtocolError(E.UnexpectedType, `expected a frame, got message type 0x${bytes[1].toString(16)}`);
+    return this.readChecked(bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), limits);
+  }
+
+  /** The rest of `read`, once the message's version and type are known good (decodeMessage checked them). */
+  readChecked(bytes: Uint8Array, view: DataView, limits: DecodeLimits): this {
+    need(bytes, FRAME_HEADER_BYTES, 'frame header');
     const count = view.getUint16(FrameField.tileCount, true);
+    if (limits.maxTilesPerFrame !== undefined && count > limits.maxTilesPerFrame)
+      throw new ProtocolError(E.TooManyTiles, `frame has ${count} tiles, limit ${limits.maxTilesPerFrame}`);
+    if (limits.geometry === null) throw new ProtocolError(E.NoGeometry, 'frame before geometry');
     this.reserve(count);
     const grid = gridOf(limits);
+    const tile = this.tile;
     let offset = FRAME_HEADER_BYTES;
     for (let i = 0; i < count; i++) {
-      const length = checkTile(bytes, view, offset, limits, grid, this.tile);
+      const length = checkTile(bytes, view, offset, limits, grid, tile);
       this.offsets[i] = offset;
       this.lengths[i] = length;
-      this.cols[i] = this.tile.col;
-      this.rows[i] = this.tile.row;
+      this.cols[i] = tile.col;
+      this.rows[i] = tile.row;
+      this.codecs[i] = tile.codec;
+      this.seqs[i] = tile.seq;
       offset += length;
     }
-    trailing(bytes, offset, count);
+    if (offset !== bytes.byteLength)
+      throw new ProtocolError(
+        E.TrailingBytes,
+        `frame has ${bytes.byteLength - offset} trailing bytes after ${count} tiles`,
+      );
     this.flags = bytes[FrameField.flags];
     this.seq = view.getUint32(FrameField.seq, true);
     this.captureTs = view.getFloat64(FrameField.captureTs, true);
     this.count = count;
     return this;
+  }
+
+  /** Tile `i` of the last read as a TileView (views into `bytes`, the message read). */
+  tileView(bytes: Uint8Array, i: number): TileView {
+    const f = this.tile;
+    f.col = this.cols[i];
+    f.row = this.rows[i];
+    f.codec = this.codecs[i];
+    f.seq = this.seqs[i];
+    return tileView(bytes, this.offsets[i], this.lengths[i], f);
   }
 
   private reserve(count: number): void {
@@ -211,33 +246,21 @@ export class FrameScan {
     this.lengths = new Uint32Array(size);
     this.cols = new Uint16Array(size);
     this.rows = new Uint16Array(size);
+    this.codecs = new Uint8Array(size);
+    this.seqs = new Uint32Array(size);
   }
 }
 
-/** Checks a Frame's version, type and header and the tile count's limits; returns a view over the message. */
-function frameHeader(bytes: Uint8Array, limits: DecodeLimits): DataView {
+/** decodeMessage's frames go through the same reader as ingest's (it runs to completion: one is enough). */
+const decodeScan = new FrameScan();
+
+/** A message must be at least its [version][type] and speak this side's version. */
+function checkVersion(bytes: Uint8Array): void {
   need(bytes, 2, 'message header');
   if (bytes[0] !== PROTOCOL_VERSION)
     throw new ProtocolError(
       E.WrongVersion,
       `protocol version ${bytes[0]} is not supported (this side speaks ${PROTOCOL_VERSION})`,
-    );
-  if (bytes[1] !== MessageType.Frame)
-    throw new ProtocolError(E.UnexpectedType, `expected a frame, got message type 0x${bytes[1].toString(16)}`);
-  need(bytes, FRAME_HEADER_BYTES, 'frame header');
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const count = view.getUint16(FrameField.tileCount, true);
-  if (limits.maxTilesPerFrame !== undefined && count > limits.maxTilesPerFrame)
-    throw new ProtocolError(E.TooManyTiles, `frame has ${count} tiles, limit ${limits.maxTilesPerFrame}`);
-  if (limits.geometry === null) throw new ProtocolError(E.NoGeometry, 'frame before geometry');
-  return view;
-}
-
-function trailing(bytes: Uint8Array, offset: number, count: number): void {
-  if (offset !== bytes.byteLength)
-    throw new ProtocolError(
-      E.TrailingBytes,
-      `frame has ${bytes.byteLength - offset} trailing bytes after ${count} tiles`,
     );
 }
 
@@ -267,38 +290,18 @@ function checkImageSize(
 }
 
 export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits = {}): Message {
-  need(bytes, 2, 'message header');
+  checkVersion(bytes);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const version = bytes[0];
-  if (version !== PROTOCOL_VERSION)
-    throw new ProtocolError(
-      E.WrongVersion,
-      `protocol version ${version} is not supported (this side speaks ${PROTOCOL_VERSION})`,
-    );
   const type = bytes[1];
   switch (type) {
     case MessageType.Frame: {
-      frameHeader(bytes, limits);
-      const count = view.getUint16(FrameField.tileCount, true);
-      const grid = gridOf(limits);
-      const tiles: TileView[] = new Array(count);
-      let offset = FRAME_HEADER_BYTES;
-      for (let i = 0; i < count; i++) {
-        const tile = readTile(bytes, view, offset, limits, grid);
-        tiles[i] = tile;
-        offset += tile.record.byteLength;
-      }
-      trailing(bytes, offset, count);
-      return {
-        type,
-        flags: bytes[FrameField.flags],
-        seq: view.getUint32(FrameField.seq, true),
-        captureTs: view.getFloat64(FrameField.captureTs, true),
-        tiles,
-      };
+      const scan = decodeScan.readChecked(bytes, view, limits);
+      const tiles: TileView[] = new Array(scan.count);
+      for (let i = 0; i < scan.count; i++) tiles[i] = scan.tileView(bytes, i);
+      return { type, flags: scan.flags, seq: scan.seq, captureTs: scan.captureTs, tiles };
     }
     case MessageType.Tile: {
-      const tile = readTile(bytes, view, 0, limits, gridOf(limits));
+      const tile = readTile(bytes, view, 0, limits);
       if (tile.record.byteLength !== bytes.byteLength)
         throw new ProtocolError(
           E.TrailingBytes,
