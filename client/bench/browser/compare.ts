@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { barChart } from './chart';
 import type { ClassResult } from './measure';
-import type { BrowserBenchResults } from './report';
+import type { BrowserBenchResults, SizeRun } from './report';
 
 const [beforeFile, afterFile, outDir] = process.argv.slice(2);
 if (!beforeFile || !afterFile || !outDir) throw new Error('usage: compare.ts BEFORE.json AFTER.json OUT_DIR');
@@ -40,19 +40,19 @@ for (const run of after.runs) {
     }
   }
 }
-const late = after.runs
-  .map(
-    (r) =>
-      `${r.engine} ${r.size}: ${n(before.runs.find((x) => x.engine === r.engine && x.size === r.size)?.lateJoinMs)} → **${n(r.lateJoinMs)}** ms`,
-  )
-  .join(' · ');
-const ownLate = after.runs
-  .filter((r) => r.ownBrowserJoin)
-  .map(
-    (r) =>
-      `${r.engine} ${r.size}: ${n(before.runs.find((x) => x.engine === r.engine && x.size === r.size)?.ownBrowserJoin?.ms)} → **${n(r.ownBrowserJoin!.ms)}** ms`,
-  )
-  .join(' · ');
+/** Per engine and size, a join time before -> after, for the runs that have it after (`pick` reads it). */
+const joinLine = (runs: SizeRun[], pick: (r: SizeRun | undefined) => number | null | undefined) =>
+  runs
+    .map(
+      (r) =>
+        `${r.engine} ${r.size}: ${n(pick(before.runs.find((x) => x.engine === r.engine && x.size === r.size)))} → **${n(pick(r))}** ms`,
+    )
+    .join(' · ');
+const late = joinLine(after.runs, (r) => r?.lateJoinMs);
+const ownLate = joinLine(
+  after.runs.filter((r) => r.ownBrowserJoin),
+  (r) => r?.ownBrowserJoin?.ms,
+);
 const md = `${rows.join('\n')}\n\nLate joiner (navigation → first full picture), in the presenter's browser: ${late}\n${ownLate ? `\nIn a browser of its own: ${ownLate}\n` : ''}`;
 mkdirSync(outDir, { recursive: true });
 writeFileSync(path.join(outDir, 'compare.md'), md);
