@@ -87,7 +87,8 @@ export class Display {
       const g = this.geometry;
       if (g && col < gridShape(g).columns && row < gridShape(g).rows) {
         const r = tileRect(g, col, row);
-        this.backCtx.drawImage(decoded.image, 0, 0, r.width, r.height, r.x, r.y, r.width, r.height);
+        if (decoded.pixels) this.backCtx.putImageData(decoded.pixels, r.x, r.y, 0, 0, r.width, r.height);
+        else this.backCtx.drawImage(decoded.image, 0, 0, r.width, r.height, r.x, r.y, r.width, r.height);
         this.damage.push(r);
         this.pendingTiles++;
       }
