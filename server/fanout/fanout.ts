@@ -42,11 +42,12 @@ export class Fanout {
   private pendingSoon: NodeJS.Immediate | null = null;
   private pendingStatusFlush: NodeJS.Timeout | null = null;
   /**
-   * The current ScreenShot as parts for joiners, while no newer frame came (one copy per room at most). Made only
-   * for a generation's second joiner: in a live room the picture moves on between joins, and copying the whole
-   * picture for each one joiner cost more (allocation, then the GC it drives) than sending it its tiles one by one.
+   * The current ScreenShot as parts for joiners, while no newer frame came (one copy per room at most). Built for
+   * the first joiner on a picture too (in a live room, nearly every joiner): a browser pays per message. A 1080p
+   * keyframe as 514 tile messages took 294-363 ms to a full picture and 500-570 ms of browser CPU, as 23 parts
+   * 226-243 ms and 340-410 ms (client/bench/probes/late-join-1080p.ts --new-picture, against without).
    */
-  private joinParts: { keyframe: Keyframe; ingestNo: number; parts: FrameParts | null } | null = null;
+  private joinParts: { keyframe: Keyframe; ingestNo: number; parts: FrameParts } | null = null;
   /** fan-out steps that had to yield: a sign of a room too large for one turn */
   yields = 0;
   private readonly sender: Sender;
@@ -83,10 +84,10 @@ export class Fanout {
 
   /**
    * A new viewer: sent the geometry (with a picture), its status and the latest cursor at once, then, on the next
-   * turn, the keyframe (shared Frame messages when viewers join on the same picture, else its tiles) and a sync;
-   * all of it flows through the same sender as the frames that follow. The keyframe waits a turn because joins
-   * happen inside the engine's open callback, where uWS has the new socket corked: a keyframe larger than the
-   * engine's cork buffer would be copied into a socket buffer the engine keeps at that size for the socket's life.
+   * turn, the keyframe (shared Frame messages with batching, else dirty tiles) and a sync; everything flows through
+   * the same sender as the frames that follow. The keyframe waits a turn because joins happen inside the engine's
+   * open callback, where uWS has the new socket corked: a keyframe larger than the engine's cork buffer would be
+   * copied into a socket buffer the engine keeps at that size for the socket's life.
    */
   join(conn: Connection, status: Uint8Array, picture: JoinPicture | null): ViewerHandle {
     const viewer = new Viewer(this.nextId++, conn);
@@ -109,23 +110,22 @@ export class Fanout {
     return viewer;
   }
 
-  /**
-   * The keyframe as shared parts, built once per ScreenShot generation (a generation is reused only with a new
-   * ingestNo) and only once a second viewer joins on it; null for the first, which gets the tiles themselves.
-   */
-  private keyframeParts(keyframe: Keyframe, conn: Connection): FrameParts | null {
+  /** The keyframe as shared parts, built once per ScreenShot generation (a generation is reused only with a new ingestNo). */
+  private keyframeParts(keyframe: Keyframe, conn: Connection): FrameParts {
     const size = conn.corkBytes ?? Number.POSITIVE_INFINITY;
     const cached = this.joinParts;
-    const same = cached && cached.keyframe === keyframe && cached.ingestNo === keyframe.ingestNo;
-    if (!same) {
-      this.joinParts = { keyframe, ingestNo: keyframe.ingestNo, parts: null };
-      return null;
-    }
-    if (cached.parts && cached.parts.partBytes === size) return cached.parts;
+    if (
+      cached &&
+      cached.keyframe === keyframe &&
+      cached.ingestNo === keyframe.ingestNo &&
+      cached.parts.partBytes === size
+    )
+      return cached.parts;
     const tiles: TileEntry[] = [];
     for (const tile of keyframe.tiles) if (tile) tiles.push(tile);
-    cached.parts = new FrameParts(tiles, keyframe.seq, keyframe.captureTs, size);
-    return cached.parts;
+    const parts = new FrameParts(tiles, keyframe.seq, keyframe.captureTs, size);
+    this.joinParts = { keyframe, ingestNo: keyframe.ingestNo, parts };
+    return parts;
   }
 
   private drainSoon(viewer: Viewer): void {

@@ -1,7 +1,8 @@
 // Probe: a late joiner's time to a full picture at 1920x1080 with no presenter in the browser. A Node presenter
 // sends one ScreenShot of the load test's desktop scene (PNG and JPEG tiles as the browser presenter encodes them),
 // then Chromium opens the viewer page N times; prints navigation -> socket open -> first message -> painted.
-// Usage: npx tsx client/bench/probes/late-join-1080p.ts [--engine uws|ws] [--runs 5] [--profile] [--throttle-kbps N].
+// Usage: npx tsx client/bench/probes/late-join-1080p.ts [--engine uws|ws] [--runs 5] [--profile] [--throttle-kbps N]
+// [--new-picture].
 // Prints the CPU time the whole browser (only this viewer runs in it) spent on each join, from /proc: on a loaded
 // machine that is what sets the time to the picture. --profile also prints the page's top functions by self time (CDP profiler,
 // which slows the page down): the main thread spends ~0.3-1.3 ms per tile (ImageDecoder, drawImage of the
@@ -26,6 +27,8 @@ const { values } = parseArgs({
     profile: { type: 'boolean', default: false },
     /** a slow link for the viewer (CDP network emulation, 40 ms latency): page weight shows here, not on loopback */
     'throttle-kbps': { type: 'string' },
+    /** a one-tile frame before each join, so every joiner is the first on its picture, as in a live room */
+    'new-picture': { type: 'boolean', default: false },
   },
 });
 /** The viewer page's test hook and this probe's socket timings, as the page sees them. */
@@ -95,6 +98,10 @@ await new Promise((r) => setTimeout(r, 500));
 
 const browser = await launchCapturingChromium('none', 1280, 800);
 for (let run = 0; run < Number(values.runs); run++) {
+  if (values['new-picture']) {
+    presenter.send(encodeFrame(run + 2, Date.now(), [all[run % all.length]]));
+    await new Promise((r) => setTimeout(r, 100));
+  }
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await ctx.newPage();
   await page.addInitScript(() => {
