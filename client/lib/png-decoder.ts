@@ -6,6 +6,7 @@
 // (gamma or colour profiles, transparency, 16-bit or grey or interlaced images) returns null: the caller falls back
 // to the browser's decoder, so the picture is the same either way.
 import { unzlibSync } from 'fflate';
+import { MAX_TILE_SIZE } from '../../shared/protocol/constants';
 
 export interface RgbaPixels {
   width: number;
@@ -18,8 +19,8 @@ const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const RGB = 2;
 const PALETTE = 3;
 const RGBA = 6;
-/** largest side taken here (tiles are at most 256 px); bigger images go to the browser's decoder */
-const MAX_SIDE = 4096;
+/** largest side taken here: no tile is larger; anything larger goes to the browser's decoder */
+const MAX_SIDE = MAX_TILE_SIZE;
 /** chunks that make the browser colour-manage or blend the image: putImageData would not */
 const CHANGES_PIXELS = new Set(['gAMA', 'iCCP', 'cHRM', 'tRNS']);
 

@@ -1,4 +1,4 @@
-// Decodes one tile payload into something drawImage() accepts. WebCodecs' ImageDecoder when the browser has it:
+// Decodes one tile payload into pixels to put or an image to draw. WebCodecs' ImageDecoder when the browser has it:
 // measured in Chromium 150 at ~0.1 ms per 64 px tile, against ~1.4 ms for createImageBitmap(Blob), whose per-call
 // overhead dominates for small images. createImageBitmap stays as the fallback (Safari). PNGs go through
 // png-decoder.ts first: synchronous, no per-call machinery, and the browser's decoder only for what it declines.

@@ -110,7 +110,7 @@ export class Fanout {
     return viewer;
   }
 
-  /** The keyframe as shared parts, built once per ScreenShot generation (a generation is reused only with a new ingestNo). */
+  /** The keyframe as shared parts, built once per ScreenShot generation (a recycled one has a new ingestNo). */
   private keyframeParts(keyframe: Keyframe, conn: Connection): FrameParts {
     const size = conn.corkBytes ?? Number.POSITIVE_INFINITY;
     const cached = this.joinParts;

@@ -13,7 +13,7 @@ async function reference(png: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await sharp(png).ensureAlpha().raw().toBuffer());
 }
 
-/** A text-like picture: flat background, a few runs of colour, some noise (every PNG filter gets used on it). */
+/** A text-like picture: flat background, runs of colour, a gradient corner and some noise. */
 function picture(width: number, height: number, seed: number): Buffer {
   const px = Buffer.alloc(width * height * 3, 240);
   let s = seed;
