@@ -4,9 +4,10 @@
 // Usage: npx tsx client/bench/probes/late-join-1080p.ts [--engine uws|ws] [--runs 5] [--profile] [--throttle-kbps N]
 // [--new-picture].
 // Prints the CPU time the whole browser (only this viewer runs in it) spent on each join, from /proc: on a loaded
-// machine that is what sets the time to the picture. --profile also prints the page's top functions by self time (CDP profiler,
-// which slows the page down): the main thread spends ~0.3-1.3 ms per tile (ImageDecoder, drawImage of the
-// VideoFrame), so a 510-tile keyframe costs 0.2-0.7 s whatever the transport.
+// machine that is what sets the time to the picture. --profile also prints the page's top functions by self time
+// (CDP profiler, which slows the page down): with ImageDecoder and a VideoFrame drawn per tile the main thread spent
+// ~0.3-1.3 ms per tile; PNG tiles now decode in the page (client/lib/png-decoder.ts). --new-picture makes every
+// joiner the first on its picture, as in a live room.
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import NodeWebSocket from 'ws';
