@@ -5,7 +5,7 @@
 // RGBA and palette from other encoders). Anything whose pixels the browser would change on the way to the canvas
 // (gamma or colour profiles, transparency, 16-bit or grey or interlaced images) returns null: the caller falls back
 // to the browser's decoder, so the picture is the same either way.
-import { unzlibSync } from 'fflate';
+import { Unzlib, unzlibSync } from 'fflate';
 import { MAX_TILE_SIZE } from '../../shared/protocol/constants';
 
 export interface RgbaPixels {
@@ -69,8 +69,7 @@ export function decodePng(png: Uint8Array): RgbaPixels | null {
   const expected = (stride + 1) * height;
   let raw: Uint8Array;
   try {
-    // Inflated straight into a buffer of the expected size (fflate's fastest path); extra data is ignored.
-    raw = unzlibSync(idat.length === 1 ? idat[0] : concat(idat, idatBytes), { out: new Uint8Array(expected) });
+    raw = inflate(idat.length === 1 ? idat[0] : concat(idat, idatBytes), expected);
   } catch (err) {
     throw new PngError(`PNG data stream: ${(err as Error).message}`);
   }
@@ -79,6 +78,34 @@ export function decodePng(png: Uint8Array): RgbaPixels | null {
   const data = new Uint8ClampedArray(width * height * 4);
   if (!expand(rows, data, color, palette)) return null;
   return { width, height, data };
+}
+
+/**
+ * Deflate turns one byte into at most ~1032: a stream of this many bytes inflates to ~2 MB at most, a millisecond or
+ * two, so it may go in one call.
+ */
+const ONE_CALL_BYTES = 2048;
+const SLICE_BYTES = 1024;
+
+/**
+ * The first `expected` bytes `zlib` inflates to (fewer if it ends early; extra data is ignored). A small stream goes
+ * in one call straight into a buffer of that size (fflate's fastest path). A larger one goes in slices and stops
+ * once the picture is complete: a stream made to inflate to far more than its picture (a deflate bomb, up to the
+ * server's tile size limit) then costs at most a slice's worth of extra work, as the browser's decoder, which also
+ * stops at the last row, would spend.
+ */
+function inflate(zlib: Uint8Array, expected: number): Uint8Array {
+  if (zlib.byteLength <= ONE_CALL_BYTES) return unzlibSync(zlib, { out: new Uint8Array(expected) });
+  const out = new Uint8Array(expected);
+  let filled = 0;
+  const stream = new Unzlib((chunk) => {
+    const n = Math.min(chunk.byteLength, expected - filled);
+    out.set(n < chunk.byteLength ? chunk.subarray(0, n) : chunk, filled);
+    filled += n;
+  });
+  for (let at = 0; at < zlib.byteLength && filled < expected; at += SLICE_BYTES)
+    stream.push(zlib.subarray(at, at + SLICE_BYTES), at + SLICE_BYTES >= zlib.byteLength);
+  return out.subarray(0, filled);
 }
 
 function concat(parts: Uint8Array[], bytes: number): Uint8Array {

@@ -56,6 +56,11 @@ function pngWithFilters(px: Buffer, width: number, height: number, channels: 3 |
       rows[y * (stride + 1) + 1 + i] = (at(y, i) - predictor) & 255;
     }
   }
+  return pngWithIdat(width, height, deflateSync(rows), channels);
+}
+
+/** A PNG of 8-bit RGB (or RGBA) whose IDAT is `zlib`, as given. */
+function pngWithIdat(width: number, height: number, zlib: Buffer, channels: 3 | 4 = 3): Uint8Array {
   const chunk = (type: string, data: Buffer) => {
     const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
     const out = Buffer.alloc(12 + data.length);
@@ -70,7 +75,7 @@ function pngWithFilters(px: Buffer, width: number, height: number, channels: 3 |
   ihdr.set([8, channels === 3 ? 2 : 6, 0, 0, 0], 8);
   const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   return new Uint8Array(
-    Buffer.concat([signature, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]),
+    Buffer.concat([signature, chunk('IHDR', ihdr), chunk('IDAT', zlib), chunk('IEND', Buffer.alloc(0))]),
   );
 }
 
@@ -222,6 +227,34 @@ describe('png-decoder', () => {
     const longer = png.slice();
     longer[19] = 17; // IHDR height 17: one row more than the data holds
     expect(() => decodePng(longer)).toThrow(/PNG data holds/);
+  });
+
+  it('stops inflating once the picture is complete: what a stream holds past it is never read (deflate bombs)', () => {
+    // 64x64 RGB rows (filter 0, a gradient) in a stored block, 2 KB more in a second one, then a block of the
+    // reserved type: inflating the whole stream fails there. Work past the picture is what a deflate bomb is made of.
+    const width = 64;
+    const height = 64;
+    const rows = Buffer.alloc((width * 3 + 1) * height);
+    for (let i = 0; i < rows.length; i++) rows[i] = i % (width * 3 + 1) === 0 ? 0 : i & 255;
+    const stored = (data: Buffer) =>
+      Buffer.concat([
+        Buffer.from([0, data.length & 255, data.length >> 8, ~data.length & 255, (~data.length >> 8) & 255]),
+        data,
+      ]);
+    const zlib = Buffer.concat([
+      Buffer.from([0x78, 0x01]),
+      stored(rows),
+      stored(Buffer.alloc(2048)),
+      Buffer.from([0x07, 0, 0, 0, 0, 0]),
+    ]);
+    const png = pngWithIdat(width, height, zlib);
+    const decoded = decodePng(png);
+    expect(decoded).not.toBeNull();
+    const expected = new Uint8Array(width * height * 4);
+    for (let y = 0, d = 0; y < height; y++)
+      for (let x = 0; x < width * 3; x += 3, d += 4)
+        expected.set([...rows.subarray(y * 193 + 1 + x, y * 193 + 4 + x), 255], d);
+    expect(new Uint8Array(decoded!.data.buffer)).toEqual(expected);
   });
 
   it('throws on an unknown row filter and on a palette index past the palette', async () => {
