@@ -3,8 +3,8 @@
 // machine, almost all of it per-call machinery (decoder objects, a thread hop, a VideoFrame); a 1080p keyframe is
 // ~500 tiles. This takes a fraction of that for the PNGs presenters send (8-bit RGB from png-encoder.ts, or RGB,
 // RGBA and palette from other encoders). Anything whose pixels the browser would change on the way to the canvas
-// (gamma or colour profiles, transparency, 16-bit or grey or interlaced images) returns null: the caller falls back
-// to the browser's decoder, so the picture is the same either way.
+// (gamma or colour profiles, transparency, EXIF orientation), and 16-bit, grey or interlaced images, return null:
+// the caller falls back to the browser's decoder, so the picture is the same either way.
 import { Unzlib, unzlibSync } from 'fflate';
 import { MAX_TILE_SIZE } from '../../shared/protocol/constants';
 
@@ -21,8 +21,8 @@ const PALETTE = 3;
 const RGBA = 6;
 /** largest side taken here: no tile is larger; anything larger goes to the browser's decoder */
 const MAX_SIDE = MAX_TILE_SIZE;
-/** chunks that make the browser colour-manage or blend the image: putImageData would not */
-const CHANGES_PIXELS = new Set(['gAMA', 'iCCP', 'cHRM', 'tRNS']);
+/** chunks that make the browser colour-manage, blend or turn the image (eXIf orientation): putImageData would not */
+const CHANGES_PIXELS = new Set(['gAMA', 'iCCP', 'cHRM', 'tRNS', 'eXIf']);
 
 export class PngError extends Error {}
 

@@ -200,6 +200,7 @@ describe('png-decoder', () => {
     const declined: [string, Uint8Array][] = [
       ['gAMA', withChunk(rgb, 'gAMA', [0, 0, 0xb1, 0x8f])],
       ['iCCP', withChunk(rgb, 'iCCP', [0x61, 0, 0])],
+      ['eXIf', withChunk(rgb, 'eXIf', [0x4d, 0x4d, 0, 0x2a])],
       [
         'translucent RGBA',
         new Uint8Array(
