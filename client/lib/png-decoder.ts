@@ -7,6 +7,7 @@
 // the caller falls back to the browser's decoder, so the picture is the same either way.
 import { Unzlib, unzlibSync } from 'fflate';
 import { MAX_TILE_SIZE } from '../../shared/protocol/constants';
+import { PNG_SIGNATURE } from '../../shared/protocol/image-size';
 
 export interface RgbaPixels {
   width: number;
@@ -15,7 +16,6 @@ export interface RgbaPixels {
   data: Uint8ClampedArray<ArrayBuffer>;
 }
 
-const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const RGB = 2;
 const PALETTE = 3;
 const RGBA = 6;
@@ -33,7 +33,7 @@ const type = (b: Uint8Array, at: number) => String.fromCharCode(b[at + 4], b[at 
  * that is broken (cut, bad data stream, wrong sizes), as the browser's decoder would fail on it too.
  */
 export function decodePng(png: Uint8Array): RgbaPixels | null {
-  if (png.byteLength < 8 + 25 || SIGNATURE.some((b, i) => png[i] !== b)) return null;
+  if (png.byteLength < 8 + 25 || PNG_SIGNATURE.some((b, i) => png[i] !== b)) return null;
   const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
   if (type(png, 8) !== 'IHDR' || view.getUint32(8) !== 13) return null;
   const width = view.getUint32(16);

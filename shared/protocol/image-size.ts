@@ -22,7 +22,8 @@ function declare(format: DeclaredSize['format'], width: number, height: number):
   return true;
 }
 
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+/** The eight bytes every PNG file starts with (also written by the presenter's encoder, read by the viewer's). */
+export const PNG_SIGNATURE: readonly number[] = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 function ascii(b: Uint8Array, o: number, n: number, at: number, text: string): boolean {
   if (at + text.length > n) return false;
@@ -100,8 +101,8 @@ function webpChunk(b: Uint8Array, o: number, n: number, at: number): boolean {
 }
 
 /**
- * Reads the size the `length` bytes at `start` declare into the shared scratch result; false when they are none of
- * the three formats. A format whose size cannot be read declares 0x0.
+ * Reads the size the `n` bytes of `b` at offset `o` declare into the shared scratch result; false when they are none
+ * of the three formats. A format whose size cannot be read declares 0x0.
  */
 function read(b: Uint8Array, o: number, n: number): boolean {
   if (isPng(b, o, n)) return png(b, o, n) || declare('png', 0, 0);

@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { PngError, decodePng } from '../../client/lib/png-decoder';
 import { encodePng } from '../../client/pages/present/png-encoder';
+import { PNG_SIGNATURE } from '../../shared/protocol/image-size';
 
 /** sharp's decode of `png` as RGBA, the reference. */
 async function reference(png: Uint8Array): Promise<Uint8Array> {
@@ -73,9 +74,13 @@ function pngWithIdat(width: number, height: number, zlib: Buffer, channels: 3 | 
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
   ihdr.set([8, channels === 3 ? 2 : 6, 0, 0, 0], 8);
-  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   return new Uint8Array(
-    Buffer.concat([signature, chunk('IHDR', ihdr), chunk('IDAT', zlib), chunk('IEND', Buffer.alloc(0))]),
+    Buffer.concat([
+      Buffer.from(PNG_SIGNATURE),
+      chunk('IHDR', ihdr),
+      chunk('IDAT', zlib),
+      chunk('IEND', Buffer.alloc(0)),
+    ]),
   );
 }
 

@@ -2,9 +2,8 @@
 // Measured in a Chromium worker on editor text (64 px tiles, many in flight, loaded machine): convertToBlob costs
 // ~1.2 ms a tile for PNG and 1.4-4.7 ms for WebP, CompressionStream 2-4 ms (stream machinery, thread hops); this
 // ~0.3 ms without ever yielding. Output is a standard PNG: viewers, thumbnails and recordings need nothing new.
+import { PNG_SIGNATURE } from '../../../shared/protocol/image-size';
 import { zlibSync } from '../../lib/deflate';
-
-const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);
@@ -67,7 +66,7 @@ export function encodePng(rgba: Uint8Array | Uint8ClampedArray, width: number, h
   const idat = zlibSync(filterRows(rgba, width, height));
   const out = new Uint8Array(8 + 25 + 12 + idat.length + 12);
   const view = new DataView(out.buffer);
-  out.set(SIGNATURE, 0);
+  out.set(PNG_SIGNATURE, 0);
   let p = 8;
   const chunk = (type: string, length: number, fill: (at: number) => void) => {
     view.setUint32(p, length);
