@@ -1,6 +1,6 @@
 // ws engine: node:http for HTTP, ws for WebSockets (noServer, so the app decides upgrades). ws has no drain
-// event, so each send carries a flush callback; when the buffered amount falls under the low-water mark the
-// app's drain handler runs, as uWS's does.
+// event, so each send carries a flush callback; when the buffered amount falls under the low-water mark after the
+// app saw bytes buffered, the app's drain handler runs, as uWS's does after backpressure.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -16,6 +16,11 @@ class WsConnection<Ctx> implements Connection<Ctx> {
   /** something arrived (message or pong) since the last heartbeat sweep */
   alive = true;
   private drainQueued = false;
+  /**
+   * The app saw bytes buffered since its last drain, so it may be holding this connection back: write completions
+   * wake it. A viewer that keeps up sees 0 before every send and costs no drain (no microtask, no cork) per send.
+   */
+  private pressured = false;
   private readonly onFlushed: (err?: Error) => void;
 
   constructor(
@@ -28,7 +33,8 @@ class WsConnection<Ctx> implements Connection<Ctx> {
   ) {
     // One callback per connection, reused for every send: no per-message closure on the hot path.
     this.onFlushed = () => {
-      if (!this.open || this.drainQueued || this.ws.bufferedAmount >= lowWater) return;
+      if (!this.open || !this.pressured || this.drainQueued || this.ws.bufferedAmount >= lowWater) return;
+      this.pressured = false;
       this.drainQueued = true;
       queueMicrotask(() => {
         this.drainQueued = false;
@@ -44,7 +50,10 @@ class WsConnection<Ctx> implements Connection<Ctx> {
   }
 
   bufferedAmount(): number {
-    return this.open ? this.ws.bufferedAmount : 0;
+    if (!this.open) return 0;
+    const buffered = this.ws.bufferedAmount;
+    if (buffered > 0) this.pressured = true;
+    return buffered;
   }
 
   cork(fn: () => void): void {

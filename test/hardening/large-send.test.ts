@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createUwsTransport } from '../../server/transport/uws';
 import type { Connection, Transport, TransportOptions } from '../../server/transport/types';
+import { transportOptions } from '../helpers/transport-options';
 import { Opcode as RawOpcode, clientFrame } from '../helpers/raw-socket';
 import { rawUpgrade } from '../helpers/raw-upgrade';
 import { sleep, waitFor } from '../helpers/server';
@@ -28,23 +29,8 @@ function serve(
   plan: { sizes: number[]; untilBuffered: boolean },
   log: SendLog,
 ): Transport {
-  const options: TransportOptions<null> = {
-    wsPrefix: '/',
-    viewerPrefix: '/view/',
-    uwsLargeSend,
-    limits: {
-      engineMaxPayload: 1 << 20,
-      viewerMaxPayload: 1 << 14,
-      maxBackpressure: 64 << 20,
-      idleTimeoutSeconds: 60,
-      maxHttpBodyBytes: 1024,
-      headersTimeoutMs: 10_000,
-      maxHeaderBytes: 16 * 1024,
-      closeHandshakeMs: 5000,
-    },
-    http: async () => ({ status: 404 }),
-    sockets: {
-      upgrade: () => ({ accept: true, context: null }),
+  const options = transportOptions(
+    {
       open: () => {},
       // the client's first message says it has stopped reading: only then is the plan sent
       message: (conn: Connection<null>) => {
@@ -66,7 +52,8 @@ function serve(
       drain: () => {},
       close: () => {},
     },
-  };
+    { uwsLargeSend },
+  );
   return createUwsTransport(options);
 }
 
