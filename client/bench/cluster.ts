@@ -10,6 +10,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
+import { SERVER_ENTRY, bundleNodeEntry } from '../../server/build';
 import { type PrivateRedis, startPrivateRedis } from '../../server/cluster/redis-server';
 import { FrameFlag, MessageType, decodeMessage, encodeFrame, encodeGeometry } from '../../shared/protocol';
 
@@ -27,7 +28,7 @@ interface Node {
 async function node(redisUrl: string, id: string): Promise<Node> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'server/main.ts', '--port', '0', '--engine', 'uws', '--redis', redisUrl, '--node-id', id],
+    [await bundleNodeEntry(SERVER_ENTRY), '--port', '0', '--engine', 'uws', '--redis', redisUrl, '--node-id', id],
     {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'ignore'],
@@ -137,7 +138,7 @@ async function workersRun(n: number, viewers: number, seconds: number) {
   const port = 20000 + Math.floor(Math.random() * 20000);
   const primary = spawn(
     process.execPath,
-    ['--import', 'tsx', 'server/main.ts', '--workers', String(n), '--port', String(port), '--engine', 'uws'],
+    [await bundleNodeEntry(SERVER_ENTRY), '--workers', String(n), '--port', String(port), '--engine', 'uws'],
     { cwd: ROOT, stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, TILECAST_LOG_LEVEL: 'warn' } },
   );
   const url = `http://127.0.0.1:${port}`;

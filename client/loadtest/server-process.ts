@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleNodeEntry } from '../../server/build';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -34,15 +35,20 @@ export interface StartOptions {
   fdLimit?: number;
 }
 
-/** Runs `node --import tsx <script> ...args` from the repo root; `--port P` is appended. */
+/** Bundles, once per process and script: every server the bench compares runs as plain JavaScript, as `npm start` does. */
+const bundles = new Map<string, Promise<string>>();
+
+/** Runs `node <bundle of script> ...args` from the repo root (see server/build.ts); `--port P` is appended. */
 export async function startServerProcess(
   script: string,
   args: string[],
   options: StartOptions = {},
 ): Promise<ServerProcess> {
   const timeoutMs = options.timeoutMs ?? 30_000;
+  let bundle = bundles.get(script);
+  if (!bundle) bundles.set(script, (bundle = bundleNodeEntry(script)));
   const port = await freePort();
-  const argv = [...(options.nodeArgs ?? []), '--import', 'tsx', script, ...args, '--port', String(port)];
+  const argv = [...(options.nodeArgs ?? []), await bundle, ...args, '--port', String(port)];
   const [command, commandArgs] = options.fdLimit ? withFdLimit(options.fdLimit, argv) : [process.execPath, argv];
   const child: ChildProcess = spawn(command, commandArgs, {
     cwd: REPO_ROOT,

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SERVER_ENTRY, bundleNodeEntry } from '../../server/build';
 import { encodeFrame, encodeGeometry } from '../../shared/protocol';
 import { type TestClient, connect } from '../helpers/client';
 import { ENGINES, sleep, waitFor } from '../helpers/server';
@@ -32,7 +33,8 @@ describe.each(ENGINES)('--workers 2 (%s)', (engine) => {
     const port = await freePort();
     const primary = spawn(
       process.execPath,
-      ['--import', 'tsx', 'server/main.ts', '--workers', '2', '--port', String(port), '--engine', engine],
+      // the bundle, as `npm start` runs it: its workers run the same file (process.argv[1])
+      [await bundleNodeEntry(SERVER_ENTRY), '--workers', '2', '--port', String(port), '--engine', engine],
       { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TILECAST_LOG_LEVEL: 'warn' } },
     );
     primaries.push(primary);

@@ -1,9 +1,11 @@
-// Runs the real server (server/main.ts) in a child process: for signals, exit codes and per-process counts
-// (file descriptors, RSS) that an in-process server would mix with the test's own.
+// Runs the real server in a child process, as `npm start` does (the bundle of server/main.ts, see server/build.ts):
+// for signals, exit codes and per-process counts (file descriptors, RSS) that an in-process server would mix with
+// the test's own.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { SERVER_ENTRY, bundleNodeEntry } from '../../server/build';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -26,7 +28,7 @@ export async function startServerProcess(
   flags: string[],
   { env = {}, fileSizeLimitKiB }: ServerProcessOptions = {},
 ): Promise<ServerProcess> {
-  const node = [process.execPath, '--import', 'tsx', 'server/main.ts', '--port', '0', ...flags];
+  const node = [process.execPath, await bundleNodeEntry(SERVER_ENTRY), '--port', '0', ...flags];
   const quoted = node.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   const options = {
     cwd: ROOT,
