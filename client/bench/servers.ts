@@ -24,8 +24,10 @@ export const SERVER_NAMES = [
 ] as const;
 /** run only when named with --servers: tilecast with batching off (one message per tile), to show what batching buys;
  * tilecast on uWS with the engine's unsafe direct large sends, to show what the default 'fragment' workaround costs,
- * and with the other two workarounds ('guarded', 'subscribe') */
+ * and with the other two workarounds ('guarded', 'subscribe'); and the ws engine's own floor, the naive ws loop
+ * relaying the presenter's whole frames (what tilecast-ws's ratio to uWS frame publish is bounded by) */
 export const EXTRA_SERVER_NAMES = [
+  'ws-broadcast-frames',
   'tilecast-uws-tiles',
   'tilecast-ws-tiles',
   'tilecast-uws-direct',
@@ -69,6 +71,13 @@ export const SERVERS: Record<ServerName, BenchServer> = {
     script: 'client/bench/baselines/ws-broadcast.ts',
     args: [],
     protocol: 'forward',
+    tile: false,
+  },
+  'ws-broadcast-frames': {
+    name: 'ws-broadcast-frames',
+    script: 'client/bench/baselines/ws-broadcast.ts',
+    args: [],
+    protocol: 'forward-frames',
     tile: false,
   },
   'tilecast-uws-tiles': {
