@@ -18,11 +18,20 @@ export function bundlePath(entry: string): string {
   return path.join(root, 'dist', entry.replace(/\.ts$/, '.mjs'));
 }
 
+const bundled = new Map<string, Promise<string>>();
+
 /**
- * Bundles `entry` and returns the bundle's absolute path. Written to a temporary file and renamed into place, so
- * processes bundling the same entry at once (test workers, bench runs) never start a half-written file.
+ * Bundles `entry` (once per process: every later call gets the same bundle) and returns the bundle's absolute path.
+ * Written to a temporary file and renamed into place, so processes bundling the same entry at once (test workers,
+ * bench runs) never start a half-written file.
  */
-export async function bundleNodeEntry(entry: string): Promise<string> {
+export function bundleNodeEntry(entry: string): Promise<string> {
+  let done = bundled.get(entry);
+  if (!done) bundled.set(entry, (done = bundle(entry)));
+  return done;
+}
+
+async function bundle(entry: string): Promise<string> {
   const out = bundlePath(entry);
   const result = await build({
     entryPoints: [path.join(root, entry)],

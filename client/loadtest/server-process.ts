@@ -35,20 +35,19 @@ export interface StartOptions {
   fdLimit?: number;
 }
 
-/** Bundles, once per process and script: every server the bench compares runs as plain JavaScript, as `npm start` does. */
-const bundles = new Map<string, Promise<string>>();
-
-/** Runs `node <bundle of script> ...args` from the repo root (see server/build.ts); `--port P` is appended. */
+/**
+ * Runs `node <bundle of script> ...args` from the repo root; `--port P` is appended. Every server the bench compares
+ * runs as plain JavaScript, as `npm start` runs tilecast (see server/build.ts).
+ */
 export async function startServerProcess(
   script: string,
   args: string[],
   options: StartOptions = {},
 ): Promise<ServerProcess> {
   const timeoutMs = options.timeoutMs ?? 30_000;
-  let bundle = bundles.get(script);
-  if (!bundle) bundles.set(script, (bundle = bundleNodeEntry(script)));
+  const bundle = await bundleNodeEntry(script);
   const port = await freePort();
-  const argv = [...(options.nodeArgs ?? []), await bundle, ...args, '--port', String(port)];
+  const argv = [...(options.nodeArgs ?? []), bundle, ...args, '--port', String(port)];
   const [command, commandArgs] = options.fdLimit ? withFdLimit(options.fdLimit, argv) : [process.execPath, argv];
   const child: ChildProcess = spawn(command, commandArgs, {
     cwd: REPO_ROOT,
