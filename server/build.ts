@@ -55,6 +55,5 @@ async function bundle(entry: string): Promise<string> {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const out = await bundleNodeEntry(SERVER_ENTRY);
-  console.log(`server bundled: ${path.relative(root, out)}`);
+  void bundleNodeEntry(SERVER_ENTRY).then((out) => console.log(`server bundled: ${path.relative(root, out)}`));
 }

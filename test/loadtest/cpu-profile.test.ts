@@ -1,4 +1,8 @@
 // The bench's CPU-profile section: self time per function from a V8 .cpuprofile, start-up module loading left out.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { topSelfTime } from '../../client/bench/sections/profile';
 
@@ -37,5 +41,38 @@ describe('topSelfTime', () => {
       ['fanOut', 'server/fanout/fanout.ts:41', 1],
     ]);
     expect(r.top[0].selfShare).toBe(0.714);
+  });
+
+  it('places a frame in a bundle at its source line, through the source map beside the bundle', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'profile-map-'));
+    try {
+      const source = path.join(dir, 'src', 'hot.ts');
+      const lines = ['// padding', 'export const x: number = 1;', '', 'export function hot(n: number): number {'];
+      writeFileSync(path.join(dir, 'entry.ts'), "import { hot } from './src/hot';\nconsole.log(hot(2));\n");
+      mkdirSync(path.join(dir, 'src'));
+      writeFileSync(source, `${lines.join('\n')}\n  return n * 2;\n}\n`);
+      const out = path.join(dir, 'dist', 'entry.mjs');
+      await build({
+        entryPoints: [path.join(dir, 'entry.ts')],
+        outfile: out,
+        bundle: true,
+        format: 'esm',
+        sourcemap: 'linked',
+      });
+      const bundled = readFileSync(out, 'utf8').split('\n');
+      const line = bundled.findIndex((l) => l.includes('function hot('));
+      const column = bundled[line].indexOf('function hot(');
+      const mapped = {
+        nodes: [
+          { id: 1, callFrame: frame('(root)'), children: [2] },
+          { id: 2, callFrame: { ...frame('hot', `file://${out}`, line), columnNumber: column } },
+        ],
+        samples: [2],
+        timeDeltas: [1000],
+      };
+      expect(topSelfTime(mapped, dir, 1).top[0].location).toBe('src/hot.ts:4');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

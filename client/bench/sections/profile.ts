@@ -1,6 +1,7 @@
 // The hot path under load: one bench run with the server under `node --cpu-prof`, and the functions with the most
 // self time from the .cpuprofile it writes at exit (V8's format: a call tree of nodes, samples and time deltas).
-import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { SourceMap } from 'node:module';
 import path from 'node:path';
 import { type LoadArgs, runOne } from '../run-one';
 import { SERVERS, type ServerName } from '../servers';
@@ -27,8 +28,15 @@ export interface ProfileResult {
   error: string | null;
 }
 
+interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
+  columnNumber?: number;
+}
+
 interface CpuProfile {
-  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }[];
+  nodes: { id: number; callFrame: CallFrame; children?: number[] }[];
   samples: number[];
   timeDeltas: number[];
 }
@@ -54,6 +62,33 @@ function loadingNodes(profile: CpuProfile): Set<number> {
   return new Set(profile.nodes.filter((n) => isLoading(n.id)).map((n) => n.id));
 }
 
+/**
+ * Where a frame is in the sources: the servers run as bundles (server/build.ts), so a frame in one is looked up in
+ * the bundle's source map (`<bundle>.map`, next to it); anything else, or a frame the map does not cover, stays as
+ * it is. Returns a path relative to the repo and a 0-based line, or null for no line.
+ */
+function sourceOf(
+  frame: CallFrame,
+  repoRoot: string,
+  maps: Map<string, SourceMap | null>,
+): { file: string; line: number | null } {
+  const { url, lineNumber } = frame;
+  if (!url.startsWith('file://')) return { file: url || '(native)', line: lineNumber > 0 ? lineNumber : null };
+  const file = new URL(url).pathname;
+  let map = maps.get(file);
+  if (map === undefined) {
+    map = existsSync(`${file}.map`) ? new SourceMap(JSON.parse(readFileSync(`${file}.map`, 'utf8'))) : null;
+    maps.set(file, map);
+  }
+  const entry = map?.findEntry(lineNumber, frame.columnNumber ?? 0);
+  if (entry && 'originalSource' in entry) {
+    const original = path.resolve(path.dirname(file), entry.originalSource.replace(/^file:\/\//, ''));
+    return { file: path.relative(repoRoot, original), line: entry.originalLine };
+  }
+  // tsx's transpiled modules put everything on line 1: a line number there says nothing
+  return { file: path.relative(repoRoot, file), line: lineNumber > 0 ? lineNumber : null };
+}
+
 export function topSelfTime(
   profile: CpuProfile,
   repoRoot: string,
@@ -63,14 +98,14 @@ export function topSelfTime(
   const loading = loadingNodes(profile);
   let loadingUs = 0;
   const self = new Map<string, { functionName: string; location: string; us: number }>();
+  const maps = new Map<string, SourceMap | null>();
   let total = 0;
   let gc = 0;
   profile.samples.forEach((id, i) => {
     const us = profile.timeDeltas[i] ?? 0;
     const node = byNode.get(id);
     if (!node) return;
-    const { functionName, url, lineNumber } = node.callFrame;
-    const name = functionName || '(anonymous)';
+    const name = node.callFrame.functionName || '(anonymous)';
     if (NOT_CODE.has(name)) return;
     if (loading.has(id)) {
       loadingUs += us;
@@ -78,9 +113,8 @@ export function topSelfTime(
     }
     total += us;
     if (name === '(garbage collector)') gc += us;
-    const file = url.startsWith('file://') ? path.relative(repoRoot, new URL(url).pathname) : url || '(native)';
-    // tsx's transpiled modules put everything on line 1: a line number there says nothing
-    const location = lineNumber > 0 ? `${file}:${lineNumber + 1}` : file;
+    const { file, line } = sourceOf(node.callFrame, repoRoot, maps);
+    const location = line === null ? file : `${file}:${line + 1}`;
     const key = `${name}@${location}`;
     const entry = self.get(key) ?? { functionName: name, location, us: 0 };
     entry.us += us;
