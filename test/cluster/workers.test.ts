@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SERVER_ENTRY, bundleNodeEntry } from '../../server/build';
 import { encodeFrame, encodeGeometry } from '../../shared/protocol';
 import { type TestClient, connect } from '../helpers/client';
-import { ENGINES, sleep, waitFor } from '../helpers/server';
+import { ENGINES, sleep } from '../helpers/server';
 import { createRoomAt, samePicture, wsAt } from './helpers';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -66,17 +66,19 @@ describe.each(ENGINES)('--workers 2 (%s)', (engine) => {
     for (const v of viewers) expect(samePicture(v.synced, viewers[0].synced)).toBe(true);
     expect(viewers[0].synced.size).toBe(8);
 
-    // Where the viewers are, per the directory (counts arrive with heartbeats).
-    const byNode = await waitFor(
-      'viewers on both workers',
-      () => {
-        void fetch(`${url}/api/rooms/${room.id}`)
-          .then((r) => r.json())
-          .then((j: { viewersByNode: Record<string, number> }) => (last = j.viewersByNode));
-        return Object.values(last).reduce((a, b) => a + b, 0) === viewers.length && last;
-      },
-      8000,
-    );
+    // Where the viewers are, per the directory (counts arrive with heartbeats). One request at a time: every answer
+    // must be the room (an error answer fails the test with its status and body).
+    let byNode: Record<string, number> = {};
+    const deadline = Date.now() + 8000;
+    for (;;) {
+      const res = await fetch(`${url}/api/rooms/${room.id}`);
+      const body = await res.text();
+      expect(res.ok, `GET /api/rooms/${room.id}: ${res.status} ${body}`).toBe(true);
+      byNode = (JSON.parse(body) as { viewersByNode: Record<string, number> }).viewersByNode;
+      if (Object.values(byNode).reduce((a, b) => a + b, 0) === viewers.length) break;
+      if (Date.now() > deadline) throw new Error(`viewers by node after 8 s: ${JSON.stringify(byNode)}`);
+      await sleep(50);
+    }
     expect(Object.keys(byNode)).toHaveLength(2);
 
     presenter.send(JSON.stringify({ type: 'end' }));
@@ -87,4 +89,3 @@ describe.each(ENGINES)('--workers 2 (%s)', (engine) => {
     expect(existsSync(socket!)).toBe(false);
   });
 });
-let last: Record<string, number> = {};
