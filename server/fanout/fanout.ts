@@ -195,14 +195,16 @@ export class Fanout {
    * the presenter's messages), where uWS would copy whatever else the viewer is owed into its socket buffer.
    *
    * `soon`: only the viewer count changed. Then the status rides with the viewer's next frame (one write for both,
-   * not two) and goes alone only to viewers that get no frame within STATUS_RIDE_MS: while viewers join a live
-   * room, a count broadcast every 250 ms to 1000 viewers was as many writes as the frames themselves.
+   * not two) and goes alone only to a viewer that got no frame within STATUS_RIDE_MS of its first owed change:
+   * while viewers join a live room, a count broadcast every 250 ms to 1000 viewers was as many writes as the
+   * frames themselves. The wait counts per viewer: with joins every ~200 ms, a room-wide timer found every viewer
+   * owing the count of a join made just before it fired and sent 1000 statuses alone about once a second.
    */
   status(message: Uint8Array, soon = false): void {
     if (soon) {
-      for (const v of this.list) if (!v.closed) v.oweStatus(message);
-      this.pendingStatusFlush ??= setTimeout(this.flushStatus, STATUS_RIDE_MS);
-      this.pendingStatusFlush.unref?.();
+      const now = performance.now();
+      for (const v of this.list) if (!v.closed) v.oweStatusSoon(message, now);
+      this.flushStatusIn(STATUS_RIDE_MS);
       return;
     }
     for (const v of this.list) {
@@ -212,10 +214,27 @@ export class Fanout {
     }
   }
 
-  /** Sends the status still owed (no frame took it along) to viewers whose socket has room. */
+  private flushStatusIn(ms: number): void {
+    this.pendingStatusFlush ??= setTimeout(this.flushStatus, ms);
+    this.pendingStatusFlush.unref?.();
+  }
+
+  /**
+   * Sends the count alone to viewers that have owed it for STATUS_RIDE_MS (no frame took it along) and whose socket
+   * has room (the others get it with their next drain); comes back for those owing a younger one.
+   */
   private flushStatus = (): void => {
     this.pendingStatusFlush = null;
-    for (const v of this.list) if (!v.closed && v.pendingStatus) this.sendControl(v);
+    const now = performance.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const v of this.list) {
+      if (v.closed || !v.pendingStatus) continue;
+      const due = v.statusOwedAt + STATUS_RIDE_MS;
+      // 1 ms of slack: the timer's clock and performance.now() round differently
+      if (due <= now + 1) this.sendControl(v);
+      else if (due < next) next = due;
+    }
+    if (next !== Number.POSITIVE_INFINITY) this.flushStatusIn(next - now);
   };
 
   forEach(fn: (viewer: ViewerHandle) => void): void {

@@ -39,6 +39,8 @@ export class Viewer implements ViewerHandle {
   /** latest status and cursor messages not yet sent: latest wins, so a stalled viewer never piles them up */
   pendingStatus: Uint8Array | null = null;
   pendingCursor: Uint8Array | null = null;
+  /** when the viewer was first owed the count it still owes (performance.now()); see Fanout.status */
+  statusOwedAt = 0;
   /**
    * Shared Frame messages owed from `nextPart` on: the whole newest frame for a caught-up viewer, or a joiner's
    * keyframe (see Sender.sendFrame). They always hold the picture at `stateIngest`: a newer frame spills what is
@@ -118,6 +120,12 @@ export class Viewer implements ViewerHandle {
 
   /** Latest wins: a stalled viewer is owed only the newest status and cursor, sent before anything else. */
   oweStatus(message: Uint8Array): void {
+    this.pendingStatus = message;
+  }
+
+  /** A count change that may wait for the next frame: remembers since when one is owed (the oldest counts). */
+  oweStatusSoon(message: Uint8Array, now: number): void {
+    if (!this.pendingStatus) this.statusOwedAt = now;
     this.pendingStatus = message;
   }
 

@@ -61,6 +61,17 @@ async function join(fanout: Fanout, conn: FakeConn, keyframe = EMPTY): Promise<V
   return v;
 }
 
+/** What each cork of `conn` sent (one write on uWS). */
+function recordCorks(conn: FakeConn): string[][] {
+  const writes: string[][] = [];
+  conn.cork = (fn) => {
+    const from = conn.sent.length;
+    fn();
+    writes.push(conn.script().slice(from));
+  };
+  return writes;
+}
+
 describe('Fanout', () => {
   it('applies queued frames in order on the next turn, never inside publish', async () => {
     const { fanout, totals } = makeFanout();
@@ -236,16 +247,11 @@ describe('Fanout: viewer life cycle', () => {
   });
 
   it('a viewer-count status rides with the next frame in the same cork, else goes alone after STATUS_RIDE_MS', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
     try {
       const { fanout } = makeFanout({ batching: true });
       const live = fakeConn();
-      const writes: string[][] = [];
-      live.cork = (fn) => {
-        const from = live.sent.length;
-        fn();
-        writes.push(live.script().slice(from));
-      };
+      const writes = recordCorks(live);
       await join(fanout, live);
       const idle2 = fakeConn();
       await join(fanout, idle2);
@@ -268,6 +274,45 @@ describe('Fanout: viewer life cycle', () => {
       // a state change is never held back
       fanout.status(encodeStatus('waiting', 3));
       expect(quiet.script()).toEqual(['status live 3', 'status waiting 3']);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a count waits STATUS_RIDE_MS from when the viewer was first owed it, not from the room-wide timer', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const { fanout } = makeFanout({ batching: true });
+      const c = fakeConn();
+      const writes = recordCorks(c);
+      await join(fanout, c);
+      writes.length = 0;
+      fanout.status(encodeStatus('live', 2), true); // arms the timer for t = STATUS_RIDE_MS
+      vi.advanceTimersByTime(100);
+      fanout.publish(frame(1, [0]));
+      await turns();
+      vi.advanceTimersByTime(STATUS_RIDE_MS - 110);
+      fanout.status(encodeStatus('live', 3), true); // just before the timer fires: owed for 10 ms only
+      vi.advanceTimersByTime(50);
+      expect(c.script()).toEqual(['status live 2', 'frame 1 [0,0] +sync']); // not sent alone
+      fanout.publish(frame(2, [1]));
+      await turns();
+      vi.advanceTimersByTime(2 * STATUS_RIDE_MS);
+      expect(writes).toEqual([
+        ['status live 2', 'frame 1 [0,0] +sync'],
+        ['status live 3', 'frame 2 [1,0] +sync'],
+      ]);
+      // with no frame, counts that keep changing still go out STATUS_RIDE_MS after the first one
+      c.sent.length = 0;
+      fanout.status(encodeStatus('live', 4), true);
+      vi.advanceTimersByTime(STATUS_RIDE_MS - 100);
+      fanout.status(encodeStatus('live', 5), true);
+      vi.advanceTimersByTime(99);
+      expect(c.sent).toEqual([]);
+      vi.advanceTimersByTime(1);
+      expect(c.script()).toEqual(['status live 5']);
+      vi.advanceTimersByTime(2 * STATUS_RIDE_MS);
+      expect(c.script()).toEqual(['status live 5']);
     } finally {
       vi.useRealTimers();
     }
