@@ -3,9 +3,9 @@
 // every viewer's grid and drained, in steps of at most `budget` (viewer x tile) updates; past that it yields to
 // the event loop (setImmediate), so one busy room never stalls the others. Frames are applied in order; a viewer
 // that joined after a frame skips it (its keyframe already had it).
-import { FrameParts } from '../frames/frame-parts';
-import type { IngestedFrame, Keyframe, TileEntry } from '../frames/tile-entry';
+import type { IngestedFrame, Keyframe } from '../frames/tile-entry';
 import type { Connection } from '../transport/types';
+import { JoinCache } from './join-cache';
 import { type MotionChunk, MotionRelay } from './motion';
 import { type SendTotals, Sender } from './sender';
 import { stepSoon } from './step-queue';
@@ -41,13 +41,8 @@ export class Fanout {
   private soon: Viewer[] = [];
   private pendingSoon: NodeJS.Immediate | null = null;
   private pendingStatusFlush: NodeJS.Timeout | null = null;
-  /**
-   * The current ScreenShot as parts for joiners, while no newer frame came (one copy per room at most). Built for
-   * the first joiner on a picture too (in a live room, nearly every joiner): a browser pays per message. A 1080p
-   * keyframe as 514 tile messages took 294-363 ms to a full picture and 500-570 ms of browser CPU, as 23 parts
-   * 226-243 ms and 340-410 ms (client/bench/probes/late-join-1080p.ts --new-picture, against without).
-   */
-  private joinParts: { keyframe: Keyframe; ingestNo: number; parts: FrameParts } | null = null;
+  /** the ScreenShot as shared parts for joiners (see join-cache.ts) */
+  private readonly joinCache = new JoinCache();
   /** fan-out steps that had to yield: a sign of a room too large for one turn */
   yields = 0;
   private readonly sender: Sender;
@@ -100,32 +95,15 @@ export class Fanout {
     this.drain(viewer);
     if (picture) {
       // Before the first frame the keyframe holds no tile, and the join ends without a sync.
-      const parts = this.batching ? this.keyframeParts(picture.keyframe, conn) : null;
-      if (parts && parts.tiles.length > 0) viewer.loadParts(picture.keyframe, parts);
-      else viewer.load(picture.keyframe);
+      const keyframe = picture.keyframe;
+      const join = this.batching ? this.joinCache.get(keyframe, conn.corkBytes ?? Number.POSITIVE_INFINITY) : null;
+      if (join && join.parts.tiles.length > 0) viewer.loadParts(keyframe, join);
+      else viewer.load(keyframe);
       this.drainSoon(viewer);
     }
     viewer.joinedAtIngest = this.ingestNo;
     this.list.push(viewer);
     return viewer;
-  }
-
-  /** The keyframe as shared parts, built once per ScreenShot generation (a recycled one has a new ingestNo). */
-  private keyframeParts(keyframe: Keyframe, conn: Connection): FrameParts {
-    const size = conn.corkBytes ?? Number.POSITIVE_INFINITY;
-    const cached = this.joinParts;
-    if (
-      cached &&
-      cached.keyframe === keyframe &&
-      cached.ingestNo === keyframe.ingestNo &&
-      cached.parts.partBytes === size
-    )
-      return cached.parts;
-    const tiles: TileEntry[] = [];
-    for (const tile of keyframe.tiles) if (tile) tiles.push(tile);
-    const parts = new FrameParts(tiles, keyframe.seq, keyframe.captureTs, size);
-    this.joinParts = { keyframe, ingestNo: keyframe.ingestNo, parts };
-    return parts;
   }
 
   private drainSoon(viewer: Viewer): void {
@@ -161,6 +139,7 @@ export class Fanout {
    */
   reset(tiles: number, message: Uint8Array): void {
     this.clear();
+    this.joinCache.clear();
     this.motionRelay.reset();
     for (const v of this.list) {
       if (v.closed) continue;
@@ -254,9 +233,7 @@ export class Fanout {
    */
   publish(frame: IngestedFrame): void {
     this.ingestNo = frame.ingestNo;
-    // The next joiner starts from a newer ScreenShot: the cached copy of this one is only held by viewers still
-    // owing it, so a room whose picture moves on keeps no second copy of it.
-    this.joinParts = null;
+    this.joinCache.frame(frame);
     this.frames.push(frame);
     if (!this.stepQueued) {
       this.stepQueued = true;

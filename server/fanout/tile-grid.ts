@@ -46,6 +46,11 @@ export class TileGrid {
     this.head = 0;
   }
 
+  /** Whether a tile at `index` is waiting to be sent. */
+  holds(index: number): boolean {
+    return this.slots[index] != null;
+  }
+
   put(entry: TileEntry): void {
     const i = entry.index;
     if (this.slots.length < this.tiles) this.grow();

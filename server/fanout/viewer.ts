@@ -3,6 +3,7 @@
 import type { FrameParts } from '../frames/frame-parts';
 import type { IngestedFrame, Keyframe, StreamPosition } from '../frames/tile-entry';
 import type { Connection } from '../transport/types';
+import type { JoinParts } from './join-cache';
 import { TileGrid } from './tile-grid';
 
 /** What the rest of the server holds of a viewer: who it is. Its state belongs to the Fanout that made it. */
@@ -64,10 +65,18 @@ export class Viewer implements ViewerHandle {
     readonly conn: Connection,
   ) {}
 
-  /** Starts from a whole picture sent as shared Frame messages, the last one with its sync. */
-  loadParts(keyframe: Keyframe, parts: FrameParts): void {
-    this.grid.reset(keyframe.tiles.length);
-    this.owe(parts, true, keyframe);
+  /**
+   * Starts from a whole picture: shared Frame messages of it as it was when they were built (the last one with its
+   * sync when that is still now), then, through the grid, the tiles that changed since.
+   */
+  loadParts(keyframe: Keyframe, join: JoinParts): void {
+    const grid = this.grid;
+    grid.reset(keyframe.tiles.length);
+    for (const i of join.changed) {
+      const tile = keyframe.tiles[i];
+      if (tile) grid.put(tile);
+    }
+    this.owe(join.parts, join.current, keyframe);
   }
 
   /** Starts from a whole picture: its grid is the keyframe with every tile dirty, sent by the usual sender. */
@@ -111,10 +120,17 @@ export class Viewer implements ViewerHandle {
     this.advance(frame);
   }
 
-  /** Moves the tiles of parts not yet sent into the grid, ahead of anything newer; their sync is then owed. */
+  /**
+   * Moves the tiles of parts not yet sent into the grid, ahead of anything newer; their sync is then owed. A tile
+   * the grid already holds is newer (a joiner's tiles that changed since its parts were built) and stays.
+   */
   private spillParts(): void {
     const parts = this.parts!;
-    for (let t = parts.start(this.nextPart); t < parts.tiles.length; t++) this.grid.put(parts.tiles[t]);
+    const grid = this.grid;
+    for (let t = parts.start(this.nextPart); t < parts.tiles.length; t++) {
+      const tile = parts.tiles[t];
+      if (!grid.holds(tile.index)) grid.put(tile);
+    }
     this.parts = null;
   }
 
