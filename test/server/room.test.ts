@@ -1,7 +1,7 @@
 // Room over fake connections: what each viewer is sent, in which order, as the presenter's stream goes by.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { TileEntry } from '../../server/frames/tile-entry';
-import type { Room, RoomOptions } from '../../server/room/room';
+import { type Room, type RoomOptions, statusThrottleMs } from '../../server/room/room';
 import { CloseCode, type Geometry, encodeCursor, encodeGeometry, encodeTile } from '../../shared/protocol';
 import { type FakeConn, fakeConn, turns } from '../helpers/fake-conn';
 import { makeRoom } from '../helpers/room';
@@ -127,6 +127,28 @@ describe('Room: cursor and status', () => {
     conn.flushed();
     room.drainViewer(viewer);
     expect(conn.script()).toEqual(['status live 1', 'cursor 3,3', 'tile 1,0 @2', 'sync 2']);
+  });
+
+  it('viewer-count changes wait 1 ms per viewer, 250 ms to 2 s: a broadcast is a message to every viewer', async () => {
+    expect([0, 100, 1000, 1500, 5000].map(statusThrottleMs)).toEqual([250, 250, 1000, 1500, 2000]);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const { room, presenter } = await liveRoom({ maxViewers: 2000 });
+      const counts = () => presenter.script().filter((line) => line.startsWith('status'));
+      presenter.sent.length = 0;
+      for (let i = 0; i < 600; i++) room.addViewer(fakeConn());
+      vi.advanceTimersByTime(249);
+      expect(counts()).toEqual([]);
+      vi.advanceTimersByTime(1); // armed by the first join, in a room of one
+      expect(counts()).toEqual(['status live 600']);
+      room.addViewer(fakeConn());
+      vi.advanceTimersByTime(600);
+      expect(counts()).toEqual(['status live 600']);
+      vi.advanceTimersByTime(1);
+      expect(counts()).toEqual(['status live 600', 'status live 601']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('a caught-up viewer gets a cursor at once', async () => {
