@@ -107,10 +107,11 @@ export class Sender {
 
   /**
    * Sends what fits, one cork at a time: on uWS a cork holds at most the connection's corkBytes, because what
-   * overflows its cork buffer is copied into the socket's own buffer, which never shrinks again.
+   * overflows its cork buffer is copied into the socket's own buffer, which never shrinks again. A viewer that owes
+   * nothing costs no cork: every ack drains its viewer, and on uWS a cork is a call into the engine and back.
    */
   drain(viewer: Viewer): void {
-    while (this.ready(viewer)) {
+    while (viewer.owesAnything && this.ready(viewer)) {
       this.more = false;
       viewer.conn.cork(viewer.flush);
       if (!this.more) return;

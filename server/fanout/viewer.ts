@@ -106,6 +106,17 @@ export class Viewer implements ViewerHandle {
     this.advance(to);
   }
 
+  /** Whether a flush would send anything: a status, a cursor, parts, tiles or a sync. */
+  get owesAnything(): boolean {
+    return (
+      this.pendingStatus !== null ||
+      this.pendingCursor !== null ||
+      this.parts !== null ||
+      this.grid.pending > 0 ||
+      this.syncedIngest < this.stateIngest
+    );
+  }
+
   /** Tiles still owed through shared parts. */
   get owedPartTiles(): number {
     const parts = this.parts;

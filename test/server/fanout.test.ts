@@ -318,6 +318,26 @@ describe('Fanout: viewer life cycle', () => {
     }
   });
 
+  it('an ack from a viewer that owes nothing costs no cork; one held by its ack window gets the frame', async () => {
+    const fanout = new Fanout(1e6, 1000, { bytesOut: 0 }, () => {}, true, 1);
+    const c = fakeConn();
+    const corks = recordCorks(c);
+    const v = await join(fanout, c, { ingestNo: 0, seq: 0, captureTs: 0, tiles: [tile(0, 0), null, null, null] });
+    fanout.ack(v, 1);
+    corks.length = 0;
+    fanout.publish(frame(1, [1]));
+    await turns();
+    fanout.ack(v, 1); // nothing new painted, nothing owed
+    await turns();
+    expect(corks).toEqual([]); // the frame went uncorked, the ack drained nothing
+    fanout.publish(frame(2, [2])); // the window (1 sync) is full until the viewer acks frame 1
+    await turns();
+    expect(c.script().slice(-1)).toEqual(['frame 1 [1,0] +sync']);
+    fanout.ack(v, 2);
+    await turns();
+    expect(corks).toEqual([['tile 2,0 @2', 'sync 2']]);
+  });
+
   it('a viewer that left counts its coalesced tiles in the total and is sent nothing more', async () => {
     const { fanout } = makeFanout();
     const c = fakeConn();
