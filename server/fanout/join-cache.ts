@@ -7,6 +7,9 @@
 // (the replaced tiles) passes a quarter of their bytes, or the changed tiles (each its own message) an eighth of
 // their tiles. Joins in bursts on a calm picture (slides, typing) share one copy; the load generator's scene, with
 // a video region, moves past those limits between most joins of the bench's 50-room point (97 of 100 rebuilt).
+// What it keeps alive: the parts (one copy of the picture) and the entries they were built from. A replaced entry
+// still holds its frame's buffer (frame-block.ts), so the cache can keep what the picture held at the build (at
+// most about twice its bytes) until the parts are built again or the geometry changes.
 import { FrameParts } from '../frames/frame-parts';
 import type { IngestedFrame, Keyframe, TileEntry } from '../frames/tile-entry';
 
