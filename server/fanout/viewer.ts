@@ -44,8 +44,9 @@ export class Viewer implements ViewerHandle {
   statusOwedAt = 0;
   /**
    * Shared Frame messages owed from `nextPart` on: the whole newest frame for a caught-up viewer, or a joiner's
-   * keyframe (see Sender.sendFrame). They always hold the picture at `stateIngest`: a newer frame spills what is
-   * left of them into the grid first. With `partsSynced` the last part also announces that picture.
+   * keyframe (see Sender.sendFrame). With the grid they always hold the picture at `stateIngest` (a joiner's parts
+   * may be older, the tiles changed since waiting in the grid): a newer frame spills what is left of them into the
+   * grid first. With `partsSynced` the last part also announces that picture.
    */
   parts: FrameParts | null = null;
   nextPart = 0;

@@ -64,7 +64,7 @@ export const MOTION_KEY_REQUEST = JSON.stringify({ type: 'motionKey' } satisfies
 /**
  * How often viewer-count changes are broadcast at most: joins of many viewers must not cost O(viewers^2). Each
  * broadcast is a message to every viewer, so large rooms wait longer (1 ms per viewer, up to 2 s): at 1000
- * viewers with joiners arriving, counts every 250 ms were 4000 messages a second on top of 6250 frames.
+ * viewers with 33 joins a second, counts every 250 ms took tilecast-ws from 6900 to 8600 messages a second.
  */
 const STATUS_THROTTLE_MS = 250;
 const STATUS_THROTTLE_MS_PER_VIEWER = 1;
