@@ -72,6 +72,19 @@ function recordCorks(conn: FakeConn): string[][] {
   return writes;
 }
 
+/**
+ * Runs `fn` on a fake clock: timers, and performance.now(), by which the fan-out times how long each viewer has owed
+ * a count.
+ */
+async function withStatusClock(fn: () => Promise<void>): Promise<void> {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+  try {
+    await fn();
+  } finally {
+    vi.useRealTimers();
+  }
+}
+
 describe('Fanout', () => {
   it('applies queued frames in order on the next turn, never inside publish', async () => {
     const { fanout, totals } = makeFanout();
@@ -246,9 +259,8 @@ describe('Fanout: viewer life cycle', () => {
     expect(c.script()).toEqual(['status live 20', 'cursor 20,20']);
   });
 
-  it('a viewer-count status rides with the next frame in the same cork, else goes alone after STATUS_RIDE_MS', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
-    try {
+  it('a viewer-count status rides with the next frame in the same cork, else goes alone after STATUS_RIDE_MS', () =>
+    withStatusClock(async () => {
       const { fanout } = makeFanout({ batching: true });
       const live = fakeConn();
       const writes = recordCorks(live);
@@ -274,14 +286,10 @@ describe('Fanout: viewer life cycle', () => {
       // a state change is never held back
       fanout.status(encodeStatus('waiting', 3));
       expect(quiet.script()).toEqual(['status live 3', 'status waiting 3']);
-    } finally {
-      vi.useRealTimers();
-    }
-  });
+    }));
 
-  it('a count waits STATUS_RIDE_MS from when the viewer was first owed it, not from the room-wide timer', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
-    try {
+  it('a count waits STATUS_RIDE_MS from when the viewer was first owed it, not from the room-wide timer', () =>
+    withStatusClock(async () => {
       const { fanout } = makeFanout({ batching: true });
       const c = fakeConn();
       const writes = recordCorks(c);
@@ -313,10 +321,7 @@ describe('Fanout: viewer life cycle', () => {
       expect(c.script()).toEqual(['status live 5']);
       vi.advanceTimersByTime(2 * STATUS_RIDE_MS);
       expect(c.script()).toEqual(['status live 5']);
-    } finally {
-      vi.useRealTimers();
-    }
-  });
+    }));
 
   it('an ack from a viewer that owes nothing costs no cork; one held by its ack window gets the frame', async () => {
     const fanout = new Fanout(1e6, 1000, { bytesOut: 0 }, () => {}, true, 1);
