@@ -6,6 +6,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadContent } from '../loadtest/content';
 import { classSeries, latencyChart } from '../loadtest/latency-chart';
+import { cpuRatioChart } from './cpu-chart';
 import { REPO_ROOT } from '../loadtest/server-process';
 import { benchMarkdown } from './markdown';
 import { type BenchPoint, fullProfile, point, quickProfile } from './points';
@@ -156,7 +157,10 @@ for (const p of profile.points) {
   results.points.push({ ...p, deliveriesPerSecond: load.deliveriesPerSecond, ratePerRoom: load.rate, fps: load.fps });
 }
 
-/** One chart per point: fast viewers' latency percentiles, a line per server (median run of the repetitions). */
+/**
+ * One chart per point: fast viewers' latency percentiles, a line per server (median run of the repetitions); and one
+ * of CPU per GB against the floor over every point.
+ */
 function charts(): void {
   for (const p of results.points) {
     const series = servers.flatMap((s) => {
@@ -172,6 +176,8 @@ function charts(): void {
     const file = `latency-${p.name.replace(/[^A-Za-z0-9%@.-]+/g, '_')}.svg`;
     writeFileSync(path.join(outDir, file), latencyChart(`${p.name}: fast viewers' end-to-end latency`, series));
   }
+  const cpu = cpuRatioChart(results, servers);
+  if (cpu) writeFileSync(path.join(outDir, 'cpu-vs-frame-publish.svg'), cpu);
 }
 
 const save = () => {

@@ -1,7 +1,7 @@
 // Renders bench results as the Markdown tables of the README's Performance section, with a verdict per target.
 import type { LoadTestReport } from '../loadtest/report';
 import type { BenchResults, BenchRow } from './results';
-import { ALL_SERVER_NAMES, FLOOR, type ServerName, SERVERS, TILE_FLOOR } from './servers';
+import { ALL_SERVER_NAMES, CPU_PER_GB_LIMITS, FLOOR, type ServerName, SERVERS, TILE_FLOOR } from './servers';
 import { type Spread, formatSpread, spread } from './stats';
 
 const med = (xs: (number | null | undefined)[]) => spread(xs.filter((x): x is number => typeof x === 'number'));
@@ -39,7 +39,10 @@ export function pairedRatio(
   return spread(ratios);
 }
 
-const cpuPerGB = (x: LoadTestReport) => x.server?.cpuSecondsPerGB;
+export const cpuPerGB = (x: LoadTestReport) => x.server?.cpuSecondsPerGB;
+
+/** The points the CPU target is judged at: no stalled viewers, not the memory stress. */
+export const cleanPoints = (r: BenchResults) => r.points.filter((p) => p.stalled === 0 && !p.memory);
 
 /** All viewers' delivery ratio, and for stalled viewers the share coalesced (reported) vs lost (silently dropped). */
 function delivery(reps: LoadTestReport[]): string {
@@ -138,11 +141,8 @@ function verdicts(r: BenchResults): string[] {
   const out: string[] = [];
   const ok = (pass: boolean | null) => (pass === null ? 'not measured' : pass ? '**met**' : '**not met**');
   // 1. CPU per delivered GB vs raw publish of whole frames, no stalled viewers
-  const clean = r.points.filter((p) => p.stalled === 0 && !p.memory);
-  for (const [server, limit] of [
-    ['tilecast-uws', 1.25],
-    ['tilecast-ws', 1.6],
-  ] as const) {
+  const clean = cleanPoints(r);
+  for (const [server, limit] of CPU_PER_GB_LIMITS) {
     const cpu = clean.map((p) => ({ p: p.name, s: pairedRatio(r, p.name, server, FLOOR, cpuPerGB) }));
     const pass = cpu.length && cpu.every((c) => c.s) ? cpu.every((c) => c.s!.median <= limit) : null;
     out.push(
@@ -238,7 +238,7 @@ function verdicts(r: BenchResults): string[] {
     .filter((c) => c.s);
   if (direct.length)
     out.push(
-      `- The uWS large-send workaround ('subscribe', the default) against the engine's unsafe direct sends, CPU per GB ` +
+      `- The uWS large-send workaround ('fragment', the default) against the engine's unsafe direct sends, CPU per GB ` +
         `(tilecast-uws / tilecast-uws-direct; above 1 = what the workaround costs): ${direct.map((c) => `${c.p}: ${formatSpread(c.s)}`).join('; ')}`,
     );
   return out;

@@ -128,3 +128,8 @@ export const SERVERS: Record<ServerName, BenchServer> = {
 export const FLOOR: ServerName = 'uws-publish-frames';
 /** The second reference: raw publish of one message per tile (tilecast's lagging viewers get tiles, not frames). */
 export const TILE_FLOOR: ServerName = 'uws-publish';
+/** CPU per delivered GB each tilecast engine is held to, as a multiple of FLOOR's, at points without stalled viewers. */
+export const CPU_PER_GB_LIMITS: readonly (readonly [ServerName, number])[] = [
+  ['tilecast-uws', 1.25],
+  ['tilecast-ws', 1.6],
+];

@@ -2,7 +2,7 @@
 // (markdown) and a viewer-fps chart (SVG) from two `npm run bench:browser` runs.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { barChart } from './chart';
+import { barChart } from '../bar-chart';
 import type { ClassResult } from './measure';
 import type { BrowserBenchResults, SizeRun } from './report';
 
@@ -76,7 +76,7 @@ writeFileSync(
       values: groups.map((_, i) => values[i] ?? null),
     })),
     'fps',
-    targets,
+    { targets },
   ),
 );
 console.log(md);

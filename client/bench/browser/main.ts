@@ -9,7 +9,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildClient } from '../../build';
 import { REPO_ROOT } from '../../loadtest/server-process';
-import { barChart } from './chart';
+import { barChart } from '../bar-chart';
 import { launchViewerChromium } from './chromium';
 import { type ClassName, type LateJoinSteps, lateJoin, measureClass, vp9Reference } from './measure';
 import { type BrowserBenchResults, type SizeRun, benchMarkdown, lateJoinText } from './report';
@@ -149,7 +149,7 @@ writeFileSync(
     groups,
     engines.map((e, i) => ({ name: e, color: colors[i], values: pick(e, (c) => c.viewerFps) })),
     'fps',
-    fpsTargets,
+    { targets: fpsTargets },
   ),
 );
 writeFileSync(
@@ -159,7 +159,7 @@ writeFileSync(
     groups,
     engines.map((e, i) => ({ name: e, color: colors[i], values: pick(e, (c) => c.latencyP50) })),
     'ms',
-    groups.map((g) => (g.startsWith('typing') || g.startsWith('windows') ? 100 : null)),
+    { targets: groups.map((g) => (g.startsWith('typing') || g.startsWith('windows') ? 100 : null)) },
   ),
 );
 console.log(`\n${benchMarkdown(results)}\nwritten to ${outDir}`);
