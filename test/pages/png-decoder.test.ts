@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { PngError, decodePng } from '../../client/lib/png-decoder';
+import { INFLATE_SLICE_BYTES, PngError, decodePng } from '../../client/lib/png-decoder';
 import { encodePng } from '../../client/pages/present/png-encoder';
 import { PNG_SIGNATURE } from '../../shared/protocol/image-size';
 
@@ -236,8 +236,9 @@ describe('png-decoder', () => {
   });
 
   it('stops inflating once the picture is complete: what a stream holds past it is never read (deflate bombs)', () => {
-    // 64x64 RGB rows (filter 0, a gradient) in a stored block, 2 KB more in a second one, then a block of the
-    // reserved type: inflating the whole stream fails there. Work past the picture is what a deflate bomb is made of.
+    // 64x64 RGB rows (filter 0, a gradient) in a stored block, a slice's worth more in a second one, then a block of
+    // the reserved type: inflating the whole stream fails there. Work past the picture is what a deflate bomb is
+    // made of.
     const width = 64;
     const height = 64;
     const rows = Buffer.alloc((width * 3 + 1) * height);
@@ -250,7 +251,7 @@ describe('png-decoder', () => {
     const zlib = Buffer.concat([
       Buffer.from([0x78, 0x01]),
       stored(rows),
-      stored(Buffer.alloc(2048)),
+      stored(Buffer.alloc(INFLATE_SLICE_BYTES)),
       Buffer.from([0x07, 0, 0, 0, 0, 0]),
     ]);
     const png = pngWithIdat(width, height, zlib);
