@@ -12,17 +12,17 @@ export interface ChartSeries {
 export interface BarChartOptions {
   /** one limit per group, drawn across all of the group's bars */
   targets?: (number | null)[];
-  /** decimals on the value axis and in the bars' tooltips */
-  digits?: number;
 }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
-/** The smallest of 1, 2, 2.5, 5 times a power of ten that is at least `raw`: axis steps people read at a glance. */
-function niceStep(raw: number): number {
-  if (!(raw > 0)) return 1;
-  const power = 10 ** Math.floor(Math.log10(raw));
-  return [1, 2, 2.5, 5, 10].map((m) => m * power).find((step) => step >= raw * (1 - 1e-9))!;
+/** The smallest of 1, 2, 5 times a power of ten that is at least `raw`: axis steps people read at a glance. */
+function niceStep(raw: number): { step: number; decimals: number } {
+  if (!(raw > 0)) return { step: 1, decimals: 0 };
+  let exponent = Math.floor(Math.log10(raw));
+  let m = [1, 2, 5, 10].find((x) => x * 10 ** exponent >= raw * (1 - 1e-9))!;
+  if (m === 10) [m, exponent] = [1, exponent + 1];
+  return { step: m * 10 ** exponent, decimals: Math.max(0, -exponent) };
 }
 
 export function barChart(
@@ -30,7 +30,7 @@ export function barChart(
   groups: string[],
   series: ChartSeries[],
   unit: string,
-  { targets = [], digits = 0 }: BarChartOptions = {},
+  { targets = [] }: BarChartOptions = {},
 ): string {
   const W = 760;
   const H = 300;
@@ -39,7 +39,7 @@ export function barChart(
   const top = 36;
   const limits = [...targets, ...series.map((s) => s.target)].map((t) => t ?? 0);
   const peak = Math.max(...series.flatMap((s) => s.values.map((v) => v ?? 0)), ...limits) * 1.05;
-  const step = niceStep(peak / 4);
+  const { step, decimals } = niceStep(peak / 4);
   const ticks = Math.max(1, Math.ceil(peak / step));
   const max = ticks * step;
   const groupW = (W - left - 10) / groups.length;
@@ -56,7 +56,7 @@ export function barChart(
   for (let i = 0; i <= ticks; i++) {
     const v = step * i;
     out.push(
-      `<line x1="${left}" x2="${W - 10}" y1="${y(v)}" y2="${y(v)}" stroke="#e3e3e3"/><text x="${left - 4}" y="${y(v) + 4}" text-anchor="end">${v.toFixed(digits)}</text>`,
+      `<line x1="${left}" x2="${W - 10}" y1="${y(v)}" y2="${y(v)}" stroke="#e3e3e3"/><text x="${left - 4}" y="${y(v) + 4}" text-anchor="end">${v.toFixed(decimals)}</text>`,
     );
   }
   out.push(`<text x="12" y="${top - 8}">${esc(unit)}</text>`);
@@ -67,7 +67,7 @@ export function barChart(
       if (v === null || v === undefined) return;
       const x = x0 + si * barW;
       out.push(
-        `<rect x="${x}" y="${y(v)}" width="${barW - 2}" height="${y(0) - y(v)}" fill="${s.color}"><title>${esc(`${s.name} ${g}: ${v.toFixed(Math.max(1, digits))}`)}</title></rect>`,
+        `<rect x="${x}" y="${y(v)}" width="${barW - 2}" height="${y(0) - y(v)}" fill="${s.color}"><title>${esc(`${s.name} ${g}: ${v.toFixed(1)}`)}</title></rect>`,
       );
       if (s.target) out.push(dashed(x - 1, x + barW - 1, s.target, '#222'));
     });

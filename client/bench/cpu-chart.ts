@@ -31,6 +31,5 @@ export function cpuRatioChart(r: BenchResults, servers: readonly ServerName[]): 
     points.map((p) => p.name.replace('/0%stalled', '').replace('%ceil', '%').replace(' x ', ' ')),
     series,
     'x frame publish',
-    { digits: 1 },
   );
 }
