@@ -1,0 +1,55 @@
+// CI smoke of `npm run bench` itself: one light point, tilecast-uws against the frame-publish floor, one short
+// repetition. The bench's own path (servers as bundles, the load generator, paired ratios, the report, the charts)
+// must produce real figures; the figures themselves are judged in the full bench, not here.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { BenchResults } from '../../client/bench/results';
+
+const root = path.resolve(__dirname, '../..');
+
+describe('npm run bench (smoke)', () => {
+  it('runs a point against the floor and writes the report, results and CPU chart', () => {
+    const out = mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-'));
+    const run = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'client/bench/main.ts',
+        '--only',
+        '50v@25k/0%',
+        '--servers',
+        'tilecast-uws,uws-publish-frames',
+        '--reps',
+        '1',
+        '--duration',
+        '2',
+        '--out',
+        out,
+      ],
+      { cwd: root, encoding: 'utf8', timeout: 150_000 },
+    );
+    expect(run.status, run.stderr || run.stdout).toBe(0);
+
+    const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as BenchResults;
+    const rows = results.rows.filter((r) => r.point === '50v@25k/0%stalled');
+    expect(rows.map((r) => r.server).sort()).toEqual(['tilecast-uws', 'uws-publish-frames']);
+    for (const r of rows) {
+      expect(r.error).toBeNull();
+      expect(r.report!.totals.bytes).toBeGreaterThan(0);
+      expect(r.report!.server!.cpuSecondsPerGB).toBeGreaterThan(0);
+    }
+
+    const report = readFileSync(path.join(out, 'report.md'), 'utf8');
+    expect(report).toMatch(/CPU per delivered GB, tilecast-uws ≤ 1\.25x .*50v@25k\/0%stalled: \d+\.\d\d/);
+
+    const chart = readFileSync(path.join(out, 'cpu-vs-frame-publish.svg'), 'utf8');
+    expect(chart).toContain('tilecast-uws ≤ 1.25');
+    const bar = chart.match(/<title>tilecast-uws 50v@25k: (\d+\.\d)<\/title>/);
+    expect(Number(bar?.[1])).toBeGreaterThan(0);
+    // ~15 s on a quiet machine (one ceiling calibration, two short runs); more beside busy loops
+  }, 180_000);
+});
