@@ -236,8 +236,8 @@ describe('png-decoder', () => {
   });
 
   it('stops inflating once the picture is complete: what a stream holds past it is never read (deflate bombs)', () => {
-    // 64x64 RGB rows (filter 0, a gradient) in a stored block, a slice's worth more in a second one, then a block of
-    // the reserved type: inflating the whole stream fails there. Work past the picture is what a deflate bomb is
+    // 64x64 RGB rows (filter 0, a gradient) in a stored block, two slices' worth more in a second one, then a block
+    // of the reserved type: inflating the whole stream fails there. Work past the picture is what a deflate bomb is
     // made of.
     const width = 64;
     const height = 64;
@@ -251,7 +251,7 @@ describe('png-decoder', () => {
     const zlib = Buffer.concat([
       Buffer.from([0x78, 0x01]),
       stored(rows),
-      stored(Buffer.alloc(INFLATE_SLICE_BYTES)),
+      stored(Buffer.alloc(2 * INFLATE_SLICE_BYTES)),
       Buffer.from([0x07, 0, 0, 0, 0, 0]),
     ]);
     const png = pngWithIdat(width, height, zlib);
