@@ -4,20 +4,17 @@
 // full bench; here only bounds that no working build misses even next to busy loops, so a pipeline that stops
 // painting, paints at a few fps (the presenter before the issue-12 work: ~4) or takes half a second from content to
 // viewer cannot land.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runRepoScript } from '../helpers/repo-script';
 import type { BrowserBenchResults } from '../../client/bench/browser/report';
-
-const root = path.resolve(__dirname, '../..');
 
 describe('npm run bench:browser (smoke)', () => {
   it('measures typing and windows at 1280x720 and a late join, and writes results, report and charts', () => {
     const out = mkdtempSync(path.join(os.tmpdir(), 'bench-browser-smoke-'));
-    const run = spawnSync(
-      process.execPath,
+    const run = runRepoScript(
       [
         '--import',
         'tsx',
@@ -36,7 +33,7 @@ describe('npm run bench:browser (smoke)', () => {
         '--out',
         out,
       ],
-      { cwd: root, encoding: 'utf8', timeout: 150_000 },
+      150_000,
     );
     expect(run.status, run.stderr || run.stdout).toBe(0);
 

@@ -1,20 +1,17 @@
 // CI smoke of `npm run bench` itself: one light point, tilecast-uws against the frame-publish floor, one short
 // repetition. The bench's own path (servers as bundles, the load generator, paired ratios, the report, the charts)
 // must produce real figures; the figures themselves are judged in the full bench, not here.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runRepoScript } from '../helpers/repo-script';
 import type { BenchResults } from '../../client/bench/results';
-
-const root = path.resolve(__dirname, '../..');
 
 describe('npm run bench (smoke)', () => {
   it('runs a point against the floor and writes the report, results and CPU chart', () => {
     const out = mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-'));
-    const run = spawnSync(
-      process.execPath,
+    const run = runRepoScript(
       [
         '--import',
         'tsx',
@@ -30,7 +27,7 @@ describe('npm run bench (smoke)', () => {
         '--out',
         out,
       ],
-      { cwd: root, encoding: 'utf8', timeout: 150_000 },
+      150_000,
     );
     expect(run.status, run.stderr || run.stdout).toBe(0);
 

@@ -1,21 +1,18 @@
 // CI smoke: the real load-test CLI against a real tilecast server for ~10 seconds, a few viewers, one slow and one
 // late; the JSON must hold sane, non-zero figures.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runRepoScript } from '../helpers/repo-script';
 import type { LoadTestReport } from '../../client/loadtest/report';
 import { freePort, startServerProcess } from '../../client/loadtest/server-process';
-
-const root = path.resolve(__dirname, '../..');
 
 describe('tilecast-loadtest CLI', () => {
   it('runs against a local tilecast server and writes a sane JSON report', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'loadtest-smoke-'));
     const json = path.join(dir, 'out.json');
-    const run = spawnSync(
-      process.execPath,
+    const run = runRepoScript(
       [
         'client/loadtest/bin.js',
         '--viewers',
@@ -36,7 +33,7 @@ describe('tilecast-loadtest CLI', () => {
         json,
         '--quiet',
       ],
-      { cwd: root, encoding: 'utf8', timeout: 90_000 },
+      90_000,
     );
     expect(run.stderr).not.toMatch(/Error/);
     expect(run.status).toBe(0);
@@ -81,8 +78,7 @@ describe('tilecast-loadtest CLI', () => {
     try {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'loadtest-frames-'));
       const json = path.join(dir, 'out.json');
-      const run = spawnSync(
-        process.execPath,
+      const run = runRepoScript(
         [
           'client/loadtest/bin.js',
           '--url',
@@ -111,7 +107,7 @@ describe('tilecast-loadtest CLI', () => {
           json,
           '--quiet',
         ],
-        { cwd: root, encoding: 'utf8', timeout: 60_000 },
+        60_000,
       );
       expect(run.status).toBe(0);
       const r = JSON.parse(readFileSync(json, 'utf8')) as LoadTestReport;
@@ -130,25 +126,16 @@ describe('tilecast-loadtest CLI', () => {
 
   it('fails with a clear message when the target is unreachable', async () => {
     const port = await freePort();
-    const run = spawnSync(
-      process.execPath,
+    const run = runRepoScript(
       ['client/loadtest/bin.js', '--url', `http://127.0.0.1:${port}`, '--duration', '1'],
-      {
-        cwd: root,
-        encoding: 'utf8',
-        timeout: 60_000,
-      },
+      60_000,
     );
     expect(run.status).toBe(2);
     expect(run.stderr).toContain(`cannot reach http://127.0.0.1:${port}: connection refused`);
   });
 
   it('rejects bad flags with one line', () => {
-    const run = spawnSync(process.execPath, ['client/loadtest/bin.js', '--slow', '2'], {
-      cwd: root,
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const run = runRepoScript(['client/loadtest/bin.js', '--slow', '2'], 60_000);
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/--slow: Number must be less than or equal to 1/);
   });
