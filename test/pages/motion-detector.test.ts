@@ -30,11 +30,31 @@ describe('MotionDetector', () => {
   it('grows when the moving group outgrows it, and ends after it has been quiet for a while', () => {
     const d = new MotionDetector();
     feed(d, block(0, 0, 5, 4), 3);
-    expect(feed(d, block(2, 1, 6, 4), 3, 200)).toEqual({ col: 0, row: 0, columns: 8, rows: 5 });
+    // grown to take in the group (8 x 5), and a quarter of that further right and down, within the 10 x 6 grid
+    expect(feed(d, block(2, 1, 6, 4), 3, 200)).toEqual({ col: 0, row: 0, columns: 10, rows: 6 });
     // a few tiles of it still change: under 10 %, so it counts as quiet
     expect(d.update(g, [0], 400)).not.toBeNull();
     expect(d.update(g, [0], 800)).not.toBeNull(); // last busy frame at 266 ms, quiet for 600 ms ends it
     expect(d.update(g, [0], 900)).toBeNull();
+  });
+
+  it('a window moving across the screen makes a few steps of growth, not one per tile it moves', () => {
+    const wide = { width: 1920, height: 1088, tileSize: 64 }; // 30 x 17 tiles
+    const d = new MotionDetector();
+    const regions = new Set<string>();
+    // a 10 x 6 tile video window moving right by a tile every 3 frames, from the left edge to the right edge
+    let r = null;
+    for (let step = 0; step <= 20; step++) {
+      const window = regionTiles(wide, { col: step, row: 5, columns: 10, rows: 6 });
+      for (let f = 0; f < 3; f++) {
+        r = d.update(wide, window, (step * 3 + f) * 33);
+        if (r) regions.add(`${r.col},${r.row} ${r.columns}x${r.rows}`);
+      }
+    }
+    expect(r).toMatchObject({ row: 5, rows: 6 });
+    expect(r!.col + r!.columns).toBe(30);
+    expect(regions.size).toBeGreaterThan(1);
+    expect(regions.size).toBeLessThanOrEqual(6); // one per tile moved would be 20
   });
 
   it('a new geometry forgets the region', () => {

@@ -56,7 +56,7 @@ export class MotionDetector {
     const bigEnough = group && this.bigEnough(g, group, tiles);
     if (this.region) {
       if (this.activity(this.region, columns) >= this.options.quietShare) this.activeAt = now;
-      if (bigEnough && !inside(group, this.region)) this.region = union(this.region, group);
+      if (bigEnough && !inside(group, this.region)) this.region = grow(this.region, group, columns, rows);
       else if (now - this.activeAt > this.options.quietMs) this.region = null;
     } else if (bigEnough) {
       this.region = group;
@@ -137,6 +137,23 @@ function union(a: MotionRegion, b: MotionRegion): MotionRegion {
     columns: Math.max(a.col + a.columns, b.col + b.columns) - col,
     rows: Math.max(a.row + a.rows, b.row + b.rows) - row,
   };
+}
+
+/**
+ * `region` grown to take in `group`, and a quarter of the grown size further on each side it had to grow, within
+ * the grid: every new size is a new video stream (a key frame, and the region's tiles planned again), so a window
+ * moving across the screen makes a few steps of growth, not one per tile it moves (~25 in 4 s at 1920x1080).
+ */
+function grow(region: MotionRegion, group: MotionRegion, columns: number, rows: number): MotionRegion {
+  const u = union(region, group);
+  const across = Math.ceil(u.columns / 4);
+  const down = Math.ceil(u.rows / 4);
+  const col0 = u.col < region.col ? Math.max(0, u.col - across) : u.col;
+  const row0 = u.row < region.row ? Math.max(0, u.row - down) : u.row;
+  const col1 =
+    u.col + u.columns > region.col + region.columns ? Math.min(columns, u.col + u.columns + across) : u.col + u.columns;
+  const row1 = u.row + u.rows > region.row + region.rows ? Math.min(rows, u.row + u.rows + down) : u.row + u.rows;
+  return { col: col0, row: row0, columns: col1 - col0, rows: row1 - row0 };
 }
 
 /** The tile indices of a region, row by row. */

@@ -1,25 +1,13 @@
-// The presenter's motion layer, per captured frame: which tiles still go as still tiles and which chunk of video
-// stands for the motion region. Inside the region only a rolling slice of tiles is sent as stills, so that every
-// tile of it reaches the server at least once per refreshMs (ScreenShot, late joiners, recordings
-// and snapshots show the region, a little behind); when the region ends or moves, all of its old tiles are sent.
-// Where VP8 encoding is not available, or fails, everything goes as still tiles, as before.
+// The presenter's motion layer, per captured frame: which tiles still go as still tiles (region-stills.ts: inside
+// the region only its changed tiles, a budget at a time, so the server's copy is at most refreshMs behind) and which
+// chunk of video stands for the motion region. Where VP8 encoding is not available, or fails, everything goes as
+// still tiles, as before.
 import type { Geometry } from '../../../shared/protocol/geometry';
 import { type MotionRegion, sameRegion } from '../../../shared/protocol/motion';
 import type { MotionReport } from './capture-protocol';
-import { MotionDetector, regionTiles } from './motion-detector';
+import { MotionDetector } from './motion-detector';
 import { type EncodedMotion, MotionEncoder } from './motion-encoder';
-
-/**
- * Every tile of the region is sent as a still at least once per REFRESH_MS, whatever the frame rate; a region of
- * more than REFRESH_TILES_PER_SECOND x 1.5 tiles takes longer (a 1920x1080 screen: 3 s). The refresh is PNG work
- * on the presenter and decode work on every viewer: at 1920x1080 a 1.5 s refresh was 19 of every frame's tiles,
- * and 3 s took the moving-windows class from 13.2-13.4 to 13.7-15.4 fps (same machine, same run setup).
- */
-const REFRESH_MS = 1500;
-const REFRESH_TILES_PER_SECOND = 125;
-
-export const refreshMs = (regionTiles: number): number =>
-  Math.max(REFRESH_MS, (regionTiles / REFRESH_TILES_PER_SECOND) * 1000);
+import { RegionStills } from './region-stills';
 
 export interface FramePlan {
   /** tile indices to send as still tiles, ascending */
@@ -35,11 +23,10 @@ const NO_MOTION = Promise.resolve(null);
 export class MotionLayer {
   private readonly detector = new MotionDetector();
   private readonly encoder = new MotionEncoder();
+  private readonly stills = new RegionStills();
   private availableFor = '';
   private supported = false;
   private checked = false;
-  private refreshAt = 0;
-  private plannedAt = Number.NEGATIVE_INFINITY;
   enabled = true;
 
   /** A region is active (the worker then makes sure a quiet screen still ends it). */
@@ -65,39 +52,17 @@ export class MotionLayer {
     if (!this.enabled || !this.canEncode(g) || this.encoder.error) {
       const ended = this.detector.current;
       this.detector.reset();
-      return { stills: ended ? merge(changed, regionTiles(g, ended)) : changed, motion: NO_MOTION, ifNoMotion: [] };
+      return { stills: this.stills.plan(g, changed, ended, null, full, now).stills, motion: NO_MOTION, ifNoMotion: [] };
     }
     const before = this.detector.current;
     const region = this.detector.update(g, changed, now);
-    let stills = changed;
-    if (before && !sameRegion(before, region)) {
-      // The old region's tiles on the server are up to refreshMs old: send them all once.
-      stills = merge(stills, regionTiles(g, before));
-      this.encoder.restart();
-    }
+    // A new size is a new stream, which starts at a key frame.
+    if (before && !sameRegion(before, region)) this.encoder.restart();
+    const { stills, held } = this.stills.plan(g, changed, before, region, full, now);
     if (!region) return { stills, motion: NO_MOTION, ifNoMotion: [] };
-    // A new region's tiles just went out (they changed in the frames before it): the refresh starts from now.
-    if (!sameRegion(before, region)) this.plannedAt = now;
-    const inside = regionTiles(g, region);
     const encoding = this.encoder.encode(g, pixels, region, now, captured);
     const motion = encoding.then((chunk) => (chunk ? { region, chunk } : null));
-    if (full) return { stills, motion, ifNoMotion: [] };
-    const skip = new Set(inside);
-    // The share of the region this frame's time is of its refresh period, in a rolling order.
-    const share = Math.min(1, Math.max(0, now - this.plannedAt) / refreshMs(inside.length));
-    this.plannedAt = now;
-    const count = Math.ceil(inside.length * share);
-    for (let k = 0; k < count; k++) skip.delete(inside[(this.refreshAt + k) % inside.length]);
-    this.refreshAt = (this.refreshAt + count) % inside.length;
-    const refresh = inside.filter((i) => !skip.has(i));
-    return {
-      stills: merge(
-        stills.filter((i) => !skip.has(i)),
-        refresh,
-      ),
-      motion,
-      ifNoMotion: inside.filter((i) => skip.has(i)),
-    };
+    return { stills, motion, ifNoMotion: held };
   }
 
   /** The server has a viewer waiting for a key (it joined, or dropped deltas): the next chunk is one. */
@@ -146,9 +111,4 @@ export class MotionLayer {
     }
     return this.supported;
   }
-}
-
-/** Sorted union of two lists of tile indices. */
-function merge(a: readonly number[], b: readonly number[]): number[] {
-  return [...new Set([...a, ...b])].sort((x, y) => x - y);
 }
