@@ -47,9 +47,10 @@ export async function openBenchSession(
   const server = await startServer({ port: 0, engine, logLevel: 'warn' }, process.env);
   const browser = await launchChromium(width, height);
   const problems: string[] = [];
+  let closing = false;
   const watch = (page: Page, name: string) => {
-    page.on('console', (m) => m.type() === 'error' && problems.push(`${name}: ${m.text()}`));
-    page.on('pageerror', (e) => problems.push(`${name}: ${e.message}`));
+    page.on('console', (m) => !closing && m.type() === 'error' && problems.push(`${name}: ${m.text()}`));
+    page.on('pageerror', (e) => !closing && problems.push(`${name}: ${e.message}`));
   };
   const context = await browser.newContext({ viewport: null });
   await context.route(`${FIXTURE_URL}*`, (r) => r.fulfill({ body: FIXTURE, contentType: 'text/html' }));
@@ -103,6 +104,21 @@ export async function openBenchSession(
     contexts,
     problems,
     async close() {
+      // The share ends as a user ends it, so whatever that leaves behind (a frame never closed) is still reported;
+      // then the pages are torn down unheard: a page closed mid-frame drops what it holds, which is not the app's.
+      const stopped = await presenter
+        .evaluate(() => {
+          const stop = document.querySelector<HTMLButtonElement>('#stop');
+          if (!stop || stop.disabled) return false;
+          stop.click();
+          return true;
+        })
+        .catch(() => false);
+      if (stopped)
+        await presenter
+          .waitForFunction(() => document.body.dataset.state === 'ended', null, { timeout: 5000 })
+          .catch(() => {});
+      closing = true;
       for (const c of contexts) await c.close().catch(() => {});
       await browser.close().catch(() => {});
       if (viewerBrowser !== browser) await viewerBrowser.close().catch(() => {});
