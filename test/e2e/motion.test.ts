@@ -4,7 +4,7 @@
 // next key, and a viewer held back by a throttled link drops deltas, resumes at a key and never fails to decode.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openBenchSession, type BenchSession } from '../../client/bench/browser/session';
+import { openBenchSession, sizeContent, type BenchSession } from '../../client/bench/browser/session';
 import { buildClient } from '../../client/build';
 import { canvasShot, lastCapturedFrame, viewerStats, waitForPicture } from './pictures';
 import { ARTIFACTS } from './session';
@@ -230,6 +230,42 @@ describe.each(['uws', 'ws'] as const)('motion layer end to end (%s engine)', (en
     }
     await canvasShot(s.viewer, `${ARTIFACTS}motion-${engine}-viewer-final.png`);
     expect(s.problems).toEqual([]);
+  });
+
+  it('a share that changes size while a region is active goes on at the new size', async () => {
+    await play(s, 'scrolling');
+    const before = await until(
+      'a motion region',
+      () => presenterStats(s.presenter),
+      (p) => p.motion?.state === 'active' && p.motion.region !== null,
+    );
+    // A frame the capture worker fails on is logged as a warning and dropped (the next one is a full frame).
+    const captureWarnings: string[] = [];
+    s.presenter.on('console', (m) => m.text().startsWith('tilecast capture') && captureWarnings.push(m.text()));
+    // 960x540 (15x9 tiles, the region all of them) to 800x450 (13x8): the old region's tiles are not on the new grid
+    await sizeContent(s.content, 800, 450);
+    await until(
+      'the viewer at the new size',
+      () => s.viewer.evaluate(() => document.querySelector('canvas')?.width ?? 0),
+      (w) => w === 800,
+    );
+    const v0 = await viewerMotion(s.viewer);
+    await until(
+      'pictures at the new size',
+      () => viewerMotion(s.viewer),
+      (v) => v.frames >= v0.frames + 10,
+    );
+    const after = await presenterStats(s.presenter);
+    log(`region ${before.motion.region} at 960x540, then ${after.motion.region}; presenter frames ${after.frames}`);
+    // The presenter never lost its connection (a tile outside the grid is refused with 4000 and a reconnect).
+    expect(await s.presenter.evaluate(() => document.body.dataset.state)).toBe('live');
+    const rooms = (await (await fetch(`${s.server.url}/api/rooms`)).json()) as {
+      rooms: { presenter: string; geometry: { width: number; height: number } }[];
+    };
+    expect(rooms.rooms[0]).toMatchObject({ presenter: 'live', geometry: { width: 800, height: 450 } });
+    expect(captureWarnings).toEqual([]);
+    expect(s.problems).toEqual([]);
+    await s.content.evaluate(() => (window as unknown as { stop(): void }).stop());
   });
 });
 

@@ -79,4 +79,15 @@ describe('RegionStills', () => {
     // what the full frame sent is held by the server: nothing is owed afterwards
     expect(s.plan(g, [], region, region, false, 60 * FRAME_MS).stills).toEqual([]);
   });
+
+  it('a new geometry is a full frame of its own: the old region leaves nothing outside the new grid', () => {
+    const s = new RegionStills();
+    const wide = { width: 1920, height: 1088, tileSize: 64 }; // 30 x 17
+    const big = { col: 0, row: 0, columns: 27, rows: 14 };
+    s.plan(g, [], null, null, false, 0);
+    s.plan(wide, regionTiles(wide, big), null, big, false, FRAME_MS);
+    // the share switches to a 10 x 6 window while the region is active: the new geometry's full frame
+    const all = Array.from({ length: 60 }, (_, i) => i);
+    expect(s.plan(g, all, big, null, true, 2 * FRAME_MS)).toEqual({ stills: all, held: [] });
+  });
 });

@@ -27,7 +27,7 @@ export interface BenchSession {
 }
 
 /** Sizes the content tab's window so that its page (the captured picture) is exactly width x height. */
-async function sizeContent(content: Page, width: number, height: number): Promise<void> {
+export async function sizeContent(content: Page, width: number, height: number): Promise<void> {
   const cdp = await content.context().newCDPSession(content);
   const { windowId } = (await cdp.send('Browser.getWindowForTarget')) as { windowId: number };
   const [ow, oh, iw, ih] = await content.evaluate(() => [outerWidth, outerHeight, innerWidth, innerHeight]);

@@ -50,17 +50,21 @@ export class RegionStills {
     now: number,
   ): StillsPlan {
     const { tiles } = gridShape(g);
+    let previous = before;
     if (!sameGeometry(g, this.geometry)) {
       this.geometry = { ...g };
       this.changedAt = new Float64Array(tiles).fill(Number.NaN);
       this.inRegion = new Uint8Array(tiles);
+      // A region on the old grid has no tiles on this one (its indices would lie elsewhere, or past the end); a
+      // new geometry's first frame is full anyway.
+      previous = null;
     }
-    const moved = before !== null && !sameRegion(before, region);
+    const moved = previous !== null && !sameRegion(previous, region);
     this.inRegion.fill(0);
     if (region) for (const i of regionTiles(g, region)) this.inRegion[i] = 1;
     const send = new Set<number>();
     // Tiles the region leaves: the server's copy may be behind, and viewers show video there.
-    if (moved) for (const i of regionTiles(g, before)) if (!this.inRegion[i]) send.add(i);
+    if (previous && moved) for (const i of regionTiles(g, previous)) if (!this.inRegion[i]) send.add(i);
     if (!region || full) {
       for (const i of changed) send.add(i);
       return { stills: this.sent(send), held: [] };
@@ -72,7 +76,7 @@ export class RegionStills {
     const inside = regionTiles(g, region);
     // A new region's changed tiles just went out as stills (they changed in the frames before it): its refresh
     // budget starts now.
-    if (before === null || moved) {
+    if (previous === null || moved) {
       this.budgetAt = now;
       this.credit = 0;
     }
