@@ -56,7 +56,7 @@ export class MotionLayer {
     }
     const before = this.detector.current;
     const region = this.detector.update(g, changed, now);
-    // A new size is a new stream, which starts at a key frame.
+    // Another region (or none) is a new stream: the next chunk is a key frame.
     if (before && !sameRegion(before, region)) this.encoder.restart();
     const { stills, held } = this.stills.plan(g, changed, before, region, full, now);
     if (!region) return { stills, motion: NO_MOTION, ifNoMotion: [] };
