@@ -3,7 +3,7 @@
 import type { CodecName } from '../../shared/protocol/constants';
 import type { MotionView } from '../../shared/protocol/decode';
 import { type Geometry, gridShape, sameGeometry, tileRect } from '../../shared/protocol/geometry';
-import { motionRect } from '../../shared/protocol/motion';
+import { inMotionMask, motionRect } from '../../shared/protocol/motion';
 import { MotionDecoder } from './motion-decoder';
 import { decodeTile } from './tile-decoder';
 
@@ -98,8 +98,9 @@ export class Display {
 
   /**
    * A motion chunk: decoding starts now; in arrival order its frame is drawn (scaled to the region: the presenter
-   * may encode it smaller) onto both buffers at once, as if it carried its own sync. Tiles drawn later (at their
-   * sync) paint over it until the next motion frame; tiles drawn earlier but not yet synced are copied from the
+   * may encode it smaller) onto both buffers at once, as if it carried its own sync; with a mask, onto the tiles it
+   * marks only. Tiles drawn later (at their sync) paint over it until the next motion frame paints them again (a
+   * masked one: until it marks them); tiles drawn earlier but not yet synced are copied from the
    * back buffer at their sync, which now holds this frame, so a flip never brings back an older picture.
    */
   motion(m: MotionView): void {
@@ -115,11 +116,17 @@ export class Display {
         return this.onMotion?.(commit, false);
       }
       const r = motionRect(g, m);
+      const clip = m.mask ? maskPath(g, m, m.mask) : null;
       try {
         // Converted and scaled once; the visible canvas copies the result (a plain copy costs less than a second
-        // conversion and scale of the frame).
-        this.backCtx.drawImage(frame, r.x, r.y, r.width, r.height);
-        this.front.drawImage(this.back, r.x, r.y, r.width, r.height, r.x, r.y, r.width, r.height);
+        // conversion and scale of the frame). With a mask, only the tiles it marks are painted: the others keep
+        // their sharp still tiles.
+        if (clip !== NOTHING) {
+          withClip(this.backCtx, clip, (c) => c.drawImage(frame, r.x, r.y, r.width, r.height));
+          withClip(this.front, clip, (c) =>
+            c.drawImage(this.back, r.x, r.y, r.width, r.height, r.x, r.y, r.width, r.height),
+          );
+        }
       } finally {
         frame.close();
       }
@@ -168,5 +175,41 @@ export class Display {
         this.front.drawImage(this.back, r.x, r.y, r.width, r.height, r.x, r.y, r.width, r.height);
     }
     this.damage = [];
+  }
+}
+
+/** A mask that marks no tile: the frame paints nothing (every tile of the region has its still). */
+const NOTHING = 'nothing';
+
+/** The tiles a motion mask marks, as one path (a rectangle per run of marked tiles in a row). */
+function maskPath(g: Geometry, m: MotionView, mask: Uint8Array): Path2D | typeof NOTHING {
+  const path = new Path2D();
+  let any = false;
+  for (let row = 0; row < m.rows; row++) {
+    for (let col = 0; col < m.columns; ) {
+      if (!inMotionMask(mask, row * m.columns + col)) {
+        col++;
+        continue;
+      }
+      const start = col;
+      while (col < m.columns && inMotionMask(mask, row * m.columns + col)) col++;
+      const first = tileRect(g, m.col + start, m.row + row);
+      const last = tileRect(g, m.col + col - 1, m.row + row);
+      path.rect(first.x, first.y, last.x + last.width - first.x, first.height);
+      any = true;
+    }
+  }
+  return any ? path : NOTHING;
+}
+
+/** Draws with `clip` applied (null: no clip). */
+function withClip<C extends Ctx2D>(ctx: C, clip: Path2D | null, draw: (ctx: C) => void): void {
+  if (!clip) return draw(ctx);
+  ctx.save();
+  try {
+    ctx.clip(clip);
+    draw(ctx);
+  } finally {
+    ctx.restore();
   }
 }

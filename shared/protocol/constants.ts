@@ -33,9 +33,14 @@ export const FrameFlag = {
 export const MotionFlag = {
   /** the chunk is a key frame: a decoder can start here (a viewer that joined or dropped deltas resumes here) */
   Key: 0x01,
+  /**
+   * a tile mask follows the header: one bit per tile of the region (row by row, bit i in byte i >> 3 at bit i & 7),
+   * set for the tiles this frame changed; viewers paint the decoded frame there only (see PROTOCOL.md)
+   */
+  Masked: 0x02,
 } as const;
 /** Every motion flag bit; any other bit set is a malformed message. */
-export const MOTION_FLAGS_KNOWN = 0x01;
+export const MOTION_FLAGS_KNOWN = 0x03;
 
 /** Video codecs of the motion layer (motion `codec`, byte 3). */
 export const MotionCodec = { vp8: 1 } as const;

@@ -32,7 +32,7 @@ import {
   TileField,
 } from './header';
 import { declaredImageSize, declaresSizeOrNone } from './image-size';
-import { type MotionRegion, motionRect, vp8FrameInfo } from './motion';
+import { type MotionRegion, motionMaskBytes, motionRect, vp8FrameInfo } from './motion';
 
 export interface TileView {
   col: number;
@@ -52,6 +52,8 @@ export interface MotionView extends MotionRegion {
   captureTs: number;
   /** the encoded chunk: a view into the message */
   payload: Uint8Array;
+  /** the region's tiles this frame changed (MotionFlag.Masked), a view into the message; null: all of them */
+  mask: Uint8Array | null;
 }
 
 export type Message =
@@ -375,9 +377,14 @@ function readMotion(bytes: Uint8Array, view: DataView, limits: DecodeLimits): Mo
   const where = `region (${region.col},${region.row}) ${region.columns}x${region.rows} tiles`;
   if (region.columns === 0 || region.rows === 0) throw bad(`${where} is empty`);
   const length = view.getUint32(MotionField.payloadLength, true);
-  exact(bytes, MOTION_HEADER_BYTES + length, 'motion');
+  const maskBytes = flags & MotionFlag.Masked ? motionMaskBytes(region) : 0;
+  exact(bytes, MOTION_HEADER_BYTES + maskBytes + length, 'motion');
   if (limits.geometry === null) throw new ProtocolError(E.NoGeometry, 'motion before geometry');
-  const payload = bytes.subarray(MOTION_HEADER_BYTES);
+  const mask = maskBytes ? bytes.subarray(MOTION_HEADER_BYTES, MOTION_HEADER_BYTES + maskBytes) : null;
+  // Bits past the region's last tile are 0: one mask, one meaning.
+  const spare = maskBytes * 8 - region.columns * region.rows;
+  if (mask && spare > 0 && mask[maskBytes - 1] >> (8 - spare) !== 0) throw bad(`mask marks tiles past the ${where}`);
+  const payload = bytes.subarray(MOTION_HEADER_BYTES + maskBytes);
   const key = (flags & MotionFlag.Key) !== 0;
   if (limits.geometry) {
     const { columns, rows } = gridShape(limits.geometry);
@@ -399,5 +406,5 @@ function readMotion(bytes: Uint8Array, view: DataView, limits: DecodeLimits): Mo
   }
   const captureTs = view.getFloat64(MotionField.captureTs, true);
   if (!Number.isFinite(captureTs)) throw bad(`captureTs ${captureTs} is not a finite number`);
-  return { key, codec, seq: view.getUint32(MotionField.seq, true), captureTs, ...region, payload };
+  return { key, codec, seq: view.getUint32(MotionField.seq, true), captureTs, ...region, payload, mask };
 }

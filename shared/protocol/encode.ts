@@ -29,7 +29,7 @@ import {
   TileField,
   writeFrameHeader,
 } from './header';
-import type { MotionRegion } from './motion';
+import { type MotionRegion, motionMaskBytes } from './motion';
 
 export interface TileInput {
   col: number;
@@ -95,11 +95,18 @@ export interface MotionInput extends MotionRegion {
   captureTs: number;
   /** one encoded video chunk */
   payload: Uint8Array;
+  /** the tiles of the region this frame changed (see motionMaskBytes); absent: paint the whole region */
+  mask?: Uint8Array | null;
 }
 
 export function encodeMotion(m: MotionInput): Uint8Array {
-  const { buf, view } = start(MOTION_HEADER_BYTES + m.payload.byteLength, MessageType.Motion);
-  view.setUint8(MotionField.flags, m.key ? MotionFlag.Key : 0);
+  const maskBytes = m.mask ? motionMaskBytes(m) : 0;
+  if (m.mask && m.mask.byteLength !== maskBytes)
+    throw new RangeError(
+      `a motion mask of ${m.columns}x${m.rows} tiles is ${maskBytes} bytes, not ${m.mask.byteLength}`,
+    );
+  const { buf, view } = start(MOTION_HEADER_BYTES + maskBytes + m.payload.byteLength, MessageType.Motion);
+  view.setUint8(MotionField.flags, (m.key ? MotionFlag.Key : 0) | (m.mask ? MotionFlag.Masked : 0));
   view.setUint8(MotionField.codec, MotionCodec[m.codec]);
   view.setUint32(MotionField.seq, m.seq >>> 0, true);
   view.setFloat64(MotionField.captureTs, m.captureTs, true);
@@ -108,7 +115,8 @@ export function encodeMotion(m: MotionInput): Uint8Array {
   view.setUint16(MotionField.columns, m.columns, true);
   view.setUint16(MotionField.rows, m.rows, true);
   view.setUint32(MotionField.payloadLength, m.payload.byteLength, true);
-  buf.set(m.payload, MOTION_HEADER_BYTES);
+  if (m.mask) buf.set(m.mask, MOTION_HEADER_BYTES);
+  buf.set(m.payload, MOTION_HEADER_BYTES + maskBytes);
   return buf;
 }
 

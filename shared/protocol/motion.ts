@@ -22,6 +22,12 @@ export function motionRect(g: Geometry, r: MotionRegion): { x: number; y: number
   };
 }
 
+/** Bytes of a motion message's tile mask: one bit per tile of the region. */
+export const motionMaskBytes = (r: MotionRegion): number => Math.ceil((r.columns * r.rows) / 8);
+
+/** Whether the mask marks tile `i` of the region (row by row). */
+export const inMotionMask = (mask: Uint8Array, i: number): boolean => ((mask[i >> 3] >> (i & 7)) & 1) === 1;
+
 export function sameRegion(a: MotionRegion | null, b: MotionRegion | null): boolean {
   return !!a && !!b && a.col === b.col && a.row === b.row && a.columns === b.columns && a.rows === b.rows;
 }

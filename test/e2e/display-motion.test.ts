@@ -1,6 +1,7 @@
 // The viewer's Display with motion chunks, in real Chromium: a decoded motion frame paints its region at once (it
-// stands for its own sync), still tiles painted later win until the next motion frame, and a delta that does not
-// follow a key is never painted. VP8 chunks are made in the page with VideoEncoder.
+// stands for its own sync), still tiles painted later win until the next motion frame, a masked frame paints only
+// the tiles its mask marks, and a delta that does not follow a key is never painted. VP8 chunks are made in the
+// page with VideoEncoder.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { displayPage, launchBrowser } from './browser';
@@ -22,7 +23,7 @@ describe('Display with motion chunks (Chromium)', () => {
     const steps = await page.evaluate(async () => {
       const W = 128;
       const H = 64;
-      // Two VP8 frames of the whole 2x1-tile region: green (key), then blue (delta).
+      // Three VP8 frames of the whole 2x1-tile region: green (key), then blue and yellow (deltas).
       const chunks: { key: boolean; data: Uint8Array }[] = [];
       const encoder = new VideoEncoder({
         output: (c) => {
@@ -37,7 +38,7 @@ describe('Display with motion chunks (Chromium)', () => {
       encoder.configure({ codec: 'vp8', width: W, height: H, bitrate: 1_000_000, framerate: 30 });
       const canvas = new OffscreenCanvas(W, H);
       const ctx = canvas.getContext('2d')!;
-      for (const [i, color] of ['#00c000', '#0000e0'].entries()) {
+      for (const [i, color] of ['#00c000', '#0000e0', '#e0e000'].entries()) {
         ctx.fillStyle = color;
         ctx.fillRect(0, 0, W, H);
         const frame = new VideoFrame(canvas, { timestamp: i * 33_333 });
@@ -69,16 +70,19 @@ describe('Display with motion chunks (Chromium)', () => {
       const colours = () =>
         [32, 96].map((x) => {
           const [R, G, B] = display.canvas.getContext('2d')!.getImageData(x, 32, 1, 1).data;
-          return R > 150 && G < 80
-            ? 'red'
-            : G > 120 && R < 80
-              ? 'green'
-              : B > 120 && R < 80
-                ? 'blue'
-                : `${R},${G},${B}`;
+          return R > 150 && G > 150 && B < 80
+            ? 'yellow'
+            : R > 150 && G < 80
+              ? 'red'
+              : G > 120 && R < 80
+                ? 'green'
+                : B > 120 && R < 80
+                  ? 'blue'
+                  : `${R},${G},${B}`;
         });
-      const motion = (seq: number, chunk: { key: boolean; data: Uint8Array }) =>
+      const motion = (seq: number, chunk: { key: boolean; data: Uint8Array }, mask: Uint8Array | null = null) =>
         display.motion({
+          mask,
           key: chunk.key,
           codec: 'vp8',
           seq,
@@ -103,6 +107,12 @@ describe('Display with motion chunks (Chromium)', () => {
       motion(3, chunks[1]);
       await display.idle();
       out.afterDelta = colours();
+      // A masked chunk paints the tiles its mask marks only: the left tile keeps the still tile drawn before it.
+      display.tile(0, 0, 'png', redPng);
+      display.sync(4, 4);
+      motion(5, chunks[2], Uint8Array.of(0b10));
+      await display.idle();
+      out.afterMaskedDelta = colours();
 
       // A fresh display that never saw the key: the delta is not painted.
       const fresh = new Display();
@@ -110,6 +120,7 @@ describe('Display with motion chunks (Chromium)', () => {
       fresh.onMotion = (_c, p) => freshPainted.push(p);
       fresh.setGeometry({ width: W, height: H, tileSize: 64 });
       fresh.motion({
+        mask: null,
         key: false,
         codec: 'vp8',
         seq: 1,
@@ -125,12 +136,13 @@ describe('Display with motion chunks (Chromium)', () => {
       out.freshPainted = freshPainted;
       return out;
     });
-    expect(steps.keys).toEqual([true, false]);
+    expect(steps.keys).toEqual([true, false, false]);
     expect(steps.afterKey).toEqual(['green', 'green']); // no sync needed
     expect(steps.tileBeforeSync).toEqual(['green', 'green']); // a still tile waits for its sync
     expect(steps.tileAfterSync).toEqual(['red', 'green']); // then wins over the motion frame
     expect(steps.afterDelta).toEqual(['blue', 'blue']); // until the next motion frame
-    expect(steps.painted).toEqual([true, true]);
+    expect(steps.afterMaskedDelta).toEqual(['red', 'yellow']); // a masked one paints what its mask marks
+    expect(steps.painted).toEqual([true, true, true]);
     expect(steps.freshPainted).toEqual([false]);
     expect(problems).toEqual([]);
   });

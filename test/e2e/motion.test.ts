@@ -1,9 +1,11 @@
 // The motion layer in real Chromium: the bench fixture's scrolling document and video, captured by the presenter
 // page, must travel as VP8 motion chunks; the viewer paints them (frame ids read back from its canvas move at a
 // video rate and match the content), a late joiner gets a full picture at once and joins the motion stream at the
-// next key, a viewer held back by a throttled link drops deltas, resumes at a key and never fails to decode, and a
-// share that changes size mid-motion goes on at the new size.
+// next key, a viewer held back by a throttled link drops deltas, resumes at a key and never fails to decode, the
+// text around moving windows stays sharp (the video paints only the tiles that changed), and a share that changes
+// size mid-motion goes on at the new size.
 import type { Page } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBenchSession, sizeContent, type BenchSession } from '../../client/bench/browser/session';
 import { buildClient } from '../../client/build';
@@ -97,10 +99,14 @@ describe.each(['uws', 'ws'] as const)('motion layer end to end (%s engine)', (en
     );
     expect(motionFps).toBeGreaterThanOrEqual(8);
     // The frame ids are drawn inside the scrolled region: read back from the viewer's canvas, they are the
-    // content's own recent frames, so what the motion frames paint is the presenter's picture.
+    // content's own recent frames, so what the motion frames paint is the presenter's picture. The id spans two
+    // tiles; a tile refreshed as a still is painted at its sync, a few ms before the same capture's motion frame
+    // paints the other, so a read in between can mix two consecutive frames' bits (seen once in ~10 runs: 127
+    // with the content at 98). Such reads are rare; all the others must be recent ids.
     expect(shown.length / seconds).toBeGreaterThanOrEqual(8);
-    for (const id of shown) expect(id).toBeGreaterThan(f0 - 60);
-    expect(Math.max(...shown)).toBeLessThanOrEqual(f1);
+    const recent = shown.filter((id) => id > f0 - 60 && id <= f1);
+    if (recent.length < shown.length) log(`ids read across two frames: ${shown.filter((id) => !recent.includes(id))}`);
+    expect(recent.length).toBeGreaterThanOrEqual(shown.length * 0.9);
     expect(v1.motionErrors).toBe(0);
     expect(v1.decodeErrors).toBe(0);
     // a key at least every 1-2 s
@@ -233,6 +239,26 @@ describe.each(['uws', 'ws'] as const)('motion layer end to end (%s engine)', (en
     expect(s.problems).toEqual([]);
   });
 
+  it('while windows move in a motion region, the text around them stays sharp on the viewer (masked chunks)', async () => {
+    await play(s, 'windows');
+    const shares: number[] = [];
+    const end = Date.now() + 15_000;
+    while (shares.length < 4 && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 400));
+      const region = (await presenterStats(s.presenter)).motion?.region;
+      if (!region) continue;
+      const [captured, shown] = await Promise.all([lastCapturedFrame(s.presenter), canvasShot(s.viewer)]);
+      shares.push(await exactTileShare(captured, shown, region));
+    }
+    log(`tiles of the region pixel-exact on the viewer while windows move: ${shares.map((x) => x.toFixed(2))}`);
+    expect(shares.length).toBe(4);
+    // Video paints only what changed: the desktop around the windows keeps its lossless still tiles (the rest differ
+    // by the moving windows themselves and the capture/paint timing). Unmasked, the video covered them all: 0-1 %.
+    expect(Math.max(...shares)).toBeGreaterThanOrEqual(0.25);
+    expect(s.problems).toEqual([]);
+    await s.content.evaluate(() => (window as unknown as { stop(): void }).stop());
+  });
+
   it('a share that changes size while a region is active goes on at the new size', async () => {
     await play(s, 'scrolling');
     const before = await until(
@@ -270,6 +296,28 @@ describe.each(['uws', 'ws'] as const)('motion layer end to end (%s engine)', (en
     await s.content.evaluate(() => (window as unknown as { stop(): void }).stop());
   });
 });
+
+/** The share of the region's 64 px tiles (region as the presenter reports it: "col,row CxR") equal in both pictures. */
+async function exactTileShare(a: Buffer, b: Buffer, region: string): Promise<number> {
+  const [A, B] = await Promise.all(
+    [a, b].map((png) => sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true })),
+  );
+  const { width, height } = A.info;
+  if (B.info.width !== width || B.info.height !== height) return 0;
+  const [col, row, columns, rows] = /(\d+),(\d+) (\d+)x(\d+)/.exec(region)!.slice(1).map(Number);
+  let exact = 0;
+  for (let r = row; r < row + rows; r++)
+    for (let c = col; c < col + columns; c++) {
+      let same = true;
+      for (let y = r * 64; same && y < Math.min(height, (r + 1) * 64); y++) {
+        const from = (y * width + c * 64) * 3;
+        const to = (y * width + Math.min(width, (c + 1) * 64)) * 3;
+        same = A.data.subarray(from, to).equals(B.data.subarray(from, to));
+      }
+      if (same) exact++;
+    }
+  return exact / (columns * rows);
+}
 
 async function droppedForRoom(s: BenchSession): Promise<number> {
   const rooms = (await (await fetch(`${s.server.url}/api/rooms`)).json()) as { rooms: { motionDropped: number }[] };

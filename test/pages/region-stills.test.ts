@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { regionTiles } from '../../client/pages/present/motion-detector';
 import { RegionStills, refreshMs } from '../../client/pages/present/region-stills';
+import { inMotionMask } from '../../shared/protocol/motion';
 
 const g = { width: 640, height: 384, tileSize: 64 }; // 10 x 6 tiles
 const region = { col: 2, row: 1, columns: 5, rows: 4 }; // 20 tiles
@@ -75,7 +76,7 @@ describe('RegionStills', () => {
     const s = new RegionStills();
     const all = Array.from({ length: 60 }, (_, i) => i);
     s.plan(g, inside, null, region, false, 0);
-    expect(s.plan(g, all, region, region, true, FRAME_MS)).toEqual({ stills: all, held: [] });
+    expect(s.plan(g, all, region, region, true, FRAME_MS)).toMatchObject({ stills: all, held: [] });
     // what the full frame sent is held by the server: nothing is owed afterwards
     expect(s.plan(g, [], region, region, false, 60 * FRAME_MS).stills).toEqual([]);
   });
@@ -88,6 +89,23 @@ describe('RegionStills', () => {
     s.plan(wide, regionTiles(wide, big), null, big, false, FRAME_MS);
     // the share switches to a 10 x 6 window while the region is active: the new geometry's full frame
     const all = Array.from({ length: 60 }, (_, i) => i);
-    expect(s.plan(g, all, big, null, true, 2 * FRAME_MS)).toEqual({ stills: all, held: [] });
+    expect(s.plan(g, all, big, null, true, 2 * FRAME_MS)).toEqual({ stills: all, held: [], mask: null });
+  });
+
+  it("masks the region's tiles the server does not have as stills: changed now or waiting for their turn", () => {
+    const s = new RegionStills();
+    const marked = (mask: Uint8Array | null) => inside.filter((_, k) => inMotionMask(mask!, k));
+    // the region starts: its changed tiles are held, and the video paints them
+    expect(marked(s.plan(g, inside.slice(0, 6), null, region, false, 0).mask)).toEqual(inside.slice(0, 6));
+    // 200 ms later two more change; the oldest changes' turn came (sent as stills): the rest stay marked
+    const plan = s.plan(g, [inside[10], inside[11]], region, region, false, 200);
+    expect(plan.stills).toEqual(inside.slice(0, 2));
+    const expected = [...inside.slice(0, 6), inside[10], inside[11]].filter((i) => !plan.stills.includes(i));
+    expect(marked(plan.mask)).toEqual(expected.sort((a, b) => a - b));
+    // a full frame sends every tile: the video paints none
+    const all = Array.from({ length: 60 }, (_, i) => i);
+    expect(marked(s.plan(g, all, region, region, true, 300).mask)).toEqual([]);
+    // no region, no mask
+    expect(s.plan(g, [], region, null, false, 400).mask).toBeNull();
   });
 });

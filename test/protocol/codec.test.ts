@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   CloseCode,
   FRAME_HEADER_BYTES,
+  MOTION_HEADER_BYTES,
   MessageType,
   PROTOCOL_VERSION,
   ProtocolError,
@@ -11,6 +12,7 @@ import {
   encodeError,
   encodeFrame,
   encodeGeometry,
+  encodeMotion,
   encodeStatus,
   encodeSync,
   encodeTile,
@@ -18,6 +20,8 @@ import {
   parseClientControl,
   tileRect,
 } from '../../shared/protocol';
+import type { MotionView } from '../../shared/protocol/decode';
+import { inMotionMask } from '../../shared/protocol/motion';
 
 const geometry = { width: 200, height: 100, tileSize: 64 }; // 4 x 2 grid, clipped edges
 const bytes = (...v: number[]) => new Uint8Array(v);
@@ -149,5 +153,30 @@ describe('codec rejections carry a code and a close code', () => {
     expect(() => parseClientControl('{"type":"hello","protocol":2}')).toThrow();
     expect(() => parseClientControl('{"type":"nope"}')).toThrow();
     expect(() => parseClientControl('not json')).toThrow(SyntaxError);
+  });
+});
+
+describe('motion tile masks', () => {
+  const region = { col: 0, row: 0, columns: 3, rows: 2 }; // 6 tiles: one mask byte, two spare bits
+  const base = { key: false, codec: 'vp8' as const, seq: 4, captureTs: 10, ...region, payload: bytes(1, 7, 7) };
+
+  it('a masked chunk carries one bit per tile of the region, read back as a view', () => {
+    const mask = bytes(0b100101);
+    const m = encodeMotion({ ...base, mask });
+    expect(m.byteLength).toBe(MOTION_HEADER_BYTES + 1 + 3);
+    const d = decodeMessage(m, { geometry }) as MotionView & { type: number };
+    expect([...d.mask!]).toEqual([0b100101]);
+    expect([...d.payload]).toEqual([1, 7, 7]);
+    expect([0, 1, 2, 3, 4, 5].map((i) => inMotionMask(d.mask!, i))).toEqual([true, false, true, false, false, true]);
+    // without a mask: the whole region, as before
+    expect((decodeMessage(encodeMotion(base), { geometry }) as MotionView).mask).toBeNull();
+  });
+
+  it('a mask that marks tiles past the region, or a message cut inside the mask, is refused', () => {
+    const past = encodeMotion({ ...base, mask: bytes(0b1000000) });
+    expect(rejects(past, 'BAD_MOTION', { geometry }).message).toMatch(/mask marks tiles past/);
+    const m = encodeMotion({ ...base, mask: bytes(1) });
+    rejects(m.subarray(0, MOTION_HEADER_BYTES), 'TRUNCATED', { geometry });
+    expect(() => encodeMotion({ ...base, mask: bytes(1, 0) })).toThrow(RangeError);
   });
 });

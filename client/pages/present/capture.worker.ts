@@ -177,8 +177,8 @@ async function capture(): Promise<void> {
     }
     if (moving) {
       // After the frame: the server relays it after the stills of the same capture, so both show this picture.
-      const { region, chunk } = moving;
-      const m = encodeMotion({ ...region, ...chunk, codec: 'vp8', seq: ++seq, captureTs });
+      const { region, chunk, mask } = moving;
+      const m = encodeMotion({ ...region, ...chunk, mask, codec: 'vp8', seq: ++seq, captureTs });
       bytes += m.byteLength;
       messages.push(m.buffer as ArrayBuffer);
     }

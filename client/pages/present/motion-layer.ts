@@ -13,7 +13,8 @@ export interface FramePlan {
   /** tile indices to send as still tiles, ascending */
   stills: number[];
   /** the region's chunk for this frame, under way; null when there is no region or it could not be encoded */
-  motion: Promise<{ region: MotionRegion; chunk: EncodedMotion } | null>;
+  /** `mask`: the region's tiles the chunk is to paint (see RegionStills) */
+  motion: Promise<{ region: MotionRegion; chunk: EncodedMotion; mask: Uint8Array | null } | null>;
   /** what must go as still tiles too if `motion` comes back null: the region's tiles not already in `stills` */
   ifNoMotion: number[];
 }
@@ -58,10 +59,10 @@ export class MotionLayer {
     const region = this.detector.update(g, changed, now);
     // Another region (or none) is a new stream: the next chunk is a key frame.
     if (before && !sameRegion(before, region)) this.encoder.restart();
-    const { stills, held } = this.stills.plan(g, changed, before, region, full, now);
+    const { stills, held, mask } = this.stills.plan(g, changed, before, region, full, now);
     if (!region) return { stills, motion: NO_MOTION, ifNoMotion: [] };
     const encoding = this.encoder.encode(g, pixels, region, now, captured);
-    const motion = encoding.then((chunk) => (chunk ? { region, chunk } : null));
+    const motion = encoding.then((chunk) => (chunk ? { region, chunk, mask } : null));
     return { stills, motion, ifNoMotion: held };
   }
 

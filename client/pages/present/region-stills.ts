@@ -3,10 +3,11 @@
 // recordings, snapshots) is kept at most `refreshMs` behind: a changed tile is sent once its turn comes, oldest
 // change first, within a budget that covers the whole region once per refresh period. A tile that did not change
 // since it was last sent is not sent again (the desktop under two moving windows costs nothing), and when the region
-// moves, shrinks or ends, the tiles it leaves are all sent, so viewers get them crisp where they showed video.
+// moves, shrinks or ends, the tiles it leaves are all sent, so viewers get them crisp where they showed video. The
+// video chunk paints only the tiles the server does not have as stills (the mask).
 // Pure (no browser API) so it is unit tested.
 import { type Geometry, gridShape, sameGeometry } from '../../../shared/protocol/geometry';
-import { type MotionRegion, sameRegion } from '../../../shared/protocol/motion';
+import { type MotionRegion, motionMaskBytes, sameRegion } from '../../../shared/protocol/motion';
 import { regionTiles } from './motion-detector';
 
 /**
@@ -26,6 +27,15 @@ export interface StillsPlan {
   stills: number[];
   /** the region's tiles not in `stills`: they go too if the frame's video chunk does not come */
   held: number[];
+  /**
+   * The motion mask for the frame's video chunk (see MotionFlag.Masked): the region's tiles that changed since the
+   * server last had them as a still (this frame's changes not sent as stills, and older ones still waiting for
+   * their turn). Viewers paint the video there only, so what did not change keeps its sharp still tile (the
+   * desktop around moving windows), a tile refreshed as a still in this frame is not painted over, and a viewer
+   * that resumes at a key (it joined, or dropped deltas) gets every tile its stills do not have yet. Null without
+   * a region.
+   */
+  mask: Uint8Array | null;
 }
 
 export class RegionStills {
@@ -67,7 +77,7 @@ export class RegionStills {
     if (previous && moved) for (const i of regionTiles(g, previous)) if (!this.inRegion[i]) send.add(i);
     if (!region || full) {
       for (const i of changed) send.add(i);
-      return { stills: this.sent(send), held: [] };
+      return { stills: this.sent(send), held: [], mask: region ? new Uint8Array(motionMaskBytes(region)) : null };
     }
     for (const i of changed) {
       if (!this.inRegion[i]) send.add(i);
@@ -90,7 +100,11 @@ export class RegionStills {
     // Budget unused for want of changes is not saved up: a burst of changes later is spread out as usual.
     this.credit = Math.min(this.credit - count, 1);
     const stills = this.sent(send);
-    return { stills, held: inside.filter((i) => !send.has(i)) };
+    const mask = new Uint8Array(motionMaskBytes(region));
+    inside.forEach((i, k) => {
+      if (!Number.isNaN(this.changedAt[i])) mask[k >> 3] |= 1 << (k & 7);
+    });
+    return { stills, held: inside.filter((i) => !send.has(i)), mask };
   }
 
   /** The server gets these tiles now: sorted, and marked as held by the server. */
