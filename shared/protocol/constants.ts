@@ -35,7 +35,8 @@ export const MotionFlag = {
   Key: 0x01,
   /**
    * a tile mask follows the header: one bit per tile of the region (row by row, bit i in byte i >> 3 at bit i & 7),
-   * set for the tiles this frame changed; viewers paint the decoded frame there only (see PROTOCOL.md)
+   * set for the tiles whose current picture the server does not have as a still; viewers paint the decoded frame
+   * there only (see PROTOCOL.md)
    */
   Masked: 0x02,
 } as const;

@@ -52,7 +52,10 @@ export interface MotionView extends MotionRegion {
   captureTs: number;
   /** the encoded chunk: a view into the message */
   payload: Uint8Array;
-  /** the region's tiles this frame changed (MotionFlag.Masked), a view into the message; null: all of them */
+  /**
+   * with MotionFlag.Masked, the region's tiles to paint (those whose current picture the server does not have as a
+   * still tile), one bit each: a view into the message; null: the whole region
+   */
   mask: Uint8Array | null;
 }
 

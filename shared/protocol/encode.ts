@@ -95,7 +95,7 @@ export interface MotionInput extends MotionRegion {
   captureTs: number;
   /** one encoded video chunk */
   payload: Uint8Array;
-  /** the tiles of the region this frame changed (see motionMaskBytes); absent: paint the whole region */
+  /** the region's tiles to paint, one bit each (see MotionFlag.Masked, motionMaskBytes); absent: the whole region */
   mask?: Uint8Array | null;
 }
 
