@@ -12,7 +12,7 @@ import { runRepoScript } from '../helpers/repo-script';
 import type { BrowserBenchResults } from '../../client/bench/browser/report';
 
 describe('npm run bench:browser (smoke)', () => {
-  it('measures typing and windows at 1280x720 and a late join, and writes results, report and charts', () => {
+  it('measures typing and windows at 1280x720 and a late join, and writes results, report, charts and screenshots', () => {
     const out = mkdtempSync(path.join(os.tmpdir(), 'bench-browser-smoke-'));
     const run = runRepoScript(
       [
@@ -59,6 +59,11 @@ describe('npm run bench:browser (smoke)', () => {
     const report = readFileSync(path.join(out, 'report.md'), 'utf8');
     expect(report).toMatch(/\| uws \| 1280x720 \| windows \| \d+ \| \d+\.\d \| \d+ \/ \d+ \|/);
     expect(report).toMatch(/Late joiner .*uws 1280x720: \d+ ms/);
+    for (const page of ['presenter', 'viewer']) {
+      const png = readFileSync(path.join(out, `uws-1280x720-${page}.png`));
+      expect(png.subarray(1, 4).toString(), page).toBe('PNG');
+      expect(png.byteLength, page).toBeGreaterThan(20_000); // a page with a picture on it, not a blank one
+    }
     for (const chart of ['fps.svg', 'latency.svg']) {
       const svg = readFileSync(path.join(out, chart), 'utf8');
       expect(svg, chart).toContain('<svg');

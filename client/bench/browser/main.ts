@@ -2,7 +2,8 @@
 // [--seconds 6] [--label TEXT] [--presenter-query ?x=y] [--late-joins 1] [--viewer-browser same|own] [--no-vp9]`: real Chromium on this machine plays each content class in a
 // fixture tab, a presenter page captures it and a viewer paints it. Late joiners open both in the presenter's
 // browser and in a browser of their own (a viewer is on another machine; this one still shares the cores).
-// Writes results.json, report.md and fps.svg / latency.svg to bench-results/browser-<stamp>/.
+// Writes results.json, report.md, fps.svg / latency.svg and screenshots of both pages (windows class) per engine and
+// size to bench-results/browser-<stamp>/.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +14,7 @@ import { barChart } from '../bar-chart';
 import { launchViewerChromium } from './chromium';
 import { type ClassName, type LateJoinSteps, lateJoin, measureClass, vp9Reference } from './measure';
 import { type BrowserBenchResults, type SizeRun, benchMarkdown, lateJoinText } from './report';
-import { openBenchSession } from './session';
+import { type BenchSession, openBenchSession } from './session';
 
 const { values } = parseArgs({
   options: {
@@ -104,6 +105,7 @@ for (const engine of engines) {
           all: ownJoins.map((j) => j?.painted ?? null),
         };
       process.stdout.write('\n');
+      await screenshots(s, path.join(outDir, `${engine}-${size}`));
       // The reference depends on the content only: encode it once per size.
       if (!values['no-vp9'] && !vp9Done.has(size)) {
         const ref: SizeRun['vp9'] = {};
@@ -116,6 +118,16 @@ for (const engine of engines) {
     }
     results.runs.push(run);
   }
+}
+
+/** The presenter and the viewer page while the windows class plays: what a reader of the report would look at. */
+async function screenshots(s: BenchSession, prefix: string): Promise<void> {
+  await s.content.evaluate(() => (window as unknown as { play(k: string): void }).play('windows'));
+  // long enough for the motion region to form and settle
+  await new Promise((r) => setTimeout(r, 5000));
+  await s.presenter.screenshot({ path: `${prefix}-presenter.png` });
+  await s.viewer.screenshot({ path: `${prefix}-viewer.png` });
+  await s.content.evaluate(() => (window as unknown as { stop(): void }).stop());
 }
 
 /** The median join (a failed join counts as the slowest). */
