@@ -1,9 +1,9 @@
 // CI smoke of `npm run bench:browser` itself: one engine, 1280x720, two classes for a few seconds, one late join
 // from each kind of browser. The bench's whole path (fixture tab, tab capture, presenter, viewer, frame ids read back
-// from the viewer's canvas, late joins, report and charts) must produce real figures. The targets are judged in the
-// full bench; here only bounds that no working build misses even next to busy loops, so a pipeline that stops
-// painting, paints at a few fps (the presenter before the issue-12 work: ~4) or takes half a second from content to
-// viewer cannot land.
+// from the viewer's canvas, late joins, report, charts, screenshots) must produce real figures. The targets are
+// judged in the full bench; here only bounds that no working build misses even next to busy loops, so a pipeline
+// that stops painting, paints at a few fps (the presenter before the issue-12 work: ~4) or takes half a second from
+// content to viewer cannot land.
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
