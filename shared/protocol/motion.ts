@@ -28,6 +28,11 @@ export const motionMaskBytes = (r: MotionRegion): number => Math.ceil((r.columns
 /** Whether the mask marks tile `i` of the region (row by row). */
 export const inMotionMask = (mask: Uint8Array, i: number): boolean => ((mask[i >> 3] >> (i & 7)) & 1) === 1;
 
+/** Marks tile `i` of the region (row by row) in the mask. */
+export function markMotionMask(mask: Uint8Array, i: number): void {
+  mask[i >> 3] |= 1 << (i & 7);
+}
+
 export function sameRegion(a: MotionRegion | null, b: MotionRegion | null): boolean {
   return !!a && !!b && a.col === b.col && a.row === b.row && a.columns === b.columns && a.rows === b.rows;
 }

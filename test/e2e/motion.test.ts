@@ -5,11 +5,11 @@
 // text around moving windows stays sharp (the video paints only the tiles that changed), and a share that changes
 // size mid-motion goes on at the new size.
 import type { Page } from 'playwright-core';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBenchSession, sizeContent, type BenchSession } from '../../client/bench/browser/session';
 import { buildClient } from '../../client/build';
 import { canvasShot, lastCapturedFrame, viewerStats, waitForPicture } from './pictures';
+import { exactTileShare } from './pixels';
 import { ARTIFACTS } from './session';
 
 interface MotionStats {
@@ -248,7 +248,8 @@ describe.each(['uws', 'ws'] as const)('motion layer end to end (%s engine)', (en
       const region = (await presenterStats(s.presenter)).motion?.region;
       if (!region) continue;
       const [captured, shown] = await Promise.all([lastCapturedFrame(s.presenter), canvasShot(s.viewer)]);
-      shares.push(await exactTileShare(captured, shown, region));
+      const [col, row, columns, rows] = /(\d+),(\d+) (\d+)x(\d+)/.exec(region)!.slice(1).map(Number);
+      shares.push(await exactTileShare(captured, shown, { col, row, columns, rows }));
     }
     log(`tiles of the region pixel-exact on the viewer while windows move: ${shares.map((x) => x.toFixed(2))}`);
     expect(shares.length).toBe(4);
@@ -296,28 +297,6 @@ describe.each(['uws', 'ws'] as const)('motion layer end to end (%s engine)', (en
     await s.content.evaluate(() => (window as unknown as { stop(): void }).stop());
   });
 });
-
-/** The share of the region's 64 px tiles (region as the presenter reports it: "col,row CxR") equal in both pictures. */
-async function exactTileShare(a: Buffer, b: Buffer, region: string): Promise<number> {
-  const [A, B] = await Promise.all(
-    [a, b].map((png) => sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true })),
-  );
-  const { width, height } = A.info;
-  if (B.info.width !== width || B.info.height !== height) return 0;
-  const [col, row, columns, rows] = /(\d+),(\d+) (\d+)x(\d+)/.exec(region)!.slice(1).map(Number);
-  let exact = 0;
-  for (let r = row; r < row + rows; r++)
-    for (let c = col; c < col + columns; c++) {
-      let same = true;
-      for (let y = r * 64; same && y < Math.min(height, (r + 1) * 64); y++) {
-        const from = (y * width + c * 64) * 3;
-        const to = (y * width + Math.min(width, (c + 1) * 64)) * 3;
-        same = A.data.subarray(from, to).equals(B.data.subarray(from, to));
-      }
-      if (same) exact++;
-    }
-  return exact / (columns * rows);
-}
 
 async function droppedForRoom(s: BenchSession): Promise<number> {
   const rooms = (await (await fetch(`${s.server.url}/api/rooms`)).json()) as { rooms: { motionDropped: number }[] };

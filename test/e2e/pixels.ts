@@ -11,11 +11,16 @@ export interface PixelDiff {
   max: number;
 }
 
+/** Both images as raw RGB. */
+const rawPair = (a: Buffer, b: Buffer) =>
+  Promise.all([a, b].map((img) => sharp(img).removeAlpha().raw().toBuffer({ resolveWithObject: true })));
+
+const sameSize = (ra: { info: sharp.OutputInfo }, rb: { info: sharp.OutputInfo }) =>
+  ra.info.width === rb.info.width && ra.info.height === rb.info.height;
+
 export async function pixelDiff(a: Buffer, b: Buffer, tolerance = 24): Promise<PixelDiff> {
-  const [ra, rb] = await Promise.all(
-    [a, b].map((img) => sharp(img).removeAlpha().raw().toBuffer({ resolveWithObject: true })),
-  );
-  if (ra.info.width !== rb.info.width || ra.info.height !== rb.info.height)
+  const [ra, rb] = await rawPair(a, b);
+  if (!sameSize(ra, rb))
     throw new Error(`sizes differ: ${ra.info.width}x${ra.info.height} vs ${rb.info.width}x${rb.info.height}`);
   const x = ra.data;
   const y = rb.data;
@@ -33,6 +38,34 @@ export async function pixelDiff(a: Buffer, b: Buffer, tolerance = 24): Promise<P
   }
   const pixels = x.length / 3;
   return { width: ra.info.width, height: ra.info.height, mean: sum / x.length, badFraction: bad / pixels, max };
+}
+
+/**
+ * The share of a region's tiles (`tileSize` px, edge tiles clipped) that are equal to the byte in both pictures;
+ * 0 when the pictures differ in size.
+ */
+export async function exactTileShare(
+  a: Buffer,
+  b: Buffer,
+  region: { col: number; row: number; columns: number; rows: number },
+  tileSize = 64,
+): Promise<number> {
+  const [ra, rb] = await rawPair(a, b);
+  if (!sameSize(ra, rb)) return 0;
+  const { width, height } = ra.info;
+  const [x, y] = [ra.data, rb.data];
+  let exact = 0;
+  for (let r = region.row; r < region.row + region.rows; r++)
+    for (let c = region.col; c < region.col + region.columns; c++) {
+      let same = true;
+      for (let py = r * tileSize; same && py < Math.min(height, (r + 1) * tileSize); py++) {
+        const from = (py * width + c * tileSize) * 3;
+        const to = (py * width + Math.min(width, (c + 1) * tileSize)) * 3;
+        same = x.subarray(from, to).equals(y.subarray(from, to));
+      }
+      if (same) exact++;
+    }
+  return exact / (region.columns * region.rows);
 }
 
 export function dataUrlToBuffer(url: string): Buffer {

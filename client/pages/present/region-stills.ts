@@ -7,7 +7,7 @@
 // video chunk paints only the tiles the server does not have as stills (the mask).
 // Pure (no browser API) so it is unit tested.
 import { type Geometry, gridShape, sameGeometry } from '../../../shared/protocol/geometry';
-import { type MotionRegion, motionMaskBytes, sameRegion } from '../../../shared/protocol/motion';
+import { type MotionRegion, markMotionMask, motionMaskBytes, sameRegion } from '../../../shared/protocol/motion';
 import { regionTiles } from './motion-detector';
 
 /**
@@ -70,8 +70,9 @@ export class RegionStills {
       previous = null;
     }
     const moved = previous !== null && !sameRegion(previous, region);
+    const inside = region ? regionTiles(g, region) : [];
     this.inRegion.fill(0);
-    if (region) for (const i of regionTiles(g, region)) this.inRegion[i] = 1;
+    for (const i of inside) this.inRegion[i] = 1;
     const send = new Set<number>();
     // Tiles the region leaves: the server's copy may be behind, and viewers show video there.
     if (previous && moved) for (const i of regionTiles(g, previous)) if (!this.inRegion[i]) send.add(i);
@@ -83,7 +84,6 @@ export class RegionStills {
       if (!this.inRegion[i]) send.add(i);
       else if (Number.isNaN(this.changedAt[i])) this.changedAt[i] = now;
     }
-    const inside = regionTiles(g, region);
     // A new region's changed tiles just went out as stills (they changed in the frames before it): its refresh
     // budget starts now.
     if (previous === null || moved) {
@@ -102,7 +102,7 @@ export class RegionStills {
     const stills = this.sent(send);
     const mask = new Uint8Array(motionMaskBytes(region));
     inside.forEach((i, k) => {
-      if (!Number.isNaN(this.changedAt[i])) mask[k >> 3] |= 1 << (k & 7);
+      if (!Number.isNaN(this.changedAt[i])) markMotionMask(mask, k);
     });
     return { stills, held: inside.filter((i) => !send.has(i)), mask };
   }
