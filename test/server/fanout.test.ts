@@ -214,6 +214,7 @@ describe('Fanout: viewer life cycle', () => {
         bytesOut: 48,
         syncs: 1,
         acked: null,
+        live: false,
       },
     ]);
   });
