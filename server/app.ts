@@ -89,7 +89,6 @@ export async function startServer(
     wsPrefix: '/ws/',
     uwsLargeSend: config.uwsLargeSend,
     uwsFramePartBytes: config.uwsFramePartBytes,
-    uwsPublish: config.uwsPublish,
     viewerPrefix: '/ws/view/',
     limits: {
       // The engines' own limits sit above the app's, so the app closes oversized senders itself (1009 + reason).

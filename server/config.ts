@@ -71,8 +71,6 @@ export const ConfigSchema = z
     uwsLargeSend: z.enum(['fragment', 'subscribe', 'guarded', 'direct']).default('fragment'),
     /** uWS engine: largest Frame message a live frame is cut into; uWS keeps a per-socket copy of this size */
     uwsFramePartBytes: int(16 * KiB, 64 * MiB).default(64 * KiB),
-    /** uWS engine: viewers that keep up get each live frame through the engine's own publish (see fanout/live.ts) */
-    uwsPublish: boolish.default(true),
     idleRoomSeconds: z.coerce.number().min(1).default(600),
     /** rooms no presenter ever joined (and nobody watches) end after this: a creation flood does not linger */
     unpresentedRoomSeconds: z.coerce.number().min(1).default(60),

@@ -24,8 +24,7 @@ export const SERVER_NAMES = [
 ] as const;
 /** run only when named with --servers: tilecast with batching off (one message per tile), to show what batching buys;
  * tilecast on uWS with the engine's unsafe direct large sends, to show what the default 'fragment' workaround costs,
- * and with the other two workarounds ('guarded', 'subscribe'); tilecast on uWS sending every viewer its frames
- * itself instead of through the engine's publish ('sends'); and the ws engine's own floor, the naive ws loop
+ * and with the other two workarounds ('guarded', 'subscribe'); and the ws engine's own floor, the naive ws loop
  * relaying the presenter's whole frames (what tilecast-ws's ratio to uWS frame publish is bounded by) */
 export const EXTRA_SERVER_NAMES = [
   'ws-broadcast-frames',
@@ -34,7 +33,6 @@ export const EXTRA_SERVER_NAMES = [
   'tilecast-uws-direct',
   'tilecast-uws-guarded',
   'tilecast-uws-subscribe',
-  'tilecast-uws-sends',
 ] as const;
 export type ServerName = (typeof SERVER_NAMES)[number] | (typeof EXTRA_SERVER_NAMES)[number];
 export const ALL_SERVER_NAMES: readonly ServerName[] = [...SERVER_NAMES, ...EXTRA_SERVER_NAMES];
@@ -114,13 +112,6 @@ export const SERVERS: Record<ServerName, BenchServer> = {
     name: 'tilecast-uws-subscribe',
     script: 'server/main.ts',
     args: ['--engine', 'uws', '--uws-large-send', 'subscribe', ...TILECAST_SERVER_ARGS],
-    protocol: 'tilecast',
-    tile: true,
-  },
-  'tilecast-uws-sends': {
-    name: 'tilecast-uws-sends',
-    script: 'server/main.ts',
-    args: ['--engine', 'uws', '--uws-publish', 'false', ...TILECAST_SERVER_ARGS],
     protocol: 'tilecast',
     tile: true,
   },

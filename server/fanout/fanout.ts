@@ -6,7 +6,6 @@
 import type { IngestedFrame, Keyframe } from '../frames/tile-entry';
 import type { Connection } from '../transport/types';
 import { JoinCache } from './join-cache';
-import { LiveTopic } from './live-topic';
 import { type MotionChunk, MotionRelay } from './motion';
 import { type SendTotals, Sender } from './sender';
 import { stepSoon } from './step-queue';
@@ -44,10 +43,6 @@ export class Fanout {
   private pendingStatusFlush: NodeJS.Timeout | null = null;
   /** the ScreenShot as shared parts for joiners (see join-cache.ts) */
   private readonly joinCache = new JoinCache();
-  /** viewers that keep up, sent each frame by one publish (see live-topic.ts) */
-  private readonly live = new LiveTopic();
-  /** ingestNo of the last frame published to the live topic */
-  private publishedIngest = -1;
   /** fan-out steps that had to yield: a sign of a room too large for one turn */
   yields = 0;
   private readonly sender: Sender;
@@ -131,7 +126,6 @@ export class Fanout {
     const viewer = own(handle);
     if (viewer.closed) return false;
     viewer.closed = true;
-    this.live.leave(viewer);
     this.coalescedByGone += viewer.grid.coalesced;
     this.removed++;
     if (this.frames.length === 0) this.compact();
@@ -149,7 +143,6 @@ export class Fanout {
     this.motionRelay.reset();
     for (const v of this.list) {
       if (v.closed) continue;
-      this.live.leave(v);
       v.reset(tiles, this.ingestNo);
       v.conn.send(message);
     }
@@ -281,12 +274,10 @@ export class Fanout {
     let ops = 0;
     while (this.frames.length > 0) {
       const frame = this.frames[0];
-      if (this.next === 0 && this.live.count > 0) ops += this.publishLive(frame);
-      const published = this.publishedIngest === frame.ingestNo;
       const list = this.list;
       while (this.next < list.length) {
         const viewer = list[this.next++];
-        if (viewer.closed || viewer.joinedAtIngest >= frame.ingestNo || (published && viewer.live)) continue;
+        if (viewer.closed || viewer.joinedAtIngest >= frame.ingestNo) continue;
         ops += this.apply(viewer, frame);
         if (ops >= this.budget && (this.next < list.length || this.frames.length > 1)) {
           this.yields++;
@@ -301,47 +292,10 @@ export class Fanout {
     }
   };
 
-  /**
-   * One frame to every live viewer with a single publish, before the other viewers get it one by one. A live
-   * viewer that cannot take it now (over the high-water mark or the ack window, something else owed) leaves the
-   * topic first and gets the frame like any other viewer. A frame of several parts is not published: live viewers
-   * get it by themselves and stay live if it all went out. Returns the work done.
-   */
-  private publishLive(frame: IngestedFrame): number {
-    const parts = this.sender.partsFor(frame, this.live.partBytes);
-    if (parts.count !== 1) return 0;
-    let n = 0;
-    for (const viewer of this.list) {
-      if (!viewer.live) continue;
-      try {
-        if (viewer.closed || !this.sender.takesPublished(viewer)) {
-          this.live.leave(viewer);
-          continue;
-        }
-      } catch (err) {
-        this.live.leave(viewer);
-        this.onError(err, viewer);
-        continue;
-      }
-      this.sender.countPublished(viewer, frame, parts);
-      n++;
-    }
-    if (n > 0) this.live.publish(parts.message(0, true));
-    this.publishedIngest = frame.ingestNo;
-    return n;
-  }
-
   /** Applies one frame to one viewer; returns the work done, in (viewer x tile) updates. */
   private apply(viewer: Viewer, frame: IngestedFrame): number {
     try {
-      if (this.batching && this.sender.sendFrame(viewer, frame)) {
-        // Holding this frame whole with nothing more owed: from the next frame on, it is published to.
-        if (!viewer.owesAnything && viewer.syncedIngest === frame.ingestNo && viewer.grid.coalescedSinceSync === 0)
-          this.live.join(viewer);
-        else this.live.leave(viewer);
-        return 1;
-      }
-      this.live.leave(viewer);
+      if (this.batching && this.sender.sendFrame(viewer, frame)) return 1;
       viewer.queue(frame);
       this.sender.drain(viewer);
     } catch (err) {

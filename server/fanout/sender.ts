@@ -70,11 +70,7 @@ export class Sender {
 
   /** The frame's shared parts for this viewer's engine, built on first use. */
   private partsOf(frame: IngestedFrame, viewer: Viewer): FrameParts {
-    return this.partsFor(frame, viewer.conn.partBytes ?? Number.POSITIVE_INFINITY);
-  }
-
-  /** The frame's shared parts of at most `size` bytes, built on first use. */
-  partsFor(frame: IngestedFrame, size: number): FrameParts {
+    const size = viewer.conn.partBytes ?? Number.POSITIVE_INFINITY;
     let parts = frame.parts;
     if (!parts || parts.partBytes !== size) {
       parts = new FrameParts(frame.tiles, frame.seq, frame.captureTs, size, frame.synced);
@@ -95,29 +91,6 @@ export class Sender {
     viewer.bytesOut += message.byteLength;
     this.totals.bytesOut += message.byteLength;
     return true;
-  }
-
-  /**
-   * Whether a live viewer takes the frame about to be published: its owed status and cursor go out first (they come
-   * before the frame), then it must be under the high-water mark and the ack window with nothing else owed.
-   */
-  takesPublished(viewer: Viewer): boolean {
-    if (!this.ready(viewer)) return false;
-    if (viewer.pendingStatus || viewer.pendingCursor) {
-      this.open(Number.POSITIVE_INFINITY);
-      if (!this.sendStatusAndCursor(viewer)) return false;
-    }
-    return !viewer.owesAnything;
-  }
-
-  /** A published single-part frame reached a live viewer: counted as sendParts counts it, with its sync. */
-  countPublished(viewer: Viewer, frame: IngestedFrame, parts: FrameParts): void {
-    viewer.advance(frame);
-    viewer.syncedIngest = viewer.stateIngest;
-    viewer.syncs++;
-    viewer.tilesSent += frame.tiles.length;
-    viewer.bytesOut += parts.tileBytes[0];
-    this.totals.bytesOut += parts.tileBytes[0];
   }
 
   /** Sends the owed status and cursor alone, if the socket has room; the rest waits for the next drain. */

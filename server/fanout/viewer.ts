@@ -26,8 +26,6 @@ export interface ViewerStats {
   syncs: number;
   /** syncs the viewer acknowledged painting; null while it does not ack */
   acked: number | null;
-  /** keeping up: its frames arrive by the engine's publish (uWS), not by sends of its own */
-  live: boolean;
 }
 
 export class Viewer implements ViewerHandle {
@@ -60,8 +58,6 @@ export class Viewer implements ViewerHandle {
   acked = 0;
   acking = false;
   closed = false;
-  /** subscribed to the room's live topic: its frames arrive by publish (see live-topic.ts) */
-  live = false;
   /** bound once by the Sender, so a drain never allocates */
   flush: () => void = () => {};
 
@@ -183,7 +179,6 @@ export class Viewer implements ViewerHandle {
       bytesOut: this.bytesOut,
       syncs: this.syncs,
       acked: this.acking ? this.acked : null,
-      live: this.live,
     };
   }
 }

@@ -39,20 +39,7 @@ export interface Connection<Ctx = unknown> {
    * keeps up costs).
    */
   readonly partBytes?: number;
-  /**
-   * uWS only (absent elsewhere): the engine's own fan-out, one call sending a message to every subscriber. What is
-   * published to a topic a connection subscribes to reaches it in order with what is sent to it directly.
-   */
-  readonly topics?: EngineTopics;
   close(code: number, reason: string): void;
-}
-
-/** One engine's topics, seen from one of its connections: subscribe that connection, publish to every subscriber. */
-export interface EngineTopics {
-  subscribe(topic: string): void;
-  unsubscribe(topic: string): void;
-  /** to every connection of the engine subscribed to `topic`, with no per-subscriber limit: check first */
-  publish(topic: string, message: Uint8Array): void;
 }
 
 export interface SocketHandlers<Ctx> {
@@ -143,8 +130,6 @@ export interface TransportOptions<Ctx> {
   uwsLargeSend?: 'guarded' | 'subscribe' | 'fragment' | 'direct';
   /** uWS only: largest Frame message a live frame is cut into (see Connection.partBytes) */
   uwsFramePartBytes?: number;
-  /** uWS only: viewers that keep up get live frames through the engine's publish (see Connection.topics) */
-  uwsPublish?: boolean;
   /** the part of wsPrefix for viewers, whose sockets get `limits.viewerMaxPayload` */
   viewerPrefix: string;
 }

@@ -8,7 +8,6 @@ import { BodyTooLargeError, InternalError } from '../errors';
 import { RegionReader } from './file-region';
 import {
   type Connection,
-  type EngineTopics,
   type FileRegion,
   type HttpRequest,
   type HttpResponse,
@@ -81,11 +80,8 @@ function fragmentsOf(message: Uint8Array, size: number): Uint8Array[] {
   return pieces;
 }
 
-class UwsConnection<Ctx> implements Connection<Ctx>, EngineTopics {
+class UwsConnection<Ctx> implements Connection<Ctx> {
   open = true;
-  readonly topics: EngineTopics | undefined;
-  /** subscribed to a topic someone publishes to: the buffer fills without our sends (see bufferedAmount) */
-  private subscribed = false;
   /** leaves room for the frame headers uWS writes into the cork buffer with each message */
   readonly corkBytes = CORK_BUFFER_BYTES - 256;
   /**
@@ -100,34 +96,9 @@ class UwsConnection<Ctx> implements Connection<Ctx>, EngineTopics {
     readonly context: Ctx,
     private readonly largeSend: UwsLargeSend,
     readonly partBytes: number,
-    private readonly publisher: ((topic: string, message: Uint8Array) => void) | null,
   ) {
     this.buffered = largeSend === 'subscribe';
     if (this.buffered) ws.subscribe(NEVER_PUBLISHED);
-    this.topics = publisher ? this : undefined;
-  }
-
-  /**
-   * The socket is first made a subscriber of NEVER_PUBLISHED for good: uWS frees a subscriber that leaves its last
-   * topic together with the published messages it has not written yet (small ones wait for the end of the loop
-   * turn), which would cut a frame out of the stream. As a subscriber it never takes the direct-write path.
-   */
-  subscribe(topic: string): void {
-    if (!this.open) return;
-    if (!this.buffered) {
-      this.buffered = true;
-      this.ws.subscribe(NEVER_PUBLISHED);
-    }
-    this.ws.subscribe(topic);
-    this.subscribed = true;
-  }
-
-  unsubscribe(topic: string): void {
-    if (this.open) this.ws.unsubscribe(topic);
-  }
-
-  publish(topic: string, message: Uint8Array): void {
-    this.publisher?.(topic, message);
   }
 
   /** Returns false when the message was not sent: the engine dropped it (over maxBackpressure), or the socket was cut. */
@@ -191,7 +162,7 @@ class UwsConnection<Ctx> implements Connection<Ctx>, EngineTopics {
   }
 
   bufferedAmount(): number {
-    if (!this.open || (this.empty && !this.subscribed)) return 0;
+    if (!this.open || this.empty) return 0;
     const buffered = this.ws.getBufferedAmount();
     this.empty = buffered === 0;
     return buffered;
@@ -223,9 +194,6 @@ export function createUwsTransport<Ctx>(options: TransportOptions<Ctx>): Transpo
 
   let accepting = true;
   const live = new Set<uWS.WebSocket<UserData<Ctx>>>();
-  const publisher = options.uwsPublish
-    ? (topic: string, message: Uint8Array) => void app.publish(topic, message, true)
-    : null;
 
   // Two routes so each gets its own engine payload limit: viewers only ever send small control messages. uWS
   // matches the more specific static segment first, so /ws/view/* wins over /ws/*.
@@ -273,7 +241,6 @@ export function createUwsTransport<Ctx>(options: TransportOptions<Ctx>): Transpo
         data.context,
         options.uwsLargeSend ?? 'fragment',
         options.uwsFramePartBytes ?? 64 * 1024,
-        publisher,
       );
       live.add(ws);
       sockets.open(data.conn);

@@ -214,7 +214,6 @@ describe('Fanout: viewer life cycle', () => {
         bytesOut: 48,
         syncs: 1,
         acked: null,
-        live: false,
       },
     ]);
   });
