@@ -19,10 +19,17 @@ export function defaultWorkers(sockets: number): number {
 
 type Reply<T extends FromWorker['type']> = Extract<FromWorker, { type: T }>;
 
+interface Waiter {
+  resolve(m: FromWorker): void;
+  reject(err: Error): void;
+  reply: string;
+}
+
 class ViewerWorker {
   readonly worker: Worker;
   readonly live: Float64Array;
-  private waiting = new Map<string, ((m: FromWorker) => void)[]>();
+  private waiting = new Map<string, Waiter[]>();
+  private exitCode: number | null = null;
 
   constructor(init: Omit<WorkerInit, 'live'>) {
     const shared = new SharedArrayBuffer(16);
@@ -32,8 +39,14 @@ class ViewerWorker {
     });
     this.worker.on('message', (m: FromWorker) => {
       const key = m.type === 'added' ? `added:${m.batch}` : m.type;
-      const queue = this.waiting.get(key);
-      queue?.shift()?.(m);
+      this.waiting.get(key)?.shift()?.resolve(m);
+    });
+    // One listener for every pending question (the 50-room point asks dozens at once, one per room's batch).
+    this.worker.once('exit', (code) => {
+      this.exitCode = code;
+      for (const queue of this.waiting.values())
+        for (const w of queue) w.reject(new Error(`viewer worker exited (${code}) while waiting for ${w.reply}`));
+      this.waiting.clear();
     });
   }
 
@@ -43,13 +56,10 @@ class ViewerWorker {
 
   ask<T extends FromWorker['type']>(m: ToWorker, reply: T, key: string = reply): Promise<Reply<T>> {
     return new Promise((resolve, reject) => {
-      const onExit = (code: number) => reject(new Error(`viewer worker exited (${code}) while waiting for ${reply}`));
-      this.worker.once('exit', onExit);
+      if (this.exitCode !== null)
+        return reject(new Error(`viewer worker exited (${this.exitCode}) before asking for ${reply}`));
       const queue = this.waiting.get(key) ?? [];
-      queue.push((r) => {
-        this.worker.off('exit', onExit);
-        resolve(r as Reply<T>);
-      });
+      queue.push({ resolve: (r) => resolve(r as Reply<T>), reject, reply });
       this.waiting.set(key, queue);
       this.send(m);
     });
