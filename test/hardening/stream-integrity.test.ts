@@ -28,103 +28,101 @@ const MODES = ENGINES.flatMap((engine) => [
   { engine, batchFanout: true, sizes: 'mixed' as Sizes },
 ]);
 
-describe.each(MODES)(
-  'stream integrity on $engine (batched: $batchFanout, $sizes tiles), CPU loaded',
-  ({ engine, batchFanout, sizes }) => {
-    let server: TilecastServer;
-    let load: CpuLoad;
-    beforeAll(async () => {
-      load = new CpuLoad(2);
-      server = await startTestServer(engine, { viewerHighWaterBytes: 64 * 1024, batchFanout });
-    });
-    afterAll(async () => {
-      load.stop();
-      await server.close();
-    });
+describe.each(MODES)('stream integrity on $engine ($sizes, batched: $batchFanout), CPU loaded', (mode) => {
+  const { engine, batchFanout, sizes } = mode;
+  let server: TilecastServer;
+  let load: CpuLoad;
+  beforeAll(async () => {
+    load = new CpuLoad(2);
+    server = await startTestServer(engine, { viewerHighWaterBytes: 64 * 1024, batchFanout });
+  });
+  afterAll(async () => {
+    load.stop();
+    await server.close();
+  });
 
-    it('every stalled and resumed viewer receives a valid stream and converges to the ScreenShot', async () => {
-      const room = await createRoom(server);
-      const presenter = await connect(wsUrl(server, `/ws/present/${room.id}?token=${room.presenterToken}`));
-      presenter.send(encodeGeometry(GEOMETRY));
-      const fast = await connect(wsUrl(server, `/ws/view/${room.id}`));
-      const viewers = await Promise.all(
-        Array.from({ length: VIEWERS }, () => CheckedViewer.open(server.port, `/ws/view/${room.id}`)),
-      );
-      await waitFor('every viewer joined', () => server.rooms.get(room.id)!.viewerCount === VIEWERS + 1);
+  it('every stalled and resumed viewer receives a valid stream and converges to the ScreenShot', async () => {
+    const room = await createRoom(server);
+    const presenter = await connect(wsUrl(server, `/ws/present/${room.id}?token=${room.presenterToken}`));
+    presenter.send(encodeGeometry(GEOMETRY));
+    const fast = await connect(wsUrl(server, `/ws/view/${room.id}`));
+    const viewers = await Promise.all(
+      Array.from({ length: VIEWERS }, () => CheckedViewer.open(server.port, `/ws/view/${room.id}`)),
+    );
+    await waitFor('every viewer joined', () => server.rooms.get(room.id)!.viewerCount === VIEWERS + 1);
 
-      // Each raw viewer stalls and reads in turn, out of phase with the others: half in long cycles (stalled for
-      // 1-3 s), half in short ones (tens of ms), which make the kernel buffer fill right as the server drains.
-      // A viewer the server cuts (uWS 'guarded' mode, at the moment a payload was lost) must not have been sent
-      // anything corrupt; like a browser, it reconnects and must converge too.
-      let running = true;
-      const cut: CheckedViewer[] = [];
-      const schedules = viewers.map(async (_, i) => {
-        const long = i % 2 === 0;
-        await sleep(i * 37);
-        while (running) {
-          if (viewers[i].closed) {
-            cut.push(viewers[i]);
-            viewers[i] = await CheckedViewer.open(server.port, `/ws/view/${room.id}`);
-          }
-          const v = viewers[i];
-          v.stall();
-          await sleep(long ? 1000 + ((i * 337) % 2000) : 20 + Math.random() * 200);
-          v.resume();
-          await sleep(long ? 200 + ((i * 131) % 400) : 2 + Math.random() * 30);
+    // Each raw viewer stalls and reads in turn, out of phase with the others: half in long cycles (stalled for
+    // 1-3 s), half in short ones (tens of ms), which make the kernel buffer fill right as the server drains.
+    // A viewer the server cuts (uWS 'guarded' mode, at the moment a payload was lost) must not have been sent
+    // anything corrupt; like a browser, it reconnects and must converge too.
+    let running = true;
+    const cut: CheckedViewer[] = [];
+    const schedules = viewers.map(async (_, i) => {
+      const long = i % 2 === 0;
+      await sleep(i * 37);
+      while (running) {
+        if (viewers[i].closed) {
+          cut.push(viewers[i]);
+          viewers[i] = await CheckedViewer.open(server.port, `/ws/view/${room.id}`);
         }
-      });
-
-      // The presenter sends as fast as the fast viewer paints: ~2/3 of the tiles change each frame.
-      const started = Date.now();
-      let seq = 0;
-      // At least RUN_MS, and until the server has skipped tiles for a held-back viewer (on a busy machine frames come
-      // slowly and the kernel's socket buffers absorb seconds of them): the stream must be checked under coalescing.
-      const coalesced = () =>
-        server.rooms
-          .get(room.id)!
-          .viewerStats()
-          .reduce((n, v) => n + v.coalesced, 0);
-      while (Date.now() - started < RUN_MS || (coalesced() === 0 && Date.now() - started < 4 * RUN_MS)) {
-        seq++;
-        const tiles = [];
-        for (let i = 0; i < 64; i++)
-          if ((i + seq) % 3 !== 0 || seq === 1)
-            tiles.push({
-              col: i % 8,
-              row: i >> 3,
-              codec: 'webp' as const,
-              payload: randomBytes(tileBytesOf(sizes, seq)),
-            });
-        presenter.send(encodeFrame(seq, Date.now(), tiles));
-        await fast.waitSync(seq, 10_000);
+        const v = viewers[i];
+        v.stall();
+        await sleep(long ? 1000 + ((i * 337) % 2000) : 20 + Math.random() * 200);
+        v.resume();
+        await sleep(long ? 200 + ((i * 131) % 400) : 2 + Math.random() * 30);
       }
-      running = false;
-      await Promise.all(schedules);
-      for (const v of viewers) v.resume();
-
-      const truth = new Map<string, Buffer>();
-      for (const t of server.rooms.get(room.id)!.keyframe().tiles)
-        if (t) truth.set(`${t.col},${t.row}`, Buffer.from(t.message.subarray(TILE_HEADER_BYTES)));
-      await waitFor(
-        'every viewer synced the last frame',
-        () => viewers.every((v) => v.lastSync === seq || v.checker.violation || v.closed),
-        20_000,
-      );
-
-      for (const v of cut) expect(v.checker.violation).toBeNull();
-      for (const v of viewers) {
-        expect(v.checker.violation).toBeNull();
-        expect(v.closed).toBe(false);
-        expect(v.lastSync).toBe(seq);
-        expect(pictureDiff(v.synced, truth)).toEqual([]);
-      }
-      // The viewers really were held back: the server skipped tiles for them, and they painted fewer frames.
-      expect(coalesced()).toBeGreaterThan(0);
-      expect(Math.min(...viewers.map((v) => v.syncs))).toBeLessThan(seq);
-      expect(fast.decodeErrors).toEqual([]);
-      await presenter.close();
-      await fast.close();
-      for (const v of viewers) v.destroy();
     });
-  },
-);
+
+    // The presenter sends as fast as the fast viewer paints: ~2/3 of the tiles change each frame.
+    const started = Date.now();
+    let seq = 0;
+    // At least RUN_MS, and until the server has skipped tiles for a held-back viewer (on a busy machine frames come
+    // slowly and the kernel's socket buffers absorb seconds of them): the stream must be checked under coalescing.
+    const coalesced = () =>
+      server.rooms
+        .get(room.id)!
+        .viewerStats()
+        .reduce((n, v) => n + v.coalesced, 0);
+    while (Date.now() - started < RUN_MS || (coalesced() === 0 && Date.now() - started < 4 * RUN_MS)) {
+      seq++;
+      const tiles = [];
+      for (let i = 0; i < 64; i++)
+        if ((i + seq) % 3 !== 0 || seq === 1)
+          tiles.push({
+            col: i % 8,
+            row: i >> 3,
+            codec: 'webp' as const,
+            payload: randomBytes(tileBytesOf(sizes, seq)),
+          });
+      presenter.send(encodeFrame(seq, Date.now(), tiles));
+      await fast.waitSync(seq, 10_000);
+    }
+    running = false;
+    await Promise.all(schedules);
+    for (const v of viewers) v.resume();
+
+    const truth = new Map<string, Buffer>();
+    for (const t of server.rooms.get(room.id)!.keyframe().tiles)
+      if (t) truth.set(`${t.col},${t.row}`, Buffer.from(t.message.subarray(TILE_HEADER_BYTES)));
+    await waitFor(
+      'every viewer synced the last frame',
+      () => viewers.every((v) => v.lastSync === seq || v.checker.violation || v.closed),
+      20_000,
+    );
+
+    for (const v of cut) expect(v.checker.violation).toBeNull();
+    for (const v of viewers) {
+      expect(v.checker.violation).toBeNull();
+      expect(v.closed).toBe(false);
+      expect(v.lastSync).toBe(seq);
+      expect(pictureDiff(v.synced, truth)).toEqual([]);
+    }
+    // The viewers really were held back: the server skipped tiles for them, and they painted fewer frames.
+    expect(coalesced()).toBeGreaterThan(0);
+    expect(Math.min(...viewers.map((v) => v.syncs))).toBeLessThan(seq);
+    expect(fast.decodeErrors).toEqual([]);
+    await presenter.close();
+    await fast.close();
+    for (const v of viewers) v.destroy();
+  });
+});
