@@ -4,21 +4,17 @@
 // judged in the full bench; here only bounds that no working build misses even next to busy loops, so a pipeline
 // that stops painting, paints at a few fps (the presenter before the issue-12 work: ~4) or takes half a second from
 // content to viewer cannot land.
-import { mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runRepoScript } from '../helpers/repo-script';
+import { runBench } from '../helpers/repo-script';
 import type { BrowserBenchResults } from '../../client/bench/browser/report';
 
 describe('npm run bench:browser (smoke)', () => {
   it('measures typing and windows at 1280x720 and a late join, and writes results, report, charts and screenshots', () => {
-    const out = mkdtempSync(path.join(os.tmpdir(), 'bench-browser-smoke-'));
-    const run = runRepoScript(
+    const { out, results } = runBench<BrowserBenchResults>(
+      'client/bench/browser/main.ts',
       [
-        '--import',
-        'tsx',
-        'client/bench/browser/main.ts',
         '--engines',
         'uws',
         '--sizes',
@@ -30,14 +26,9 @@ describe('npm run bench:browser (smoke)', () => {
         '--late-joins',
         '1',
         '--no-vp9',
-        '--out',
-        out,
       ],
       150_000,
     );
-    expect(run.status, run.stderr || run.stdout).toBe(0);
-
-    const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as BrowserBenchResults;
     expect(results.runs.map((r) => `${r.engine} ${r.size}`)).toEqual(['uws 1280x720']);
     const [size] = results.runs;
     expect(size.problems).toEqual([]);

@@ -1,37 +1,19 @@
 // CI smoke of `npm run bench` itself: one light point, tilecast-uws against the frame-publish floor, one short
 // repetition. The bench's own path (servers as bundles, the load generator, paired ratios, the report, the charts)
 // must produce real figures; the figures themselves are judged in the full bench, not here.
-import { mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runRepoScript } from '../helpers/repo-script';
+import { runBench } from '../helpers/repo-script';
 import type { BenchResults } from '../../client/bench/results';
 
 describe('npm run bench (smoke)', () => {
   it('runs a point against the floor and writes the report, results and CPU chart', () => {
-    const out = mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-'));
-    const run = runRepoScript(
-      [
-        '--import',
-        'tsx',
-        'client/bench/main.ts',
-        '--only',
-        '50v@25k/0%',
-        '--servers',
-        'tilecast-uws,uws-publish-frames',
-        '--reps',
-        '1',
-        '--duration',
-        '2',
-        '--out',
-        out,
-      ],
+    const { out, results } = runBench<BenchResults>(
+      'client/bench/main.ts',
+      ['--only', '50v@25k/0%', '--servers', 'tilecast-uws,uws-publish-frames', '--reps', '1', '--duration', '2'],
       150_000,
     );
-    expect(run.status, run.stderr || run.stdout).toBe(0);
-
-    const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as BenchResults;
     const rows = results.rows.filter((r) => r.point === '50v@25k/0%stalled');
     expect(rows.map((r) => r.server).sort()).toEqual(['tilecast-uws', 'uws-publish-frames']);
     for (const r of rows) {
