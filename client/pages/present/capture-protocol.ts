@@ -35,7 +35,8 @@ export const DEFAULT_SETTINGS: CaptureSettings = {
 };
 
 export type ToWorker =
-  | { type: 'source'; readable: ReadableStream<VideoFrame> }
+  /** a captured frame, transferred: the worker owns it and answers 'took' (the page then reads the next) */
+  | { type: 'frame'; frame: VideoFrame }
   | { type: 'bitmap'; bitmap: ImageBitmap }
   | { type: 'settings'; settings: Partial<CaptureSettings> }
   /** socket state after a send (the worker keeps one frame in flight) or when asked */
@@ -92,5 +93,7 @@ export type FromWorker =
   | { type: 'send'; messages: ArrayBuffer[]; report: FrameReport }
   /** the worker is waiting for the socket to drain */
   | { type: 'poll' }
+  /** the worker took the last captured frame */
+  | { type: 'took' }
   | { type: 'snapshot'; id: number; blob: Blob | null }
   | { type: 'error'; message: string };

@@ -10,7 +10,6 @@ import { type CaptureSettings, DEFAULT_SETTINGS, type FromWorker, type ToWorker 
 import { EncoderPool, type TileCodec, type TileJob } from './encoder-pool';
 import { Pacer } from './pacer';
 import { chunkTiles } from './chunk-tiles';
-import { FramePump } from './frame-pump';
 import { FrameSlot } from './frame-slot';
 import { MotionLayer } from './motion-layer';
 import { readFramePixels } from './read-pixels';
@@ -41,7 +40,6 @@ let spare: Uint32Array | null = null;
 let canvas: OffscreenCanvas | null = null;
 let seq = 0;
 let timer: ReturnType<typeof setTimeout> | null = null;
-const pump = new FramePump((frame) => accept(frame));
 const encoders = new EncoderPool(EncoderPool.defaultSize());
 const motion = new MotionLayer();
 /** A motion region must end (its tiles sent as stills) even when the screen goes still and no frame comes. */
@@ -51,9 +49,9 @@ let quietCheckDue = false;
 self.addEventListener('message', (e: MessageEvent<ToWorker>) => {
   const msg = e.data;
   switch (msg.type) {
-    case 'source':
-      pending.restart();
-      pump.start(msg.readable);
+    case 'frame':
+      accept(msg.frame);
+      post({ type: 'took' });
       break;
     case 'bitmap':
       accept(msg.bitmap);
@@ -85,9 +83,8 @@ self.addEventListener('message', (e: MessageEvent<ToWorker>) => {
       if (timer) clearTimeout(timer);
       timer = null;
       connected = false;
-      // From here on every frame is closed on arrival; the pump resolves once its last read is done.
+      // From here on every frame is closed on arrival.
       pending.stop();
-      void pump.stop();
       break;
   }
 });
