@@ -3,7 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleNodeEntry } from '../../server/build';
+import { SERVER_ENTRY, SERVER_NODE_FLAGS, bundleNodeEntry } from '../../server/build';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -37,7 +37,7 @@ export interface StartOptions {
 
 /**
  * Runs `node <bundle of script> ...args` from the repo root; `--port P` is appended. Every server the bench compares
- * runs as plain JavaScript, as `npm start` runs tilecast (see server/build.ts).
+ * runs as plain JavaScript, and tilecast's with the V8 flags `npm start` gives it (see server/build.ts).
  */
 export async function startServerProcess(
   script: string,
@@ -47,7 +47,8 @@ export async function startServerProcess(
   const timeoutMs = options.timeoutMs ?? 30_000;
   const bundle = await bundleNodeEntry(script);
   const port = await freePort();
-  const argv = [...(options.nodeArgs ?? []), bundle, ...args, '--port', String(port)];
+  const flags = script === SERVER_ENTRY ? SERVER_NODE_FLAGS : [];
+  const argv = [...flags, ...(options.nodeArgs ?? []), bundle, ...args, '--port', String(port)];
   const [command, commandArgs] = options.fdLimit ? withFdLimit(options.fdLimit, argv) : [process.execPath, argv];
   const child: ChildProcess = spawn(command, commandArgs, {
     cwd: REPO_ROOT,

@@ -5,7 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { SERVER_ENTRY, bundleNodeEntry } from '../../server/build';
+import { SERVER_ENTRY, SERVER_NODE_FLAGS, bundleNodeEntry } from '../../server/build';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -28,7 +28,7 @@ export async function startServerProcess(
   flags: string[],
   { env = {}, fileSizeLimitKiB }: ServerProcessOptions = {},
 ): Promise<ServerProcess> {
-  const node = [process.execPath, await bundleNodeEntry(SERVER_ENTRY), '--port', '0', ...flags];
+  const node = [process.execPath, ...SERVER_NODE_FLAGS, await bundleNodeEntry(SERVER_ENTRY), '--port', '0', ...flags];
   const quoted = node.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   const options = {
     cwd: ROOT,
