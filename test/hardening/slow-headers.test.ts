@@ -8,8 +8,12 @@ import { ENGINES, createRoom, sleep, startTestServer, waitFor } from '../helpers
 
 const HEADERS_S = 2;
 const MAX_HEAD = 8 * 1024;
-/** uWS's HTTP idle timeout is compiled in */
-const cutWithinS = (engine: string) => (engine === 'uws' ? 10 : HEADERS_S) + 2;
+/**
+ * uWS's HTTP idle timeout is compiled in (10 s) and checked by uSockets' sweep every 4 s: it fires on the third
+ * sweep after the socket was set, 8-12 s later, and the sweep itself runs late on a loaded machine (12.008 s
+ * measured beside two busy loops). ws: the configured timeout, checked by Node's HTTP server.
+ */
+const cutWithinS = (engine: string) => (engine === 'uws' ? 12 + 1 : HEADERS_S + 2);
 
 describe.each(ENGINES)('request heads on %s', (engine) => {
   let server: TilecastServer;
