@@ -1,6 +1,6 @@
-// Reads VideoFrames from the track processor's stream on the page and hands each to the capture worker, a bounded
-// number at a time: the next frame is read only once the worker has taken one, so frames wait in the processor's
-// bounded queue (which drops the oldest), not in the worker's message queue. Frames go by postMessage transfer
+// Reads VideoFrames from the track processor's stream on the page and hands each to the capture worker, one at a
+// time: the next frame is read only once the worker has taken the last one, so frames wait in the processor's
+// bounded queue (which drops the oldest), never in the worker's message queue. Frames go by postMessage transfer
 // rather than by transferring the stream itself: with the stream transferred, Chromium reported "A VideoFrame was
 // garbage collected without being closed" in about one motion e2e run in three next to busy loops, while a
 // FinalizationRegistry in the worker saw every frame the worker was given closed (the frame was lost inside the

@@ -59,15 +59,10 @@ export async function startScreenSource(
   };
 }
 
-/**
- * Each frame of the track goes to the worker by transfer, at most two in flight. With one, each frame waited for the
- * worker's answer to the last, so the worker often started on the older of the two the processor held: next to two
- * busy loops the windows class's glass-to-glass p50 was 110-204 ms against 80-95 ms with the stream read in the
- * worker; with two, 84-192 against 71-292 in interleaved runs.
- */
+/** Each frame of the track goes to the worker by transfer; the next is read once the worker says it took it. */
 function pumpTrackFrames(track: MediaStreamTrack, worker: Worker): () => void {
   const { readable } = new MediaStreamTrackProcessor({ track, maxBufferSize: 2 });
-  const pump = new FramePump((frame) => worker.postMessage({ type: 'frame', frame } satisfies ToWorker, [frame]), 2);
+  const pump = new FramePump((frame) => worker.postMessage({ type: 'frame', frame } satisfies ToWorker, [frame]));
   const onTook = (e: MessageEvent<FromWorker>) => e.data.type === 'took' && pump.taken();
   worker.addEventListener('message', onTook);
   pump.start(readable);
