@@ -35,8 +35,7 @@ export const DEFAULT_SETTINGS: CaptureSettings = {
 };
 
 export type ToWorker =
-  /** a captured frame, transferred: the worker owns it and answers 'took' (the page then reads the next) */
-  | { type: 'frame'; frame: VideoFrame }
+  | { type: 'source'; readable: ReadableStream<VideoFrame> }
   | { type: 'bitmap'; bitmap: ImageBitmap }
   | { type: 'settings'; settings: Partial<CaptureSettings> }
   /** socket state after a send (the worker keeps one frame in flight) or when asked */
@@ -93,7 +92,5 @@ export type FromWorker =
   | { type: 'send'; messages: ArrayBuffer[]; report: FrameReport }
   /** the worker is waiting for the socket to drain */
   | { type: 'poll' }
-  /** the worker took the last captured frame */
-  | { type: 'took' }
   | { type: 'snapshot'; id: number; blob: Blob | null }
   | { type: 'error'; message: string };

@@ -10,6 +10,7 @@ import { type CaptureSettings, DEFAULT_SETTINGS, type FromWorker, type ToWorker 
 import { EncoderPool, type TileCodec, type TileJob } from './encoder-pool';
 import { Pacer } from './pacer';
 import { chunkTiles } from './chunk-tiles';
+import { FramePump } from './frame-pump';
 import { FrameSlot } from './frame-slot';
 import { MotionLayer } from './motion-layer';
 import { readFramePixels } from './read-pixels';
@@ -40,6 +41,7 @@ let spare: Uint32Array | null = null;
 let canvas: OffscreenCanvas | null = null;
 let seq = 0;
 let timer: ReturnType<typeof setTimeout> | null = null;
+const pump = new FramePump((frame) => accept(frame));
 const encoders = new EncoderPool(EncoderPool.defaultSize());
 const motion = new MotionLayer();
 /** A motion region must end (its tiles sent as stills) even when the screen goes still and no frame comes. */
@@ -49,9 +51,9 @@ let quietCheckDue = false;
 self.addEventListener('message', (e: MessageEvent<ToWorker>) => {
   const msg = e.data;
   switch (msg.type) {
-    case 'frame':
-      accept(msg.frame);
-      post({ type: 'took' });
+    case 'source':
+      pending.restart();
+      pump.start(msg.readable);
       break;
     case 'bitmap':
       accept(msg.bitmap);
@@ -83,8 +85,9 @@ self.addEventListener('message', (e: MessageEvent<ToWorker>) => {
       if (timer) clearTimeout(timer);
       timer = null;
       connected = false;
-      // From here on every frame is closed on arrival.
+      // From here on every frame is closed on arrival; the pump resolves once its last read is done.
       pending.stop();
+      void pump.stop();
       break;
   }
 });

@@ -37,6 +37,11 @@ export class FrameSlot<T extends Closable> {
     this.frame?.close();
     this.frame = null;
   }
+
+  /** A new source after a stop (the page shares again). */
+  restart(): void {
+    this.stopped = false;
+  }
 }
 
 /** Runs `use` on a frame and closes it whatever happens: a drawImage that throws must not leak the frame. */

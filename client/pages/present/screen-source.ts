@@ -1,8 +1,6 @@
 // getDisplayMedia plus the path frames take to the capture worker: a MediaStreamTrackProcessor stream when the
-// browser has one (it keeps delivering while this tab is hidden), read here and transferred frame by frame (see
-// frame-pump.ts), else requestVideoFrameCallback on a <video>.
-import type { FromWorker, ToWorker } from './capture-protocol';
-import { FramePump } from './frame-pump';
+// browser has one (it keeps delivering while this tab is hidden), else requestVideoFrameCallback on a <video>.
+import type { ToWorker } from './capture-protocol';
 
 declare class MediaStreamTrackProcessor {
   constructor(init: { track: MediaStreamTrack; maxBufferSize?: number });
@@ -42,10 +40,13 @@ export async function startScreenSource(
   // Not awaited: play() of a hidden element in a background tab may stay pending, and the preview is cosmetic.
   preview.play().catch(() => {});
 
-  const stopPump =
-    typeof MediaStreamTrackProcessor === 'function' && !forceVideoPump
-      ? pumpTrackFrames(track, worker)
-      : pumpVideoFrames(preview, worker, maxFps);
+  let stopPump = () => {};
+  if (typeof MediaStreamTrackProcessor === 'function' && !forceVideoPump) {
+    const { readable } = new MediaStreamTrackProcessor({ track, maxBufferSize: 2 });
+    worker.postMessage({ type: 'source', readable } satisfies ToWorker, [readable as unknown as Transferable]);
+  } else {
+    stopPump = pumpVideoFrames(preview, worker, maxFps);
+  }
   return {
     stream,
     track,
@@ -56,19 +57,6 @@ export async function startScreenSource(
       for (const t of stream.getTracks()) t.stop();
       preview.srcObject = null;
     },
-  };
-}
-
-/** Each frame of the track goes to the worker by transfer; the next is read once the worker says it took it. */
-function pumpTrackFrames(track: MediaStreamTrack, worker: Worker): () => void {
-  const { readable } = new MediaStreamTrackProcessor({ track, maxBufferSize: 2 });
-  const pump = new FramePump((frame) => worker.postMessage({ type: 'frame', frame } satisfies ToWorker, [frame]));
-  const onTook = (e: MessageEvent<FromWorker>) => e.data.type === 'took' && pump.taken();
-  worker.addEventListener('message', onTook);
-  pump.start(readable);
-  return () => {
-    worker.removeEventListener('message', onTook);
-    void pump.stop();
   };
 }
 
