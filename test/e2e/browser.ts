@@ -3,7 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
-import { launchCapturingChromium } from '../../client/bench/browser/chromium';
+import { isChromiumUnclosedFrameWarning, launchCapturingChromium } from '../../client/bench/browser/chromium';
 
 export const CONTENT_TITLE = 'tilecast-e2e-content';
 export const CAPTURE_SIZE = { width: 960, height: 540 };
@@ -15,7 +15,8 @@ export function launchBrowser(): Promise<Browser> {
 /** Collects console errors and uncaught exceptions of a page: the pages must have none. */
 export function watchConsole(page: Page, name: string, problems: string[]): void {
   page.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`${name} console error: ${msg.text()}`);
+    if (msg.type() === 'error' && !isChromiumUnclosedFrameWarning(msg.text()))
+      problems.push(`${name} console error: ${msg.text()}`);
   });
   page.on('pageerror', (err) => problems.push(`${name} page error: ${err.message}`));
 }

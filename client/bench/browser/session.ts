@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { type TilecastServer, startServer } from '../../../server/app';
-import { launchChromium, launchViewerChromium } from './chromium';
+import { isChromiumUnclosedFrameWarning, launchChromium, launchViewerChromium } from './chromium';
 import { cpuDelta, descendantsCpu } from './cpu';
 import { PRESENTER_PROBE, VIEWER_PROBE } from './probes';
 
@@ -49,7 +49,14 @@ export async function openBenchSession(
   const problems: string[] = [];
   let closing = false;
   const watch = (page: Page, name: string) => {
-    page.on('console', (m) => !closing && m.type() === 'error' && problems.push(`${name}: ${m.text()}`));
+    page.on(
+      'console',
+      (m) =>
+        !closing &&
+        m.type() === 'error' &&
+        !isChromiumUnclosedFrameWarning(m.text()) &&
+        problems.push(`${name}: ${m.text()}`),
+    );
     page.on('pageerror', (e) => !closing && problems.push(`${name}: ${e.message}`));
   };
   const context = await browser.newContext({ viewport: null });

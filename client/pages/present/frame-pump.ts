@@ -1,6 +1,8 @@
 // Reads VideoFrames from the track processor's stream into the capture loop. A VideoFrame holds decoder memory
 // until close(): every frame read here is either handed over (the receiver owns it) or closed here, including one
 // whose read resolved just before stop() and one from a stream that a newer source replaced.
+import { auditClose } from './frame-audit';
+
 export class FramePump {
   private reader: ReadableStreamDefaultReader<VideoFrame> | null = null;
   private loop: Promise<void> = Promise.resolve();
@@ -28,7 +30,7 @@ export class FramePump {
       for (;;) {
         const { value, done } = await reader.read();
         if (done) return;
-        if (this.reader === reader) this.deliver(value);
+        if (this.reader === reader) this.deliver(auditClose(value));
         else value.close();
       }
     } catch {
