@@ -21,14 +21,10 @@ export function watchConsole(page: Page, name: string, problems: string[]): void
   page.on('pageerror', (err) => problems.push(`${name} page error: ${err.message}`));
 }
 
-/** The viewer's Display alone, bundled on the fly for a blank page: it sets `window.Display`. */
-export async function displayBundle(): Promise<string> {
+/** A module of the repository as a script for a blank page: `source` imports from it and sets `window` globals. */
+export async function pageBundle(source: string): Promise<string> {
   const result = await build({
-    stdin: {
-      contents: "import { Display } from './client/lib/display'; (window as any).Display = Display;",
-      resolveDir: fileURLToPath(new URL('../../', import.meta.url)),
-      loader: 'ts',
-    },
+    stdin: { contents: source, resolveDir: fileURLToPath(new URL('../../', import.meta.url)), loader: 'ts' },
     bundle: true,
     format: 'iife',
     platform: 'browser',
@@ -36,6 +32,10 @@ export async function displayBundle(): Promise<string> {
   });
   return result.outputFiles[0].text;
 }
+
+/** The viewer's Display alone, bundled on the fly for a blank page: it sets `window.Display`. */
+export const displayBundle = () =>
+  pageBundle("import { Display } from './client/lib/display'; (window as any).Display = Display;");
 
 /**
  * A page holding only the viewer's Display (`window.Display`), its console watched into `problems`. It is served at

@@ -1,26 +1,9 @@
 // The presenter's frame audit in real Chromium: a captured frame dropped without close() is reported as a console
 // error once the page collects it; closed frames are not. (The e2e sessions rely on this report, not on
 // Chromium's own unclosed-frame warning: see client/pages/present/frame-audit.ts.)
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser } from './browser';
-
-async function auditBundle(): Promise<string> {
-  const result = await build({
-    stdin: {
-      contents:
-        "import { auditClose } from './client/pages/present/frame-audit'; (window as any).auditClose = auditClose;",
-      resolveDir: fileURLToPath(new URL('../../', import.meta.url)),
-      loader: 'ts',
-    },
-    bundle: true,
-    format: 'iife',
-    write: false,
-  });
-  return result.outputFiles[0].text;
-}
+import { launchBrowser, pageBundle } from './browser';
 
 describe('presenter frame audit (Chromium)', () => {
   let browser: Browser;
@@ -35,7 +18,11 @@ describe('presenter frame audit (Chromium)', () => {
     const url = 'http://localhost:9/audit.html';
     await page.route(url, (r) => r.fulfill({ body: '<!doctype html><title>audit</title>', contentType: 'text/html' }));
     await page.goto(url);
-    await page.addScriptTag({ content: await auditBundle() });
+    await page.addScriptTag({
+      content: await pageBundle(
+        "import { auditClose } from './client/pages/present/frame-audit'; (window as any).auditClose = auditClose;",
+      ),
+    });
   });
   afterAll(async () => {
     await browser?.close();
