@@ -18,7 +18,7 @@ export const SERVER_ENTRY = 'server/main.ts';
  * generation's semi-spaces are capped at 8 MB (V8's default is 16): a relaying server allocates fast, so V8 grew
  * its new space to the cap within a minute of heavy load and kept it, 16 MB more RSS at the cap of 16 than of 8.
  * The 60 s memory stress (300 viewers, 20% held) grew RSS 38-62 MB in 7 runs at V8's default (4 over 50), 39-45 MB
- * in 4 runs at 8; CPU per GB at 200 viewers and 50 rooms stayed within the runs' noise.
+ * in 5 runs at 8; CPU per GB at 200 viewers and 50 rooms stayed within the runs' noise.
  */
 export const SERVER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=8'];
 
