@@ -22,7 +22,7 @@ export function watchConsole(page: Page, name: string, problems: string[]): void
 }
 
 /** A module of the repository as a script for a blank page: `source` imports from it and sets `window` globals. */
-export async function pageBundle(source: string): Promise<string> {
+async function pageBundle(source: string): Promise<string> {
   const result = await build({
     stdin: { contents: source, resolveDir: fileURLToPath(new URL('../../', import.meta.url)), loader: 'ts' },
     bundle: true,
@@ -33,22 +33,35 @@ export async function pageBundle(source: string): Promise<string> {
   return result.outputFiles[0].text;
 }
 
-/** The viewer's Display alone, bundled on the fly for a blank page: it sets `window.Display`. */
-export const displayBundle = () =>
-  pageBundle("import { Display } from './client/lib/display'; (window as any).Display = Display;");
-
 /**
- * A page holding only the viewer's Display (`window.Display`), its console watched into `problems`. It is served at
- * http://localhost:9 by Playwright itself (nothing listens there) because WebCodecs needs a secure context.
+ * A blank page running `source` (bundled on the fly, see pageBundle), its console watched into `problems` as `name`.
+ * It is served at http://localhost:9 by Playwright itself (nothing listens there) because WebCodecs needs a secure
+ * context.
  */
-export async function displayPage(browser: Browser, title: string, problems: string[]): Promise<Page> {
+export async function modulePage(
+  browser: Browser,
+  name: string,
+  title: string,
+  source: string,
+  problems: string[],
+): Promise<Page> {
   const page = await browser.newPage();
-  watchConsole(page, 'display', problems);
-  const url = 'http://localhost:9/display.html';
+  watchConsole(page, name, problems);
+  const url = `http://localhost:9/${name}.html`;
   await page.route(url, (r) =>
     r.fulfill({ body: `<!doctype html><title>${title}</title><body></body>`, contentType: 'text/html' }),
   );
   await page.goto(url);
-  await page.addScriptTag({ content: await displayBundle() });
+  await page.addScriptTag({ content: await pageBundle(source) });
   return page;
 }
+
+/** A page holding only the viewer's Display (`window.Display`), its console watched into `problems`. */
+export const displayPage = (browser: Browser, title: string, problems: string[]) =>
+  modulePage(
+    browser,
+    'display',
+    title,
+    "import { Display } from './client/lib/display'; (window as any).Display = Display;",
+    problems,
+  );

@@ -3,26 +3,22 @@
 // Chromium's own unclosed-frame warning: see client/pages/present/frame-audit.ts.)
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, pageBundle } from './browser';
+import { launchBrowser, modulePage } from './browser';
 
 describe('presenter frame audit (Chromium)', () => {
   let browser: Browser;
   let page: Page;
-  const errors: string[] = [];
+  const problems: string[] = [];
 
   beforeAll(async () => {
     browser = await launchBrowser();
-    page = await browser.newPage();
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    // WebCodecs needs a secure context: a localhost URL Playwright answers itself.
-    const url = 'http://localhost:9/audit.html';
-    await page.route(url, (r) => r.fulfill({ body: '<!doctype html><title>audit</title>', contentType: 'text/html' }));
-    await page.goto(url);
-    await page.addScriptTag({
-      content: await pageBundle(
-        "import { auditClose } from './client/pages/present/frame-audit'; (window as any).auditClose = auditClose;",
-      ),
-    });
+    page = await modulePage(
+      browser,
+      'audit',
+      'frame audit',
+      "import { auditClose } from './client/pages/present/frame-audit'; (window as any).auditClose = auditClose;",
+      problems,
+    );
   });
   afterAll(async () => {
     await browser?.close();
@@ -46,10 +42,9 @@ describe('presenter frame audit (Chromium)', () => {
       audit(make(2)); // dropped open
     });
     const deadline = Date.now() + 10_000;
-    while (!errors.some((e) => e.startsWith('tilecast capture')) && Date.now() < deadline) await collect();
-    const ours = errors.filter((e) => e.startsWith('tilecast capture'));
-    expect(ours).toEqual([
-      'tilecast capture: a captured VideoFrame was garbage collected without being closed (timestamp 2)',
+    while (problems.length === 0 && Date.now() < deadline) await collect();
+    expect(problems).toEqual([
+      'audit console error: tilecast capture: a captured VideoFrame was garbage collected without being closed (timestamp 2)',
     ]);
   });
 });
