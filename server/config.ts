@@ -68,7 +68,7 @@ export const ConfigSchema = z
     /** send caught-up viewers each frame as one shared Frame message instead of one message per tile */
     batchFanout: boolish.default(true),
     /** uWS engine: how messages of 16 KiB or more avoid the engine's direct-write bug (see transport/uws.ts) */
-    uwsLargeSend: z.enum(['fragment', 'subscribe', 'guarded', 'direct']).default('fragment'),
+    uwsLargeSend: z.enum(['settled', 'fragment', 'subscribe', 'guarded', 'direct']).default('settled'),
     /** uWS engine: largest Frame message a live frame is cut into; uWS keeps a per-socket copy of this size */
     uwsFramePartBytes: int(16 * KiB, 64 * MiB).default(64 * KiB),
     idleRoomSeconds: z.coerce.number().min(1).default(600),

@@ -31,6 +31,7 @@ export const EXTRA_SERVER_NAMES = [
   'tilecast-uws-tiles',
   'tilecast-ws-tiles',
   'tilecast-uws-direct',
+  'tilecast-uws-fragment',
   'tilecast-uws-guarded',
   'tilecast-uws-subscribe',
 ] as const;
@@ -98,6 +99,13 @@ export const SERVERS: Record<ServerName, BenchServer> = {
     name: 'tilecast-uws-direct',
     script: 'server/main.ts',
     args: ['--engine', 'uws', '--uws-large-send', 'direct', ...TILECAST_SERVER_ARGS],
+    protocol: 'tilecast',
+    tile: true,
+  },
+  'tilecast-uws-fragment': {
+    name: 'tilecast-uws-fragment',
+    script: 'server/main.ts',
+    args: ['--engine', 'uws', '--uws-large-send', 'fragment', ...TILECAST_SERVER_ARGS],
     protocol: 'tilecast',
     tile: true,
   },

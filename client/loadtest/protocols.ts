@@ -32,6 +32,11 @@ export interface Protocol {
   frame(seq: number, captureTs: number, codec: 'webp' | 'jpeg' | 'png', tiles: readonly ContentTile[]): Outgoing[];
   /** a message that keeps a silent (stalled) connection alive without asking for a reply, or null for a WS pong */
   heartbeat(): string | null;
+  /**
+   * What a viewer sends once it has read its `syncs`-th sync, as the browser viewer does once it painted one, or null
+   * where the server has no acks (the baselines).
+   */
+  ack(syncs: number): string | null;
 }
 
 const wsBase = (httpBase: string) => httpBase.replace(/^http/, 'ws');
@@ -77,6 +82,7 @@ const tilecast: Protocol = {
     ),
   ],
   heartbeat: () => null,
+  ack: (syncs) => `{"type":"ack","syncs":${syncs}}`,
 };
 
 /** The baselines relay every presenter message as-is, so the presenter sends tiles and its own sync. */
@@ -121,6 +127,7 @@ const forward: Protocol = {
   geometry: (g) => [encodeGeometry(g)],
   frame: forwardFrame,
   heartbeat: () => null,
+  ack: () => null,
 };
 
 const forwardFrames: Protocol = { ...forward, name: 'forward-frames', frame: relayFrame };
@@ -145,6 +152,7 @@ const socketio: Protocol = {
   geometry: (g) => [EVENT_HEADER, encodeGeometry(g)],
   frame: (seq, ts, codec, tiles) => forwardFrame(seq, ts, codec, tiles).flatMap((m) => [EVENT_HEADER, m]),
   heartbeat: () => '3',
+  ack: () => null,
 };
 
 export const PROTOCOLS: Record<ProtocolName, Protocol> = {

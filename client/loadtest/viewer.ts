@@ -175,6 +175,10 @@ export class Viewer {
     // the first sync closes the joiner's initial picture: its captureTs is the picture's age, not a delivery delay
     if (this.lastSyncSeq >= 0) this.stats.record(now - captureTs);
     c.syncs++;
+    // acked on receipt, as the browser viewer acks once it painted: the server then keeps at most its ack window in
+    // flight, and knows when everything it sent has arrived
+    const ack = this.protocol.ack(c.syncs);
+    if (ack !== null) this.ws.send(ack);
     // each sync reports the tiles skipped since the previous one: the counter keeps the connection's total
     c.skipped += skipped;
     if (this.lastSyncSeq >= 0) {

@@ -62,10 +62,19 @@ export class Sender {
     // and frame costs more than it saves.
     if (!viewer.pendingStatus && !viewer.pendingCursor) {
       this.open(Number.POSITIVE_INFINITY);
-      if (this.sendParts(viewer) && viewer.syncedIngest === viewer.stateIngest) return true;
+      if (this.sendParts(viewer, this.settled(viewer)) && viewer.syncedIngest === viewer.stateIngest) return true;
     }
     this.drain(viewer);
     return true;
+  }
+
+  /**
+   * Whether the viewer acknowledged every sync it was sent. A caught-up viewer's last data message was a sync (or
+   * carried one), so it then has read everything but small control messages, and nothing of its stream waits in
+   * any socket buffer: the engine may write the next message in one piece (Connection.sendSettled).
+   */
+  private settled(viewer: Viewer): boolean {
+    return viewer.acking && viewer.acked === viewer.syncs;
   }
 
   /** The frame's shared parts for this viewer's engine, built on first use. */
@@ -181,17 +190,21 @@ export class Sender {
 
   /**
    * Sends the owed parts while the socket stays under the high-water mark and they fit the current run. True when
-   * every part went out (the last one's sync, if it carries it, counted).
+   * every part went out (the last one's sync, if it carries it, counted). With `settled` (see `settled`) the first
+   * part goes out through the engine's settled send; the next ones follow it, so they are not settled.
    */
-  private sendParts(viewer: Viewer): boolean {
+  private sendParts(viewer: Viewer, settled = false): boolean {
     const parts = viewer.parts!;
     const conn = viewer.conn;
+    const first = viewer.nextPart;
     while (viewer.nextPart < parts.count) {
       const p = viewer.nextPart;
       const synced = viewer.partsSynced && p === parts.count - 1;
       const message = parts.message(p, synced);
       if (this.corked > 0 && conn.bufferedAmount() >= this.highWater) return false;
-      if (!this.fits(message) || !conn.send(message)) return false;
+      if (!this.fits(message)) return false;
+      const sent = settled && p === first && conn.sendSettled ? conn.sendSettled(message) : conn.send(message);
+      if (!sent) return false;
       viewer.nextPart++;
       viewer.tilesSent += parts.ends[p] - parts.start(p);
       viewer.bytesOut += parts.tileBytes[p];

@@ -23,6 +23,12 @@ export interface Connection<Ctx = unknown> {
    * so the same buffer may be sent to many connections. Returns false when the message was dropped.
    */
   send(data: Uint8Array | string, binary?: boolean): boolean;
+  /**
+   * Optional: sends a binary message to a peer that has confirmed reading everything it was sent before (its acks),
+   * so neither the engine nor the kernel holds anything for it: an engine may then hand the message to the kernel
+   * in one piece. Same result as `send`, or false with the connection cut if that piece was lost.
+   */
+  sendSettled?(data: Uint8Array): boolean;
   /** bytes queued in user space and not yet handed to the kernel */
   bufferedAmount(): number;
   /** batches several sends into one syscall where the engine supports it */
@@ -127,7 +133,7 @@ export interface TransportOptions<Ctx> {
   /** paths (exact prefixes) that accept WebSocket upgrades */
   wsPrefix: string;
   /** uWS only: how messages of 16 KiB or more avoid the engine's direct-write bug (see transport/uws.ts) */
-  uwsLargeSend?: 'guarded' | 'subscribe' | 'fragment' | 'direct';
+  uwsLargeSend?: 'settled' | 'guarded' | 'subscribe' | 'fragment' | 'direct';
   /** uWS only: largest Frame message a live frame is cut into (see Connection.partBytes) */
   uwsFramePartBytes?: number;
   /** the part of wsPrefix for viewers, whose sockets get `limits.viewerMaxPayload` */

@@ -44,9 +44,14 @@ interface UserData<Ctx> {
  *   cut without a close frame: the viewer sees a dropped connection (1006) and reconnects, never a corrupt
  *   message. Measured: a viewer that stalls from the start often meets its first backpressure exactly then (a
  *   kernel buffer full to the byte), so slow viewers get cut and reconnect; cheaper for fast ones only.
+ * - 'settled' (default): as 'fragment', but a message to a settled peer (Connection.sendSettled: it acknowledged
+ *   reading everything sent before, so the kernel holds nothing for it) goes in one piece on the direct path: the
+ *   kernel's buffer is empty, so it takes more than the header and the bug cannot strike. Should it strike anyway
+ *   (a peer that acks what it never read), the connection is cut as in 'guarded'. One write per message, as the
+ *   engine's own publish makes, where fragments make one per ~16 KiB.
  * - 'direct': the engine as is; corrupts streams under backpressure. Only for the bench's cost comparison.
  */
-export type UwsLargeSend = 'guarded' | 'subscribe' | 'fragment' | 'direct';
+export type UwsLargeSend = 'settled' | 'guarded' | 'subscribe' | 'fragment' | 'direct';
 
 /** a topic no one publishes to: subscribing takes a socket off the direct-write path */
 const NEVER_PUBLISHED = 'tilecast/no-direct-write';
@@ -99,12 +104,31 @@ class UwsConnection<Ctx> implements Connection<Ctx> {
   ) {
     this.buffered = largeSend === 'subscribe';
     if (this.buffered) ws.subscribe(NEVER_PUBLISHED);
+    this.fragments = largeSend === 'fragment' || largeSend === 'settled';
+  }
+
+  /** large messages go as fragments that fit the cork buffer (see UwsLargeSend 'fragment') */
+  private readonly fragments: boolean;
+
+  /** See Connection.sendSettled and UwsLargeSend 'settled'. Call it outside any cork (uWS's direct path needs that). */
+  sendSettled(data: Uint8Array): boolean {
+    if (
+      this.largeSend !== 'settled' ||
+      data.byteLength < DIRECT_WRITE_BYTES ||
+      this.bufferedAmount() !== 0 ||
+      !this.open
+    )
+      return this.send(data);
+    const status = this.ws.send(data, true);
+    if (status === 1) return true;
+    this.empty = false;
+    return !this.cutIfPayloadLost(status) && status !== 2;
   }
 
   /** Returns false when the message was not sent: the engine dropped it (over maxBackpressure), or the socket was cut. */
   send(data: Uint8Array | string, binary = true): boolean {
     if (!this.open) return false;
-    if (this.largeSend === 'fragment' && typeof data !== 'string' && data.byteLength > this.corkBytes)
+    if (this.fragments && typeof data !== 'string' && data.byteLength > this.corkBytes)
       return this.sendFragments(data, binary);
     if (
       this.largeSend === 'guarded' &&
@@ -151,14 +175,20 @@ class UwsConnection<Ctx> implements Connection<Ctx> {
     this.empty = false;
     this.buffered = true;
     this.ws.subscribe(NEVER_PUBLISHED);
-    if (direct && status === 0 && this.ws.getBufferedAmount() <= MAX_WS_FRAME_HEADER_BYTES) {
-      // At most the header is buffered, so the kernel took at most the header: the payload is gone. A close frame
-      // would itself become payload; cut the TCP connection instead.
-      this.open = false;
-      this.ws.close();
-      return false;
-    }
+    if (direct && this.cutIfPayloadLost(status)) return false;
     return status !== 2;
+  }
+
+  /**
+   * After a large message went the direct path and was not written whole: if at most its header is buffered, the
+   * kernel took at most the header and the engine lost the payload. A close frame would itself become payload, so
+   * the TCP connection is cut: the peer sees a dropped connection, never a corrupt message.
+   */
+  private cutIfPayloadLost(status: number): boolean {
+    if (status !== 0 || this.ws.getBufferedAmount() > MAX_WS_FRAME_HEADER_BYTES) return false;
+    this.open = false;
+    this.ws.close();
+    return true;
   }
 
   bufferedAmount(): number {
@@ -239,7 +269,7 @@ export function createUwsTransport<Ctx>(options: TransportOptions<Ctx>): Transpo
       data.conn = new UwsConnection(
         ws,
         data.context,
-        options.uwsLargeSend ?? 'fragment',
+        options.uwsLargeSend ?? 'settled',
         options.uwsFramePartBytes ?? 64 * 1024,
       );
       live.add(ws);

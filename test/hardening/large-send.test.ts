@@ -23,12 +23,15 @@ interface SendLog {
   cut: boolean;
 }
 
+interface Plan {
+  sizes: number[];
+  untilBuffered: boolean;
+  /** the last message goes through Connection.sendSettled (the peer claims it read everything before it) */
+  settledLast?: boolean;
+}
+
 /** A transport whose every connection runs `plan`: sizes to send, in order, stopping at the first that buffers when `untilBuffered`. */
-function serve(
-  uwsLargeSend: TransportOptions<null>['uwsLargeSend'],
-  plan: { sizes: number[]; untilBuffered: boolean },
-  log: SendLog,
-): Transport {
+function serve(uwsLargeSend: TransportOptions<null>['uwsLargeSend'], plan: Plan, log: SendLog): Transport {
   const options = transportOptions(
     {
       open: () => {},
@@ -38,7 +41,8 @@ function serve(
         const step = () => {
           const size = plan.sizes[Math.min(i, plan.sizes.length - 1)];
           const message = Buffer.alloc(size, i & 0xff); // every message filled with its own index
-          const sent = conn.send(message);
+          const settled = plan.settledLast && i === plan.sizes.length - 1;
+          const sent = settled ? conn.sendSettled!(message) : conn.send(message);
           log.buffered.push(conn.bufferedAmount());
           i++;
           if (!sent) log.cut = !conn.open;
@@ -76,10 +80,7 @@ async function stalledClient(
   return { socket, checker, sizes, fills };
 }
 
-async function run(
-  uwsLargeSend: TransportOptions<null>['uwsLargeSend'],
-  plan: { sizes: number[]; untilBuffered: boolean },
-) {
+async function run(uwsLargeSend: TransportOptions<null>['uwsLargeSend'], plan: Plan) {
   const log: SendLog = { buffered: [], done: false, cut: false };
   const transport = serve(uwsLargeSend, plan, log);
   const port = await transport.listen('127.0.0.1', 0);
@@ -134,6 +135,32 @@ describe('a large message sent when the kernel has no room left arrives whole, o
     expect(cut, `the lost-payload moment was not made in ${ATTEMPTS} attempts`).toBe(1);
   });
 
+  it('uws settled: a large message to a peer that claims it read everything but did not is cut, never corrupt', async () => {
+    // A peer whose acks are honest never meets this moment: its kernel buffer is empty when the message goes.
+    let cut = 0;
+    for (let attempt = 0; attempt < ATTEMPTS && cut === 0; attempt++) {
+      const sizes = await craftedPlan('settled');
+      const out = await run('settled', { sizes, untilBuffered: false, settledLast: true });
+      expect(out.checker.violation).toBeNull();
+      const delivered = out.log.cut ? sizes.slice(0, -1) : sizes;
+      expect(out.sizes).toEqual(delivered);
+      expect(out.fills).toEqual(delivered.map((_, i) => i & 0xff));
+      if (out.log.cut) cut++;
+    }
+    expect(cut, `the lost-payload moment was not made in ${ATTEMPTS} attempts`).toBe(1);
+  });
+
+  it('uws settled: a large message to a settled peer is one frame, to any other one fragments', async () => {
+    // the peer reads nothing until the plan is sent, but nothing was sent before: its kernel buffer is empty
+    const settled = await run('settled', { sizes: [LARGE_BYTES], untilBuffered: false, settledLast: true });
+    expect(settled.log.cut).toBe(false);
+    expect(settled.sizes).toEqual([LARGE_BYTES]);
+    expect(settled.checker.dataFrames).toBe(1);
+    const plain = await run('settled', { sizes: [LARGE_BYTES], untilBuffered: false });
+    expect(plain.sizes).toEqual([LARGE_BYTES]);
+    expect(plain.checker.dataFrames).toBe(Math.ceil(LARGE_BYTES / (16 * 1024 - 256)));
+  });
+
   it('uws guarded: viewers that keep up stay on the direct path, one that meets backpressure moves to the buffered path', async () => {
     // The probe plan stops at the first buffered send: a partial write, so the socket is kept and moved on.
     const out = await run('guarded', { sizes: [PROBE_BYTES], untilBuffered: true });
@@ -146,7 +173,7 @@ describe('a large message sent when the kernel has no room left arrives whole, o
    * Tries up to ATTEMPTS crafted plans on `mode` until one makes the kernel-full moment (the large message's last
    * buffered amount reaches `madeAt`); every attempt, made or not, must deliver each message whole and in order.
    */
-  async function wholeAtKernelFull(mode: 'subscribe' | 'fragment', madeAt: number): Promise<void> {
+  async function wholeAtKernelFull(mode: 'subscribe' | 'fragment' | 'settled', madeAt: number): Promise<void> {
     let made = 0;
     for (let attempt = 0; attempt < ATTEMPTS && made === 0; attempt++) {
       const sizes = await craftedPlan(mode);
@@ -164,10 +191,13 @@ describe('a large message sent when the kernel has no room left arrives whole, o
     await wholeAtKernelFull('subscribe', LARGE_BYTES);
   });
 
-  it('uws with fragments under the cork buffer (the default): always whole, one message each however it was cut', async () => {
-    // made: the kernel was full when the large message went out, so most of it waited in uWS's buffer
-    await wholeAtKernelFull('fragment', LARGE_BYTES - 16 * 1024);
-  });
+  it.each(['fragment', 'settled'] as const)(
+    'uws with fragments under the cork buffer (%s): always whole, one message each however it was cut',
+    async (mode) => {
+      // made: the kernel was full when the large message went out, so most of it waited in uWS's buffer
+      await wholeAtKernelFull(mode, LARGE_BYTES - 16 * 1024);
+    },
+  );
 
   it("uws as is ('direct') loses the payload: the bug the workarounds exist for is still in this build", async () => {
     let corrupt = false;

@@ -2,8 +2,17 @@
 // protocol decoder; it can stop reading (real kernel backpressure) and keeps the picture as of its last sync.
 import type { Socket } from 'node:net';
 import { PROTOCOL_VERSION, PictureModel, decodeMessage, parseServerControl } from '../../shared/protocol';
+import { Opcode as ClientOpcode, clientFrame } from './raw-socket';
 import { rawUpgrade } from './raw-upgrade';
 import { Opcode, WsStreamChecker } from './ws-stream-checker';
+
+/**
+ * How the viewer acks syncs: not at all (paced by socket backpressure only), on reading each one (as the browser
+ * viewer does once it painted it), or 'lying': every 20 ms it claims to have read everything, read or not.
+ */
+export type Acks = 'none' | 'honest' | 'lying';
+
+const ack = (syncs: number) => clientFrame(ClientOpcode.text, Buffer.from(JSON.stringify({ type: 'ack', syncs })));
 
 export class CheckedViewer {
   readonly checker: WsStreamChecker;
@@ -17,9 +26,16 @@ export class CheckedViewer {
   bytes = 0;
   closed = false;
 
-  private constructor(readonly socket: Socket) {
+  private constructor(
+    readonly socket: Socket,
+    private readonly acks: Acks,
+  ) {
     this.checker = new WsStreamChecker((opcode, payload) => this.onMessage(opcode, payload));
-    socket.on('close', () => (this.closed = true));
+    const lies = acks === 'lying' ? setInterval(() => socket.write(ack(1e9)), 20) : null;
+    socket.on('close', () => {
+      this.closed = true;
+      if (lies) clearInterval(lies);
+    });
   }
 
   private onMessage(opcode: number, payload: Buffer): void {
@@ -50,11 +66,12 @@ export class CheckedViewer {
     if (seq < this.lastSync) this.checker.reject(`sync ${seq} after sync ${this.lastSync}`, Buffer.alloc(0));
     this.lastSync = seq;
     this.syncs++;
+    if (this.acks === 'honest' && !this.socket.destroyed) this.socket.write(ack(this.syncs));
   }
 
-  static async open(port: number, path: string): Promise<CheckedViewer> {
+  static async open(port: number, path: string, acks: Acks = 'none'): Promise<CheckedViewer> {
     const { socket, rest } = await rawUpgrade(port, path);
-    const viewer = new CheckedViewer(socket);
+    const viewer = new CheckedViewer(socket, acks);
     const feed = (c: Buffer) => {
       viewer.bytes += c.length;
       viewer.checker.write(c);

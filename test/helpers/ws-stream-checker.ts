@@ -17,6 +17,8 @@ export class WsStreamChecker {
   /** bytes consumed so far (offset of the next unparsed byte in the stream) */
   offset = 0;
   messages = 0;
+  /** data frames, fragments counted one by one (a message sent in one piece is one frame) */
+  dataFrames = 0;
   violation: StreamViolation | null = null;
   private pending: Buffer = Buffer.alloc(0);
   /** opcode of a fragmented data message in progress, or -1 */
@@ -73,6 +75,7 @@ export class WsStreamChecker {
       this.onMessage(opcode, payload);
       return true;
     }
+    this.dataFrames++;
     if (!fin) {
       if (opcode !== Opcode.Continuation) this.fragmentOpcode = opcode;
       this.fragments.push(payload);
