@@ -7,6 +7,8 @@ import type { ViewerClass, ViewerCounters } from './viewer-stats';
 export interface WorkerInit {
   index: number;
   protocol: ProtocolName;
+  /** viewers ack every sync they read (where the protocol has acks) */
+  acks: boolean;
   geometry: Geometry;
   slow: SlowOptions;
   /** per worker: [messages received, open viewers], refreshed every 100 ms for the sampler and progress bar */

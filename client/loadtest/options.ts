@@ -25,6 +25,8 @@ Load
   --stall-ms <ms>            (default 2000)      --read-ms <ms>     (default 1000)
   --cap-kbps <KiB/s>         (default 256)
   --late <fraction>          share of viewers that join during the run (default 0.1)
+  --no-acks                  viewers do not ack syncs (paced by socket backpressure only); by default each acks
+                             every sync it reads, as the browser viewer acks every sync it paints
   --duration <seconds>       measured window (default 10)
   --warmup <seconds>         before the window (default 2)
   --drain <seconds>          max wait after the window for slow viewers to catch up (default 10)
@@ -90,6 +92,7 @@ export const LoadTestOptions = z
     svg: z.string().optional(),
     label: z.string().optional(),
     quiet: z.boolean().default(false),
+    noAcks: z.boolean().default(false),
     maxConnections: int(1, 100_000).default(5000),
   })
   .strict()
@@ -157,6 +160,7 @@ export function parseOptions(argv: string[]): LoadTestOptions | null {
       help: { type: 'boolean', short: 'h' },
       quiet: { type: 'boolean' },
       'allow-remote': { type: 'boolean' },
+      'no-acks': { type: 'boolean' },
     };
     for (const f of STRING_FLAGS) options[f] = { type: 'string' };
     values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as typeof values;

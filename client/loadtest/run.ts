@@ -58,6 +58,7 @@ export async function runLoadTest(o: LoadTestOptions, showProgress = false): Pro
     pool = new ViewerPool(
       o.generatorWorkers ?? defaultWorkers(o.rooms * o.viewers),
       protocol.name,
+      !o.noAcks,
       content.geometry,
       slowOptions,
     );

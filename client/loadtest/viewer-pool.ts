@@ -72,8 +72,11 @@ export class ViewerPool {
   /** each worker's load over the window, filled by endWindow() */
   loads: ThreadLoad[] = [];
 
-  constructor(count: number, protocol: ProtocolName, geometry: Geometry, slow: SlowOptions) {
-    this.workers = Array.from({ length: count }, (_, index) => new ViewerWorker({ index, protocol, geometry, slow }));
+  constructor(count: number, protocol: ProtocolName, acks: boolean, geometry: Geometry, slow: SlowOptions) {
+    this.workers = Array.from(
+      { length: count },
+      (_, index) => new ViewerWorker({ index, protocol, acks, geometry, slow }),
+    );
   }
 
   get size(): number {

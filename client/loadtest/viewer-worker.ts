@@ -6,14 +6,14 @@ import * as hdr from 'hdr-histogram-js';
 import { nowMs } from './clock';
 import { ErrorLog } from './errors';
 import type { FromWorker, ToWorker, ViewerSnapshot, WorkerInit } from './generator-messages';
-import { PROTOCOLS } from './protocols';
+import { PROTOCOLS, type Protocol } from './protocols';
 import { SlowReader } from './slow-reader';
 import { Viewer } from './viewer';
 import { ClassStats, type ViewerClass, type ViewerCounters, VIEWER_CLASSES } from './viewer-stats';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
-const protocol = PROTOCOLS[init.protocol];
+const protocol: Protocol = init.acks ? PROTOCOLS[init.protocol] : { ...PROTOCOLS[init.protocol], ack: () => null };
 const live = new Float64Array(init.live);
 const errors = new ErrorLog();
 const stats = Object.fromEntries(VIEWER_CLASSES.map((c) => [c, new ClassStats()])) as Record<ViewerClass, ClassStats>;

@@ -255,8 +255,11 @@ export class Fanout {
    */
   ack(handle: ViewerHandle, syncs: number): void {
     const viewer = own(handle);
+    // Only an ack that reopens a closed window frees anything to send. A viewer that keeps up acks every sync, and a
+    // drain for each would send its count change alone instead of with its next frame.
+    const held = this.sender.held(viewer);
     this.sender.ack(viewer, syncs);
-    this.drainSoon(viewer);
+    if (held) this.drainSoon(viewer);
   }
 
   /** The viewer's socket has room again (or something new is owed): send what fits. */

@@ -29,7 +29,7 @@ interface UserData<Ctx> {
  * never put into the backpressure buffer, so the next frame becomes this one's payload and the viewer's stream
  * is corrupt. Fixed upstream on 2023-09-24 (uNetworking/uWebSockets#1662, commit 143db30), but no registry
  * build with the fix loads on this glibc. test/hardening/large-send.test.ts makes that moment on purpose.
- * - 'fragment' (default): a message larger than the cork buffer goes as WebSocket fragments that each fit it
+ * - 'fragment': a message larger than the cork buffer goes as WebSocket fragments that each fit it
  *   (the peer still gets one message). A send that fits the cork buffer never takes the direct path and never
  *   grows the socket's own buffer (see CORK_BUFFER_BYTES), so a viewer that keeps up costs no send buffer at all,
  *   whatever the message sizes. It costs a frame header and a write per ~16 KiB, and saves the copy into the

@@ -343,6 +343,24 @@ describe('Fanout: viewer life cycle', () => {
     expect(corks).toEqual([['tile 2,0 @2', 'sync 2']]);
   });
 
+  it('a count owed to a viewer that keeps up rides with its next frame: its acks do not send it alone', async () => {
+    const fanout = new Fanout(1e6, 1000, { bytesOut: 0 }, () => {}, true, 3);
+    const c = fakeConn();
+    const corks = recordCorks(c);
+    const v = await join(fanout, c, { ingestNo: 0, seq: 0, captureTs: 0, tiles: [tile(0, 0), null, null, null] });
+    fanout.publish(frame(1, [1]));
+    await turns();
+    corks.length = 0;
+    fanout.status(encodeStatus('live', 2), true);
+    fanout.ack(v, 1);
+    fanout.ack(v, 2);
+    await turns();
+    expect(c.script().slice(-1)).toEqual(['frame 1 [1,0] +sync']);
+    fanout.publish(frame(2, [2]));
+    await turns();
+    expect(corks).toEqual([['status live 2', 'frame 2 [2,0] +sync']]);
+  });
+
   it('a viewer that left counts its coalesced tiles in the total and is sent nothing more', async () => {
     const { fanout } = makeFanout();
     const c = fakeConn();
