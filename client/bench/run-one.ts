@@ -85,6 +85,7 @@ export async function runOne(
       label,
       '--quiet',
       ...(load.generatorWorkers ? ['--generator-workers', String(load.generatorWorkers)] : []),
+      ...(server.loadArgs ?? []),
     ];
     const limitMs = (load.warmup + load.duration + load.drain + 90) * 1000;
     const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {

@@ -12,6 +12,8 @@ export interface BenchServer {
   protocol: ProtocolName;
   /** keeps a ScreenShot and coalesces: the final picture of a stalled viewer must converge */
   tile: boolean;
+  /** extra load-test flags for this server's runs */
+  loadArgs?: string[];
 }
 
 export const SERVER_NAMES = [
@@ -23,15 +25,17 @@ export const SERVER_NAMES = [
   'socketio',
 ] as const;
 /** run only when named with --servers: tilecast with batching off (one message per tile), to show what batching buys;
- * tilecast on uWS with the engine's unsafe direct large sends, to show what the default 'fragment' workaround costs,
- * and with the other two workarounds ('guarded', 'subscribe'); and the ws engine's own floor, the naive ws loop
- * relaying the presenter's whole frames (what tilecast-ws's ratio to uWS frame publish is bounded by) */
+ * tilecast on uWS with the engine's unsafe direct large sends, to show what the default 'settled' workaround costs,
+ * and with the other workarounds ('fragment': never whole; 'guarded', 'subscribe'); tilecast on uWS with viewers that
+ * never ack (so never settled); and the ws engine's own floor, the naive ws loop relaying the presenter's whole
+ * frames (what tilecast-ws's ratio to uWS frame publish is bounded by) */
 export const EXTRA_SERVER_NAMES = [
   'ws-broadcast-frames',
   'tilecast-uws-tiles',
   'tilecast-ws-tiles',
   'tilecast-uws-direct',
   'tilecast-uws-fragment',
+  'tilecast-uws-noacks',
   'tilecast-uws-guarded',
   'tilecast-uws-subscribe',
 ] as const;
@@ -108,6 +112,14 @@ export const SERVERS: Record<ServerName, BenchServer> = {
     args: ['--engine', 'uws', '--uws-large-send', 'fragment', ...TILECAST_SERVER_ARGS],
     protocol: 'tilecast',
     tile: true,
+  },
+  'tilecast-uws-noacks': {
+    name: 'tilecast-uws-noacks',
+    script: 'server/main.ts',
+    args: ['--engine', 'uws', ...TILECAST_SERVER_ARGS],
+    protocol: 'tilecast',
+    tile: true,
+    loadArgs: ['--no-acks'],
   },
   'tilecast-uws-guarded': {
     name: 'tilecast-uws-guarded',
