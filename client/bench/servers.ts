@@ -27,7 +27,7 @@ export const SERVER_NAMES = [
 /** run only when named with --servers: tilecast with batching off (one message per tile), to show what batching buys;
  * tilecast on uWS with the engine's unsafe direct large sends, to show what the default 'settled' workaround costs,
  * and with the other workarounds ('fragment': never whole; 'guarded', 'subscribe'); tilecast on uWS with viewers that
- * never ack (so never settled); and the ws engine's own floor, the naive ws loop relaying the presenter's whole
+ * never ack (so never settled) and frame publish with the same viewers; and the ws engine's own floor, the naive ws loop relaying the presenter's whole
  * frames (what tilecast-ws's ratio to uWS frame publish is bounded by) */
 export const EXTRA_SERVER_NAMES = [
   'ws-broadcast-frames',
@@ -36,6 +36,7 @@ export const EXTRA_SERVER_NAMES = [
   'tilecast-uws-direct',
   'tilecast-uws-fragment',
   'tilecast-uws-noacks',
+  'uws-publish-frames-noacks',
   'tilecast-uws-guarded',
   'tilecast-uws-subscribe',
 ] as const;
@@ -63,6 +64,14 @@ export const SERVERS: Record<ServerName, BenchServer> = {
     args: [],
     protocol: 'forward-frames',
     tile: false,
+  },
+  'uws-publish-frames-noacks': {
+    name: 'uws-publish-frames-noacks',
+    script: 'client/bench/baselines/uws-publish-frames.ts',
+    args: [],
+    protocol: 'forward-frames',
+    tile: false,
+    loadArgs: ['--no-acks'],
   },
   'uws-publish': {
     name: 'uws-publish',

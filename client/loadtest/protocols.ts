@@ -33,13 +33,14 @@ export interface Protocol {
   /** a message that keeps a silent (stalled) connection alive without asking for a reply, or null for a WS pong */
   heartbeat(): string | null;
   /**
-   * What a viewer sends once it has read its `syncs`-th sync, as the browser viewer does once it painted one, or null
-   * where the server has no acks (the baselines).
+   * What a viewer sends once it has read its `syncs`-th sync, as the browser viewer does once it painted one. The
+   * relay baselines get the same acks and ignore them (the same viewers against every server); null for Socket.IO.
    */
   ack(syncs: number): string | null;
 }
 
 const wsBase = (httpBase: string) => httpBase.replace(/^http/, 'ws');
+const tilecastAck = (syncs: number) => `{"type":"ack","syncs":${syncs}}`;
 
 const tilecast: Protocol = {
   name: 'tilecast',
@@ -82,7 +83,7 @@ const tilecast: Protocol = {
     ),
   ],
   heartbeat: () => null,
-  ack: (syncs) => `{"type":"ack","syncs":${syncs}}`,
+  ack: tilecastAck,
 };
 
 /** The baselines relay every presenter message as-is, so the presenter sends tiles and its own sync. */
@@ -127,7 +128,7 @@ const forward: Protocol = {
   geometry: (g) => [encodeGeometry(g)],
   frame: forwardFrame,
   heartbeat: () => null,
-  ack: () => null,
+  ack: tilecastAck,
 };
 
 const forwardFrames: Protocol = { ...forward, name: 'forward-frames', frame: relayFrame };
