@@ -238,8 +238,20 @@ function verdicts(r: BenchResults): string[] {
     .filter((c) => c.s);
   if (direct.length)
     out.push(
-      `- The uWS large-send workaround ('fragment', the default) against the engine's unsafe direct sends, CPU per GB ` +
+      `- The uWS large-send workaround ('settled', the default) against the engine's unsafe direct sends, CPU per GB ` +
         `(tilecast-uws / tilecast-uws-direct; above 1 = what the workaround costs): ${direct.map((c) => `${c.p}: ${formatSpread(c.s)}`).join('; ')}`,
+    );
+  // 7. the same CPU ratio with viewers that never ack (only when both no-ack servers ran)
+  const noAcks = cleanPoints(r)
+    .map((p) => ({
+      p: p.name,
+      s: pairedRatio(r, p.name, 'tilecast-uws-noacks', 'uws-publish-frames-noacks', cpuPerGB),
+    }))
+    .filter((c) => c.s);
+  if (noAcks.length)
+    out.push(
+      `- With viewers that never ack (tilecast-uws-noacks / uws-publish-frames-noacks, CPU per GB; no settled sends, ` +
+        `no acks to read): ${noAcks.map((c) => `${c.p}: ${formatSpread(c.s)}`).join('; ')}`,
     );
   return out;
 }
