@@ -96,6 +96,8 @@ class UwsConnection<Ctx> implements Connection<Ctx> {
   private empty = true;
   /** on uWS's buffered path for large messages (see UwsLargeSend) */
   private buffered: boolean;
+  /** large messages go as fragments that fit the cork buffer (see UwsLargeSend 'fragment') */
+  private readonly fragments: boolean;
   constructor(
     private readonly ws: uWS.WebSocket<UserData<Ctx>>,
     readonly context: Ctx,
@@ -106,9 +108,6 @@ class UwsConnection<Ctx> implements Connection<Ctx> {
     if (this.buffered) ws.subscribe(NEVER_PUBLISHED);
     this.fragments = largeSend === 'fragment' || largeSend === 'settled';
   }
-
-  /** large messages go as fragments that fit the cork buffer (see UwsLargeSend 'fragment') */
-  private readonly fragments: boolean;
 
   /** See Connection.sendSettled and UwsLargeSend 'settled'. Call it outside any cork (uWS's direct path needs that). */
   sendSettled(data: Uint8Array): boolean {
