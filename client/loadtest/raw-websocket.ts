@@ -124,11 +124,20 @@ export class RawWebSocket {
   private writeFrame(opcode: number, payload: Uint8Array): void {
     if (this.socket.destroyed || !this.open) return;
     const len = payload.byteLength;
-    const ext = len < 126 ? 0 : len < 65536 ? 2 : 8;
+    if (len < 126) {
+      // acks and heartbeats, one per sync and viewer: one buffer and one write
+      const frame = Buffer.allocUnsafe(2 + ZERO_MASK + len);
+      frame[0] = 0x80 | opcode;
+      frame[1] = 0x80 | len;
+      frame.fill(0, 2, 2 + ZERO_MASK);
+      frame.set(payload, 2 + ZERO_MASK);
+      this.socket.write(frame);
+      return;
+    }
+    const ext = len < 65536 ? 2 : 8;
     const header = Buffer.alloc(2 + ext + ZERO_MASK);
     header[0] = 0x80 | opcode;
-    if (ext === 0) header[1] = 0x80 | len;
-    else if (ext === 2) {
+    if (ext === 2) {
       header[1] = 0x80 | 126;
       header.writeUInt16BE(len, 2);
     } else {
