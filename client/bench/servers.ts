@@ -27,8 +27,8 @@ export const SERVER_NAMES = [
 /** run only when named with --servers: tilecast with batching off (one message per tile), to show what batching buys;
  * tilecast on uWS with the engine's unsafe direct large sends, to show what the default 'settled' workaround costs,
  * and with the other workarounds ('fragment': never whole; 'guarded', 'subscribe'); tilecast on uWS with viewers that
- * never ack (so never settled) and frame publish with the same viewers; and the ws engine's own floor, the naive ws loop relaying the presenter's whole
- * frames (what tilecast-ws's ratio to uWS frame publish is bounded by) */
+ * never ack (so never settled) and frame publish with the same viewers; and the ws engine's own floor, the naive ws
+ * loop relaying the presenter's whole frames (what tilecast-ws's ratio to uWS frame publish is bounded by) */
 export const EXTRA_SERVER_NAMES = [
   'ws-broadcast-frames',
   'tilecast-uws-tiles',
