@@ -36,13 +36,13 @@ export class Sender {
    */
   private ready(viewer: Viewer, window = this.ackWindow): boolean {
     if (viewer.closed || !viewer.conn.open) return false;
-    if (viewer.acking && viewer.syncs - viewer.acked >= window) return false; // see `held`
+    if (this.held(viewer, window)) return false;
     return viewer.conn.bufferedAmount() < this.highWater;
   }
 
-  /** Whether the viewer is held back by its ack window (until it acks more). */
-  held(viewer: Viewer): boolean {
-    return viewer.acking && viewer.syncs - viewer.acked >= this.ackWindow;
+  /** Whether the viewer is held back by its ack window, `window` syncs unacknowledged (until it acks more). */
+  held(viewer: Viewer, window = this.ackWindow): boolean {
+    return viewer.acking && viewer.syncs - viewer.acked >= window;
   }
 
   /** The viewer painted `syncs` syncs: opens the window again (the caller drains it). */
