@@ -8,6 +8,7 @@ import {
   type ServerControl,
   encodeError,
   encodeStatus,
+  canonicalAckSyncs,
   parseClientControl,
 } from '../../shared/protocol';
 import type { Config } from '../config';
@@ -189,6 +190,10 @@ export function createSocketHandlers({ config, rooms, tokens, log }: SocketDeps)
           if (!ctx.bucket.take()) throw new TooManyMessagesError(config.controlRatePerSecond, config.controlBurst);
         }
         if (!ctx.room || ctx.room.ended) return;
+        if (!binary && ctx.viewer) {
+          const syncs = canonicalAckSyncs(data);
+          if (syncs >= 0) return ctx.room.ackViewer(ctx.viewer, syncs);
+        }
         if (!binary) return control(conn, Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'));
         if (ctx.role !== 'presenter') throw new NotAllowedError('viewers may not send binary messages');
         ingestPresenterMessage(ctx.room, data, limits);

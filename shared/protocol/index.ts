@@ -6,6 +6,7 @@ export * from './geometry';
 export * from './encode';
 export * from './decode';
 export * from './control';
+export * from './canonical-ack';
 export * from './image-size';
 export * from './header';
 export * from './picture-model';

@@ -53,7 +53,8 @@ describe.each(ENGINES)('ack window on %s', (engine) => {
         .sort(),
     ).toEqual([0, 4 * 16]);
 
-    lazy.send(JSON.stringify({ type: 'ack', syncs: 3 }));
+    // spelt otherwise than JSON.stringify writes it: not the canonical fast path, the same effect
+    lazy.send('{ "syncs": 3, "type": "ack" }');
     await lazy.waitSync(20);
     expect(lazy.syncs).toEqual([1, 2, 3, 20]); // skipped straight to the newest picture
     expect(lazy.synced).toEqual(eager.synced);
