@@ -196,12 +196,36 @@ export class Sender {
   /**
    * Sends the owed parts while the socket stays under the high-water mark and they fit the current run. True when
    * every part went out (the last one's sync, if it carries it, counted). With `settled` (see `settled`) the first
-   * part goes out through the engine's settled send; the next ones follow it, so they are not settled.
+   * part goes out through the engine's settled send; the next ones follow it, so they are not settled. A settled
+   * viewer owed a whole multi-part frame gets it as the one message the presenter sent instead, when that is no
+   * larger than the high-water mark: one write, as frame publish makes, and no more buffered, if the kernel does
+   * not take it all, than the parts could leave (they go on while the socket is under the mark).
    */
   private sendParts(viewer: Viewer, settled = false): boolean {
     const parts = viewer.parts!;
     const conn = viewer.conn;
     const first = viewer.nextPart;
+    const whole = parts.whole;
+    if (
+      settled &&
+      first === 0 &&
+      parts.count > 1 &&
+      viewer.partsSynced &&
+      whole &&
+      whole.byteLength <= this.highWater &&
+      conn.sendSettled
+    ) {
+      if (!this.fits(whole) || !conn.sendSettled(whole)) return false;
+      viewer.tilesSent += parts.tiles.length;
+      for (let p = 0; p < parts.count; p++) {
+        viewer.bytesOut += parts.tileBytes[p];
+        this.totals.bytesOut += parts.tileBytes[p];
+      }
+      viewer.syncedIngest = viewer.stateIngest;
+      viewer.syncs++;
+      viewer.parts = null;
+      return true;
+    }
     while (viewer.nextPart < parts.count) {
       const p = viewer.nextPart;
       const synced = viewer.partsSynced && p === parts.count - 1;

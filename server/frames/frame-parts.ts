@@ -23,8 +23,11 @@ export class FrameParts {
     private readonly seq: number,
     private readonly captureTs: number,
     readonly partBytes: number,
-    /** the whole run as one Frame with EndsWithSync, if the caller has it: used when the run is a single part */
-    synced?: Uint8Array,
+    /**
+     * The whole run as one Frame with EndsWithSync, if the caller has it: the last part when the run is a single
+     * part, else sent in place of every part to a viewer that may take it in one write (see Sender.sendParts).
+     */
+    readonly whole?: Uint8Array,
   ) {
     // Two passes, so the arrays are made at their size: most live frames are one part, built for every frame.
     const count = this.split(null, null);
@@ -33,7 +36,7 @@ export class FrameParts {
     this.split(this.ends, this.tileBytes);
     this.leading = count > 1 ? new Array(count - 1) : NO_PARTS;
     for (let p = 0; p < count - 1; p++) this.leading[p] = this.build(p, 0);
-    if (synced && count === 1) this.syncedLast = synced;
+    if (whole && count === 1) this.syncedLast = whole;
   }
 
   /**
