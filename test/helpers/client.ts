@@ -101,6 +101,14 @@ export class TestClient {
   terminate(): void {
     this.ws.terminate();
   }
+
+  /** Acks every sync as it arrives, alone or inside a Frame (with the next message, any not acked yet). */
+  ackAlong(): void {
+    let acked = 0;
+    this.ws.on('message', () => {
+      if (this.syncs.length > acked) this.send(JSON.stringify({ type: 'ack', syncs: (acked = this.syncs.length) }));
+    });
+  }
 }
 
 export async function connect(url: string, options?: WebSocket.ClientOptions): Promise<TestClient> {

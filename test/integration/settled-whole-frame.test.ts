@@ -24,14 +24,6 @@ const frame = (seq: number, tileBytes: number) =>
     })),
   );
 
-/** Acks every sync as it arrives. */
-function ackAlong(c: TestClient): void {
-  let acked = 0;
-  c.ws.on('message', () => {
-    if (c.syncs.length > acked) c.send(JSON.stringify({ type: 'ack', syncs: (acked = c.syncs.length) }));
-  });
-}
-
 /** The Frame messages a client got for `seq`. */
 const framesOf = (c: TestClient, seq: number) =>
   c.messages.filter((m) => m.type === MessageType.Frame && m.seq === seq);
@@ -55,7 +47,7 @@ describe('whole frames for settled viewers on uws', () => {
     const acking = await connect(wsUrl(server, `/ws/view/${room.id}`));
     const plain = await connect(wsUrl(server, `/ws/view/${room.id}`));
     acking.send(JSON.stringify({ type: 'ack', syncs: 0 }));
-    ackAlong(acking);
+    acking.ackAlong();
     await waitFor('the acking viewer counted', () =>
       server.rooms
         .get(room.id)!

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TilecastServer } from '../../server/app';
 import { FrameFlag, MessageType, encodeFrame, encodeGeometry } from '../../shared/protocol';
-import { type TestClient, connect } from '../helpers/client';
+import { connect } from '../helpers/client';
 import { ENGINES, createRoom, startTestServer, waitFor, wsUrl } from '../helpers/server';
 
 const GEOMETRY = { width: 256, height: 64, tileSize: 64 }; // 4 tiles
@@ -14,14 +14,6 @@ const frame = (seq: number) =>
     Date.now(),
     [0, 1, 2, 3].map((col) => ({ col, row: 0, codec: 'png' as const, payload: new Uint8Array([seq, col]) })),
   );
-
-/** Acks every sync as it arrives, alone or inside a Frame. */
-function ackAlong(c: TestClient): void {
-  let acked = 0;
-  c.ws.on('message', () => {
-    if (c.syncs.length > acked) c.send(JSON.stringify({ type: 'ack', syncs: (acked = c.syncs.length) }));
-  });
-}
 
 describe.each(ENGINES)('shared frames after a skip on %s', (engine) => {
   let server: TilecastServer;
@@ -38,7 +30,7 @@ describe.each(ENGINES)('shared frames after a skip on %s', (engine) => {
     const eager = await connect(wsUrl(server, `/ws/view/${room.id}`));
     lazy.send(JSON.stringify({ type: 'ack', syncs: 0 })); // opts in, then paints nothing: held at the window
     eager.send(JSON.stringify({ type: 'ack', syncs: 0 }));
-    ackAlong(eager);
+    eager.ackAlong();
     const stats = () => server.rooms.get(room.id)!.viewerStats();
     await waitFor('both viewers acking', () => server.rooms.get(room.id)!.viewerCount === 2);
 
@@ -53,7 +45,7 @@ describe.each(ENGINES)('shared frames after a skip on %s', (engine) => {
     const messagesBefore = lazy.messages.length;
     lazy.send(JSON.stringify({ type: 'ack', syncs: 3 }));
     await lazy.waitSync(10);
-    ackAlong(lazy);
+    lazy.ackAlong();
     const catchUp = lazy.messages.slice(messagesBefore);
     // the catch-up: the newest tiles, then a sync that reports what this viewer skipped since its last one
     expect(catchUp.at(-1)).toMatchObject({ type: MessageType.Sync, seq: 10, skipped: 24 });
