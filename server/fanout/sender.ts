@@ -197,34 +197,15 @@ export class Sender {
    * Sends the owed parts while the socket stays under the high-water mark and they fit the current run. True when
    * every part went out (the last one's sync, if it carries it, counted). With `settled` (see `settled`) the first
    * part goes out through the engine's settled send; the next ones follow it, so they are not settled. A settled
-   * viewer owed a whole multi-part frame gets it as the one message the presenter sent instead, when that is no
-   * larger than the high-water mark: one write, as frame publish makes, and no more buffered, if the kernel does
-   * not take it all, than the parts could leave (they go on while the socket is under the mark).
+   * viewer owed a whole multi-part frame may get it as one message instead (sendWhole).
    */
   private sendParts(viewer: Viewer, settled = false): boolean {
     const parts = viewer.parts!;
     const conn = viewer.conn;
     const first = viewer.nextPart;
-    const whole = parts.whole;
-    if (
-      settled &&
-      first === 0 &&
-      parts.count > 1 &&
-      viewer.partsSynced &&
-      whole &&
-      whole.byteLength <= this.highWater &&
-      conn.sendSettled
-    ) {
-      if (!this.fits(whole) || !conn.sendSettled(whole)) return false;
-      viewer.tilesSent += parts.tiles.length;
-      for (let p = 0; p < parts.count; p++) {
-        viewer.bytesOut += parts.tileBytes[p];
-        this.totals.bytesOut += parts.tileBytes[p];
-      }
-      viewer.syncedIngest = viewer.stateIngest;
-      viewer.syncs++;
-      viewer.parts = null;
-      return true;
+    if (settled && first === 0 && parts.count > 1 && viewer.partsSynced) {
+      const sent = this.sendWhole(viewer, parts);
+      if (sent !== null) return sent;
     }
     while (viewer.nextPart < parts.count) {
       const p = viewer.nextPart;
@@ -243,6 +224,28 @@ export class Sender {
         viewer.syncs++;
       }
     }
+    viewer.parts = null;
+    return true;
+  }
+
+  /**
+   * A settled viewer owed a whole multi-part frame gets it as the one message the presenter sent, when that is no
+   * larger than the high-water mark: one write, as frame publish makes, and no more left buffered, if the kernel
+   * does not take it all, than the parts could leave (they go on while the socket is under the mark). Returns
+   * whether it went out, or null when the frame must go as parts.
+   */
+  private sendWhole(viewer: Viewer, parts: FrameParts): boolean | null {
+    const whole = parts.whole;
+    const conn = viewer.conn;
+    if (!whole || whole.byteLength > this.highWater || !conn.sendSettled) return null;
+    if (!this.fits(whole) || !conn.sendSettled(whole)) return false;
+    viewer.tilesSent += parts.tiles.length;
+    for (let p = 0; p < parts.count; p++) {
+      viewer.bytesOut += parts.tileBytes[p];
+      this.totals.bytesOut += parts.tileBytes[p];
+    }
+    viewer.syncedIngest = viewer.stateIngest;
+    viewer.syncs++;
     viewer.parts = null;
     return true;
   }
