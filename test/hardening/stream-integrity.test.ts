@@ -16,9 +16,14 @@ const GEOMETRY = { width: 512, height: 512, tileSize: 64 }; // 64 tiles
 // Mixed: seven frames in eight of 300 B tiles (~13 KB, one message under uWS's 16 KiB cork buffer), then one of
 // 8 KiB tiles that fills the kernel's buffers: viewers switch between the shared one-message frames and their own
 // grids as they stall and catch up.
+// Medium (uWS, acking viewers): 1 KiB tiles, ~44 KB a frame, over the 16 KiB parts this mode sets and under the
+// 64 KiB high-water mark, so a viewer that acked everything is sent the presenter's whole frame in one write.
 const LARGE_TILES = 8 * 1024;
-type Sizes = 'large' | 'mixed';
-const tileBytesOf = (sizes: Sizes, seq: number) => (sizes === 'mixed' && seq % 8 !== 0 ? 300 : LARGE_TILES);
+const MEDIUM_TILES = 1024;
+const MEDIUM_PART_BYTES = 16 * 1024;
+type Sizes = 'large' | 'mixed' | 'medium';
+const tileBytesOf = (sizes: Sizes, seq: number) =>
+  sizes === 'medium' ? MEDIUM_TILES : sizes === 'mixed' && seq % 8 !== 0 ? 300 : LARGE_TILES;
 const VIEWERS = 8;
 const RUN_MS = Number(process.env.STREAM_INTEGRITY_MS ?? 8_000);
 
@@ -30,6 +35,12 @@ const MODES = ENGINES.flatMap((engine) => [
   { engine, batchFanout: true, sizes: 'mixed' as Sizes, acks: 'none' as Acks },
   { engine, batchFanout: true, sizes: 'large' as Sizes, acks: 'honest' as Acks },
   { engine, batchFanout: true, sizes: 'large' as Sizes, acks: 'lying' as Acks },
+  ...(engine === 'uws'
+    ? [
+        { engine, batchFanout: true, sizes: 'medium' as Sizes, acks: 'honest' as Acks },
+        { engine, batchFanout: true, sizes: 'medium' as Sizes, acks: 'lying' as Acks },
+      ]
+    : []),
 ]);
 
 describe.each(MODES)('stream integrity on $engine ($sizes, batched: $batchFanout, acks: $acks), CPU loaded', (mode) => {
@@ -38,7 +49,11 @@ describe.each(MODES)('stream integrity on $engine ($sizes, batched: $batchFanout
   let load: CpuLoad;
   beforeAll(async () => {
     load = new CpuLoad(2);
-    server = await startTestServer(engine, { viewerHighWaterBytes: 64 * 1024, batchFanout });
+    server = await startTestServer(engine, {
+      viewerHighWaterBytes: 64 * 1024,
+      batchFanout,
+      ...(sizes === 'medium' ? { uwsFramePartBytes: MEDIUM_PART_BYTES } : {}),
+    });
   });
   afterAll(async () => {
     load.stop();
@@ -137,6 +152,9 @@ describe.each(MODES)('stream integrity on $engine ($sizes, batched: $batchFanout
     expect(coalesced()).toBeGreaterThan(0);
     expect(Math.min(...viewers.map((v) => v.syncs))).toBeLessThan(seq);
     expect(fast.decodeErrors).toEqual([]);
+    // viewers that acked everything were sent whole frames, larger than any part
+    if (sizes === 'medium' && acks === 'honest')
+      expect(Math.max(...[...viewers, ...cut].map((v) => v.largestMessage))).toBeGreaterThan(MEDIUM_PART_BYTES);
     await presenter.close();
     await fast.close();
     for (const v of viewers) v.destroy();

@@ -24,6 +24,8 @@ export class CheckedViewer {
   lastSync = 0;
   syncs = 0;
   bytes = 0;
+  /** the largest binary message it got, in bytes */
+  largestMessage = 0;
   closed = false;
 
   private constructor(
@@ -48,6 +50,7 @@ export class CheckedViewer {
       return;
     }
     if (opcode !== Opcode.Binary) return;
+    this.largestMessage = Math.max(this.largestMessage, payload.byteLength);
     if (payload[0] !== PROTOCOL_VERSION)
       return this.checker.reject(`message starts with version ${payload[0]}`, payload);
     try {
