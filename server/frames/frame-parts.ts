@@ -25,7 +25,7 @@ export class FrameParts {
     readonly partBytes: number,
     /**
      * The whole run as one Frame with EndsWithSync, if the caller has it: the last part when the run is a single
-     * part, else sent in place of every part to a viewer that may take it in one write (see Sender.sendParts).
+     * part, else sent in place of every part to a viewer that may take it in one write (see Sender.sendWhole).
      */
     readonly whole?: Uint8Array,
   ) {
