@@ -216,16 +216,21 @@ export class Sender {
       const sent = settled && p === first && conn.sendSettled ? conn.sendSettled(message) : conn.send(message);
       if (!sent) return false;
       viewer.nextPart++;
-      viewer.tilesSent += parts.ends[p] - parts.start(p);
-      viewer.bytesOut += parts.tileBytes[p];
-      this.totals.bytesOut += parts.tileBytes[p];
-      if (synced) {
-        viewer.syncedIngest = viewer.stateIngest;
-        viewer.syncs++;
-      }
+      this.countPart(viewer, parts, p, synced);
     }
     viewer.parts = null;
     return true;
+  }
+
+  /** Counts part `p` as sent to the viewer: its tiles and bytes, and its sync when it carried one. */
+  private countPart(viewer: Viewer, parts: FrameParts, p: number, synced: boolean): void {
+    viewer.tilesSent += parts.ends[p] - parts.start(p);
+    viewer.bytesOut += parts.tileBytes[p];
+    this.totals.bytesOut += parts.tileBytes[p];
+    if (synced) {
+      viewer.syncedIngest = viewer.stateIngest;
+      viewer.syncs++;
+    }
   }
 
   /**
@@ -239,13 +244,8 @@ export class Sender {
     const conn = viewer.conn;
     if (!whole || whole.byteLength > this.highWater || !conn.sendSettled) return null;
     if (!this.fits(whole) || !conn.sendSettled(whole)) return false;
-    viewer.tilesSent += parts.tiles.length;
-    for (let p = 0; p < parts.count; p++) {
-      viewer.bytesOut += parts.tileBytes[p];
-      this.totals.bytesOut += parts.tileBytes[p];
-    }
-    viewer.syncedIngest = viewer.stateIngest;
-    viewer.syncs++;
+    // counted as the parts it stands for, the sync with the last
+    for (let p = 0; p < parts.count; p++) this.countPart(viewer, parts, p, p === parts.count - 1);
     viewer.parts = null;
     return true;
   }

@@ -25,8 +25,7 @@ const frame = (seq: number, tileBytes: number) =>
   );
 
 /** The Frame messages a client got for `seq`. */
-const framesOf = (c: TestClient, seq: number) =>
-  c.messages.filter((m) => m.type === MessageType.Frame && m.seq === seq);
+const framesOf = (c: TestClient, seq: number) => c.of(MessageType.Frame).filter((m) => m.seq === seq);
 
 describe('whole frames for settled viewers on uws', () => {
   let server: TilecastServer;
@@ -62,8 +61,8 @@ describe('whole frames for settled viewers on uws', () => {
       await plain.waitSync(seq);
       const whole = framesOf(acking, seq);
       expect(whole).toHaveLength(1);
-      expect(whole[0].type === MessageType.Frame && whole[0].tiles.length).toBe(8);
-      expect(whole[0].type === MessageType.Frame && whole[0].flags & FrameFlag.EndsWithSync).toBeTruthy();
+      expect(whole[0].tiles.length).toBe(8);
+      expect(whole[0].flags & FrameFlag.EndsWithSync).toBeTruthy();
       expect(framesOf(plain, seq).length).toBeGreaterThanOrEqual(3);
     }
     // 8 x 20 KiB: ~160 KiB, over the high-water mark: parts for everyone
