@@ -56,7 +56,7 @@ function delivery(reps: LoadTestReport[]): string {
 
 function pointTable(r: BenchResults, point: string): string {
   const lines = [
-    '| server | CPU-s/GB | vs frame publish | vs tile publish | msg/s | MB/s | fast p50 / p99 ms | slow p50 / p99 ms | delivery | RSS peak / after drain MB (growth in the window, from the idle server; kernel TCP peak) | late full picture p50 / p99 ms | stalled converged | generator: cores, busiest thread, loop p99; machine busy |',
+    '| server | CPU-s/GB | vs frame publish | vs tile publish | msg/s | MB/s | fast p50 / p99 ms | slow p50 / p99 ms | delivery | RSS peak / after drain MB (growth in the window, from the idle server; kernel TCP peak) | late full picture p50 / p99 ms | stalled converged | generator: cores, busiest thread, loop late p99; machine busy |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const s of ALL_SERVER_NAMES) {
@@ -123,7 +123,7 @@ function pointTable(r: BenchResults, point: string): string {
           0,
         )}%, ` +
           `${f(
-            m((x) => x.generator.eventLoopDelayMs?.p99),
+            m((x) => x.generator.eventLoopLateMs?.p99),
             0,
           )} ms; ${f(
             m((x) => x.generator.machineBusyCores),

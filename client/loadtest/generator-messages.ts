@@ -41,7 +41,8 @@ export interface ViewerSnapshot {
 export interface ThreadLoad {
   /** event-loop utilization: share of the window the thread was busy (1 = saturated) */
   utilization: number;
-  loopDelayMs: { p99: number; max: number };
+  /** how late its event loop ran, in ms (see loop-lateness.ts) */
+  loopLateMs: { p99: number; max: number };
 }
 
 export type ToWorker =

@@ -83,7 +83,7 @@ export function formatReport(r: LoadTestReport): string {
     out.push(`kernel TCP memory: ${r.kernelTcpMemMB.start} -> peak ${r.kernelTcpMemMB.peak} MB (machine-wide)`);
   out.push(
     `generator: ${f(r.generator.cores, 2)} cores on ${r.generator.workers} viewer worker(s), busiest thread ${f(r.generator.maxThreadUtilization * 100, 0)}%, ` +
-      `event-loop delay p99 ${f(r.generator.eventLoopDelayMs.p99)} ms / max ${f(r.generator.eventLoopDelayMs.max)} ms, ` +
+      `event loop late p99 ${f(r.generator.eventLoopLateMs.p99)} ms / max ${f(r.generator.eventLoopLateMs.max)} ms, ` +
       `machine ${r.generator.machineBusyCores === null ? '-' : f(r.generator.machineBusyCores, 2)} of ${r.generator.machineCores} cores busy` +
       `${r.generator.saturated ? ` — SATURATED (${r.generator.limits.join('; ')}): figures may be limited by the load generator` : ''}` +
       `${r.generator.loopDelayed ? " — event loop late: latency figures include the generator's own delay" : ''}`,

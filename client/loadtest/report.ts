@@ -99,7 +99,7 @@ export interface LoadTestReport {
   kernelTcpMemMB: { start: number; peak: number; end: number } | null;
   /**
    * The load generator itself (presenters on the main thread, viewers on `workers` worker threads). A busy thread or
-   * a long event-loop delay means the generator's own stalls are inside the latency figures: `saturated`.
+   * a late event loop means the generator's own stalls are inside the latency figures (`saturated`, `loopDelayed`).
    */
   generator: {
     cpuSeconds: number;
@@ -107,8 +107,8 @@ export interface LoadTestReport {
     workers: number;
     /** the busiest thread's event-loop utilization over the window (1 = never idle) */
     maxThreadUtilization: number;
-    /** the worst thread's event-loop delay */
-    eventLoopDelayMs: { p99: number; max: number };
+    /** how late the worst thread's event loop ran, in ms beyond its timer's period (see loop-lateness.ts) */
+    eventLoopLateMs: { p99: number; max: number };
     /** CPU the whole machine used over the window (server, generator and anything else), of `machineCores`: shown
      * next to every figure, not a saturation test (at a ceiling the server is meant to use what is left) */
     machineBusyCores: number | null;
@@ -117,7 +117,7 @@ export interface LoadTestReport {
     saturated: boolean;
     /** why it counts as saturated, empty when it is not */
     limits: string[];
-    /** a generator thread's event loop ran late (p99 over GENERATOR_LOOP_DELAY_P99_MS), usually because the machine
+    /** a generator thread's event loop ran late (p99 over GENERATOR_LOOP_LATE_P99_MS), usually because the machine
      * was short of CPU: latency figures carry that delay, throughput and CPU figures do not */
     loopDelayed: boolean;
   };
@@ -133,5 +133,5 @@ export interface LoadTestReport {
 
 /** Above this event-loop utilization of any generator thread, the generator, not the server, may be the limit. */
 export const GENERATOR_SATURATION = 0.85;
-/** A generator thread whose event loop is this late (p99) delays the latencies it measures by as much. */
-export const GENERATOR_LOOP_DELAY_P99_MS = 20;
+/** A generator thread whose event loop is this late (p99, ms) delays the latencies it measures by as much. */
+export const GENERATOR_LOOP_LATE_P99_MS = 10;

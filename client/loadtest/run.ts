@@ -1,8 +1,9 @@
 // One load-test run: content ahead of time, target, presenters (main thread), viewers on worker threads (slow ones
 // and late joiners), a measured window, a drain in which slow viewers read again, then the report.
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import { loadContent } from './content';
 import { ErrorLog, TargetError } from './errors';
+import { loopLateness, loopMonitor } from './loop-lateness';
 import { type FrameSource, RateSource, TimelineSource } from './frame-source';
 import type { LoadTestOptions } from './options';
 import { Presenter } from './presenter';
@@ -105,7 +106,7 @@ export async function runLoadTest(o: LoadTestOptions, showProgress = false): Pro
     sampler.armed = true;
     const selfCpuStart = selfCpuSeconds();
     const machineStart = readMachineCpu();
-    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    const loopDelay = loopMonitor();
     loopDelay.enable();
     const mainElu = performance.eventLoopUtilization();
     pool.startWindow();
@@ -131,7 +132,7 @@ export async function runLoadTest(o: LoadTestOptions, showProgress = false): Pro
     loopDelay.disable();
     const mainLoad = {
       utilization: performance.eventLoopUtilization(mainElu).utilization,
-      loopDelayMs: { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
+      loopLateMs: loopLateness(loopDelay),
     };
     await pool.endWindow(stats);
     for (const p of presenters) p.stop();

@@ -7,7 +7,7 @@ import type { ErrorLog } from './errors';
 import type { LoadTestOptions } from './options';
 import type { Presenter } from './presenter';
 import type { ProcSample } from './proc-stats';
-import { type ClassReport, GENERATOR_LOOP_DELAY_P99_MS, GENERATOR_SATURATION, type LoadTestReport } from './report';
+import { type ClassReport, GENERATOR_LOOP_LATE_P99_MS, GENERATOR_SATURATION, type LoadTestReport } from './report';
 import type { Sample, Sampler } from './sampler';
 import type { Target } from './target';
 import type { ThreadLoad, ViewerSnapshot } from './generator-messages';
@@ -59,8 +59,8 @@ function differences(v: ViewerSnapshot, sentSeq: Int32Array): number {
 function generatorReport(s: RunState, secs: number): LoadTestReport['generator'] {
   const threads = [s.threads.main, ...s.threads.workers];
   const maxUtil = Math.max(...threads.map((t) => t.utilization));
-  const p99 = Math.max(...threads.map((t) => t.loopDelayMs.p99));
-  const max = Math.max(...threads.map((t) => t.loopDelayMs.max));
+  const p99 = Math.max(...threads.map((t) => t.loopLateMs.p99));
+  const max = Math.max(...threads.map((t) => t.loopLateMs.max));
   const machineCores = os.availableParallelism();
   const limits: string[] = [];
   if (maxUtil > GENERATOR_SATURATION)
@@ -70,12 +70,12 @@ function generatorReport(s: RunState, secs: number): LoadTestReport['generator']
     cores: round(s.selfCpu / secs, 3),
     workers: s.threads.workers.length,
     maxThreadUtilization: round(maxUtil, 3),
-    eventLoopDelayMs: { p99: round(p99, 1), max: round(max, 1) },
+    eventLoopLateMs: { p99: round(p99, 1), max: round(max, 1) },
     machineBusyCores: s.machineBusyCores === null ? null : round(s.machineBusyCores),
     machineCores,
     saturated: limits.length > 0,
     limits,
-    loopDelayed: p99 > GENERATOR_LOOP_DELAY_P99_MS,
+    loopDelayed: p99 > GENERATOR_LOOP_LATE_P99_MS,
   };
 }
 

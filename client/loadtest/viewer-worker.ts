@@ -1,11 +1,12 @@
 // A viewer worker thread of the load generator: holds a share of the viewers (their sockets, parsing, latency
 // histograms, slow readers, heartbeats) so no single event loop carries them all. Driven by ViewerPool.
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as hdr from 'hdr-histogram-js';
 import { nowMs } from './clock';
 import { ErrorLog } from './errors';
 import type { FromWorker, ToWorker, ViewerSnapshot, WorkerInit } from './generator-messages';
+import { loopLateness, loopMonitor } from './loop-lateness';
 import { PROTOCOLS, type Protocol } from './protocols';
 import { SlowReader } from './slow-reader';
 import { Viewer } from './viewer';
@@ -21,7 +22,7 @@ const viewers: Viewer[] = [];
 const slowReaders: SlowReader[] = [];
 const atStart = new Map<Viewer, ViewerCounters>();
 const atEnd = new Map<Viewer, ViewerCounters>();
-const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+const loopDelay = loopMonitor();
 let elu = performance.eventLoopUtilization();
 let windowOpen = false;
 
@@ -120,7 +121,7 @@ port.on('message', (m: ToWorker) => {
       ) as Record<ViewerClass, string>;
       post({
         type: 'window-end',
-        load: { utilization, loopDelayMs: { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 } },
+        load: { utilization, loopLateMs: loopLateness(loopDelay) },
         histograms,
       });
       return;
