@@ -106,8 +106,8 @@ export async function runLoadTest(o: LoadTestOptions, showProgress = false): Pro
     sampler.armed = true;
     const selfCpuStart = selfCpuSeconds();
     const machineStart = readMachineCpu();
-    const loopDelay = loopMonitor();
-    loopDelay.enable();
+    const loop = loopMonitor();
+    loop.enable();
     const mainElu = performance.eventLoopUtilization();
     pool.startWindow();
     for (const room of rooms)
@@ -129,10 +129,10 @@ export async function runLoadTest(o: LoadTestOptions, showProgress = false): Pro
     sampler.armed = false;
     const selfCpuEnd = selfCpuSeconds();
     const machineEnd = readMachineCpu();
-    loopDelay.disable();
+    loop.disable();
     const mainLoad = {
       utilization: performance.eventLoopUtilization(mainElu).utilization,
-      loopLateMs: loopLateness(loopDelay),
+      loopLateMs: loopLateness(loop),
     };
     await pool.endWindow(stats);
     for (const p of presenters) p.stop();

@@ -22,7 +22,7 @@ const viewers: Viewer[] = [];
 const slowReaders: SlowReader[] = [];
 const atStart = new Map<Viewer, ViewerCounters>();
 const atEnd = new Map<Viewer, ViewerCounters>();
-const loopDelay = loopMonitor();
+const loop = loopMonitor();
 let elu = performance.eventLoopUtilization();
 let windowOpen = false;
 
@@ -107,21 +107,21 @@ port.on('message', (m: ToWorker) => {
       for (const c of VIEWER_CLASSES) stats[c].recording = true;
       for (const v of viewers) if (v.cls === 'slow' && v.open) startSlow(v);
       elu = performance.eventLoopUtilization();
-      loopDelay.reset();
-      loopDelay.enable();
+      loop.reset();
+      loop.enable();
       return;
     case 'window-end': {
       windowOpen = false;
       for (const c of VIEWER_CLASSES) stats[c].recording = false;
       for (const v of viewers) atEnd.set(v, { ...v.counters });
-      loopDelay.disable();
+      loop.disable();
       const utilization = performance.eventLoopUtilization(elu).utilization;
       const histograms = Object.fromEntries(
         VIEWER_CLASSES.map((c) => [c, hdr.encodeIntoCompressedBase64(stats[c].latency)]),
       ) as Record<ViewerClass, string>;
       post({
         type: 'window-end',
-        load: { utilization, loopLateMs: loopLateness(loopDelay) },
+        load: { utilization, loopLateMs: loopLateness(loop) },
         histograms,
       });
       return;
