@@ -25,11 +25,7 @@ describe.each(ENGINES)('ack window on %s', (engine) => {
     expect(lazy.control[0]).toMatchObject({ limits: { ackWindow: 3 } });
     lazy.send(JSON.stringify({ type: 'ack', syncs: 0 })); // opts in, has painted nothing
     eager.send(JSON.stringify({ type: 'ack', syncs: 0 }));
-    let acked = 0;
-    eager.ws.on('message', () => {
-      // a sync may come alone or inside a Frame: ack whenever the count grew
-      if (eager.syncs.length > acked) eager.send(JSON.stringify({ type: 'ack', syncs: (acked = eager.syncs.length) }));
-    });
+    eager.ackAlong();
     const stats = () => server.rooms.get(room.id)!.viewerStats();
     await waitFor('both viewers acking', () => stats().filter((v) => v.acked !== null).length === 2);
 
