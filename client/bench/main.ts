@@ -9,7 +9,7 @@ import { classSeries, latencyChart } from '../loadtest/latency-chart';
 import { REPO_ROOT } from '../loadtest/server-process';
 import { cpuRatioChart } from './cpu-chart';
 import { benchMarkdown } from './markdown';
-import { type BenchPoint, fullProfile, point, quickProfile } from './points';
+import { type BenchPoint, DEFAULT_WARMUP_S, fullProfile, point, quickProfile } from './points';
 import { benchCluster } from './cluster';
 import { benchRecording } from './recording';
 import type { BenchResults } from './results';
@@ -20,10 +20,11 @@ import { benchProfile } from './sections/profile';
 import { ALL_SERVER_NAMES, FLOOR, SERVERS, SERVER_NAMES, type ServerName } from './servers';
 import { shuffle } from './stats';
 
-const USAGE = `usage: npm run bench -- [--quick] [--reps N] [--only TEXT] [--servers ${ALL_SERVER_NAMES.join(',')}] [--duration S] [--out DIR]
+const USAGE = `usage: npm run bench -- [--quick] [--reps N] [--only TEXT] [--servers ${ALL_SERVER_NAMES.join(',')}] [--duration S] [--warmup S] [--out DIR]
   --quick     fewer points, one repetition, shorter memory stress (under 10 minutes)
   --only      run only points whose name contains TEXT (several with commas)
   --duration  measured window of every point but the memory stress, in seconds
+  --warmup    seconds of the point's load before its window (default ${DEFAULT_WARMUP_S}; the memory stress keeps its own)
   --generator-workers N   viewer worker threads of the load generator (default: one per 150 viewers, <= cores)
   sections after the points (skipped with --only unless named): density, churn, profile`;
 
@@ -38,6 +39,7 @@ const { values } = parseArgs({
     servers: { type: 'string' },
     out: { type: 'string' },
     duration: { type: 'string' },
+    warmup: { type: 'string' },
     'generator-workers': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -53,6 +55,7 @@ if (wanted) profile.points = profile.points.filter((p) => wanted.some((w) => p.n
 /** the sections after the points run in whole-profile runs, or when --only names them */
 const section = (name: string) => !wanted || wanted.includes(name);
 if (values.duration) for (const p of profile.points) if (!p.memory) p.duration = Number(values.duration);
+const warmup = values.warmup ? Number(values.warmup) : DEFAULT_WARMUP_S;
 const servers = (values.servers?.split(',') ?? profile.servers ?? [...SERVER_NAMES]) as ServerName[];
 const generatorWorkers = values['generator-workers'] ? Number(values['generator-workers']) : undefined;
 for (const s of servers) if (!SERVERS[s]) throw new Error(`unknown server ${s}; known: ${ALL_SERVER_NAMES.join(', ')}`);
@@ -82,7 +85,7 @@ function loadFor(p: BenchPoint, deliveriesPerSecond: number): LoadArgs & { deliv
     stallMs: p.stallMs,
     readMs: p.readMs,
     duration: p.duration,
-    warmup: 2,
+    warmup: p.warmup ?? warmup,
     drain: p.drain,
     late: 0.1,
     deliveriesPerSecond: rate * viewers,

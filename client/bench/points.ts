@@ -20,7 +20,12 @@ export interface BenchPoint {
   tileSize?: number;
   /** frames per second (default: from the rate, 5-30) */
   fps?: number;
+  /** seconds of load before the window (default: the bench's --warmup) */
+  warmup?: number;
 }
+
+/** seconds of each point's load before its window, by default */
+export const DEFAULT_WARMUP_S = 2;
 
 export interface Profile {
   reps: number;
@@ -79,6 +84,7 @@ const memory = (duration: number, mbPerSecond: number): BenchPoint => ({
   duration,
   drain: 60,
   memory: { bytesPerSecondPerStalled: mbPerSecond * 2 ** 20 },
+  warmup: 2,
   tileSize: 64,
   fps: 30,
 });
