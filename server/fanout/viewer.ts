@@ -4,6 +4,7 @@ import type { FrameParts } from '../frames/frame-parts';
 import type { IngestedFrame, Keyframe, StreamPosition } from '../frames/tile-entry';
 import type { Connection } from '../transport/types';
 import type { JoinParts } from './join-cache';
+import { DOUBLE_ZERO } from './sender';
 import { TileGrid } from './tile-grid';
 
 /** What the rest of the server holds of a viewer: who it is. Its state belongs to the Fanout that made it. */
@@ -52,7 +53,8 @@ export class Viewer implements ViewerHandle {
   nextPart = 0;
   partsSynced = false;
   tilesSent = 0;
-  bytesOut = 0;
+  /** a double from the start (see DOUBLE_ZERO) */
+  bytesOut = DOUBLE_ZERO;
   syncs = 0;
   /** syncs the viewer said it painted; only counts once it has acked at least once */
   acked = 0;

@@ -11,7 +11,7 @@ import {
 } from '../../shared/protocol';
 import { Fanout } from '../fanout/fanout';
 import type { MotionChunk } from '../fanout/motion';
-import type { SendTotals } from '../fanout/sender';
+import { DOUBLE_ZERO, type SendTotals } from '../fanout/sender';
 import type { ViewerHandle, ViewerStats } from '../fanout/viewer';
 import { PresenterConflictError, RoomEndedError, RoomFullError } from '../errors';
 import type { IngestedFrame, TileEntry } from '../frames/tile-entry';
@@ -94,9 +94,9 @@ export class Room {
   private graceTimer: NodeJS.Timeout | null = null;
   private statusTimer: NodeJS.Timeout | null = null;
   private readonly fps = new FpsMeter();
-  private readonly totals: SendTotals = { bytesOut: 0 };
+  private readonly totals: SendTotals = { bytesOut: DOUBLE_ZERO };
   framesIn = 0;
-  bytesIn = 0;
+  bytesIn = DOUBLE_ZERO;
   tilesIn = 0;
   motionIn = 0;
 
