@@ -127,6 +127,7 @@ if (profile.points.some((p) => typeof p.deliveries === 'object')) {
       readMs: 0,
       duration: 5,
       drain: 3,
+      warmup: 2, // the floor (C++) has nothing to warm up
     };
     const out = await runOne(
       SERVERS[FLOOR],
@@ -157,7 +158,13 @@ for (const p of profile.points) {
       ? p.deliveries
       : p.deliveries.ceilingShare * ceilingFor(p.viewersPerRoom * p.rooms);
   const load = loadFor(p, d);
-  results.points.push({ ...p, deliveriesPerSecond: load.deliveriesPerSecond, ratePerRoom: load.rate, fps: load.fps });
+  results.points.push({
+    ...p,
+    deliveriesPerSecond: load.deliveriesPerSecond,
+    ratePerRoom: load.rate,
+    fps: load.fps,
+    warmup: load.warmup,
+  });
 }
 
 /**

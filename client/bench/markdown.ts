@@ -337,7 +337,8 @@ export function benchMarkdown(r: BenchResults): string {
     out.push(
       `${p.rooms} room(s) x ${p.viewersPerRoom} viewers, ${Math.round(p.deliveriesPerSecond)} tile deliveries/s offered ` +
         `(${p.ratePerRoom.toFixed(0)} tiles/s per presenter at ${p.fps.toFixed(0)} fps), ${Math.round(p.stalled * 100)}% ` +
-        `${p.slowMode === 'hold' ? 'stalled for the whole window' : `stalled viewers (${p.stallMs / 1000} s without reading, ${p.readMs / 1000} s reading)`}, ${p.duration} s window.`,
+        `${p.slowMode === 'hold' ? 'stalled for the whole window' : `stalled viewers (${p.stallMs / 1000} s without reading, ${p.readMs / 1000} s reading)`}, ${p.duration} s window` +
+        `${p.warmup === undefined ? '' : ` after ${p.warmup} s of the same load`}.`,
       '',
     );
     out.push(pointTable(r, p.name), '');

@@ -24,8 +24,15 @@ export interface BenchPoint {
   warmup?: number;
 }
 
-/** seconds of each point's load before its window, by default */
-export const DEFAULT_WARMUP_S = 2;
+/**
+ * Seconds of each point's load before its window, by default. CPU per GB is a steady-state figure, and a fresh
+ * tilecast process is not in its steady state for the first ~10 s at the light points: V8 compiles the hot path
+ * only as it gets hot (at 50 viewers, ingestFrame after ~6 s, the ScreenShot's apply after ~8 s) and compiles parts
+ * of it again after early deoptimizations. Server ticks per 4 s window, 40 s runs, 2 pairs each: 50 v@25k 36-38 in
+ * the first window, 23-27 from the fifth on; 50 v@50k 54 then 32-45; 1000 v@25k 82-85 then 57-64. Frame publish
+ * (C++) is flat from the first window. A 2 s warm-up put that start-up in the window.
+ */
+export const DEFAULT_WARMUP_S = 10;
 
 export interface Profile {
   reps: number;
