@@ -14,14 +14,6 @@ export interface SendTotals {
   bytesOut: number;
 }
 
-/**
- * Zero for a byte counter, as a double: V8 stores a field that starts at 0 as a small integer, and when it passes
- * 2^31 (a room's bytes out after ~6 s at 350 MB/s) it deoptimizes every function that wrote it, here the whole send
- * path (sendFrame, sendParts, drain, ...), which then runs unoptimized until V8 compiles it again. -0 is a heap
- * number, so the field is a double from the start and adds never overflow.
- */
-export const DOUBLE_ZERO = -0;
-
 export class Sender {
   private sharedSync: Uint8Array | null = null;
   /** set by a flush that stopped at its cork budget with more to send */

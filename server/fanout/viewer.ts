@@ -1,10 +1,10 @@
 // Per-viewer fan-out state: the tile grid, what picture it has been promised, and counters. Only fanout/ writes
 // it (Fanout for the life cycle, Sender for what went out); the rest of the server holds a ViewerHandle.
+import { DOUBLE_ZERO } from '../double-zero';
 import type { FrameParts } from '../frames/frame-parts';
 import type { IngestedFrame, Keyframe, StreamPosition } from '../frames/tile-entry';
 import type { Connection } from '../transport/types';
 import type { JoinParts } from './join-cache';
-import { DOUBLE_ZERO } from './sender';
 import { TileGrid } from './tile-grid';
 
 /** What the rest of the server holds of a viewer: who it is. Its state belongs to the Fanout that made it. */
@@ -36,13 +36,13 @@ export class Viewer implements ViewerHandle {
   /** newest frame applied to the grid (written only by `advance` and `reset`), and the one the last sync announced */
   stateIngest = 0;
   stateSeq = 0;
-  stateCaptureTs = 0;
+  stateCaptureTs = DOUBLE_ZERO;
   syncedIngest = 0;
   /** latest status and cursor messages not yet sent: latest wins, so a stalled viewer never piles them up */
   pendingStatus: Uint8Array | null = null;
   pendingCursor: Uint8Array | null = null;
   /** when the viewer was first owed the count it still owes (performance.now()); see Fanout.status */
-  statusOwedAt = 0;
+  statusOwedAt = DOUBLE_ZERO;
   /**
    * Shared Frame messages owed from `nextPart` on: the whole newest frame for a caught-up viewer, or a joiner's
    * keyframe (see Sender.sendFrame). With the grid they always hold the picture at `stateIngest` (a joiner's parts
@@ -53,7 +53,6 @@ export class Viewer implements ViewerHandle {
   nextPart = 0;
   partsSynced = false;
   tilesSent = 0;
-  /** a double from the start (see DOUBLE_ZERO) */
   bytesOut = DOUBLE_ZERO;
   syncs = 0;
   /** syncs the viewer said it painted; only counts once it has acked at least once */

@@ -84,7 +84,8 @@ function ingestFrame(room: Room, data: Uint8Array, limits: IngestLimits): void {
   const frame = own(data);
   const view = new DataView(frame.buffer);
   writeFrameHeader(view, 0, FrameFlag.EndsWithSync, seq, captureTs, count);
-  const tiles: TileEntry[] = new Array(count);
+  // Pushed, not preallocated: a packed array, as the join cache's are, so the code that reads both sees one kind.
+  const tiles: TileEntry[] = [];
   for (let i = 0; i < count; i++) {
     const at = scan.offsets[i];
     const col = scan.cols[i];
@@ -92,7 +93,7 @@ function ingestFrame(room: Room, data: Uint8Array, limits: IngestLimits): void {
     // The server owns the seq stamped on what viewers get.
     setTileSeq(view, at, seq);
     const message = frame.subarray(at, at + scan.lengths[i]);
-    tiles[i] = { index: row * columns + col, col, row, message, seq, block: null };
+    tiles.push({ index: row * columns + col, col, row, message, seq, block: null });
   }
   FrameBlock.link(tiles);
   room.applyFrame(seq, captureTs, tiles, data.byteLength, frame);

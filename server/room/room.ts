@@ -9,9 +9,10 @@ import {
   encodeStatus,
   gridShape,
 } from '../../shared/protocol';
+import { DOUBLE_ZERO } from '../double-zero';
 import { Fanout } from '../fanout/fanout';
 import type { MotionChunk } from '../fanout/motion';
-import { DOUBLE_ZERO, type SendTotals } from '../fanout/sender';
+import type { SendTotals } from '../fanout/sender';
 import type { ViewerHandle, ViewerStats } from '../fanout/viewer';
 import { PresenterConflictError, RoomEndedError, RoomFullError } from '../errors';
 import type { IngestedFrame, TileEntry } from '../frames/tile-entry';

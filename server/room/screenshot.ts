@@ -5,6 +5,7 @@
 // buffer is two frames behind: it catches up by replaying those two frames' tiles, so a frame costs what it
 // changed, not the whole grid (510 entries at 1920x1080 in 64 px tiles; a typing frame changes one or two).
 import { type Geometry, gridShape } from '../../shared/protocol';
+import { DOUBLE_ZERO } from '../double-zero';
 import { RoomLimitError } from '../errors';
 import type { IngestedFrame, Keyframe, TileEntry } from '../frames/tile-entry';
 
@@ -24,7 +25,7 @@ export interface ScreenShotView extends Keyframe {
 
 class Generation implements ScreenShotView {
   seq = 0;
-  captureTs = 0;
+  captureTs = DOUBLE_ZERO;
   ingestNo = 0;
   bytes = 0;
   filled = 0;

@@ -1,4 +1,4 @@
-// Byte counters start as doubles (sender.ts, DOUBLE_ZERO): one that started as a small integer would, on passing
+// Byte counters start as doubles (server/double-zero.ts): one that started as a small integer would, on passing
 // 2^31, make V8 throw away the optimized send path mid-stream. Checked the way it would show: V8's own deopt trace
 // of a room relaying more than 2^31 bytes.
 import { describe, expect, it } from 'vitest';
