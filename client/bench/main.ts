@@ -24,7 +24,7 @@ const USAGE = `usage: npm run bench -- [--quick] [--reps N] [--only TEXT] [--ser
   --quick     fewer points, one repetition, shorter memory stress (under 10 minutes)
   --only      run only points whose name contains TEXT (several with commas)
   --duration  measured window of every point but the memory stress, in seconds
-  --warmup    seconds of the point's load before its window (default ${DEFAULT_WARMUP_S}; the memory stress keeps its own)
+  --warmup    seconds of the point's load before its window (default ${DEFAULT_WARMUP_S}, --quick 6; the memory stress keeps its own)
   --generator-workers N   viewer worker threads of the load generator (default: one per 150 viewers, <= cores)
   sections after the points (skipped with --only unless named): density, churn, profile`;
 
@@ -55,7 +55,7 @@ if (wanted) profile.points = profile.points.filter((p) => wanted.some((w) => p.n
 /** the sections after the points run in whole-profile runs, or when --only names them */
 const section = (name: string) => !wanted || wanted.includes(name);
 if (values.duration) for (const p of profile.points) if (!p.memory) p.duration = Number(values.duration);
-const warmup = values.warmup ? Number(values.warmup) : DEFAULT_WARMUP_S;
+const warmup = values.warmup ? Number(values.warmup) : (profile.warmup ?? DEFAULT_WARMUP_S);
 const servers = (values.servers?.split(',') ?? profile.servers ?? [...SERVER_NAMES]) as ServerName[];
 const generatorWorkers = values['generator-workers'] ? Number(values['generator-workers']) : undefined;
 for (const s of servers) if (!SERVERS[s]) throw new Error(`unknown server ${s}; known: ${ALL_SERVER_NAMES.join(', ')}`);
