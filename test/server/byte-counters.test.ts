@@ -1,6 +1,7 @@
 // Byte counters start as doubles (server/double-zero.ts): one that started as a small integer would, on passing
-// 2^31, make V8 throw away the optimized send path mid-stream. Checked the way it would show: V8's own deopt trace
-// of a room relaying more than 2^31 bytes.
+// 2^31, change its object's layout and make V8 throw away the optimized send path mid-stream. Checked the way it
+// would show: V8's own deopt trace of a room relaying more than 2^31 bytes. (The capture times' part of that change
+// only shows with viewers joining at the right moments of a live server; see 2026-12-01-warmup.md.)
 import { describe, expect, it } from 'vitest';
 import { runRepoScript } from '../helpers/repo-script';
 
@@ -11,7 +12,8 @@ describe('byte counters', () => {
     const lines = run.stdout.trim().split('\n');
     const counts = JSON.parse(lines.at(-1)!) as { bytesIn: number; bytesOut: number; viewerBytesOut: number };
     for (const n of Object.values(counts)) expect(n).toBeGreaterThan(2 ** 31);
-    const overflows = lines.filter((l) => l.includes('bailout') && l.includes('reason: overflow'));
-    expect(overflows).toEqual([]);
+    // an integer overflowing, or an object whose layout changed under optimized code
+    const layoutBailouts = lines.filter((l) => l.includes('bailout') && /reason: (overflow|wrong map)/.test(l));
+    expect(layoutBailouts).toEqual([]);
   });
 });

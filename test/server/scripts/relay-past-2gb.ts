@@ -1,5 +1,5 @@
 // Relays more than 2^31 bytes through one room to one viewer, so every byte counter on the way (the room's bytes
-// in and out, the viewer's bytes out) passes 2^31. byte-counters.test.ts runs it under --trace-deopt.
+// in and out, the viewer's bytes out) passes 2^31, in frames stamped with epoch capture times as presenters stamp them. byte-counters.test.ts runs it under --trace-deopt.
 import { ingestPresenterMessage } from '../../../server/ingest/presenter-ingest';
 import { createLogger } from '../../../server/log';
 import { Room } from '../../../server/room/room';
@@ -43,7 +43,7 @@ room.addViewer(conn);
 // bytes no image sniffer recognises: nothing to decode, as in frame-block.test.ts
 const payload = new Uint8Array(TILE_BYTES).fill(7);
 const frames = Array.from({ length: 16 }, (_, i) =>
-  encodeFrame(1, 0, [{ col: i % 4, row: i >> 2, codec: 'png', payload }]),
+  encodeFrame(1, Date.now(), [{ col: i % 4, row: i >> 2, codec: 'png', payload }]),
 );
 for (let seq = 1; seq <= FRAMES; seq++) {
   const frame = frames[seq % 16];
