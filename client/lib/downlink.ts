@@ -66,6 +66,8 @@ export class Downlink {
   private state: ViewerState = 'connecting';
   private lastError = '';
   private pingTimer: ReturnType<typeof setInterval> | null = null;
+  /** the first few pings of a connection, cleared with it: none may fire after the socket closed */
+  private settlePings: ReturnType<typeof setTimeout>[] = [];
   private counters = { frames: 0, tiles: 0, skipped: 0, decodeErrors: 0, motionFrames: 0, motionChunks: 0 };
   private firstFrameAt: number | null = null;
   private lastCommitAt = Number.NEGATIVE_INFINITY;
@@ -209,8 +211,9 @@ export class Downlink {
     this.socket.send(JSON.stringify({ type: 'ack', syncs: 0 }));
     this.socket.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, client: 'tilecast-viewer' }));
     // A few quick pings settle the clock estimate; then one every few seconds keeps it fresh.
-    for (const delay of [0, 300, 900]) setTimeout(() => this.socket.send(this.clock.ping()), delay);
-    if (this.pingTimer) clearInterval(this.pingTimer);
+    this.stopPings();
+    for (const delay of [0, 300, 900])
+      this.settlePings.push(setTimeout(() => this.socket.send(this.clock.ping()), delay));
     this.pingTimer = setInterval(() => this.socket.send(this.clock.ping()), 5000);
   }
 
@@ -279,9 +282,15 @@ export class Downlink {
     this.display.sync(seq, captureTs);
   }
 
-  private closed(code: number, reason: string, retryInMs: number | null): void {
+  private stopPings(): void {
     if (this.pingTimer) clearInterval(this.pingTimer);
     this.pingTimer = null;
+    for (const t of this.settlePings) clearTimeout(t);
+    this.settlePings = [];
+  }
+
+  private closed(code: number, reason: string, retryInMs: number | null): void {
+    this.stopPings();
     const why = this.lastError || reason;
     this.lastError = '';
     // A server going away (1001) is restarting, not ending the room: keep retrying even after an 'ended' status.

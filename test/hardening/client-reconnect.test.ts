@@ -46,7 +46,14 @@ describe.each(ENGINES)('viewer client on %s', (engine) => {
     const last = states[states.length - 1];
     expect(last.state).toBe(expected);
     if (shutdown) expect(last.detail).toMatch(/Reconnecting in \d+ s/);
-    (downlink as unknown as { socket: { stop(): void } }).socket.stop();
+    // The connection's first pings (0, 300 and 900 ms after it opened) die with it: none is sent into a closed
+    // socket, nor after the page (or this test) has gone.
+    const socket = (downlink as unknown as { socket: { send(d: unknown): boolean; stop(): void } }).socket;
+    const sendsAfterClose: unknown[] = [];
+    socket.send = (d) => sendsAfterClose.push(d) < 0;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(sendsAfterClose).toEqual([]);
+    socket.stop();
     await presenter.close();
     if (!shutdown) await server.close(0);
   });
