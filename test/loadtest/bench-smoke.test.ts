@@ -11,7 +11,18 @@ describe('npm run bench (smoke)', () => {
   it('runs a point against the floor and writes the report, results and CPU chart', () => {
     const { out, results } = runBench<BenchResults>(
       'client/bench/main.ts',
-      ['--only', '50v@25k/0%', '--servers', 'tilecast-uws,uws-publish-frames', '--reps', '1', '--duration', '2', '--warmup', '1'],
+      [
+        '--only',
+        '50v@25k/0%',
+        '--servers',
+        'tilecast-uws,uws-publish-frames',
+        '--reps',
+        '1',
+        '--duration',
+        '2',
+        '--warmup',
+        '1',
+      ],
       150_000,
     );
     const rows = results.rows.filter((r) => r.point === '50v@25k/0%stalled');
