@@ -1,10 +1,11 @@
 // Relays more than 2^31 bytes through one room to one viewer, so every byte counter on the way (the room's bytes
-// in and out, the viewer's bytes out) passes 2^31, in frames stamped with epoch capture times as presenters stamp them. byte-counters.test.ts runs it under --trace-deopt.
+// in and out, the viewer's bytes out) passes 2^31, in frames stamped with epoch capture times as presenters stamp
+// them. byte-counters.test.ts runs it under --trace-deopt.
 import { ingestPresenterMessage } from '../../../server/ingest/presenter-ingest';
 import { createLogger } from '../../../server/log';
 import { Room } from '../../../server/room/room';
 import type { Connection } from '../../../server/transport/types';
-import { encodeFrame, encodeGeometry } from '../../../shared/protocol';
+import { FrameField, encodeFrame, encodeGeometry } from '../../../shared/protocol';
 
 const TILE_BYTES = 64 * 1024;
 const FRAMES = Math.ceil(2 ** 31 / TILE_BYTES) + 2000;
@@ -47,7 +48,7 @@ const frames = Array.from({ length: 16 }, (_, i) =>
 );
 for (let seq = 1; seq <= FRAMES; seq++) {
   const frame = frames[seq % 16];
-  new DataView(frame.buffer).setUint32(4, seq, true);
+  new DataView(frame.buffer).setUint32(FrameField.seq, seq, true);
   ingestPresenterMessage(room, frame, LIMITS);
   if (seq % 64 === 0) await new Promise((resolve) => setImmediate(resolve)); // the fan-out steps run
 }
