@@ -235,14 +235,14 @@ export class Sender {
 
   /**
    * A settled viewer owed a whole multi-part frame gets it as the one message the presenter sent, when that is no
-   * larger than the high-water mark: one write, as frame publish makes, and no more left buffered, if the kernel
-   * does not take it all, than the parts could leave (they go on while the socket is under the mark). Returns
-   * whether it went out, or null when the frame must go as parts.
+   * larger than the high-water mark plus one part: one write, as frame publish makes. If the kernel does not take it
+   * all, no more is left buffered than the parts could leave: they go on while the socket is under the mark, so the
+   * last one may end up to a part past it. Returns whether it went out, or null when the frame must go as parts.
    */
   private sendWhole(viewer: Viewer, parts: FrameParts): boolean | null {
     const whole = parts.whole;
     const conn = viewer.conn;
-    if (!whole || whole.byteLength > this.highWater || !conn.sendSettled) return null;
+    if (!whole || whole.byteLength > this.highWater + parts.partBytes || !conn.sendSettled) return null;
     if (!this.fits(whole) || !conn.sendSettled(whole)) return false;
     // counted as the parts it stands for, the sync with the last
     for (let p = 0; p < parts.count; p++) this.countPart(viewer, parts, p, p === parts.count - 1);

@@ -1,7 +1,7 @@
 // On uWS a live frame is cut into Frame messages of at most --uws-frame-part-bytes. A viewer that acked every sync
 // it was sent has nothing left in any socket buffer, so it gets the frame as the one message the presenter sent
-// (one write, as a zero-logic relay makes) when that is no larger than the high-water mark; a viewer that never
-// acks gets the parts, and both paint the same picture.
+// (one write, as a zero-logic relay makes) when that is no larger than the high-water mark plus one part (what the
+// parts could leave buffered); a viewer that never acks gets the parts, and both paint the same picture.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TilecastServer } from '../../server/app';
 import { FrameFlag, MessageType, encodeFrame, encodeGeometry } from '../../shared/protocol';
@@ -65,14 +65,20 @@ describe('whole frames for settled viewers on uws', () => {
       expect(whole[0].flags & FrameFlag.EndsWithSync).toBeTruthy();
       expect(framesOf(plain, seq).length).toBeGreaterThanOrEqual(3);
     }
-    // 8 x 20 KiB: ~160 KiB, over the high-water mark: parts for everyone
-    presenter.send(frame(4, 20 * KiB));
+    // 8 x 17 KiB: ~136 KiB, over the high-water mark but under it plus one part: still one message
+    presenter.send(frame(4, 17 * KiB));
     await acking.waitSync(4);
     await plain.waitSync(4);
-    expect(framesOf(acking, 4).length).toBeGreaterThanOrEqual(8);
+    expect(framesOf(acking, 4)).toHaveLength(1);
+    expect(framesOf(plain, 4).length).toBeGreaterThanOrEqual(8);
+    // 8 x 20 KiB: ~160 KiB, over the high-water mark plus one part: parts for everyone
+    presenter.send(frame(5, 20 * KiB));
+    await acking.waitSync(5);
+    await plain.waitSync(5);
+    expect(framesOf(acking, 5).length).toBeGreaterThanOrEqual(8);
     expect(acking.synced).toEqual(plain.synced);
-    expect(acking.syncs).toEqual([1, 2, 3, 4]);
-    expect(plain.syncs).toEqual([1, 2, 3, 4]);
+    expect(acking.syncs).toEqual([1, 2, 3, 4, 5]);
+    expect(plain.syncs).toEqual([1, 2, 3, 4, 5]);
     for (const c of [presenter, acking, plain]) await c.close();
   });
 });
