@@ -11,6 +11,37 @@ import { BodyTooLargeError, InternalError } from '../errors';
 import { RegionReader } from './file-region';
 import type { Connection, FileRegion, HttpResponse, Transport, TransportOptions } from './types';
 
+/** The WebSocket header of an unmasked, unfragmented binary message (what a server sends) of `length` bytes. */
+function binaryFrameHeader(length: number): Buffer {
+  if (length < 126) return Buffer.from([0x82, length]);
+  if (length < 0x10000) return Buffer.from([0x82, 126, length >> 8, length & 0xff]);
+  const header = Buffer.alloc(10);
+  header[0] = 0x82;
+  header[1] = 127;
+  header.writeUIntBE(length, 4, 6); // lengths stay far below 2^48
+  return header;
+}
+
+/**
+ * The binary message sent last, framed for the wire (header and payload in one buffer): the fan-out sends one
+ * shared message to many viewers in a row, and server frames are unmasked, so every viewer gets the same bytes.
+ * One copy per message, not per viewer; each viewer's send is then one socket write. ws's own send makes three
+ * objects, a Buffer view of a Uint8Array and a header per call, and two corked writes.
+ */
+let framedMessage: Uint8Array | null = null;
+let framedBytes: Buffer = Buffer.alloc(0);
+
+function framed(message: Uint8Array): Buffer {
+  if (framedMessage !== message) {
+    const header = binaryFrameHeader(message.byteLength);
+    framedBytes = Buffer.allocUnsafe(header.length + message.byteLength);
+    header.copy(framedBytes, 0);
+    framedBytes.set(message, header.length);
+    framedMessage = message;
+  }
+  return framedBytes;
+}
+
 class WsConnection<Ctx> implements Connection<Ctx> {
   open = true;
   /** something arrived (message or pong) since the last heartbeat sweep */
@@ -21,7 +52,7 @@ class WsConnection<Ctx> implements Connection<Ctx> {
    * wake it. A viewer that keeps up sees 0 before every send and costs no drain (no microtask, no cork) per send.
    */
   private pressured = false;
-  private readonly onFlushed: (err?: Error) => void;
+  private readonly onFlushed: (err?: Error | null) => void;
 
   constructor(
     private readonly ws: WebSocket,
@@ -45,7 +76,11 @@ class WsConnection<Ctx> implements Connection<Ctx> {
 
   send(data: Uint8Array | string, binary = true): boolean {
     if (!this.open || this.ws.readyState !== WebSocket.OPEN) return false;
-    this.ws.send(data, { binary }, this.onFlushed);
+    const socket = (this.ws as unknown as { _socket?: Duplex })._socket;
+    // Straight to the socket, in order with ws's own frames (pings, closes): without permessage-deflate (off on
+    // both servers) and Blobs (never sent) ws's sender never queues, it writes each frame at once.
+    if (binary && typeof data !== 'string' && socket) socket.write(framed(data), this.onFlushed);
+    else this.ws.send(data, { binary }, this.onFlushed);
     return true;
   }
 
