@@ -11,16 +11,8 @@ import { BodyTooLargeError, InternalError } from '../errors';
 import { RegionReader } from './file-region';
 import type { Connection, FileRegion, HttpResponse, Transport, TransportOptions } from './types';
 
-/** The WebSocket header of an unmasked, unfragmented binary message (what a server sends) of `length` bytes. */
-function binaryFrameHeader(length: number): Buffer {
-  if (length < 126) return Buffer.from([0x82, length]);
-  if (length < 0x10000) return Buffer.from([0x82, 126, length >> 8, length & 0xff]);
-  const header = Buffer.alloc(10);
-  header[0] = 0x82;
-  header[1] = 127;
-  header.writeUIntBE(length, 4, 6); // lengths stay far below 2^48
-  return header;
-}
+/** Bytes of the WebSocket header of an unmasked message of `length` bytes (7-, 16- or 64-bit length). */
+const headerBytes = (length: number): number => (length < 126 ? 2 : length < 0x10000 ? 4 : 10);
 
 /**
  * The binary message sent last, framed for the wire (header and payload in one buffer): the fan-out sends one
@@ -32,14 +24,24 @@ let framedMessage: Uint8Array | null = null;
 let framedBytes: Buffer = Buffer.alloc(0);
 
 function framed(message: Uint8Array): Buffer {
-  if (framedMessage !== message) {
-    const header = binaryFrameHeader(message.byteLength);
-    framedBytes = Buffer.allocUnsafe(header.length + message.byteLength);
-    header.copy(framedBytes, 0);
-    framedBytes.set(message, header.length);
-    framedMessage = message;
+  if (framedMessage === message) return framedBytes;
+  const length = message.byteLength;
+  const header = headerBytes(length);
+  const out = Buffer.allocUnsafe(header + length);
+  out[0] = 0x82; // FIN, binary
+  if (header === 2) out[1] = length;
+  else if (header === 4) {
+    out[1] = 126;
+    out.writeUInt16BE(length, 2);
+  } else {
+    out[1] = 127;
+    out.writeUInt16BE(0, 2);
+    out.writeUIntBE(length, 4, 6); // lengths stay far below 2^48
   }
-  return framedBytes;
+  out.set(message, header);
+  framedMessage = message;
+  framedBytes = out;
+  return out;
 }
 
 class WsConnection<Ctx> implements Connection<Ctx> {
