@@ -8,7 +8,9 @@ export default defineConfig({
     pool: 'forks',
     // Real sockets, real Chromium: two cores, so at most two files at once keeps timings honest. `npm test` runs
     // the Chromium files (test/e2e) after the rest: a browser encoding video takes more of the machine than the
-    // timing bounds of the socket tests allow for, which are checked next to busy loops instead.
+    // timing bounds of the socket tests allow for, which are checked next to busy loops instead. Last, one at a
+    // time, the files that measure frame rates (test/e2e/frame-rates): next to a second browser that encodes
+    // video, a two-core machine leaves each pipeline a third of a core (measured: 3 fps, 0.35 browser cores).
     maxWorkers: 2,
     minWorkers: 1,
   },

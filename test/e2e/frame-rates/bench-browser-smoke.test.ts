@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runBench } from '../helpers/repo-script';
-import type { BrowserBenchResults } from '../../client/bench/browser/report';
+import { runBench } from '../../helpers/repo-script';
+import type { BrowserBenchResults } from '../../../client/bench/browser/report';
 
 describe('npm run bench:browser (smoke)', () => {
   it('measures typing and windows at 1280x720 and a late join, and writes results, report, charts and screenshots', () => {

@@ -6,11 +6,11 @@
 // size mid-motion goes on at the new size.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openBenchSession, sizeContent, type BenchSession } from '../../client/bench/browser/session';
-import { buildClient } from '../../client/build';
-import { canvasShot, lastCapturedFrame, viewerStats, waitForPicture } from './pictures';
-import { exactTileShare } from './pixels';
-import { ARTIFACTS } from './session';
+import { openBenchSession, sizeContent, type BenchSession } from '../../../client/bench/browser/session';
+import { buildClient } from '../../../client/build';
+import { canvasShot, lastCapturedFrame, viewerStats, waitForPicture } from '../pictures';
+import { exactTileShare } from '../pixels';
+import { ARTIFACTS } from '../session';
 
 interface MotionStats {
   frames: number;
