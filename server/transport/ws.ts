@@ -15,16 +15,21 @@ import type { Connection, FileRegion, HttpResponse, Transport, TransportOptions 
 const headerBytes = (length: number): number => (length < 126 ? 2 : length < 0x10000 ? 4 : 10);
 
 /**
- * The binary message sent last, framed for the wire (header and payload in one buffer): the fan-out sends one
+ * The binary messages sent last, framed for the wire (header and payload in one buffer): the fan-out sends one
  * shared message to many viewers in a row, and server frames are unmasked, so every viewer gets the same bytes.
  * One copy per message, not per viewer; each viewer's send is then one socket write. ws's own send makes three
- * objects, a Buffer view of a Uint8Array and a header per call, and two corked writes.
+ * objects, a Buffer view of a Uint8Array and a header per call, and two corked writes. Two are kept because a
+ * viewer count rides with the next frame: viewer after viewer gets the status, then the frame.
  */
-let framedMessage: Uint8Array | null = null;
-let framedBytes: Buffer = Buffer.alloc(0);
+const framedCache: { message: Uint8Array | null; bytes: Buffer }[] = [
+  { message: null, bytes: Buffer.alloc(0) },
+  { message: null, bytes: Buffer.alloc(0) },
+];
 
 function framed(message: Uint8Array): Buffer {
-  if (framedMessage === message) return framedBytes;
+  const [last, before] = framedCache;
+  if (last.message === message) return last.bytes;
+  if (before.message === message) return before.bytes;
   const length = message.byteLength;
   const header = headerBytes(length);
   const out = Buffer.allocUnsafe(header + length);
@@ -39,8 +44,11 @@ function framed(message: Uint8Array): Buffer {
     out.writeUIntBE(length, 4, 6); // lengths stay far below 2^48
   }
   out.set(message, header);
-  framedMessage = message;
-  framedBytes = out;
+  // the older entry makes way
+  before.message = message;
+  before.bytes = out;
+  framedCache[0] = before;
+  framedCache[1] = last;
   return out;
 }
 

@@ -1,7 +1,7 @@
 // The ws engine writes binary messages to the socket itself, framed once per message and shared by every
 // connection (server/transport/ws.ts `framed`). Every header length (7-bit, 16-bit, 64-bit), views into a larger
-// buffer, the same message to several peers and text frames between binary ones must reach a standard client
-// (ws) intact and in order.
+// buffer, the same message to several peers, two shared messages taking turns (a viewer count riding with each
+// frame) and text frames between binary ones must reach a standard client (ws) intact and in order.
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createWsTransport } from '../../server/transport/ws';
@@ -10,6 +10,7 @@ import { transportOptions } from '../helpers/transport-options';
 import { waitFor } from '../helpers/server';
 
 const SIZES = [0, 1, 125, 126, 127, 65_535, 65_536, 70_000];
+const STATUS = new Uint8Array([1, 4, 2, 0, 3]);
 
 /** A view at an odd offset into a larger buffer, filled with a pattern that differs per size. */
 function message(size: number): Uint8Array {
@@ -32,9 +33,13 @@ describe('ws engine: binary messages framed once and written to the socket', () 
         open: (conn) => {
           peers.push(conn);
           if (peers.length < 2) return;
-          // each message to both peers in a row, as the fan-out sends a shared frame; a text message between
+          // each message to both peers in a row, as the fan-out sends a shared frame, each peer's after the same
+          // status (so the two shared messages take turns); a text message between
           for (const m of messages) {
-            for (const p of peers) expect(p.send(m)).toBe(true);
+            for (const p of peers) {
+              expect(p.send(STATUS)).toBe(true);
+              expect(p.send(m)).toBe(true);
+            }
             for (const p of peers) p.send(`after ${m.byteLength}`, false);
           }
         },
@@ -51,11 +56,12 @@ describe('ws engine: binary messages framed once and written to the socket', () 
       return ws;
     });
     try {
-      await waitFor('both peers got everything', () => received.every((log) => log.length === 2 * SIZES.length));
+      await waitFor('both peers got everything', () => received.every((log) => log.length === 3 * SIZES.length));
       for (const log of received) {
         for (const [i, m] of messages.entries()) {
-          const bin = log[2 * i];
-          const text = log[2 * i + 1];
+          const [status, bin, text] = log.slice(3 * i, 3 * i + 3);
+          expect(status.binary).toBe(true);
+          expect(status.bytes.equals(Buffer.from(STATUS))).toBe(true);
           expect(bin.binary).toBe(true);
           expect(bin.bytes.equals(Buffer.from(m))).toBe(true);
           expect(text.binary).toBe(false);
