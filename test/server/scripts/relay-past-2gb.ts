@@ -46,6 +46,8 @@ const payload = new Uint8Array(TILE_BYTES).fill(7);
 const frames = Array.from({ length: 16 }, (_, i) =>
   encodeFrame(1, Date.now(), [{ col: i % 4, row: i >> 2, codec: 'png', payload }]),
 );
+// what the deopt trace says before this line is module loading (Node's and tsx's own code), not the relay
+console.log('relay starts');
 for (let seq = 1; seq <= FRAMES; seq++) {
   const frame = frames[seq % 16];
   new DataView(frame.buffer).setUint32(FrameField.seq, seq, true);
