@@ -9,48 +9,8 @@ import { SHUTTING_DOWN, handshakeRefusal } from './handshake';
 import { bodyLength, closeReason, errorResponse, isFileBody, statusLine } from './http-status';
 import { BodyTooLargeError, InternalError } from '../errors';
 import { RegionReader } from './file-region';
+import { writeBinary } from './ws-wire';
 import type { Connection, FileRegion, HttpResponse, Transport, TransportOptions } from './types';
-
-/** Bytes of the WebSocket header of an unmasked message of `length` bytes (7-, 16- or 64-bit length). */
-const headerBytes = (length: number): number => (length < 126 ? 2 : length < 0x10000 ? 4 : 10);
-
-/**
- * The binary messages sent last, framed for the wire (header and payload in one buffer): the fan-out sends one
- * shared message to many viewers in a row, and server frames are unmasked, so every viewer gets the same bytes.
- * One copy per message, not per viewer; each viewer's send is then one socket write. ws's own send makes three
- * objects, a Buffer view of a Uint8Array and a header per call, and two corked writes. Two are kept because a
- * viewer count rides with the next frame: viewer after viewer gets the status, then the frame.
- */
-const framedCache: { message: Uint8Array | null; bytes: Buffer }[] = [
-  { message: null, bytes: Buffer.alloc(0) },
-  { message: null, bytes: Buffer.alloc(0) },
-];
-
-function framed(message: Uint8Array): Buffer {
-  const [last, before] = framedCache;
-  if (last.message === message) return last.bytes;
-  if (before.message === message) return before.bytes;
-  const length = message.byteLength;
-  const header = headerBytes(length);
-  const out = Buffer.allocUnsafe(header + length);
-  out[0] = 0x82; // FIN, binary
-  if (header === 2) out[1] = length;
-  else if (header === 4) {
-    out[1] = 126;
-    out.writeUInt16BE(length, 2);
-  } else {
-    out[1] = 127;
-    out.writeUInt16BE(0, 2);
-    out.writeUIntBE(length, 4, 6); // lengths stay far below 2^48
-  }
-  out.set(message, header);
-  // the older entry makes way
-  before.message = message;
-  before.bytes = out;
-  framedCache[0] = before;
-  framedCache[1] = last;
-  return out;
-}
 
 class WsConnection<Ctx> implements Connection<Ctx> {
   open = true;
@@ -89,7 +49,7 @@ class WsConnection<Ctx> implements Connection<Ctx> {
     const socket = (this.ws as unknown as { _socket?: Duplex })._socket;
     // Straight to the socket, in order with ws's own frames (pings, closes): without permessage-deflate (off on
     // both servers) and Blobs (never sent) ws's sender never queues, it writes each frame at once.
-    if (binary && typeof data !== 'string' && socket) socket.write(framed(data), this.onFlushed);
+    if (binary && typeof data !== 'string' && socket) writeBinary(socket, data, this.onFlushed);
     else this.ws.send(data, { binary }, this.onFlushed);
     return true;
   }
