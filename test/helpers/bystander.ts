@@ -10,6 +10,7 @@ const TILE = 64;
 
 export class Bystander {
   private seq = 0;
+  /** performance.now() of each message: gaps on the monotonic clock, not the wall clock */
   private readonly arrivals: number[] = [];
   private timer: NodeJS.Timeout | null = null;
 
@@ -18,7 +19,7 @@ export class Bystander {
     readonly viewer: TestClient,
     private readonly tile: Uint8Array,
   ) {
-    viewer.ws.on('message', () => this.arrivals.push(Date.now()));
+    viewer.ws.on('message', () => this.arrivals.push(performance.now()));
   }
 
   /** Opens the room and starts sending; resolves once the viewer got its first frame. */
@@ -47,12 +48,12 @@ export class Bystander {
   /** Forgets arrivals so far: maxGapMs() then covers only what follows. */
   mark(): void {
     this.arrivals.length = 0;
-    this.arrivals.push(Date.now());
+    this.arrivals.push(performance.now());
   }
 
   /** Longest time without a message since mark(), up to now. */
   maxGapMs(): number {
-    const times = [...this.arrivals, Date.now()];
+    const times = [...this.arrivals, performance.now()];
     let gap = 0;
     for (let i = 1; i < times.length; i++) gap = Math.max(gap, times[i] - times[i - 1]);
     return gap;

@@ -103,8 +103,8 @@ export class RawSocket {
   /** Connects with a valid handshake for `path` and resolves after 101 (rejects with the answer otherwise). */
   static async upgrade(port: number, path: string, headers: Record<string, string> = {}): Promise<RawSocket> {
     const raw = await RawSocket.open(port, handshake(port, path, headers));
-    const start = Date.now();
-    while (!raw.status && !raw.ended && Date.now() - start < 5000) await new Promise((r) => setTimeout(r, 5));
+    const start = performance.now();
+    while (!raw.status && !raw.ended && performance.now() - start < 5000) await new Promise((r) => setTimeout(r, 5));
     if (!raw.upgraded) {
       raw.destroy();
       throw new Error(`upgrade refused: ${raw.response || '(no answer)'}`);

@@ -49,11 +49,12 @@ export async function waitFor<T>(
   check: () => T | undefined | null | false,
   timeoutMs = 5000,
 ): Promise<T> {
-  const start = Date.now();
+  // monotonic: a step of the wall clock (seen once in CI: a 76 ms test "timed out after 500 ms") is not a wait
+  const start = performance.now();
   for (;;) {
     const v = check();
     if (v) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (performance.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(5);
   }
 }
