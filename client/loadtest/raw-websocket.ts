@@ -2,12 +2,11 @@
 // real TCP backpressure through pause()/resume() (the kernel stops reading, the server's sends back up).
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
+import { wsHeaderBytes, writeWsHeader } from '../../shared/ws-frame-header';
 import { type FrameSink, FrameReader, Opcode } from './frame-reader';
 
 /** Read synchronously by each socket's callback, so every socket can share it. */
 const SHARED_READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
-/** Client frames must be masked; an all-zero key makes the XOR a no-op, which the RFC permits on the wire. */
-const ZERO_MASK = 4;
 
 export interface RawHandlers {
   open(): void;
@@ -126,25 +125,13 @@ export class RawWebSocket {
     const len = payload.byteLength;
     if (len < 126) {
       // acks and heartbeats, one per sync and viewer: one buffer and one write
-      const frame = Buffer.allocUnsafe(2 + ZERO_MASK + len);
-      frame[0] = 0x80 | opcode;
-      frame[1] = 0x80 | len;
-      frame.fill(0, 2, 2 + ZERO_MASK);
-      frame.set(payload, 2 + ZERO_MASK);
+      const frame = Buffer.allocUnsafe(wsHeaderBytes(len, true) + len);
+      frame.set(payload, writeWsHeader(frame, opcode, len, true));
       this.socket.write(frame);
       return;
     }
-    const ext = len < 65536 ? 2 : 8;
-    const header = Buffer.alloc(2 + ext + ZERO_MASK);
-    header[0] = 0x80 | opcode;
-    if (ext === 2) {
-      header[1] = 0x80 | 126;
-      header.writeUInt16BE(len, 2);
-    } else {
-      header[1] = 0x80 | 127;
-      header.writeUInt32BE(Math.floor(len / 2 ** 32), 2);
-      header.writeUInt32BE(len >>> 0, 6);
-    }
+    const header = Buffer.allocUnsafe(wsHeaderBytes(len, true));
+    writeWsHeader(header, opcode, len, true);
     this.socket.cork();
     this.socket.write(header);
     if (len) this.socket.write(payload);

@@ -3,9 +3,10 @@
 // payload in one buffer) and each viewer's send is one socket write. ws's own send makes three objects, a Buffer
 // view of a Uint8Array and a header per call, and two corked writes.
 import type { Duplex } from 'node:stream';
+import { wsHeaderBytes, writeWsHeader } from '../../shared/ws-frame-header';
 
-/** Bytes of the WebSocket header of an unmasked message of `length` bytes (7-, 16- or 64-bit length). */
-const headerBytes = (length: number): number => (length < 126 ? 2 : length < 0x10000 ? 4 : 10);
+/** the binary message opcode */
+const BINARY = 0x2;
 
 /** Messages up to this size are framed on first use; a larger one only when a second viewer in a row gets it. */
 const FRAME_AT_ONCE_BYTES = 64 * 1024;
@@ -21,21 +22,6 @@ const framedCache: { message: Uint8Array | null; bytes: Buffer }[] = [
 /** the last large message sent unframed: if the next viewer gets it too, it is framed */
 let sentUnframed: Uint8Array | null = null;
 
-/** Writes a final binary frame's header for a `length`-byte payload at the start of `out`. */
-function writeHeader(out: Buffer, length: number): void {
-  out[0] = 0x82; // FIN, binary
-  const header = headerBytes(length);
-  if (header === 2) out[1] = length;
-  else if (header === 4) {
-    out[1] = 126;
-    out.writeUInt16BE(length, 2);
-  } else {
-    out[1] = 127;
-    out.writeUInt16BE(0, 2);
-    out.writeUIntBE(length, 4, 6); // lengths stay far below 2^48
-  }
-}
-
 /**
  * `message` framed for the wire, or null when it should go as header and payload: a large message sent to one
  * viewer (a joiner's whole picture) is not worth a copy of itself.
@@ -49,10 +35,8 @@ function framed(message: Uint8Array): Buffer | null {
     sentUnframed = message;
     return null;
   }
-  const header = headerBytes(length);
-  const out = Buffer.allocUnsafe(header + length);
-  writeHeader(out, length);
-  out.set(message, header);
+  const out = Buffer.allocUnsafe(wsHeaderBytes(length) + length);
+  out.set(message, writeWsHeader(out, BINARY, length));
   // the older entry makes way
   before.message = message;
   before.bytes = out;
@@ -72,8 +56,8 @@ export function writeBinary(socket: Duplex, message: Uint8Array, done: (err?: Er
     socket.write(bytes, done);
     return;
   }
-  const header = Buffer.allocUnsafe(headerBytes(message.byteLength));
-  writeHeader(header, message.byteLength);
+  const header = Buffer.allocUnsafe(wsHeaderBytes(message.byteLength));
+  writeWsHeader(header, BINARY, message.byteLength);
   socket.cork();
   socket.write(header);
   socket.write(message, done);
