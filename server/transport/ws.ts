@@ -44,9 +44,14 @@ class WsConnection<Ctx> implements Connection<Ctx> {
     };
   }
 
+  /** ws's underlying net.Socket (not public API): sends write to it directly, and cork() corks it */
+  private get socket(): Duplex | undefined {
+    return (this.ws as unknown as { _socket?: Duplex })._socket;
+  }
+
   send(data: Uint8Array | string, binary = true): boolean {
     if (!this.open || this.ws.readyState !== WebSocket.OPEN) return false;
-    const socket = (this.ws as unknown as { _socket?: Duplex })._socket;
+    const socket = this.socket;
     // Straight to the socket, in order with ws's own frames (pings, closes): without permessage-deflate (off on
     // both servers) and Blobs (never sent) ws's sender never queues, it writes each frame at once.
     if (binary && typeof data !== 'string' && socket) writeBinary(socket, data, this.onFlushed);
@@ -63,7 +68,7 @@ class WsConnection<Ctx> implements Connection<Ctx> {
 
   cork(fn: () => void): void {
     // ws has no public cork; the underlying net.Socket does, and batches the writes into one writev.
-    const socket = (this.ws as unknown as { _socket?: Duplex })._socket;
+    const socket = this.socket;
     socket?.cork();
     try {
       fn();
