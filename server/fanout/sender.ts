@@ -62,15 +62,30 @@ export class Sender {
   sendFrame(viewer: Viewer, frame: IngestedFrame): boolean {
     if (viewer.grid.pending > 0 || viewer.parts || viewer.syncedIngest !== viewer.stateIngest) return false;
     if (!this.ready(viewer)) return false;
-    viewer.owe(this.partsOf(frame, viewer), viewer.grid.coalescedSinceSync === 0, frame);
+    const parts = this.partsOf(frame, viewer);
+    viewer.owe(parts, viewer.grid.coalescedSinceSync === 0, frame);
     // No cork: uWS writes each part from its loop-wide cork buffer by itself, and a JS cork callback per viewer
     // and frame costs more than it saves.
-    if (!viewer.pendingStatus && !viewer.pendingCursor) {
+    if (this.goesAlone(viewer, parts)) {
       this.open(Number.POSITIVE_INFINITY);
       if (this.sendParts(viewer, this.settled(viewer)) && viewer.syncedIngest === viewer.stateIngest) return true;
     }
     this.drain(viewer);
     return true;
+  }
+
+  /**
+   * Whether the frame goes out by itself, uncorked: when nothing else is owed, and when only a viewer count is owed
+   * that would not share a cork with this frame anyway (the count then waits for a smaller frame, or for Fanout's
+   * STATUS_RIDE_MS timer). On uWS such a frame would follow the count in fragments copied through the socket's own
+   * buffer; alone it goes in one settled write. A cursor or a change of state always goes first.
+   */
+  private goesAlone(viewer: Viewer, parts: FrameParts): boolean {
+    if (viewer.pendingCursor) return false;
+    const status = viewer.pendingStatus;
+    if (!status) return true;
+    const both = status.byteLength + parts.bytes(0) + 2 * MAX_WS_FRAME_HEADER_BYTES;
+    return viewer.statusCanWait && both > (viewer.conn.corkBytes ?? Number.POSITIVE_INFINITY);
   }
 
   /**

@@ -43,6 +43,8 @@ export class Viewer implements ViewerHandle {
   pendingCursor: Uint8Array | null = null;
   /** when the viewer was first owed the count it still owes (performance.now()); see Fanout.status */
   statusOwedAt = DOUBLE_ZERO;
+  /** the owed status only changed the viewer count, so it may wait for a frame to ride with */
+  statusCanWait = false;
   /**
    * Shared Frame messages owed from `nextPart` on: the whole newest frame for a caught-up viewer, or a joiner's
    * keyframe (see Sender.sendFrame). With the grid they always hold the picture at `stateIngest` (a joiner's parts
@@ -150,11 +152,15 @@ export class Viewer implements ViewerHandle {
   /** Latest wins: a stalled viewer is owed only the newest status and cursor, sent before anything else. */
   oweStatus(message: Uint8Array): void {
     this.pendingStatus = message;
+    this.statusCanWait = false;
   }
 
   /** A count change that may wait for the next frame: remembers since when one is owed (the oldest counts). */
   oweStatusSoon(message: Uint8Array, now: number): void {
-    if (!this.pendingStatus) this.statusOwedAt = now;
+    if (!this.pendingStatus) {
+      this.statusOwedAt = now;
+      this.statusCanWait = true;
+    }
     this.pendingStatus = message;
   }
 

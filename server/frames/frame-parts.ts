@@ -77,6 +77,11 @@ export class FrameParts {
     return p === 0 ? 0 : this.ends[p - 1];
   }
 
+  /** The size of part `p`'s message, built or not. */
+  bytes(p: number): number {
+    return FRAME_HEADER_BYTES + this.tileBytes[p];
+  }
+
   /** Part `p`; the last one with FrameFlag.EndsWithSync when `synced` (it then also announces the frame). */
   message(p: number, synced: boolean): Uint8Array {
     if (p < this.leading.length) return this.leading[p];

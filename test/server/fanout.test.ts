@@ -361,6 +361,53 @@ describe('Fanout: viewer life cycle', () => {
     expect(corks).toEqual([['status live 2', 'frame 2 [2,0] +sync']]);
   });
 
+  it('a count waits for a frame it shares a cork with: a larger one goes alone, settled (uWS)', () =>
+    withStatusClock(async () => {
+      const fanout = new Fanout(1e6, 1000, { bytesOut: 0 }, () => {}, true, 3);
+      const c = fakeConn();
+      const settledAt: number[] = [];
+      c.sendSettled = (data) => {
+        settledAt.push(c.sent.length);
+        return c.send(data);
+      };
+      const corks = recordCorks(c);
+      const v = await join(fanout, c, { ingestNo: 0, seq: 0, captureTs: 0, tiles: [tile(0, 0), null, null, null] });
+      fanout.publish(frame(1, [1]));
+      await turns();
+      fanout.ack(v, 2); // the keyframe's sync and frame 1's: nothing unread
+      const corkBytes = encodeStatus('live', 2).byteLength + c.sent[0].byteLength + 40; // frame 1 and a count fit
+      Object.assign(c, { corkBytes });
+      c.sent.length = 0;
+      corks.length = 0;
+      settledAt.length = 0;
+      fanout.status(encodeStatus('live', 2), true);
+      fanout.publish(frame(2, [0, 1, 2, 3])); // too large to share a cork with the count
+      await turns();
+      expect([c.script(), settledAt, corks]).toEqual([['frame 2 [0,0 1,0 2,0 3,0] +sync'], [0], []]);
+      fanout.ack(v, 3);
+      fanout.publish(frame(3, [2])); // small: the count rides with it
+      await turns();
+      expect(corks).toEqual([['status live 2', 'frame 3 [2,0] +sync']]);
+      // with only large frames, the count goes alone STATUS_RIDE_MS after it was first owed
+      c.sent.length = 0;
+      fanout.status(encodeStatus('live', 3), true);
+      fanout.ack(v, 4);
+      fanout.publish(frame(4, [0, 1, 2, 3]));
+      await turns();
+      expect(c.script()).toEqual(['frame 4 [0,0 1,0 2,0 3,0] +sync']);
+      vi.advanceTimersByTime(STATUS_RIDE_MS);
+      expect(c.script()).toEqual(['frame 4 [0,0 1,0 2,0 3,0] +sync', 'status live 3']);
+      // a change of state owed to a socket that had no room goes before the next frame, however large
+      fanout.ack(v, 5);
+      c.buffered = 1e9;
+      fanout.status(encodeStatus('reconnecting', 3));
+      c.flushed();
+      c.sent.length = 0;
+      fanout.publish(frame(5, [0, 1, 2, 3]));
+      await turns();
+      expect(c.script()).toEqual(['status reconnecting 3', 'frame 5 [0,0 1,0 2,0 3,0] +sync']);
+    }));
+
   it('a viewer that left counts its coalesced tiles in the total and is sent nothing more', async () => {
     const { fanout } = makeFanout();
     const c = fakeConn();
