@@ -27,7 +27,7 @@ export function cpuRatioChart(r: BenchResults, servers: readonly ServerName[]): 
   }));
   if (!series.some((s) => s.values.some((v) => v !== null))) return null;
   return barChart(
-    'CPU per delivered GB as a multiple of raw uWS publish of whole frames, points without stalled viewers',
+    'CPU per delivered GB against raw uWS frame publish (points without stalled viewers)',
     points.map((p) => p.name.replace('/0%stalled', '').replace('%ceil', '%').replace(' x ', ' ')),
     series,
     'x frame publish',
