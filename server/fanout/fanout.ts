@@ -174,10 +174,11 @@ export class Fanout {
    * the presenter's messages), where uWS would copy whatever else the viewer is owed into its socket buffer.
    *
    * `soon`: only the viewer count changed. Then the status rides with the viewer's next frame that shares a cork
-   * with it (one write for both, not two; see Sender.goesAlone) and goes alone only to a viewer that got no frame within STATUS_RIDE_MS of its first owed change:
-   * while viewers join a live room, a count broadcast every 250 ms to 1000 viewers was as many writes as the
-   * frames themselves. The wait counts per viewer: with joins every ~200 ms, a room-wide timer found every viewer
-   * owing the count of a join made just before it fired and sent 1000 statuses alone about once a second.
+   * with it (one write for both, not two; see Sender.goesAlone) and goes alone only to a viewer that got no such
+   * frame within STATUS_RIDE_MS of its first owed change: while viewers join a live room, a count broadcast every
+   * 250 ms to 1000 viewers was as many writes as the frames themselves. The wait counts per viewer: with joins every
+   * ~200 ms, a room-wide timer found every viewer owing the count of a join made just before it fired and sent 1000
+   * statuses alone about once a second.
    */
   status(message: Uint8Array, soon = false): void {
     if (soon) {
