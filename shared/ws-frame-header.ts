@@ -1,6 +1,9 @@
-// RFC 6455 frame headers, for the two places that write WebSocket frames themselves: the ws engine's binary
-// messages (server/transport/ws-wire.ts, unmasked) and the load generator's client (client/loadtest/raw-websocket.ts,
-// masked with an all-zero key).
+// RFC 6455 opcodes and frame headers, for the places that handle WebSocket frames themselves: the ws engine's
+// binary messages (server/transport/ws-wire.ts, unmasked) and the load generator's client
+// (client/loadtest/raw-websocket.ts, masked with an all-zero key; client/loadtest/frame-reader.ts reads them).
+
+/** RFC 6455 opcodes */
+export const Opcode = { Continuation: 0, Text: 1, Binary: 2, Close: 8, Ping: 9, Pong: 10 } as const;
 
 /** Bytes of a final frame's header for a `length`-byte payload (7-, 16- or 64-bit length), plus the mask key. */
 export const wsHeaderBytes = (length: number, masked = false): number =>

@@ -24,9 +24,10 @@ export const BINARY_HEAD_BYTES = Math.max(
 /** Text messages (welcome JSON, Socket.IO packets) are kept whole up to this size. */
 const MAX_TEXT_BYTES = 64 * 1024;
 
-export const Opcode = { Continuation: 0, Text: 1, Binary: 2, Close: 8, Ping: 9, Pong: 10 } as const;
-
+import { Opcode } from '../../shared/ws-frame-header';
 import { FrameSkeleton } from './frame-skeleton';
+
+export { Opcode };
 
 export interface FrameSink {
   /** `head` is a view valid only during the call: the first bytes of a binary message, or all of a text message. */

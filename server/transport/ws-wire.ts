@@ -3,10 +3,7 @@
 // payload in one buffer) and each viewer's send is one socket write. ws's own send makes three objects, a Buffer
 // view of a Uint8Array and a header per call, and two corked writes.
 import type { Duplex } from 'node:stream';
-import { wsHeaderBytes, writeWsHeader } from '../../shared/ws-frame-header';
-
-/** the binary message opcode */
-const BINARY = 0x2;
+import { Opcode, wsHeaderBytes, writeWsHeader } from '../../shared/ws-frame-header';
 
 /** Messages up to this size are framed on first use; a larger one only when a second viewer in a row gets it. */
 const FRAME_AT_ONCE_BYTES = 64 * 1024;
@@ -36,7 +33,7 @@ function framed(message: Uint8Array): Buffer | null {
     return null;
   }
   const out = Buffer.allocUnsafe(wsHeaderBytes(length) + length);
-  out.set(message, writeWsHeader(out, BINARY, length));
+  out.set(message, writeWsHeader(out, Opcode.Binary, length));
   // the older entry makes way
   before.message = message;
   before.bytes = out;
@@ -57,7 +54,7 @@ export function writeBinary(socket: Duplex, message: Uint8Array, done: (err?: Er
     return;
   }
   const header = Buffer.allocUnsafe(wsHeaderBytes(message.byteLength));
-  writeWsHeader(header, BINARY, message.byteLength);
+  writeWsHeader(header, Opcode.Binary, message.byteLength);
   socket.cork();
   socket.write(header);
   socket.write(message, done);
