@@ -10,6 +10,8 @@ import {
   SYNC_BYTES,
   TILE_HEADER_BYTES,
 } from '../../shared/protocol/constants';
+import { Opcode } from '../../shared/ws-frame-header';
+import { FrameSkeleton } from './frame-skeleton';
 
 /** Bytes kept from the start of a binary message: the largest fixed header of any message type. */
 export const BINARY_HEAD_BYTES = Math.max(
@@ -23,11 +25,6 @@ export const BINARY_HEAD_BYTES = Math.max(
 );
 /** Text messages (welcome JSON, Socket.IO packets) are kept whole up to this size. */
 const MAX_TEXT_BYTES = 64 * 1024;
-
-import { Opcode } from '../../shared/ws-frame-header';
-import { FrameSkeleton } from './frame-skeleton';
-
-export { Opcode };
 
 export interface FrameSink {
   /** `head` is a view valid only during the call: the first bytes of a binary message, or all of a text message. */

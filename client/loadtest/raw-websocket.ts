@@ -3,7 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { wsHeaderBytes, writeWsHeader } from '../../shared/ws-frame-header';
-import { type FrameSink, FrameReader, Opcode } from './frame-reader';
+import { Opcode } from '../../shared/ws-frame-header';
+import { type FrameSink, FrameReader } from './frame-reader';
 
 /** Read synchronously by each socket's callback, so every socket can share it. */
 const SHARED_READ_BUFFER = Buffer.allocUnsafe(256 * 1024);

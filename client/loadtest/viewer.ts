@@ -25,7 +25,7 @@ import {
   tileSeq,
 } from '../../shared/protocol';
 import { nowMs } from './clock';
-import { Opcode } from './frame-reader';
+import { Opcode } from '../../shared/ws-frame-header';
 import type { Protocol, RoomTarget } from './protocols';
 import { RawWebSocket } from './raw-websocket';
 import { type ClassStats, type ViewerClass, type ViewerCounters, zeroCounters } from './viewer-stats';

@@ -65,7 +65,7 @@ describe.each(ENGINES)('control-message floods on %s', (engine) => {
     viewer.stall();
     const rss0 = rssMiB();
     bystander.mark();
-    const ping = clientFrame(Opcode.text, Buffer.from(JSON.stringify({ type: 'ping', t: 1 })));
+    const ping = clientFrame(Opcode.Text, Buffer.from(JSON.stringify({ type: 'ping', t: 1 })));
     const batch = Buffer.concat(Array.from({ length: 500 }, () => ping));
     const start = Date.now();
     // 500 pings every 10 ms for up to 3 s, until the server stops the room from counting the viewer
@@ -106,7 +106,7 @@ describe.each(ENGINES)('control-message floods on %s', (engine) => {
     try {
       await sleep(1500); // ~70 MB offered: every buffer between server and viewer is full by now
       expect(v.viewerCount).toBe(1);
-      const ping = clientFrame(Opcode.text, Buffer.from(JSON.stringify({ type: 'ping', t: 1 })));
+      const ping = clientFrame(Opcode.Text, Buffer.from(JSON.stringify({ type: 'ping', t: 1 })));
       for (let i = 0; i < 50; i++) viewer.write(ping);
       await sleep(300);
     } finally {

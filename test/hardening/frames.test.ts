@@ -21,74 +21,74 @@ const closeOf = (code: number, reason = '') => {
 // [name, bytes the viewer sends, close code on uws, close code on ws] (1006: the engine cut TCP, no close frame;
 // 0: the engine does not notice, see the test)
 const FRAMES: [string, Buffer, number, number][] = [
-  ['invalid UTF-8 in a text message', clientFrame(Opcode.text, Buffer.from([0x7b, 0xff, 0xfe, 0x7d])), 1006, 1007],
-  ['an unmasked client frame', clientFrame(Opcode.text, text('{}'), { masked: false }), 0, 1002],
-  ['RSV1 set without an extension', clientFrame(Opcode.text, text('{}'), { rsv: 4 }), 1006, 1002],
+  ['invalid UTF-8 in a text message', clientFrame(Opcode.Text, Buffer.from([0x7b, 0xff, 0xfe, 0x7d])), 1006, 1007],
+  ['an unmasked client frame', clientFrame(Opcode.Text, text('{}'), { masked: false }), 0, 1002],
+  ['RSV1 set without an extension', clientFrame(Opcode.Text, text('{}'), { rsv: 4 }), 1006, 1002],
   ['a reserved opcode', clientFrame(3, text('x')), 1006, 1002],
-  ['a continuation with nothing to continue', clientFrame(Opcode.continuation, text('x')), 1006, 1002],
-  ['a fragmented ping', clientFrame(Opcode.ping, text('x'), { fin: false }), 1006, 1002],
-  ['a ping with 126 bytes of payload', clientFrame(Opcode.ping, Buffer.alloc(126)), 1006, 1002],
-  ['a close with an invalid code', clientFrame(Opcode.close, closeOf(999)), 1005, 1002],
+  ['a continuation with nothing to continue', clientFrame(Opcode.Continuation, text('x')), 1006, 1002],
+  ['a fragmented ping', clientFrame(Opcode.Ping, text('x'), { fin: false }), 1006, 1002],
+  ['a ping with 126 bytes of payload', clientFrame(Opcode.Ping, Buffer.alloc(126)), 1006, 1002],
+  ['a close with an invalid code', clientFrame(Opcode.Close, closeOf(999)), 1005, 1002],
   [
     'a new text message inside a fragmented one',
-    Buffer.concat([clientFrame(Opcode.text, text('{'), { fin: false }), clientFrame(Opcode.text, text('}'))]),
+    Buffer.concat([clientFrame(Opcode.Text, text('{'), { fin: false }), clientFrame(Opcode.Text, text('}'))]),
     1006,
     1002,
   ],
   [
     'a binary message from a viewer',
-    clientFrame(Opcode.binary, encodeGeometry({ width: 64, height: 64, tileSize: 64 })),
+    clientFrame(Opcode.Binary, encodeGeometry({ width: 64, height: 64, tileSize: 64 })),
     CloseCode.NotAllowed,
     CloseCode.NotAllowed,
   ],
-  ['an empty binary message from a viewer', clientFrame(Opcode.binary), CloseCode.NotAllowed, CloseCode.NotAllowed],
+  ['an empty binary message from a viewer', clientFrame(Opcode.Binary), CloseCode.NotAllowed, CloseCode.NotAllowed],
   [
     'text that is not JSON',
-    clientFrame(Opcode.text, text('{nope')),
+    clientFrame(Opcode.Text, text('{nope')),
     CloseCode.UnsupportedData,
     CloseCode.UnsupportedData,
   ],
-  ['an empty text message', clientFrame(Opcode.text), CloseCode.UnsupportedData, CloseCode.UnsupportedData],
+  ['an empty text message', clientFrame(Opcode.Text), CloseCode.UnsupportedData, CloseCode.UnsupportedData],
   [
     'JSON that is not an object',
-    clientFrame(Opcode.text, text('[1,2]')),
+    clientFrame(Opcode.Text, text('[1,2]')),
     CloseCode.UnsupportedData,
     CloseCode.UnsupportedData,
   ],
-  ['JSON null', clientFrame(Opcode.text, text('null')), CloseCode.UnsupportedData, CloseCode.UnsupportedData],
+  ['JSON null', clientFrame(Opcode.Text, text('null')), CloseCode.UnsupportedData, CloseCode.UnsupportedData],
   [
     'a control message of unknown type',
-    clientFrame(Opcode.text, text('{"type":"shutdown"}')),
+    clientFrame(Opcode.Text, text('{"type":"shutdown"}')),
     CloseCode.UnsupportedData,
     CloseCode.UnsupportedData,
   ],
   [
     'an ack with a negative count',
-    clientFrame(Opcode.text, text('{"type":"ack","syncs":-1}')),
+    clientFrame(Opcode.Text, text('{"type":"ack","syncs":-1}')),
     CloseCode.UnsupportedData,
     CloseCode.UnsupportedData,
   ],
   [
     'a ping whose t is a string',
-    clientFrame(Opcode.text, text('{"type":"ping","t":"1"}')),
+    clientFrame(Opcode.Text, text('{"type":"ping","t":"1"}')),
     CloseCode.UnsupportedData,
     CloseCode.UnsupportedData,
   ],
   [
     'a ping whose t overflows to Infinity',
-    clientFrame(Opcode.text, text('{"type":"ping","t":1e999}')),
+    clientFrame(Opcode.Text, text('{"type":"ping","t":1e999}')),
     CloseCode.UnsupportedData,
     CloseCode.UnsupportedData,
   ],
   [
     'a hello with the wrong protocol',
-    clientFrame(Opcode.text, text('{"type":"hello","protocol":99}')),
+    clientFrame(Opcode.Text, text('{"type":"hello","protocol":99}')),
     CloseCode.UnsupportedData,
     CloseCode.UnsupportedData,
   ],
   [
     'an end from a viewer',
-    clientFrame(Opcode.text, text('{"type":"end"}')),
+    clientFrame(Opcode.Text, text('{"type":"end"}')),
     CloseCode.NotAllowed,
     CloseCode.NotAllowed,
   ],
@@ -134,10 +134,10 @@ describe.each(ENGINES)('malformed frames and fragment floods on %s', (engine) =>
   it('a ping in three fragments, with a WebSocket ping between them, is answered', async () => {
     const v = await viewer();
     const msg = text(JSON.stringify({ type: 'ping', t: 42 }));
-    v.write(clientFrame(Opcode.text, msg.subarray(0, 5), { fin: false }));
-    v.write(clientFrame(Opcode.ping, text('hi')));
-    v.write(clientFrame(Opcode.continuation, msg.subarray(5, 10), { fin: false }));
-    v.write(clientFrame(Opcode.continuation, msg.subarray(10)));
+    v.write(clientFrame(Opcode.Text, msg.subarray(0, 5), { fin: false }));
+    v.write(clientFrame(Opcode.Ping, text('hi')));
+    v.write(clientFrame(Opcode.Continuation, msg.subarray(5, 10), { fin: false }));
+    v.write(clientFrame(Opcode.Continuation, msg.subarray(10)));
     await waitFor('pong', () => v.texts.some((t) => t.includes('"pong"') && t.includes('42')));
     expect(v.close).toBeNull();
     v.destroy();
@@ -148,9 +148,9 @@ describe.each(ENGINES)('malformed frames and fragment floods on %s', (engine) =>
     const rss0 = rssMiB();
     bystander.mark();
     const msg = text(JSON.stringify({ type: 'ping', t: 7 }));
-    v.write(clientFrame(Opcode.text, msg.subarray(0, 1), { fin: false }));
+    v.write(clientFrame(Opcode.Text, msg.subarray(0, 1), { fin: false }));
     const empties = Buffer.concat(
-      Array.from({ length: 10_000 }, () => clientFrame(Opcode.continuation, undefined, { fin: false })),
+      Array.from({ length: 10_000 }, () => clientFrame(Opcode.Continuation, undefined, { fin: false })),
     );
     const start = Date.now();
     // ws closes at 16384 fragments: 20,000 cross that. Writing on after it would race its close: data reaching a
@@ -167,7 +167,7 @@ describe.each(ENGINES)('malformed frames and fragment floods on %s', (engine) =>
       expect(Date.now() - start).toBeLessThan(1000);
     } else {
       // uWS keeps no per-fragment state: the message they continue is still answered
-      v.write(clientFrame(Opcode.continuation, msg.subarray(1)));
+      v.write(clientFrame(Opcode.Continuation, msg.subarray(1)));
       await waitFor('pong', () => v.texts.some((t) => t.includes('"pong"')), 5000);
     }
     expect(rssMiB() - rss0).toBeLessThan(50);
@@ -179,8 +179,8 @@ describe.each(ENGINES)('malformed frames and fragment floods on %s', (engine) =>
     const v = await viewer();
     bystander.mark();
     const start = Date.now();
-    v.write(clientFrame(Opcode.text, text('{'), { fin: false }));
-    const piece = clientFrame(Opcode.continuation, Buffer.alloc(512, 0x20), { fin: false });
+    v.write(clientFrame(Opcode.Text, text('{'), { fin: false }));
+    const piece = clientFrame(Opcode.Continuation, Buffer.alloc(512, 0x20), { fin: false });
     // Just past the engine's viewer limit (4 x --max-control-bytes), then no more: writing on while the engine
     // closes would make the kernel answer RST, which can drop the close frame before this client reads it.
     const pieces = (CONTROL * 4) / 512 + 2;
@@ -200,7 +200,7 @@ describe.each(ENGINES)('malformed frames and fragment floods on %s', (engine) =>
     v.stall();
     const rss0 = rssMiB();
     bystander.mark();
-    const pings = Buffer.concat(Array.from({ length: 1000 }, () => clientFrame(Opcode.ping, Buffer.alloc(125))));
+    const pings = Buffer.concat(Array.from({ length: 1000 }, () => clientFrame(Opcode.Ping, Buffer.alloc(125))));
     for (let i = 0; i < 100 && !v.ended; i++) {
       v.write(pings);
       await sleep(5);

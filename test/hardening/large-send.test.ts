@@ -74,7 +74,7 @@ async function stalledClient(
   });
   const { socket, rest } = await rawUpgrade(port, '/');
   socket.pause();
-  socket.write(clientFrame(RawOpcode.text, Buffer.from('go')));
+  socket.write(clientFrame(RawOpcode.Text, Buffer.from('go')));
   if (rest.length) checker.write(rest);
   socket.on('data', (d: Buffer) => checker.write(d));
   return { socket, checker, sizes, fills };

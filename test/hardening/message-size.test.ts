@@ -53,14 +53,14 @@ describe.each(ENGINES)('message size limits on %s', (engine) => {
   it('at the viewer engine limit (4 x control) the app answers 1009 with its reason; one byte more the engine refuses', async () => {
     const room = await createRoom(server);
     const atLimit = await RawSocket.upgrade(server.port, `/ws/view/${room.id}`);
-    atLimit.write(clientFrame(Opcode.text, Buffer.alloc(4 * CONTROL, 0x20)));
+    atLimit.write(clientFrame(Opcode.Text, Buffer.alloc(4 * CONTROL, 0x20)));
     await waitFor('closed', () => atLimit.close, 2000);
     expect(atLimit.close).toEqual({
       code: 1009,
       reason: `control message of ${4 * CONTROL} bytes is over the ${CONTROL}-byte limit`,
     });
     const over = await RawSocket.upgrade(server.port, `/ws/view/${room.id}`);
-    over.write(clientFrame(Opcode.text, Buffer.alloc(4 * CONTROL + 1, 0x20)));
+    over.write(clientFrame(Opcode.Text, Buffer.alloc(4 * CONTROL + 1, 0x20)));
     await waitFor('closed', () => over.close || over.ended, 2000);
     // the engine's own answer: ws sends 1009 without the app's reason, uWS cuts the connection
     if (engine === 'ws') expect(over.close?.code).toBe(1009);
@@ -80,7 +80,7 @@ describe.each(ENGINES)('message size limits on %s', (engine) => {
     );
     const start = Date.now();
     for (const v of viewers) {
-      v.write(clientFrame(Opcode.text, new Uint8Array(0), { declaredLength: payload.length }));
+      v.write(clientFrame(Opcode.Text, new Uint8Array(0), { declaredLength: payload.length }));
       v.write(payload);
     }
     await waitFor('all closed', () => viewers.every((v) => v.ended), 5000);

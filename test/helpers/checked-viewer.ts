@@ -12,7 +12,7 @@ import { Opcode, WsStreamChecker } from './ws-stream-checker';
  */
 export type Acks = 'none' | 'honest' | 'lying';
 
-const ack = (syncs: number) => clientFrame(ClientOpcode.text, Buffer.from(JSON.stringify({ type: 'ack', syncs })));
+const ack = (syncs: number) => clientFrame(ClientOpcode.Text, Buffer.from(JSON.stringify({ type: 'ack', syncs })));
 
 export class CheckedViewer {
   readonly checker: WsStreamChecker;

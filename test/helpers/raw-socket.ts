@@ -5,9 +5,11 @@ import { type Socket, connect } from 'node:net';
 import type { Writable } from 'node:stream';
 import * as wsModule from 'ws';
 
+import { Opcode } from '../../shared/ws-frame-header';
+
 const Receiver = (wsModule as unknown as { Receiver: new (options: object) => Writable }).Receiver;
 
-export const Opcode = { continuation: 0, text: 1, binary: 2, close: 8, ping: 9, pong: 10 } as const;
+export { Opcode };
 
 /**
  * One client frame with a zero masking key (XOR with 0 leaves the payload as is), so one payload buffer can be

@@ -2,6 +2,8 @@
 // header, length encoding, opcode and fragment sequence is checked, and every complete message is handed on.
 // Any violation is recorded with its byte offset instead of thrown, so a test can assert "no violations".
 
+// Its own opcode table, not shared/ws-frame-header.ts's: the oracle shares nothing with the ws engine's writer
+// that it checks.
 export const Opcode = { Continuation: 0, Text: 1, Binary: 2, Close: 8, Ping: 9, Pong: 10 } as const;
 
 export interface StreamViolation {

@@ -1,7 +1,8 @@
 // The generator's minimal WebSocket frame reader: any chunking, 16- and 64-bit lengths, text kept whole,
 // binary kept as its first bytes (Frame messages as their record headers), control frames surfaced.
 import { describe, expect, it } from 'vitest';
-import { BINARY_HEAD_BYTES, FrameReader, Opcode } from '../../client/loadtest/frame-reader';
+import { BINARY_HEAD_BYTES, FrameReader } from '../../client/loadtest/frame-reader';
+import { Opcode } from '../../shared/ws-frame-header';
 import { FRAME_HEADER_BYTES, FrameFlag, MessageType, TILE_HEADER_BYTES, encodeFrame } from '../../shared/protocol';
 
 function frame(opcode: number, payload: Uint8Array, fin = true): Buffer {

@@ -59,7 +59,7 @@ async function client(port: number, stalled: boolean): Promise<{ socket: Socket;
   if (stalled) socket.pause();
   if (rest.length) checker.write(rest);
   socket.on('data', (d: Buffer) => checker.write(d));
-  socket.write(clientFrame(RawOpcode.text, Buffer.from('go')));
+  socket.write(clientFrame(RawOpcode.Text, Buffer.from('go')));
   return { socket, received: () => received };
 }
 
