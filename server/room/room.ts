@@ -191,7 +191,17 @@ export class Room {
   /** `synced`: the whole frame as one Frame message with EndsWithSync, when the caller has one (see ingest). */
   applyFrame(seq: number, captureTs: number, tiles: TileEntry[], bytes: number, synced?: Uint8Array): IngestedFrame {
     const now = Date.now();
-    const frame: IngestedFrame = { seq, captureTs, receivedAt: now, tiles, ingestNo: this.ingestNo + 1, synced };
+    // `parts` present from the start (set on first send): every frame keeps one shape, so the fan-out's reads of it
+    // stay monomorphic (adding it later gave two).
+    const frame: IngestedFrame = {
+      seq,
+      captureTs,
+      receivedAt: now,
+      tiles,
+      ingestNo: this.ingestNo + 1,
+      parts: undefined,
+      synced,
+    };
     const keyframe = this.screenshot.apply(frame);
     this.ingestNo = frame.ingestNo;
     this.lastActivity = now;
