@@ -2,8 +2,7 @@
 // real TCP backpressure through pause()/resume() (the kernel stops reading, the server's sends back up).
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
-import { wsHeaderBytes, writeWsHeader } from '../../shared/ws-frame-header';
-import { Opcode } from '../../shared/ws-frame-header';
+import { Opcode, wsHeaderBytes, writeWsHeader } from '../../shared/ws-frame-header';
 import { type FrameSink, FrameReader } from './frame-reader';
 
 /** Read synchronously by each socket's callback, so every socket can share it. */

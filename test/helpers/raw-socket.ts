@@ -5,11 +5,9 @@ import { type Socket, connect } from 'node:net';
 import type { Writable } from 'node:stream';
 import * as wsModule from 'ws';
 
-import { Opcode } from '../../shared/ws-frame-header';
-
 const Receiver = (wsModule as unknown as { Receiver: new (options: object) => Writable }).Receiver;
 
-export { Opcode };
+export { Opcode } from '../../shared/ws-frame-header';
 
 /**
  * One client frame with a zero masking key (XOR with 0 leaves the payload as is), so one payload buffer can be
