@@ -102,22 +102,26 @@ describe.each(MODES)('stream integrity on $engine ($sizes, batched: $batchFanout
         .get(room.id)!
         .viewerStats()
         .reduce((n, v) => n + v.coalesced, 0);
-    while (Date.now() - started < RUN_MS || (coalesced() === 0 && Date.now() - started < 4 * RUN_MS)) {
-      seq++;
-      const tiles = [];
-      for (let i = 0; i < 64; i++)
-        if ((i + seq) % 3 !== 0 || seq === 1)
-          tiles.push({
-            col: i % 8,
-            row: i >> 3,
-            codec: 'webp' as const,
-            payload: randomBytes(tileBytesOf(sizes, seq)),
-          });
-      presenter.send(encodeFrame(seq, Date.now(), tiles));
-      await fast.waitSync(seq, 10_000);
+    try {
+      while (Date.now() - started < RUN_MS || (coalesced() === 0 && Date.now() - started < 4 * RUN_MS)) {
+        seq++;
+        const tiles = [];
+        for (let i = 0; i < 64; i++)
+          if ((i + seq) % 3 !== 0 || seq === 1)
+            tiles.push({
+              col: i % 8,
+              row: i >> 3,
+              codec: 'webp' as const,
+              payload: randomBytes(tileBytesOf(sizes, seq)),
+            });
+        presenter.send(encodeFrame(seq, Date.now(), tiles));
+        await fast.waitSync(seq, 10_000);
+      }
+    } finally {
+      // Also when a wait above fails: a schedule still running would reconnect to the server afterAll closes.
+      running = false;
+      await Promise.all(schedules);
     }
-    running = false;
-    await Promise.all(schedules);
     for (const v of viewers) v.resume();
 
     const truth = new Map<string, Buffer>();

@@ -89,8 +89,16 @@ export class TestClient {
     return waitFor('close', () => this.closed, timeoutMs);
   }
 
-  waitSync(seq: number, timeoutMs = 5000): Promise<number> {
-    return waitFor(`sync ${seq}`, () => this.syncs.includes(seq) && seq, timeoutMs);
+  async waitSync(seq: number, timeoutMs = 5000): Promise<number> {
+    try {
+      return await waitFor(`sync ${seq}`, () => this.syncs.includes(seq) && seq, timeoutMs);
+    } catch (err) {
+      // What the client had come to tells a slow server from a cut or a broken stream.
+      const state = this.closed ? `closed ${this.closed.code} ${this.closed.reason}` : 'open';
+      throw new Error(
+        `${(err as Error).message}: last sync ${this.syncs.at(-1) ?? 'none'}, ${this.messages.length} messages, ${state}, decode errors ${JSON.stringify(this.decodeErrors)}`,
+      );
+    }
   }
 
   async close(): Promise<void> {
