@@ -115,7 +115,12 @@ describe.each(MODES)('stream integrity on $engine ($sizes, batched: $batchFanout
               payload: randomBytes(tileBytesOf(sizes, seq)),
             });
         presenter.send(encodeFrame(seq, Date.now(), tiles));
-        await fast.waitSync(seq, 10_000);
+        await fast.waitSync(seq, 10_000).catch((err: Error) => {
+          // The server's side of it: what each viewer (the fast one joined first) is owed, has buffered, was sent.
+          throw new Error(
+            `${err.message}; server's viewers: ${JSON.stringify(server.rooms.get(room.id)?.viewerStats())}`,
+          );
+        });
       }
     } finally {
       // Also when a wait above fails: a schedule still running would reconnect to the server afterAll closes.
