@@ -63,7 +63,7 @@ describe('20 rooms on 3 nodes', () => {
     // Room 0 floods: 256 KB frames (16 tiles of 16 KB, all the same byte) every 30 ms, ~8.5 MB/s, some thousand
     // times a quiet room's bytes. Each frame is written ready-made (zero mask) on a raw socket: masking it through
     // `ws` took this process ~0.3 core and delayed its reading of the sockets it measures. Not 25 MB/s, as before:
-    // that costs ~0.9 core across origin, Redis and replica, so with one core busy elsewhere (another test file in
+    // that costs 0.7-0.9 core across origin, Redis and replica, so with one core busy elsewhere (another test file in
     // CI, or a busy loop) every room starved for CPU: quiet p99 109-455 ms. At 8.5 MB/s next to one or two busy
     // loops the quiet rooms' p50 moves from 6-10 ms (alone) to 9-13 ms, and p99 is 39-86 ms.
     const floodFrames = Array.from({ length: 8 }, (_, k) =>
