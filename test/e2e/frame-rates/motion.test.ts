@@ -241,17 +241,32 @@ describe.each(['uws', 'ws'] as const)('motion layer end to end (%s engine)', (en
 
   it('while windows move in a motion region, the text around them stays sharp on the viewer (masked chunks)', async () => {
     await play(s, 'windows');
+    // The region first, then the samples, each with its own time: on a slow browser the presenter takes seconds to
+    // see the motion (2-3 s here alone), and one sample (two screenshots) 0.5-2.7 s. Sharing one 15 s window, a CI
+    // run got one sample; its log could not tell which part was slow, these timings can.
+    const played = Date.now();
+    await until(
+      'a motion region',
+      () => presenterStats(s.presenter),
+      (p) => !!p.motion?.region,
+    );
+    const regionMs = Date.now() - played;
     const shares: number[] = [];
+    const sampleMs: number[] = [];
     const end = Date.now() + 15_000;
     while (shares.length < 4 && Date.now() < end) {
       await new Promise((r) => setTimeout(r, 400));
       const region = (await presenterStats(s.presenter)).motion?.region;
       if (!region) continue;
+      const started = Date.now();
       const [captured, shown] = await Promise.all([lastCapturedFrame(s.presenter), canvasShot(s.viewer)]);
       const [col, row, columns, rows] = /(\d+),(\d+) (\d+)x(\d+)/.exec(region)!.slice(1).map(Number);
       shares.push(await exactTileShare(captured, shown, { col, row, columns, rows }));
+      sampleMs.push(Date.now() - started);
     }
-    log(`tiles of the region pixel-exact on the viewer while windows move: ${shares.map((x) => x.toFixed(2))}`);
+    log(
+      `tiles of the region pixel-exact on the viewer while windows move: ${shares.map((x) => x.toFixed(2))} (region after ${regionMs} ms; samples took ${sampleMs.join(', ')} ms)`,
+    );
     expect(shares.length).toBe(4);
     // Video paints only what changed: the desktop around the windows keeps its lossless still tiles (the rest differ
     // by the moving windows themselves and the capture/paint timing). Unmasked, the video covered them all: 0-1 %.
